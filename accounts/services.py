@@ -1,0 +1,71 @@
+"""Writes for accounts: role groups, sign-up, demo users."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from accounts.roles import INSTRUCTOR_APPS, INSTRUCTORS, LEARNERS
+
+User = get_user_model()
+
+DEMO_USERS = (
+    # (username, password, instructor?)
+    ("learner", "learner-demo", False),
+    ("instructor", "instructor-demo", True),
+)
+
+
+def roles_sync() -> None:
+    """Create both groups and give instructors every permission on the content apps."""
+    Group.objects.get_or_create(name=LEARNERS)
+    instructors, _ = Group.objects.get_or_create(name=INSTRUCTORS)
+    perms = Permission.objects.filter(content_type__app_label__in=INSTRUCTOR_APPS)
+    instructors.permissions.set(perms)
+
+
+@transaction.atomic
+def user_create(*, username: str, password: str, email: str = "", instructor: bool = False):
+    """Create a learner (default) or an instructor (staff + instructors group, not superuser)."""
+    roles_sync()
+    user = User.objects.create_user(username=username, password=password, email=email)
+    user_set_role(user, instructor=instructor)
+    return user
+
+
+def user_set_role(user, *, instructor: bool) -> None:
+    """Put a user in exactly one role group; instructors get staff access to the admin."""
+    learners = Group.objects.get(name=LEARNERS)
+    instructors = Group.objects.get(name=INSTRUCTORS)
+    user.groups.add(instructors if instructor else learners)
+    user.groups.remove(learners if instructor else instructors)
+    user.is_staff = instructor
+    user.is_superuser = False
+    user.save(update_fields=["is_staff", "is_superuser"])
+
+
+@transaction.atomic
+def demo_users_ensure() -> list[str]:
+    """Create or reset the demo accounts; refused outside local mode."""
+    if not settings.LOCAL_MODE:
+        raise PermissionDenied("Demo accounts exist only in local mode (PA_LOCAL_MODE=1).")
+    roles_sync()
+    created = []
+    for username, password, instructor in DEMO_USERS:
+        user, made = User.objects.get_or_create(username=username)
+        user.set_password(password)
+        user.save()
+        user_set_role(user, instructor=instructor)
+        if made:
+            created.append(username)
+    return created
+
+
+def is_instructor(user) -> bool:
+    """True for staff in the instructors group (superusers count too)."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or (user.is_staff and user.groups.filter(name=INSTRUCTORS).exists())

@@ -1,0 +1,1 @@
+"""Settings modules: base (shared), local (default for manage.py), test, production."""

@@ -1,0 +1,25 @@
+"""Test settings: fast hashing, eager nothing by default, isolated var directory."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-only-key"  # noqa: S105
+DEBUG = False
+LOCAL_MODE = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+VAR_DIR = Path(os.environ.get("PA_VAR_DIR", tempfile.mkdtemp(prefix="pa-test-var-")))
+DIAGRAM_CACHE_DIR = VAR_DIR / "diagrams"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests decide throttling themselves; keep limits high so unrelated tests never trip them.
+REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "writes": "10000/min",
+    "check": "10000/min",
+    "submissions": "10000/min",
+}

@@ -1,0 +1,1 @@
+"""Shared site pieces: layout, dashboard, content-loading framework, Markdown rendering."""

@@ -1,0 +1,83 @@
+"""DVA-C02 facts the whole site shares: domains, weights, task statements, topic tags."""
+
+from __future__ import annotations
+
+# Source: ../shared/reference/dva-c02-exam.md (official exam guide).
+DOMAINS: dict[int, tuple[str, int]] = {
+    1: ("Development with AWS Services", 32),
+    2: ("Security", 26),
+    3: ("Deployment", 24),
+    4: ("Troubleshooting and Optimization", 18),
+}
+
+TASKS: dict[str, str] = {
+    "1.1": "Develop code for applications hosted on AWS",
+    "1.2": "Develop code for AWS Lambda",
+    "1.3": "Use data stores in application development",
+    "2.1": "Implement authentication and/or authorization for applications and AWS services",
+    "2.2": "Implement encryption by using AWS services",
+    "2.3": "Manage sensitive data in application code",
+    "3.1": "Prepare application artifacts to be deployed to AWS",
+    "3.2": "Test applications in development environments",
+    "3.3": "Automate deployment testing",
+    "3.4": "Deploy code by using AWS CI/CD services",
+    "4.1": "Assist in a root cause analysis",
+    "4.2": "Instrument code for observability",
+    "4.3": "Optimize applications by using AWS services and features",
+}
+
+# The controlled vocabulary of topic tags: lessons, questions and labs use these, so a lesson can
+# link to the quizzes and labs of the same topic. Loaders reject unknown tags.
+TOPIC_TAGS: dict[str, str] = {
+    "cicd-concepts": "CI/CD concepts",
+    "codecommit": "AWS CodeCommit",
+    "git": "Git workflows",
+    "codebuild": "AWS CodeBuild",
+    "buildspec": "buildspec.yml",
+    "codedeploy": "AWS CodeDeploy",
+    "appspec": "appspec.yml",
+    "deployment-configurations": "CodeDeploy deployment configurations",
+    "deployment-strategies": "Deployment strategies",
+    "rollback": "Rollbacks and alarms",
+    "codepipeline": "AWS CodePipeline",
+    "approvals": "Manual approvals",
+    "cross-account": "Cross-account delivery",
+    "cross-region": "Cross-region delivery",
+    "codeartifact": "AWS CodeArtifact",
+    "ecr": "Amazon ECR and image tags",
+    "codeguru": "Amazon CodeGuru",
+    "cloudformation": "AWS CloudFormation",
+    "nested-stacks": "Nested stacks",
+    "stacksets": "StackSets",
+    "sam": "AWS SAM",
+    "cdk": "AWS CDK",
+    "api-gateway": "Amazon API Gateway",
+    "stage-variables": "API Gateway stage variables",
+    "lambda": "AWS Lambda versions, aliases and packaging",
+    "parameter-store": "SSM Parameter Store",
+    "secrets-manager": "AWS Secrets Manager",
+    "rotation": "Secret and key rotation",
+    "appconfig": "AWS AppConfig",
+    "kms": "AWS KMS",
+    "iam": "IAM roles and policies",
+    "vpc": "Networking (VPC, NAT, endpoints)",
+    "ecs": "Amazon ECS",
+    "elastic-beanstalk": "AWS Elastic Beanstalk",
+    "amplify": "AWS Amplify",
+    "copilot": "AWS Copilot",
+    "x-ray": "AWS X-Ray",
+    "cloudwatch": "Amazon CloudWatch",
+    "eventbridge": "Amazon EventBridge",
+    "sns": "Amazon SNS",
+    "cloudshell": "AWS CloudShell",
+    "gitops": "GitOps",
+    "multi-account": "Multi-account environments",
+}
+
+DIFFICULTIES = ("easy", "medium", "hard")
+
+
+def domain_label(number: int) -> str:
+    """'3 Deployment' style label for a domain number."""
+    name, _weight = DOMAINS[number]
+    return f"{number} {name}"

@@ -1,0 +1,1 @@
+"""Study modules and lessons, rendering, progress and search."""

@@ -1,0 +1,3 @@
+"""API routes of courses (mounted under /api/)."""
+
+urlpatterns: list = []

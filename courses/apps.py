@@ -1,0 +1,7 @@
+"""App config for courses."""
+
+from django.apps import AppConfig
+
+
+class CoursesConfig(AppConfig):
+    name = "courses"

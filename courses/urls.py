@@ -1,0 +1,9 @@
+"""Study pages."""
+
+from django.urls import path
+from django.views.generic import TemplateView
+
+app_name = "courses"
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="core/placeholder.html"), name="module_list"),
+]

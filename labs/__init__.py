@@ -1,0 +1,1 @@
+"""Hands-on labs: catalogue, submissions, grading on Celery with the simulator."""

@@ -1,0 +1,3 @@
+"""API routes of labs (mounted under /api/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Question bank, practice, exam simulation, spaced review and item statistics."""

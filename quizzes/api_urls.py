@@ -1,0 +1,3 @@
+"""API routes of quizzes (mounted under /api/)."""
+
+urlpatterns: list = []

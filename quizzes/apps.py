@@ -1,0 +1,7 @@
+"""App config for quizzes."""
+
+from django.apps import AppConfig
+
+
+class QuizzesConfig(AppConfig):
+    name = "quizzes"

@@ -1,0 +1,9 @@
+"""Quiz pages."""
+
+from django.urls import path
+from django.views.generic import TemplateView
+
+app_name = "quizzes"
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="core/placeholder.html"), name="home"),
+]
