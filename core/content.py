@@ -1,4 +1,4 @@
-"""The content-as-code framework: precise errors, front matter, and the all-or-nothing loader run."""
+"""Content as code: precise errors, front matter, and the all-or-nothing loader run."""
 
 from __future__ import annotations
 
@@ -72,7 +72,9 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ContentError(path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise ContentError(
+            path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from exc
     except OSError as exc:
         raise ContentError(path, None, f"cannot read file: {exc.strerror}") from exc
 

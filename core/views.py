@@ -18,7 +18,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The learner's dashboard: one panel per app (progress, quizzes, labs)."""
-    return render(request, "core/dashboard.html", {"panels": dashboard_panels(request), "nav_active": "dashboard"})
+    return render(
+        request,
+        "core/dashboard.html",
+        {"panels": dashboard_panels(request), "nav_active": "dashboard"},
+    )
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

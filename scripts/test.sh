@@ -20,6 +20,6 @@ env -u DATABASE_URL -u CELERY_BROKER_URL $PY -m pytest "$@"
 
 if [ "${CI:-}" = "true" ] || [ "${PA_TEST_SERVICES:-}" = "1" ]; then
   echo ">> pytest (PostgreSQL + Redis; integration tests required)"
-  PA_REQUIRE_SERVICES=1 DATABASE_URL="$PG_URL" CELERY_BROKER_URL="$REDIS_URL" \
+  PA_REQUIRE_SERVICES=1 DATABASE_URL="$PG_URL" CELERY_BROKER_URL="$REDIS_URL" CELERY_RESULT_BACKEND="$REDIS_URL" \
     $PY -m pytest -m "not browser" "$@"
 fi

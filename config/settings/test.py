@@ -23,3 +23,5 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "check": "10000/min",
     "submissions": "10000/min",
 }
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
