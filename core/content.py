@@ -41,6 +41,8 @@ class LoadReport:
 
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # load_content --force: overwrite objects edited in the admin since their last load.
+    force: bool = False
 
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
@@ -114,12 +116,12 @@ def split_front_matter(path: Path, text: str | None = None) -> FrontMatterDocume
     raise ContentError(path, 1, "front matter is not closed", "add a line '---' after it")
 
 
-def load_all(root: Path | None = None) -> LoadReport:
+def load_all(root: Path | None = None, *, force: bool = False) -> LoadReport:
     """Run every configured loader in one transaction: all content loads, or none of it does."""
     root = Path(root or settings.CONTENT_ROOT)
     if not root.is_dir():
         raise ContentErrors([ContentError(root, None, "content folder does not exist")])
-    report = LoadReport()
+    report = LoadReport(force=force)
     with transaction.atomic():
         for dotted in settings.CONTENT_LOADERS:
             try:

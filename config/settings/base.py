@@ -211,3 +211,14 @@ TOPIC_LINK_PROVIDERS = [
     "quizzes.selectors.topic_links",
     "labs.selectors.topic_links",
 ]
+
+# Labs: per-learner submission rate, per-file size cap, and when a RUNNING grading is stale
+# (its worker died): then the redelivered task grades it again, at most LAB_MAX_GRADING_ATTEMPTS.
+LAB_SUBMISSIONS_PER_MINUTE = int(os.environ.get("PA_LAB_SUBMISSIONS_PER_MINUTE", "6"))
+LAB_MAX_FILE_BYTES = 200_000
+LAB_MAX_GRADING_ATTEMPTS = 2
+LAB_GRADING_STALE_SECONDS = int(os.environ.get("PA_LAB_GRADING_STALE_SECONDS", "330"))
+if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS:
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = int(
+        os.environ.get("PA_BROKER_VISIBILITY_TIMEOUT", "3600")
+    )

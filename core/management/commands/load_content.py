@@ -12,10 +12,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--root", type=Path, help="content folder (default: settings)")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="overwrite objects edited in the admin since their last load",
+        )
 
-    def handle(self, *args, root=None, **options):
+    def handle(self, *args, root=None, force=False, **options):
         try:
-            report = load_all(root)
+            report = load_all(root, force=force)
         except ContentErrors as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))

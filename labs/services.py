@@ -1,0 +1,253 @@
+"""Writes for labs: drafts, hints, submissions, grading (called by the Celery task), regrades."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from labs.models import Draft, HintReveal, Lab, Submission
+from labs.spec import LabSpec
+
+logger = logging.getLogger(__name__)
+
+
+class SubmissionRejected(Exception):
+    """A submission that cannot be accepted, with a message for the learner."""
+
+    def __init__(self, message: str, *, wait_seconds: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.wait_seconds = wait_seconds
+
+
+def files_validate(lab: Lab, files: object) -> dict[str, str]:
+    """Only the lab's editable files, as text, within the size cap."""
+    editable = set(lab.spec["files"])
+    if not isinstance(files, dict) or not files:
+        raise SubmissionRejected("Send the files as a mapping of file name to text.")
+    unknown = sorted(set(files) - editable)
+    if unknown:
+        raise SubmissionRejected(
+            f"Unknown file(s) {', '.join(unknown)}; this lab edits {', '.join(sorted(editable))}."
+        )
+    cleaned = {}
+    for name in sorted(editable):
+        text = files.get(name, lab.spec["files"][name])
+        if not isinstance(text, str):
+            raise SubmissionRejected(f"{name} must be text.")
+        if len(text.encode("utf-8", "surrogatepass")) > settings.LAB_MAX_FILE_BYTES:
+            raise SubmissionRejected(f"{name} is larger than {settings.LAB_MAX_FILE_BYTES} bytes.")
+        cleaned[name] = text
+    return cleaned
+
+
+def draft_save(user, lab: Lab, files: object) -> Draft:
+    """Save what the learner typed (nothing typed is lost on reload)."""
+    cleaned = files_validate(lab, files)
+    draft, _ = Draft.objects.update_or_create(user=user, lab=lab, defaults={"files": cleaned})
+    return draft
+
+
+def draft_files(user, lab: Lab) -> dict[str, str]:
+    """The learner's draft, or the starter files."""
+    draft = Draft.objects.filter(user=user, lab=lab).first()
+    files = dict(lab.spec["files"])
+    if draft:
+        files.update({k: v for k, v in draft.files.items() if k in files})
+    return files
+
+
+def hint_reveal(user, lab: Lab, index: int) -> HintReveal:
+    """Reveal a hint (idempotent); it costs its points on later submissions."""
+    hints = lab.spec.get("hints", [])
+    if not 0 <= index < len(hints):
+        raise SubmissionRejected(f"This lab has no hint #{index + 1}.")
+    reveal, _ = HintReveal.objects.get_or_create(user=user, lab=lab, index=index)
+    return reveal
+
+
+def hints_revealed(user, lab: Lab) -> list[int]:
+    """Indexes of the hints this learner revealed."""
+    return sorted(HintReveal.objects.filter(user=user, lab=lab).values_list("index", flat=True))
+
+
+def _hint_penalty(user, lab: Lab) -> int:
+    hints = lab.spec.get("hints", [])
+    return sum(hints[i]["cost"] for i in hints_revealed(user, lab) if i < len(hints))
+
+
+@transaction.atomic
+def submission_create(user, lab: Lab, files: object) -> Submission:
+    """Accept a "Run & grade": validate, rate-limit, record, and queue grading after commit."""
+    cleaned = files_validate(lab, files)
+    window = timezone.now() - timedelta(seconds=60)
+    recent = list(
+        Submission.objects.filter(user=user, created_at__gte=window)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    if len(recent) >= settings.LAB_SUBMISSIONS_PER_MINUTE:
+        wait = int((recent[0] + timedelta(seconds=60) - timezone.now()).total_seconds()) + 1
+        raise SubmissionRejected(
+            f"You can run {settings.LAB_SUBMISSIONS_PER_MINUTE} gradings a minute; "
+            f"try again in {wait} s.",
+            wait_seconds=wait,
+        )
+    # Lock the learner's row so two simultaneous submissions get distinct numbers.
+    type(user).objects.select_for_update().filter(pk=user.pk).first()
+    number = (
+        Submission.objects.filter(user=user, lab=lab).aggregate(n=Max("number"))["n"] or 0
+    ) + 1
+    submission = Submission.objects.create(
+        user=user,
+        lab=lab,
+        number=number,
+        files=cleaned,
+        max_score=lab.max_points,
+        hint_penalty=_hint_penalty(user, lab),
+    )
+    Draft.objects.update_or_create(user=user, lab=lab, defaults={"files": cleaned})
+    transaction.on_commit(lambda: grading_enqueue(submission.pk))
+    return submission
+
+
+def grading_enqueue(submission_id: int) -> None:
+    """Queue the grading task (imported late: tasks import services)."""
+    from labs.tasks import grade_submission
+
+    grade_submission.delay(submission_id)
+
+
+def _claim(submission_id: int) -> Submission | None:
+    """Move a submission to RUNNING if it needs grading; None when there is nothing to do.
+
+    Safe against duplicate deliveries: a finished submission, one waiting for an approval
+    decision, or one another worker is grading right now is left alone.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        sub = Submission.objects.select_for_update().filter(pk=submission_id).first()
+        if sub is None or sub.finished:
+            return None
+        if sub.status == Submission.Status.AWAITING_APPROVAL and not sub.approval:
+            return None
+        stale = now - timedelta(seconds=settings.LAB_GRADING_STALE_SECONDS)
+        if sub.status == Submission.Status.RUNNING and sub.started_at and sub.started_at > stale:
+            return None
+        sub.grading_attempts += 1
+        if sub.grading_attempts > settings.LAB_MAX_GRADING_ATTEMPTS:
+            sub.status = Submission.Status.ERROR
+            sub.error_message = (
+                "System error: grading stopped twice before it could finish (the grader crashed "
+                "or was killed). Your files are saved; please submit again, and tell us if it "
+                "happens again."
+            )
+            sub.finished_at = now
+            sub.save()
+            return None
+        sub.status = Submission.Status.RUNNING
+        sub.started_at = now
+        sub.save(update_fields=["status", "started_at", "grading_attempts"])
+        return sub
+
+
+class _LogSink:
+    """Collects log lines and flushes them to the row now and then, so the page can stream."""
+
+    def __init__(self, submission: Submission, prefix: str = "") -> None:
+        self.submission = submission
+        self.lines: list[str] = [prefix] if prefix else []
+        self.last_flush = timezone.now()
+
+    def __call__(self, line: str) -> None:
+        self.lines.append(line.rstrip("\n"))
+        if (timezone.now() - self.last_flush).total_seconds() >= 0.25:
+            self.flush()
+
+    def flush(self) -> None:
+        Submission.objects.filter(pk=self.submission.pk).update(log="\n".join(self.lines))
+        self.last_flush = timezone.now()
+
+
+def submission_grade(submission_id: int) -> Submission | None:
+    """Grade a submission (the Celery task's body); idempotent and safe to redeliver."""
+    from labs.grader import grade
+
+    sub = _claim(submission_id)
+    if sub is None:
+        return None
+    spec = LabSpec.from_dict(sub.lab.spec)
+    resume = sub.paused_state if sub.approval else None
+    sink = _LogSink(sub, prefix=sub.log if resume else "")
+    try:
+        result = grade(spec, sub.files, approval=sub.approval or None, resume=resume, on_log=sink)
+    except Exception:
+        # Hand the submission back so the task's retry can claim it (attempts are counted).
+        Submission.objects.filter(pk=sub.pk).update(status=Submission.Status.QUEUED)
+        raise
+    sink.flush()
+    with transaction.atomic():
+        sub = Submission.objects.select_for_update().get(pk=sub.pk)
+        sub.findings = result.findings
+        sub.outcome = result.outcome
+        sub.pictures = result.pictures
+        sub.log = result.log
+        if result.awaiting_approval:
+            sub.status = Submission.Status.AWAITING_APPROVAL
+            sub.paused_state = result.paused_state
+        else:
+            earned = sum(r["points"] for r in result.results if r["passed"])
+            sub.results = result.results
+            sub.score = max(0, earned - sub.hint_penalty)
+            sub.percent = round(100 * sub.score / sub.max_score, 1) if sub.max_score else 0.0
+            sub.status = Submission.Status.GRADED
+            sub.finished_at = timezone.now()
+        sub.save()
+    return sub
+
+
+def submission_fail(submission_id: int, message: str) -> None:
+    """Record a system error the learner can read (used when retries are exhausted)."""
+    Submission.objects.filter(pk=submission_id).exclude(status=Submission.Status.GRADED).update(
+        status=Submission.Status.ERROR, error_message=message, finished_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def submission_decide_approval(submission: Submission, *, approve: bool) -> Submission:
+    """The learner approves or rejects the paused pipeline; grading resumes from saved state."""
+    sub = Submission.objects.select_for_update().get(pk=submission.pk)
+    if sub.status != Submission.Status.AWAITING_APPROVAL or sub.approval:
+        raise SubmissionRejected("This submission is not waiting for an approval.")
+    sub.approval = "approved" if approve else "rejected"
+    sub.grading_attempts = 0
+    sub.save(update_fields=["approval", "grading_attempts"])
+    transaction.on_commit(lambda: grading_enqueue(sub.pk))
+    return sub
+
+
+def lab_regrade_all(lab: Lab) -> int:
+    """Queue a regrade of every finished submission of a lab (after a check changed)."""
+    ids = list(
+        Submission.objects.filter(
+            lab=lab, status__in=[Submission.Status.GRADED, Submission.Status.ERROR]
+        ).values_list("pk", flat=True)
+    )
+    Submission.objects.filter(pk__in=ids).update(
+        status=Submission.Status.QUEUED,
+        grading_attempts=0,
+        approval="",
+        paused_state=None,
+        error_message="",
+        score=None,
+        percent=None,
+        created_at=timezone.now(),
+    )
+    for pk in ids:
+        transaction.on_commit(lambda pk=pk: grading_enqueue(pk))
+    return len(ids)

@@ -1,0 +1,171 @@
+"""Lab pages: catalogue, the editor page, submissions with live progress, instructor views."""
+
+from __future__ import annotations
+
+import difflib
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from core.exam import DOMAINS
+from labs import selectors, services
+from labs.forms import LabFilterForm
+
+
+def lab_list(request: HttpRequest) -> HttpResponse:
+    """All labs with filters (domain, difficulty, status) and the learner's best score."""
+    form = LabFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    labs = selectors.lab_list(
+        user=request.user,
+        domain=int(filters["domain"]) if filters.get("domain") else None,
+        difficulty=filters.get("difficulty", ""),
+        status=filters.get("status", ""),
+    )
+    return render(
+        request,
+        "labs/lab_list.html",
+        {"labs": labs, "form": form, "domains": DOMAINS, "nav_active": "labs"},
+    )
+
+
+@login_required
+def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """Instructions beside the editor; POST runs and grades the files."""
+    lab = selectors.lab_get(slug)
+    if request.method == "POST":
+        files = {name: request.POST.get(f"file:{name}", "") for name in lab.spec["files"]}
+        try:
+            submission = services.submission_create(request.user, lab, files)
+        except services.SubmissionRejected as exc:
+            messages.error(request, exc.message)
+            return redirect("labs:lab_detail", slug=slug)
+        return redirect("labs:submission_detail", pk=submission.pk)
+    revealed = services.hints_revealed(request.user, lab)
+    hints = [
+        {"index": i, "cost": h["cost"], "text": h["text"] if i in revealed else None}
+        for i, h in enumerate(lab.spec.get("hints", []))
+    ]
+    files = services.draft_files(request.user, lab)
+    kinds = _file_kinds(lab)
+    return render(
+        request,
+        "labs/lab_detail.html",
+        {
+            "lab": lab,
+            "files": [(name, text, kinds.get(name, "auto")) for name, text in files.items()],
+            "hints": hints,
+            "submissions": selectors.submissions_for_lab(request.user, lab)[:20],
+            "domain_name": DOMAINS[lab.domain][0],
+            "nav_active": "labs",
+        },
+    )
+
+
+def _file_kinds(lab) -> dict[str, str]:
+    from labs.grader import file_kinds
+    from labs.spec import LabSpec
+
+    return file_kinds(LabSpec.from_dict(lab.spec))
+
+
+@login_required
+@require_POST
+def hint_reveal(request: HttpRequest, slug: str, index: int) -> HttpResponse:
+    """Reveal a hint (it costs points)."""
+    lab = selectors.lab_get(slug)
+    try:
+        services.hint_reveal(request.user, lab, index)
+    except services.SubmissionRejected as exc:
+        messages.error(request, exc.message)
+    return redirect(f"{lab_detail_url(slug)}#hints")
+
+
+def lab_detail_url(slug: str) -> str:
+    from django.urls import reverse
+
+    return reverse("labs:lab_detail", args=[slug])
+
+
+@login_required
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A submission: queue position, streaming log, pictures, then the grade."""
+    submission = selectors.submission_get_for_user(request.user, pk)
+    template = "labs/_submission_status.html" if request.htmx else "labs/submission_detail.html"
+    return render(request, template, _submission_context(request, submission))
+
+
+def _submission_context(request, submission) -> dict:
+    return {
+        "submission": submission,
+        "lab": submission.lab,
+        "queue_position": selectors.queue_position(submission),
+        "read_only": submission.user_id != request.user.pk,
+        "nav_active": "labs",
+    }
+
+
+@login_required
+@require_POST
+def submission_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve or reject the paused pipeline's approval action."""
+    submission = selectors.submission_get_for_user(request.user, pk)
+    if submission.user_id != request.user.pk:
+        raise Http404("No such submission")
+    try:
+        services.submission_decide_approval(
+            submission, approve=request.POST.get("decision") == "approve"
+        )
+    except services.SubmissionRejected as exc:
+        messages.error(request, exc.message)
+    return redirect("labs:submission_detail", pk=pk)
+
+
+@login_required
+def submission_diff(request: HttpRequest, slug: str) -> HttpResponse:
+    """A diff between two of the learner's submissions of a lab (?a=number&b=number)."""
+    lab = selectors.lab_get(slug)
+    mine = {s.number: s for s in selectors.submissions_for_lab(request.user, lab)}
+    try:
+        a, b = mine[int(request.GET.get("a", ""))], mine[int(request.GET.get("b", ""))]
+    except (KeyError, ValueError) as exc:
+        raise Http404("Pick two of your submissions") from exc
+    diffs = []
+    for name in sorted(set(a.files) | set(b.files)):
+        lines = list(
+            difflib.unified_diff(
+                a.files.get(name, "").splitlines(),
+                b.files.get(name, "").splitlines(),
+                fromfile=f"#{a.number} {name}",
+                tofile=f"#{b.number} {name}",
+                lineterm="",
+            )
+        )
+        diffs.append((name, lines))
+    return render(
+        request,
+        "labs/submission_diff.html",
+        {"lab": lab, "a": a, "b": b, "diffs": diffs, "nav_active": "labs"},
+    )
+
+
+@staff_member_required
+def lab_submissions(request: HttpRequest, slug: str) -> HttpResponse:
+    """Instructors: every submission of a lab, score distribution, most-failed checks, regrade."""
+    lab = selectors.lab_get(slug)
+    if request.method == "POST":
+        count = services.lab_regrade_all(lab)
+        messages.success(request, f"Queued {count} submission(s) for regrading.")
+        return redirect("labs:lab_submissions", slug=slug)
+    stats = selectors.lab_statistics(lab)
+    submissions = lab.submissions.select_related("user").order_by("-created_at")[:200]
+    template = "labs/_lab_stats.html" if request.htmx else "labs/lab_submissions.html"
+    return render(
+        request,
+        template,
+        {"lab": lab, "stats": stats, "submissions": submissions, "nav_active": "labs"},
+    )

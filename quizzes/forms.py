@@ -1,0 +1,64 @@
+"""Forms: practice filters and the spaced-review setting."""
+
+from __future__ import annotations
+
+from django import forms
+
+from core.exam import DIFFICULTIES, DOMAINS, TOPIC_TAGS, domain_label
+from quizzes.services import PRACTICE_MAX, PracticeFilters
+
+
+class PracticeForm(forms.Form):
+    """What to practise; empty choices mean "all"."""
+
+    domains = forms.TypedMultipleChoiceField(
+        choices=[(d, domain_label(d)) for d in DOMAINS],
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked = all domains.",
+    )
+    tags = forms.MultipleChoiceField(
+        label="Topics",
+        choices=sorted(TOPIC_TAGS.items(), key=lambda kv: kv[1].lower()),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="None selected = all topics. Ctrl/⌘-click to pick several.",
+    )
+    difficulties = forms.MultipleChoiceField(
+        label="Difficulty",
+        choices=[(d, d.capitalize()) for d in DIFFICULTIES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    count = forms.IntegerField(
+        label="Number of questions", min_value=1, max_value=PRACTICE_MAX, initial=10
+    )
+    only_wrong = forms.BooleanField(label="Only questions I got wrong", required=False)
+    only_new = forms.BooleanField(label="Only questions I have never answered", required=False)
+
+    def filters(self) -> PracticeFilters:
+        data = self.cleaned_data
+        return PracticeFilters(
+            domains=tuple(data["domains"]),
+            tags=tuple(data["tags"]),
+            difficulties=tuple(data["difficulties"]),
+            count=data["count"],
+            only_wrong=data["only_wrong"],
+            only_new=data["only_new"],
+        )
+
+
+class RetentionForm(forms.Form):
+    """The FSRS desired retention."""
+
+    desired_retention = forms.FloatField(
+        label="Desired retention",
+        min_value=0.7,
+        max_value=0.97,
+        help_text=(
+            "The probability of remembering a card when it comes back (0.70–0.97). "
+            "Higher means more frequent reviews."
+        ),
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
+    )

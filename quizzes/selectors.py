@@ -1,0 +1,406 @@
+"""Reads for quizzes: ownership, question pages, results, readiness, dashboard and topic links."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Q
+from django.http import Http404
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from core.exam import DOMAINS, TASKS, TOPIC_TAGS, domain_label
+from core.panels import Panel, TopicLink
+from quizzes.models import Attempt, AttemptItem, Option, Question, ReviewCard
+
+if TYPE_CHECKING:
+    from quizzes.services import PracticeFilters
+
+LETTERS = "ABCDEFGHIJ"
+RECENT_ANSWERS = 200
+
+
+# --- ownership: the ONE place that decides whether a learner may see an attempt -----------------
+
+
+def attempt_get_for_user(user, attempt_id: int) -> Attempt:
+    """The learner's own attempt, or 404 (another learner's id looks exactly like a missing one)."""
+    attempt = Attempt.objects.filter(pk=attempt_id, user_id=user.pk).first() if user.pk else None
+    if attempt is None:
+        raise Http404("No such attempt.")
+    return attempt
+
+
+def attempts_for_user(user, *, limit: int = 20) -> list[Attempt]:
+    """The learner's latest attempts, newest first."""
+    return list(Attempt.objects.filter(user_id=user.pk).order_by("-started_at")[:limit])
+
+
+# --- drawing questions ---------------------------------------------------------------------------
+
+
+def practice_candidates(user, filters: PracticeFilters) -> set[int]:
+    """Ids of published questions matching the practice filters for this learner."""
+    queryset = Question.objects.filter(published=True)
+    if filters.domains:
+        queryset = queryset.filter(domain__in=filters.domains)
+    if filters.difficulties:
+        queryset = queryset.filter(difficulty__in=filters.difficulties)
+    if filters.tags:
+        any_tag = Q()
+        for tag in filters.tags:
+            any_tag |= Q(tags_index__contains=f"|{tag}|")
+        queryset = queryset.filter(any_tag)
+    ids = set(queryset.values_list("id", flat=True))
+    if filters.only_new:
+        answered = AttemptItem.objects.filter(
+            attempt__user_id=user.pk, answered_at__isnull=False
+        ).values_list("question_id", flat=True)
+        ids -= set(answered)
+    if filters.only_wrong:
+        ids &= wrong_question_ids(user)
+    return ids
+
+
+def wrong_question_ids(user) -> set[int]:
+    """Questions whose latest scored answer by this learner was wrong."""
+    latest: dict[int, bool] = {}
+    for question_id, correct in (
+        AttemptItem.objects.filter(attempt__user_id=user.pk, correct__isnull=False)
+        .exclude(answered_at__isnull=True)
+        .order_by("answered_at", "pk")
+        .values_list("question_id", "correct")
+    ):
+        latest[question_id] = correct
+    return {qid for qid, correct in latest.items() if not correct}
+
+
+def exam_pool() -> dict[int, list[int]]:
+    """Published question ids per domain (one query)."""
+    pool: dict[int, list[int]] = defaultdict(list)
+    for question_id, domain in Question.objects.filter(published=True).values_list("id", "domain"):
+        pool[domain].append(question_id)
+    return pool
+
+
+def due_question_ids(user, *, now: datetime, limit: int) -> list[int]:
+    """Question ids of the learner's due cards (published questions), most overdue first."""
+    return list(
+        ReviewCard.objects.filter(user_id=user.pk, due__lte=now, question__published=True)
+        .order_by("due", "pk")
+        .values_list("question_id", flat=True)[:limit]
+    )
+
+
+def due_count(user, *, now: datetime | None = None) -> int:
+    """How many cards are due now ("due today" means due by now, as FSRS schedules to the minute)."""
+    now = now or timezone.now()
+    return ReviewCard.objects.filter(
+        user_id=user.pk, due__lte=now, question__published=True
+    ).count()
+
+
+# --- what a page shows ---------------------------------------------------------------------------
+
+
+@dataclass
+class OptionView:
+    """An option as shown in an attempt. `correct` and `explanation_html` stay None until the
+    learner may see them, so no template or serializer can leak the key by accident."""
+
+    letter: str
+    text_html: str
+    selected: bool
+    correct: bool | None = None
+    explanation_html: str | None = None
+
+
+@dataclass
+class NavEntry:
+    position: int
+    answered: bool
+    flagged: bool
+
+
+@dataclass
+class ItemView:
+    """One question of an attempt, ready to render."""
+
+    attempt: Attempt
+    item: AttemptItem
+    question: Question
+    options: list[OptionView]
+    revealed: bool
+    nav: list[NavEntry] = field(default_factory=list)
+
+    @property
+    def is_multiple(self) -> bool:
+        return self.question.type == Question.MULTIPLE
+
+    @property
+    def selected_letters(self) -> list[str]:
+        return [o.letter for o in self.options if o.selected]
+
+
+def item_revealed(attempt: Attempt, item: AttemptItem) -> bool:
+    """Keys and explanations show after the attempt ends, or (practice/review) once answered."""
+    if attempt.finished:
+        return True
+    return attempt.mode != Attempt.EXAM and item.answered_at is not None
+
+
+def _option_views(item: AttemptItem, options: dict[int, Option], revealed: bool) -> list[OptionView]:
+    views = []
+    for index, option_id in enumerate(item.option_order):
+        option = options.get(option_id)
+        if option is None:  # an option later removed from the bank: keep the letters aligned
+            continue
+        views.append(
+            OptionView(
+                letter=LETTERS[index],
+                text_html=option.text_html,
+                selected=option_id in item.selected,
+                correct=option.correct if revealed else None,
+                explanation_html=option.explanation_html if revealed else None,
+            )
+        )
+    return views
+
+
+def attempt_item_view(attempt: Attempt, position: int, *, with_nav: bool = True) -> ItemView:
+    """The question at `position` with its options in this attempt's order (3 queries)."""
+    item = (
+        AttemptItem.objects.select_related("question")
+        .filter(attempt=attempt, position=position)
+        .first()
+    )
+    if item is None:
+        raise Http404("No such question in this attempt.")
+    options = {o.pk: o for o in Option.objects.filter(pk__in=item.option_order)}
+    revealed = item_revealed(attempt, item)
+    view = ItemView(attempt, item, item.question, _option_views(item, options, revealed), revealed)
+    if with_nav:
+        view.nav = attempt_nav(attempt)
+    return view
+
+
+def attempt_nav(attempt: Attempt) -> list[NavEntry]:
+    """Every position with answered/flagged marks (for the navigator and the review screen)."""
+    return [
+        NavEntry(position, answered is not None, flagged)
+        for position, answered, flagged in AttemptItem.objects.filter(attempt=attempt)
+        .order_by("position")
+        .values_list("position", "answered_at", "flagged")
+    ]
+
+
+def attempt_first_open_position(attempt: Attempt) -> int:
+    """Where to resume: the first unanswered question (or the first one)."""
+    position = (
+        AttemptItem.objects.filter(attempt=attempt, answered_at__isnull=True)
+        .order_by("position")
+        .values_list("position", flat=True)
+        .first()
+    )
+    return position or 1
+
+
+@dataclass
+class DomainResult:
+    number: int
+    label: str
+    correct: int
+    total: int
+    percent: float | None
+
+
+@dataclass
+class AttemptResult:
+    attempt: Attempt
+    items: list[ItemView]
+    domains: list[DomainResult]
+    total_time_ms: int
+
+
+def attempt_result(attempt: Attempt) -> AttemptResult:
+    """A finished attempt with every question revealed, per-domain scores and times (3 queries)."""
+    if not attempt.finished:
+        raise ValueError("attempt_result needs a finished attempt")
+    items = list(
+        AttemptItem.objects.filter(attempt=attempt).select_related("question").order_by("position")
+    )
+    option_ids = [oid for item in items for oid in item.option_order]
+    options = {o.pk: o for o in Option.objects.filter(pk__in=option_ids)}
+    views = [
+        ItemView(attempt, item, item.question, _option_views(item, options, True), True)
+        for item in items
+    ]
+    domains = []
+    for number in DOMAINS:
+        score = attempt.domain_scores.get(str(number), {})
+        if score.get("total"):
+            domains.append(
+                DomainResult(
+                    number,
+                    domain_label(number),
+                    score["correct"],
+                    score["total"],
+                    score.get("percent"),
+                )
+            )
+    return AttemptResult(attempt, views, domains, sum(i.time_spent_ms for i in items))
+
+
+# --- dashboard -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Accuracy:
+    key: str
+    label: str
+    correct: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.correct / self.total) if self.total else 0
+
+
+def lesson_url(lesson_ref: str) -> str:
+    """The study page of `<module>/<lesson>` (the courses route, or its documented path)."""
+    module, _, lesson = lesson_ref.partition("/")
+    for name in ("courses:lesson_detail", "courses:lesson"):
+        try:
+            return reverse(name, args=[module, lesson])
+        except NoReverseMatch:
+            continue
+    return f"/study/{module}/{lesson}/"
+
+
+def readiness(user) -> dict:
+    """Accuracy per domain, task statement and tag over the learner's latest scored answers."""
+    rows = list(
+        AttemptItem.objects.filter(attempt__user_id=user.pk, correct__isnull=False)
+        .exclude(answered_at__isnull=True)
+        .order_by("-answered_at")
+        .values_list("question__domain", "question__task", "question__tags", "question__lesson_ref", "correct")[
+            :RECENT_ANSWERS
+        ]
+    )
+    per_domain: dict[int, list[int]] = {d: [0, 0] for d in DOMAINS}
+    per_task: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    per_tag: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    tag_lessons: dict[str, Counter] = defaultdict(Counter)
+    for domain, task, tags, lesson_ref, correct in rows:
+        for bucket in [per_domain[domain], per_task[task]] + [per_tag[t] for t in tags or []]:
+            bucket[0] += int(correct)
+            bucket[1] += 1
+        for tag in tags or []:
+            if lesson_ref:
+                tag_lessons[tag][lesson_ref] += 1
+    domains = [Accuracy(str(d), domain_label(d), c, t) for d, (c, t) in per_domain.items()]
+    tasks = [
+        Accuracy(k, f"{k} {TASKS.get(k, '')}", c, t) for k, (c, t) in sorted(per_task.items())
+    ]
+    weakest = sorted(
+        (
+            Accuracy(tag, TOPIC_TAGS.get(tag, tag), c, t)
+            for tag, (c, t) in per_tag.items()
+            if t >= 2 and c < t
+        ),
+        key=lambda a: (a.percent, -a.total, a.key),
+    )[:5]
+    weak_links = [
+        {
+            "topic": a,
+            "lesson_url": lesson_url(tag_lessons[a.key].most_common(1)[0][0])
+            if tag_lessons[a.key]
+            else "",
+            "practice_url": reverse("quizzes:home") + f"?tag={a.key}",
+        }
+        for a in weakest
+    ]
+    return {"answers": len(rows), "domains": domains, "tasks": tasks, "weakest": weak_links}
+
+
+def trend_points(user, *, limit: int = 12) -> list[tuple[str, float]]:
+    """(date, raw %) of the latest finished attempts, oldest first."""
+    rows = list(
+        Attempt.objects.filter(user_id=user.pk)
+        .exclude(status=Attempt.IN_PROGRESS)
+        .exclude(raw_percent__isnull=True)
+        .order_by("-submitted_at")
+        .values_list("submitted_at", "raw_percent")[:limit]
+    )
+    return [(when.strftime("%d %b"), pct) for when, pct in reversed(rows)]
+
+
+def trend_svg(points: list[tuple[str, float]], *, width: int = 260, height: int = 80) -> str:
+    """An inline SVG polyline of the accuracy trend (no JavaScript needed)."""
+    if len(points) < 2:
+        return ""
+    pad = 6
+    step = (width - 2 * pad) / (len(points) - 1)
+
+    def y(pct: float) -> float:
+        return round(height - pad - (height - 2 * pad) * pct / 100, 1)
+
+    coords = " ".join(f"{round(pad + i * step, 1)},{y(p)}" for i, (_d, p) in enumerate(points))
+    dots = "".join(
+        f'<circle cx="{round(pad + i * step, 1)}" cy="{y(p)}" r="3">'
+        f"<title>{label}: {p:.0f} %</title></circle>"
+        for i, (label, p) in enumerate(points)
+    )
+    pass_y = y(70)
+    return (
+        f'<svg class="trend" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-label="Accuracy of your last {len(points)} sets, from {points[0][1]:.0f} % '
+        f'to {points[-1][1]:.0f} %">'
+        f'<line x1="0" x2="{width}" y1="{pass_y}" y2="{pass_y}" class="trend-pass"/>'
+        f'<polyline points="{coords}" fill="none" class="trend-line"/>{dots}</svg>'
+    )
+
+
+def dashboard_panel(request) -> Panel | None:
+    """The quizzes panel: readiness, trend, exam history, due cards, weakest topics."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    exams = list(
+        Attempt.objects.filter(user_id=user.pk, mode=Attempt.EXAM).order_by("-started_at")[:5]
+    )
+    context = {
+        "readiness": readiness(user),
+        "trend_svg": trend_svg(trend_points(user)),
+        "exams": exams,
+        "due": due_count(user),
+    }
+    return Panel(title="Quizzes and exam readiness", template="quizzes/_panel.html", context=context, order=20)
+
+
+def topic_links(tags: list[str]) -> list[TopicLink]:
+    """A practice link per tag that has published questions."""
+    links = []
+    for tag in tags:
+        count = Question.objects.filter(published=True, tags_index__contains=f"|{tag}|").count()
+        if count:
+            links.append(
+                TopicLink(
+                    kind="quiz",
+                    title=f"Practise {TOPIC_TAGS.get(tag, tag)}",
+                    url=reverse("quizzes:home") + f"?tag={tag}",
+                    detail=f"{count} question{'s' if count != 1 else ''}",
+                )
+            )
+    return links
+
+
+def bank_summary() -> dict:
+    """Published questions per domain and per tag (for the practice form)."""
+    per_domain = dict(
+        Question.objects.filter(published=True).values_list("domain").annotate(n=Count("id"))
+    )
+    return {"domains": [(d, domain_label(d), per_domain.get(d, 0)) for d in DOMAINS]}

@@ -1,0 +1,497 @@
+"""Writes for quizzes: start attempts, save answers, submit and score, FSRS cards, settings."""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.exam import DOMAINS
+from quizzes import selectors
+from quizzes.assembly import exam_draw
+from quizzes.errors import AttemptClosed, InvalidAnswer, NothingToPractise
+from quizzes.fsrs_cards import card_review, rating_for
+from quizzes.models import Attempt, AttemptItem, Option, Question, QuizSettings, ReviewCard, ReviewLog
+from quizzes.scoring import EXAM_MINUTES, EXAM_QUESTIONS, is_pass, item_is_correct, scaled_score
+
+log = logging.getLogger(__name__)
+
+PRACTICE_MAX = 65
+REVIEW_MAX = 20
+# One question on screen for longer than this counts as this long (a tab left open overnight).
+ITEM_TIME_CAP_MS = 30 * 60 * 1000
+LETTERS = "ABCDEFGHIJ"
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+# --- starting attempts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PracticeFilters:
+    """What a learner asked to practise."""
+
+    domains: tuple[int, ...] = ()
+    tags: tuple[str, ...] = ()
+    difficulties: tuple[str, ...] = ()
+    count: int = 10
+    only_wrong: bool = False
+    only_new: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "domains": list(self.domains),
+            "tags": list(self.tags),
+            "difficulties": list(self.difficulties),
+            "count": self.count,
+            "only_wrong": self.only_wrong,
+            "only_new": self.only_new,
+        }
+
+
+def attempt_start_practice(
+    user, filters: PracticeFilters, *, now: datetime | None = None, seed: int | None = None
+) -> Attempt:
+    """A practice set of up to `count` questions matching the filters, in random order."""
+    now = _now(now)
+    if not 1 <= filters.count <= PRACTICE_MAX:
+        raise InvalidAnswer(f"Choose between 1 and {PRACTICE_MAX} questions.")
+    candidates = selectors.practice_candidates(user, filters)
+    if not candidates:
+        raise NothingToPractise(
+            "No published question matches these filters"
+            + (" (you asked for only questions you got wrong)" if filters.only_wrong else "")
+            + (" (you asked for only new questions)" if filters.only_new else "")
+            + ". Widen the domains, topics or difficulty."
+        )
+    seed = seed if seed is not None else secrets.randbits(48)
+    rng = random.Random(seed)
+    chosen = rng.sample(sorted(candidates), min(filters.count, len(candidates)))
+    notes = []
+    if len(chosen) < filters.count:
+        notes.append(f"Only {len(chosen)} question(s) match your filters.")
+    return _attempt_create(
+        user, Attempt.PRACTICE, chosen, now=now, seed=seed, filters=filters.as_dict(), notes=notes
+    )
+
+
+def attempt_start_exam(
+    user,
+    *,
+    now: datetime | None = None,
+    seed: int | None = None,
+    size: int = EXAM_QUESTIONS,
+) -> Attempt:
+    """Resume the learner's running exam, or draw a new 65-question, 130-minute one."""
+    now = _now(now)
+    running = (
+        Attempt.objects.filter(user=user, mode=Attempt.EXAM, status=Attempt.IN_PROGRESS)
+        .order_by("-started_at")
+        .first()
+    )
+    if running is not None:
+        running = attempt_expire_if_due(running, now=now)
+        if not running.finished:
+            return running
+    seed = seed if seed is not None else secrets.randbits(48)
+    rng = random.Random(seed)
+    draw = exam_draw(selectors.exam_pool(), size, rng)
+    if not draw.question_ids:
+        raise NothingToPractise("The question bank is empty: load the content first.")
+    attempt = _attempt_create(
+        user,
+        Attempt.EXAM,
+        draw.question_ids,
+        now=now,
+        seed=seed,
+        deadline=now + timedelta(minutes=EXAM_MINUTES),
+        notes=draw.notes,
+    )
+    transaction.on_commit(lambda: _schedule_expiry(attempt))
+    return attempt
+
+
+def attempt_start_review(user, *, now: datetime | None = None, seed: int | None = None) -> Attempt:
+    """A session of the learner's due cards (most overdue first, at most REVIEW_MAX)."""
+    now = _now(now)
+    question_ids = selectors.due_question_ids(user, now=now, limit=REVIEW_MAX)
+    if not question_ids:
+        raise NothingToPractise("No cards are due. Come back later, or practise new questions.")
+    seed = seed if seed is not None else secrets.randbits(48)
+    return _attempt_create(user, Attempt.REVIEW, question_ids, now=now, seed=seed)
+
+
+@transaction.atomic
+def _attempt_create(
+    user,
+    mode: str,
+    question_ids: list[int],
+    *,
+    now: datetime,
+    seed: int,
+    deadline: datetime | None = None,
+    filters: dict | None = None,
+    notes: list[str] | None = None,
+) -> Attempt:
+    rng = random.Random(seed ^ 0x5EED)
+    options: dict[int, list[int]] = defaultdict(list)
+    for question_id, option_id in (
+        Option.objects.filter(question_id__in=question_ids)
+        .order_by("question_id", "position")
+        .values_list("question_id", "id")
+    ):
+        options[question_id].append(option_id)
+    attempt = Attempt.objects.create(
+        user=user,
+        mode=mode,
+        started_at=now,
+        deadline=deadline,
+        seed=seed,
+        filters=filters or {},
+        notes=notes or [],
+        total=len(question_ids),
+    )
+    items = []
+    for position, question_id in enumerate(question_ids, start=1):
+        order = list(options[question_id])
+        rng.shuffle(order)  # shuffled once per attempt, stored: stable within it
+        items.append(
+            AttemptItem(attempt=attempt, question_id=question_id, position=position, option_order=order)
+        )
+    AttemptItem.objects.bulk_create(items)
+    return attempt
+
+
+def _schedule_expiry(attempt: Attempt) -> None:
+    """Ask Celery to finalise the attempt at its deadline; access-time expiry is the fallback."""
+    from quizzes.tasks import attempt_expire
+
+    try:
+        attempt_expire.apply_async(args=[attempt.pk], eta=attempt.deadline)
+    except Exception:  # noqa: BLE001 — a broker outage must not stop the exam from starting
+        log.exception("could not schedule expiry of attempt %s; access-time expiry applies", attempt.pk)
+
+
+# --- answering -----------------------------------------------------------------------------------
+
+
+def letters_to_option_ids(item: AttemptItem, letters: Iterable[str]) -> list[int]:
+    """Map the letters a learner saw (A, B…) to option ids via the attempt's stored order."""
+    ids = []
+    for letter in letters:
+        letter = str(letter).strip().upper()
+        index = LETTERS.find(letter) if len(letter) == 1 else -1
+        if index < 0 or index >= len(item.option_order):
+            valid = ", ".join(LETTERS[: len(item.option_order)])
+            raise InvalidAnswer(f"Unknown option {letter!r}: choose among {valid}.")
+        ids.append(item.option_order[index])
+    if len(set(ids)) != len(ids):
+        raise InvalidAnswer("An option is selected twice.")
+    return ids
+
+
+def _lock_open_attempt(attempt_id: int, now: datetime) -> Attempt:
+    """Lock the attempt row; refuse (409) when it is finished or past its deadline."""
+    attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
+    if attempt.finished:
+        raise AttemptClosed("This attempt is already finished: answers can no longer change.")
+    if attempt.deadline is not None and now >= attempt.deadline:
+        raise AttemptClosed("Time is up: the exam was submitted at its deadline.")
+    return attempt
+
+
+def _clock_out(attempt: Attempt, now: datetime) -> None:
+    """Add the time since the on-screen item was shown to that item (server-side timing)."""
+    if attempt.current_position is None or attempt.current_since is None:
+        return
+    end = min(now, attempt.deadline) if attempt.deadline else now
+    elapsed = int((end - attempt.current_since).total_seconds() * 1000)
+    elapsed = max(0, min(elapsed, ITEM_TIME_CAP_MS))
+    if elapsed:
+        AttemptItem.objects.filter(attempt=attempt, position=attempt.current_position).update(
+            time_spent_ms=F("time_spent_ms") + elapsed
+        )
+
+
+def attempt_item_view(attempt: Attempt, position: int, *, now: datetime | None = None) -> None:
+    """Record that `position` is on screen from now (closing the clock on the previous one)."""
+    now = _now(now)
+    if attempt.finished or attempt.current_position == position:
+        return
+    with transaction.atomic():
+        try:
+            locked = _lock_open_attempt(attempt.pk, now)
+        except AttemptClosed:
+            return
+        _clock_out(locked, now)
+        Attempt.objects.filter(pk=locked.pk).update(current_position=position, current_since=now)
+    attempt.current_position, attempt.current_since = position, now
+
+
+@dataclass
+class AnswerResult:
+    """What answering returns: the item, and for practice/review whether it was right."""
+
+    item: AttemptItem
+    revealed: bool
+    correct: bool | None
+    attempt_finished: bool
+
+
+def attempt_answer(
+    attempt: Attempt,
+    position: int,
+    letters: Iterable[str],
+    *,
+    flagged: bool | None = None,
+    now: datetime | None = None,
+) -> AnswerResult:
+    """Save an answer. Exam: saved silently, changeable until submit. Practice/review: scored
+    at once (then locked), its FSRS card updated; the last answer finishes the set."""
+    now = _now(now)
+    letters = list(letters)
+    with transaction.atomic():
+        locked = _lock_open_attempt(attempt.pk, now)
+        item = (
+            AttemptItem.objects.select_for_update()
+            .select_related("question")
+            .filter(attempt=locked, position=position)
+            .first()
+        )
+        if item is None:
+            raise InvalidAnswer(f"This attempt has no question {position}.")
+        selected = letters_to_option_ids(item, letters)
+        choose = item.question.choose
+        if len(selected) > choose:
+            raise InvalidAnswer(f"Choose {choose}: you selected {len(selected)}.")
+        practice_like = locked.mode != Attempt.EXAM
+        if practice_like:
+            if item.answered_at is not None:
+                raise AttemptClosed("You already answered this question.")
+            if len(selected) != choose:
+                raise InvalidAnswer(f"Select {choose} option(s) before checking your answer.")
+        if locked.current_position == position:
+            _clock_out(locked, now)
+            locked.current_since = now
+            Attempt.objects.filter(pk=locked.pk).update(current_since=now)
+            item.refresh_from_db(fields=["time_spent_ms"])
+        if practice_like:
+            # The clock stops at the answer: reading the explanations is not answering time.
+            locked.current_position = locked.current_since = None
+            Attempt.objects.filter(pk=locked.pk).update(current_position=None, current_since=None)
+        item.selected = selected
+        item.answered_at = now if selected else None
+        if flagged is not None:
+            item.flagged = flagged
+        fields = ["selected", "answered_at", "flagged"]
+        correct = None
+        if practice_like:
+            keys = _correct_ids([item.question_id])[item.question_id]
+            correct = item_is_correct(selected, keys)
+            item.correct = correct
+            fields.append("correct")
+        item.save(update_fields=fields)
+        finished = False
+        if practice_like:
+            cards_record(
+                locked.user, [(item.question_id, correct, item.time_spent_ms)], source=locked.mode, now=now
+            )
+            if not AttemptItem.objects.filter(attempt=locked, answered_at__isnull=True).exists():
+                _finish(locked, now=now, status=Attempt.SUBMITTED)
+                finished = True
+    return AnswerResult(item=item, revealed=practice_like, correct=correct, attempt_finished=finished)
+
+
+def attempt_flag(attempt: Attempt, position: int, flagged: bool, *, now: datetime | None = None) -> None:
+    """Flag or unflag a question for review (exam), without touching its answer."""
+    now = _now(now)
+    with transaction.atomic():
+        locked = _lock_open_attempt(attempt.pk, now)
+        updated = AttemptItem.objects.filter(attempt=locked, position=position).update(flagged=flagged)
+        if not updated:
+            raise InvalidAnswer(f"This attempt has no question {position}.")
+
+
+# --- submitting and scoring ----------------------------------------------------------------------
+
+
+def attempt_submit(attempt: Attempt, *, now: datetime | None = None) -> Attempt:
+    """Submit and score. Exactly one of two simultaneous submissions wins; the other gets 409."""
+    now = _now(now)
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.finished:
+            raise AttemptClosed("This attempt was already submitted.")
+        late = locked.deadline is not None and now >= locked.deadline
+        status = Attempt.EXPIRED if late else Attempt.SUBMITTED
+        # The conditional update is the arbiter even where SELECT … FOR UPDATE is a no-op.
+        won = Attempt.objects.filter(pk=locked.pk, status=Attempt.IN_PROGRESS).update(status=status)
+        if not won:
+            raise AttemptClosed("This attempt was already submitted.")
+        _finish(locked, now=min(now, locked.deadline) if late else now, status=status)
+    return locked
+
+
+def attempt_expire_if_due(attempt: Attempt, *, now: datetime | None = None) -> Attempt:
+    """Finalise a running attempt whose deadline has passed (idempotent); returns it fresh."""
+    now = _now(now)
+    if attempt.finished or attempt.deadline is None or now < attempt.deadline:
+        return attempt
+    try:
+        return attempt_submit(attempt, now=now)
+    except AttemptClosed:
+        return Attempt.objects.get(pk=attempt.pk)
+
+
+def attempts_expire_overdue(*, now: datetime | None = None) -> int:
+    """Finalise every running attempt past its deadline (a periodic safety net)."""
+    now = _now(now)
+    count = 0
+    for attempt in Attempt.objects.filter(status=Attempt.IN_PROGRESS, deadline__lte=now):
+        if attempt_expire_if_due(attempt, now=now).status == Attempt.EXPIRED:
+            count += 1
+    return count
+
+
+def _correct_ids(question_ids: Iterable[int]) -> dict[int, set[int]]:
+    keys: dict[int, set[int]] = defaultdict(set)
+    for question_id, option_id in Option.objects.filter(
+        question_id__in=list(question_ids), correct=True
+    ).values_list("question_id", "id"):
+        keys[question_id].add(option_id)
+    return keys
+
+
+def _finish(attempt: Attempt, *, now: datetime, status: str) -> None:
+    """Score every item on the server and store totals, per-domain scores and the scaled score."""
+    _clock_out(attempt, now)
+    items = list(AttemptItem.objects.filter(attempt=attempt).select_related("question"))
+    keys = _correct_ids(item.question_id for item in items)
+    per_domain = {d: {"correct": 0, "total": 0} for d in DOMAINS}
+    exam_cards = []
+    for item in items:
+        item.correct = item_is_correct(item.selected, keys[item.question_id])
+        bucket = per_domain[item.question.domain]
+        bucket["total"] += 1
+        bucket["correct"] += int(item.correct)
+        if attempt.mode == Attempt.EXAM and item.selected:
+            exam_cards.append((item.question_id, item.correct, item.time_spent_ms))
+    AttemptItem.objects.bulk_update(items, ["correct"])
+    correct = sum(int(i.correct) for i in items)
+    total = len(items)
+    raw = 100.0 * correct / total if total else 0.0
+    attempt.status = status
+    attempt.submitted_at = now
+    attempt.total = total
+    attempt.correct_count = correct
+    attempt.raw_percent = round(raw, 2)
+    attempt.scaled_score = scaled_score(raw)
+    attempt.passed = is_pass(attempt.scaled_score) if attempt.mode == Attempt.EXAM else None
+    attempt.domain_scores = {
+        str(d): {**v, "percent": round(100.0 * v["correct"] / v["total"], 1) if v["total"] else None}
+        for d, v in per_domain.items()
+    }
+    attempt.current_position = None
+    attempt.current_since = None
+    attempt.save()
+    if exam_cards:
+        cards_record(attempt.user, exam_cards, source=Attempt.EXAM, now=now)
+
+
+# --- spaced review -------------------------------------------------------------------------------
+
+
+def desired_retention(user) -> float:
+    """The learner's FSRS target (0.9 until they change it)."""
+    found = QuizSettings.objects.filter(user=user).values_list("desired_retention", flat=True).first()
+    return found if found is not None else 0.9
+
+
+def settings_update(user, *, desired_retention_value: float) -> QuizSettings:
+    """Change the desired retention (0.70–0.97; future reviews use it)."""
+    if not 0.7 <= desired_retention_value <= 0.97:
+        raise InvalidAnswer("Desired retention must be between 0.70 and 0.97.")
+    obj, _ = QuizSettings.objects.update_or_create(
+        user=user, defaults={"desired_retention": desired_retention_value}
+    )
+    return obj
+
+
+def cards_record(
+    user, answers: list[tuple[int, bool, int | None]], *, source: str, now: datetime | None = None
+) -> list[ReviewCard]:
+    """Review one FSRS card per answered question (created on first answer), logging each."""
+    now = _now(now)
+    retention = desired_retention(user)
+    question_ids = [qid for qid, _c, _t in answers]
+    cards = {
+        c.question_id: c for c in ReviewCard.objects.filter(user=user, question_id__in=question_ids)
+    }
+    logs = []
+    touched = []
+    for question_id, correct, time_ms in answers:
+        card = cards.get(question_id)
+        if card is None:
+            card = ReviewCard.objects.create(user=user, question_id=question_id, due=now)
+            cards[question_id] = card
+        rating = rating_for(correct=correct, time_ms=time_ms)
+        due_before = card.due if card.reps else None
+        updated = card_review(
+            card.card or None,
+            card_id=card.pk,
+            rating=rating,
+            now=now,
+            duration_ms=time_ms,
+            desired_retention=retention,
+        )
+        card.card = updated.to_dict()
+        card.due = updated.due
+        card.reps += 1
+        card.lapses += int(not correct and card.reps > 1)
+        card.last_rating = int(rating)
+        card.last_review = now
+        card.save()
+        touched.append(card)
+        logs.append(
+            ReviewLog(
+                card=card,
+                rating=int(rating),
+                reviewed_at=now,
+                duration_ms=time_ms,
+                correct=correct,
+                source=source,
+                due_before=due_before,
+                due_after=updated.due,
+            )
+        )
+    ReviewLog.objects.bulk_create(logs)
+    return touched
+
+
+# --- authoring -----------------------------------------------------------------------------------
+
+
+def question_mark_admin_edit(question: Question, *, now: datetime | None = None) -> None:
+    """Re-render a question edited in the admin and remember the edit (load_content keeps it)."""
+    from core.markdown import render_markdown
+    from quizzes.loading import tags_index
+
+    question.stem_html = render_markdown(question.stem_markdown).html
+    question.tags_index = tags_index(list(question.tags or []))
+    question.edited_in_admin_at = _now(now)
+    question.save()
+    for option in question.options.all():
+        option.text_html = render_markdown(option.text).html
+        option.explanation_html = render_markdown(option.explanation).html
+        option.save(update_fields=["text_html", "explanation_html"])

@@ -1,0 +1,140 @@
+"""`check()`: load a document, decide its kind, run that kind's rules, return a Report."""
+
+from __future__ import annotations
+
+import os
+from pathlib import PurePath
+from typing import Any
+
+from simulator._findings import Finding, Report
+from simulator._loading import LOAD_DOC, LOADING_CODES, load_document
+from simulator._rules import Context, rules_for
+
+KINDS = ("buildspec", "appspec", "pipeline", "template")
+PLATFORMS = ("ec2", "lambda", "ecs")
+
+_loaded_rule_modules = False
+
+
+def _load_rule_modules() -> None:
+    """Import the rule modules once (they register themselves); templates load cfn-lint lazily."""
+    global _loaded_rule_modules
+    if not _loaded_rule_modules:
+        from simulator import _appspec, _buildspec, _pipeline, _template  # noqa: F401
+
+        _loaded_rule_modules = True
+
+
+def _is_cfn_template(data: dict[Any, Any]) -> bool:
+    return isinstance(data.get("Resources"), dict) or "AWSTemplateFormatVersion" in data
+
+
+def pipeline_resources(data: dict[Any, Any]) -> list[str]:
+    """Logical ids of the AWS::CodePipeline::Pipeline resources of a template."""
+    resources = data.get("Resources")
+    if not isinstance(resources, dict):
+        return []
+    return [
+        name
+        for name, res in resources.items()
+        if isinstance(res, dict) and res.get("Type") == "AWS::CodePipeline::Pipeline"
+    ]
+
+
+def detect_kind(data: Any, filename: str) -> tuple[str | None, str]:
+    """(kind, reason): content decides when it is clear, else the file name."""
+    if isinstance(data, dict):
+        if "phases" in data or "batch" in data or "environment_variables" in data:
+            return "buildspec", "it has a `phases`/`batch` section"
+        if (
+            "os" in data
+            or "hooks" in data
+            or "Hooks" in data
+            or isinstance(data.get("Resources"), list)
+            or isinstance(data.get("resources"), list)
+        ):
+            return "appspec", "it has AppSpec keys (`os`, `hooks` or a `Resources` list)"
+        if _is_cfn_template(data):
+            if pipeline_resources(data):
+                return "pipeline", "it is a CloudFormation template with AWS::CodePipeline::Pipeline"
+            return "template", "it is a CloudFormation template"
+        inner = data.get("pipeline")
+        if "stages" in data or (isinstance(inner, dict) and "stages" in inner):
+            return "pipeline", "it has pipeline `stages`"
+    base = PurePath(filename).name.lower()
+    for kind in ("buildspec", "appspec"):
+        if kind in base:
+            return kind, f"its file name contains '{kind}'"
+    if "pipeline" in base:
+        return "pipeline", "its file name contains 'pipeline'"
+    if base.endswith((".template", ".template.yaml", ".template.json")):
+        return "template", "its file name ends in .template"
+    return None, "neither its content nor its name says what it is"
+
+
+def _info(code: str, message: str, hint: str, filename: str) -> Finding:
+    severity, _ = LOADING_CODES[code]
+    return Finding(code, severity, 1, 1, "", message, hint, filename, LOAD_DOC)
+
+
+def check(
+    text: str | bytes,
+    kind: str = "auto",
+    *,
+    filename: str = "<input>",
+    platform: str | None = None,
+    revision: str | os.PathLike[str] | None = None,
+    image: str | None = None,
+) -> Report:
+    """Check one buildspec, appspec, pipeline or template; never raises on bad input."""
+    if kind not in (*KINDS, "auto"):
+        raise ValueError(f"kind must be one of auto, {', '.join(KINDS)}; got {kind!r}")
+    if platform is not None and platform not in PLATFORMS:
+        raise ValueError(f"platform must be one of {', '.join(PLATFORMS)}; got {platform!r}")
+    loaded = load_document(text, filename=filename)
+    findings = list(loaded.findings)
+    if not loaded.ok:
+        return Report(filename, "unknown" if kind == "auto" else kind, _sorted(findings))
+    if kind == "auto":
+        detected, reason = detect_kind(loaded.data, filename)
+        if detected is None:
+            findings.append(
+                _info(
+                    "YM016",
+                    f"cannot tell what kind of file this is: {reason}",
+                    "pass --kind buildspec|appspec|pipeline|template",
+                    filename,
+                )
+            )
+            return Report(filename, "unknown", _sorted(findings))
+        kind = detected
+        findings.append(_info("YM001", f"checked as {kind}: {reason}", "", filename))
+    if not isinstance(loaded.data, dict):
+        findings.append(
+            _info(
+                "YM014",
+                f"the top level is a {type(loaded.data).__name__}, not a mapping of keys",
+                "start the file with keys such as `version:`",
+                filename,
+            )
+        )
+        return Report(filename, kind, _sorted(findings))
+    _load_rule_modules()
+    ctx = Context(
+        loaded=loaded,
+        file=filename,
+        options={
+            "platform": platform,
+            "revision": os.fspath(revision) if revision is not None else None,
+            "image": image,
+            "text": text,
+        },
+    )
+    for func in rules_for(kind):
+        func(ctx)
+    findings.extend(ctx.findings)
+    return Report(filename, kind, _sorted(findings))
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.line, f.column))

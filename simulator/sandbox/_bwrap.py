@@ -1,0 +1,150 @@
+"""Build the bubblewrap command line and the process setup of one sandbox session."""
+
+from __future__ import annotations
+
+import os
+import resource
+import secrets
+import signal
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from simulator.sandbox._limits import Limits
+
+SRC_DIR = "/codebuild/output/src"
+SANDBOX_UID = 1000
+SANDBOX_USER = "codebuild-user"
+# Host uids for sandboxes come from a range no distribution hands out, one fresh uid per session,
+# so RLIMIT_NPROC counts only that session's processes and a final kill(-1) hits only them.
+_HOST_UID_BASE = 1_500_000_000
+_HOST_UID_SPAN = 500_000_000
+
+_ETC_FILES = ("ld.so.cache", "localtime", "nsswitch.conf", "mime.types")
+_ETC_DIRS = ("alternatives", "ld.so.conf.d", "ssl")
+
+
+@dataclass(frozen=True)
+class Mount:
+    """An extra host directory visible in the sandbox."""
+
+    host: Path
+    dest: str
+    writable: bool = False
+
+
+@dataclass
+class Layout:
+    """Everything the sandbox sees, decided by the host before the session starts."""
+
+    work_dir: Path
+    etc_dir: Path  # host dir holding the generated passwd/group/hosts
+    env: Mapping[str, str]
+    mounts: list[Mount] = field(default_factory=list)
+    cwd: str = SRC_DIR
+
+
+def running_as_root() -> bool:
+    """Whether this host process must drop to an unprivileged uid before starting bwrap."""
+    return os.geteuid() == 0
+
+
+def fresh_host_uid() -> int:
+    """A random unprivileged host uid for one session (only meaningful when running as root)."""
+    return _HOST_UID_BASE + secrets.randbelow(_HOST_UID_SPAN)
+
+
+def write_etc(etc_dir: Path) -> None:
+    """The sandbox's passwd/group/hosts: root, the build user and nobody, nothing from the host."""
+    etc_dir.mkdir(parents=True, exist_ok=True)
+    (etc_dir / "passwd").write_text(
+        "root:x:0:0:root:/root:/bin/bash\n"
+        f"{SANDBOX_USER}:x:{SANDBOX_UID}:{SANDBOX_UID}:build:/root:/bin/bash\n"
+        "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+    )
+    (etc_dir / "group").write_text(
+        f"root:x:0:\n{SANDBOX_USER}:x:{SANDBOX_UID}:\nnogroup:x:65534:\n"
+    )
+    (etc_dir / "hosts").write_text("127.0.0.1 localhost codebuild\n::1 localhost\n")
+    (etc_dir / "hostname").write_text("codebuild\n")
+
+
+def bwrap_command(bwrap: str, layout: Layout, limits: Limits, program: list[str]) -> list[str]:
+    """The full argv: namespaces, read-only system dirs, private tmpfs, work tree, env."""
+    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
+    args += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "codebuild"]
+    args += ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        host = f"/{name}"
+        if os.path.islink(host):
+            args += ["--symlink", os.readlink(host), host]
+        elif os.path.isdir(host):
+            args += ["--ro-bind", host, host]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
+    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/root"]
+    for name in _ETC_FILES:
+        if os.path.isfile(f"/etc/{name}"):
+            args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    for name in _ETC_DIRS:
+        if os.path.isdir(f"/etc/{name}"):
+            args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    for name in ("passwd", "group", "hosts", "hostname"):
+        args += ["--ro-bind", str(layout.etc_dir / name), f"/etc/{name}"]
+    args += ["--bind", str(layout.work_dir), SRC_DIR]
+    for mount in layout.mounts:
+        args += ["--bind" if mount.writable else "--ro-bind", str(mount.host), mount.dest]
+    args += ["--remount-ro", "/", "--chdir", layout.cwd, "--clearenv"]
+    for key, value in layout.env.items():
+        args += ["--setenv", key, value]
+    return [*args, "--", *program]
+
+
+def rlimit_setter(limits: Limits) -> Callable[[], None]:
+    """A preexec function setting the per-process limits bwrap and everything below inherit."""
+    cpu = int(limits.cpu_seconds)
+    pairs = [
+        (resource.RLIMIT_CPU, (cpu, cpu + 1)),  # SIGXCPU, then SIGKILL a second later
+        (resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes)),
+        (resource.RLIMIT_FSIZE, (limits.file_size_bytes, limits.file_size_bytes)),
+        (resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files)),
+        (resource.RLIMIT_NPROC, (limits.processes, limits.processes)),
+        (resource.RLIMIT_CORE, (0, 0)),
+    ]
+
+    def apply() -> None:
+        for which, value in pairs:
+            resource.setrlimit(which, value)
+
+    return apply
+
+
+def kill_host_uid(uid: int) -> None:
+    """SIGKILL every process running as this (session-private) host uid; root only."""
+    if not running_as_root():
+        return
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            # kill(-1) from this uid reaches exactly the processes of this uid (and not us).
+            # Repeat until nothing is left: a fork bomb can create children during one pass.
+            for _ in range(400):
+                os.kill(-1, signal.SIGKILL)
+                time.sleep(0.005)
+        except OSError:
+            pass  # ESRCH: no process of this uid is left
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def chown_tree(root: Path, uid: int) -> None:
+    """Give a host directory tree to the session uid so the sandbox may write it (no symlinks)."""
+    os.chown(root, uid, uid, follow_symlinks=False)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)

@@ -1,0 +1,412 @@
+"""A sandboxed bash that runs commands one at a time, streaming output and enforcing limits."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import selectors
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from simulator.sandbox._errors import SandboxUnavailable
+from simulator.sandbox._bwrap import (
+    Layout,
+    Mount,
+    bwrap_command,
+    chown_tree,
+    fresh_host_uid,
+    kill_host_uid,
+    rlimit_setter,
+    running_as_root,
+    write_etc,
+)
+from simulator.sandbox._limits import MIB, Limits
+from simulator.sandbox._probe import probe
+from simulator.sandbox._safe_fs import tree_usage
+
+LineCallback = Callable[[str], None]
+
+_MAX_LINE = 16 * 1024  # longer lines are split so one huge line cannot pin memory
+_DISK_POLL_SECONDS = 0.25
+_MEMORY_SIGNS = re.compile(
+    r"MemoryError|Cannot allocate memory|out of memory|bad_alloc|memory exhausted"
+    r"|Allocation failed|failed to map segment",
+    re.IGNORECASE,
+)
+_FORK_SIGNS = re.compile(r"(fork|clone).*Resource temporarily unavailable", re.IGNORECASE)
+
+# The driver reads NUL-terminated commands from one pipe and reports each exit status on
+# another; the learner's command sees neither descriptor (closed for the eval), so it cannot
+# forge a status. eval keeps variables, functions and the working directory across commands.
+_DRIVER = (
+    "while IFS= read -r -d '' __pa_cmd <&{cmd_fd}; do "
+    'eval "$__pa_cmd" </dev/null {cmd_fd}<&- {status_fd}>&-; '
+    "printf '%d\\n' \"$?\" >&{status_fd}; "
+    "done"
+)
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    """How one command ended."""
+
+    exit_code: int | None  # None when the sandbox killed the session before it finished
+    status: str  # "SUCCEEDED" | "FAILED" | "TIMED_OUT"
+    reason: str | None  # plain-language cause when a limit or the sandbox ended it
+    duration_s: float
+    session_over: bool = False  # the session was killed: later commands cannot run
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "SUCCEEDED"
+
+
+@dataclass
+class _Reader:
+    """Turns chunks from the output pipe into lines, counting every byte."""
+
+    on_line: LineCallback
+    limit: int
+    total: int = 0
+    pending: bytes = b""
+    recent: list[str] = field(default_factory=list)
+
+    def feed(self, chunk: bytes) -> bool:
+        """Add a chunk; False once the output limit is passed (nothing over it is shown)."""
+        room = self.limit - self.total
+        self.total += len(chunk)
+        data = self.pending + chunk[: max(room, 0)]
+        lines = data.split(b"\n")
+        self.pending = lines.pop()
+        while len(self.pending) > _MAX_LINE:
+            lines.append(self.pending[:_MAX_LINE])
+            self.pending = self.pending[_MAX_LINE:]
+        for raw in lines:
+            self._emit(raw)
+        return self.total <= self.limit
+
+    def flush(self) -> None:
+        if self.pending:
+            self._emit(self.pending)
+            self.pending = b""
+
+    def _emit(self, raw: bytes) -> None:
+        text = raw.decode("utf-8", "replace").rstrip("\r")
+        self.recent.append(text)
+        del self.recent[:-20]
+        self.on_line(text)
+
+
+class ShellSession:
+    """One bwrap + bash; `run()` executes a command in it (state persists between commands)."""
+
+    def __init__(
+        self,
+        work_dir: Path | None = None,
+        *,
+        env: Mapping[str, str],
+        limits: Limits | None = None,
+        mounts: list[Mount] | None = None,
+        cwd: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.bwrap = probe()
+        self.limits = limits or Limits()
+        self._clock = clock
+        self._env = dict(env)
+        self._mounts = list(mounts or [])
+        self._cwd = cwd
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._uid: int | None = None
+        self._private = Path(tempfile.mkdtemp(prefix="pa-sbx-"))
+        self._private.chmod(0o755)  # bwrap runs as the session uid and must read etc/
+        self._statuses = 0  # statuses reported by the current shell
+        if work_dir is None:
+            work_dir = self._private / "src"
+            work_dir.mkdir()
+        self.work_dir = Path(work_dir)
+        _check_reachable(self.work_dir)
+        for mount in self._mounts:
+            _check_reachable(mount.host)
+        self._deadline: float | None = None
+        self._dead_reason: str | None = None
+        self._output_total = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def __enter__(self) -> ShellSession:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start the sandboxed shell; the wall-time budget starts now."""
+        self._deadline = self._clock() + self.limits.wall_seconds
+        self._spawn()
+
+    def _spawn(self) -> None:
+        write_etc(self._private / "etc")
+        uid = fresh_host_uid() if running_as_root() else None
+        if uid is not None:
+            chown_tree(self.work_dir, uid)
+            for mount in self._mounts:
+                if mount.writable:
+                    chown_tree(mount.host, uid)
+        cmd_r, self._cmd_w = os.pipe()
+        self._status_r, status_w = os.pipe()
+        layout = Layout(self.work_dir, self._private / "etc", self._env, self._mounts)
+        if self._cwd:
+            layout.cwd = self._cwd
+        driver = _DRIVER.format(cmd_fd=cmd_r, status_fd=status_w)
+        program = ["/bin/bash", "--noprofile", "--norc", "-c", driver]
+        argv = bwrap_command(self.bwrap, layout, self.limits, program)
+        try:
+            self._proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(cmd_r, status_w),
+                start_new_session=True,
+                preexec_fn=rlimit_setter(self.limits),  # noqa: PLW1509 - only setrlimit calls
+                user=uid,
+                group=uid,
+                extra_groups=[] if uid is not None else None,
+            )
+        finally:
+            os.close(cmd_r)
+            os.close(status_w)
+        self._uid = uid
+        self._statuses = 0
+        assert self._proc.stdout is not None
+        os.set_blocking(self._proc.stdout.fileno(), False)
+        os.set_blocking(self._status_r, False)
+
+    def close(self) -> None:
+        """Kill whatever still runs in the sandbox and release host resources."""
+        self._kill()
+        shutil.rmtree(self._private, ignore_errors=True)
+
+    def _kill(self) -> None:
+        proc = self._proc
+        if proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, 9)
+        if self._uid is not None:
+            kill_host_uid(self._uid)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+        for fd in (self._cmd_w, self._status_r):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if proc.stdout:
+            proc.stdout.close()
+        self._proc = None
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._dead_reason is None
+
+    def remaining_seconds(self) -> float:
+        """Wall-clock seconds left in the session budget."""
+        if self._deadline is None:
+            return self.limits.wall_seconds
+        return max(0.0, self._deadline - self._clock())
+
+    # -- running ---------------------------------------------------------------------------
+    def export(self, values: Mapping[str, str]) -> None:
+        """Set environment variables in the running shell (not echoed to the log)."""
+        import shlex
+
+        script = "; ".join(f"export {k}={shlex.quote(v)}" for k, v in values.items())
+        if script:
+            self.run(script, on_line=lambda _line: None)
+
+    def run(
+        self, command: str, *, on_line: LineCallback, timeout: float | None = None
+    ) -> CommandOutcome:
+        """Run one command in the shell; output goes line by line to on_line."""
+        started = self._clock()
+        if self._dead_reason is not None:
+            return CommandOutcome(None, "FAILED", self._dead_reason, 0.0, session_over=True)
+        if self._proc is None or self._proc.poll() is not None:
+            # The previous command ended the shell itself (`exit 3`): a new shell, fresh state.
+            self._kill()
+            self._spawn()
+        if "\0" in command:
+            return CommandOutcome(None, "FAILED", "the command contains a NUL byte", 0.0)
+        assert self._proc is not None and self._proc.stdout is not None
+        try:
+            os.write(self._cmd_w, command.encode() + b"\0")
+        except BrokenPipeError:
+            pass
+        deadline = self._deadline if self._deadline is not None else started + 1e9
+        if timeout is not None:
+            deadline = min(deadline, started + timeout)
+        reader = _Reader(on_line, max(self.limits.output_bytes - self._output_total, 0))
+        outcome = self._wait(reader, deadline, started, timed_by_caller=timeout is not None)
+        reader.flush()
+        self._output_total += reader.total
+        return outcome
+
+    def _wait(
+        self, reader: _Reader, deadline: float, started: float, *, timed_by_caller: bool
+    ) -> CommandOutcome:
+        assert self._proc is not None and self._proc.stdout is not None
+        out_fd = self._proc.stdout.fileno()
+        status_buf = b""
+        next_disk = started + _DISK_POLL_SECONDS
+        with selectors.DefaultSelector() as sel:
+            sel.register(out_fd, selectors.EVENT_READ, "out")
+            sel.register(self._status_r, selectors.EVENT_READ, "status")
+            while True:
+                now = self._clock()
+                if now >= deadline:
+                    return self._die("TIMED_OUT", self._timeout_reason(timed_by_caller), started)
+                if now >= next_disk:
+                    problem = self._disk_problem()
+                    if problem:
+                        return self._die("FAILED", problem, started)
+                    next_disk = now + _DISK_POLL_SECONDS
+                events = sel.select(timeout=min(0.1, max(deadline - now, 0.0)))
+                for key, _mask in events:
+                    if key.data == "out":
+                        if not self._drain(reader, out_fd, sel):
+                            return self._die(
+                                "FAILED",
+                                f"output limit: the build printed more than "
+                                f"{self.limits.output_bytes // MIB} MB",
+                                started,
+                            )
+                        if any(_FORK_SIGNS.search(line) for line in reader.recent[-5:]):
+                            return self._die(
+                                "FAILED",
+                                f"process limit: more than {self.limits.processes} processes",
+                                started,
+                            )
+                        continue
+                    chunk = self._read(self._status_r)
+                    if chunk == b"":  # shell gone: `exit`, a signal, or `kill -9 -1`
+                        sel.unregister(self._status_r)
+                        return self._shell_ended(reader, out_fd, sel, started)
+                    status_buf += chunk or b""
+                    if b"\n" in status_buf:
+                        self._drain(reader, out_fd, sel)
+                        code = int(status_buf.split(b"\n", 1)[0] or b"1")
+                        self._statuses += 1
+                        return self._finish(code, reader, started)
+
+    def _shell_ended(
+        self, reader: _Reader, out_fd: int, sel: selectors.BaseSelector, started: float
+    ) -> CommandOutcome:
+        assert self._proc is not None
+        try:
+            code = self._proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            code = 137
+        self._drain(reader, out_fd, sel)
+        code = code if code >= 0 else 128 - code
+        if self._statuses == 0 and reader.recent and reader.recent[0].startswith("bwrap:"):
+            self._kill()
+            raise SandboxUnavailable(f"the sandbox could not start: {reader.recent[0]}")
+        outcome = self._finish(code, reader, started)
+        self._kill()  # next run() starts a fresh shell
+        return outcome
+
+    def _finish(self, code: int, reader: _Reader, started: float) -> CommandOutcome:
+        reason = self._exit_reason(code, reader.recent)
+        status = "SUCCEEDED" if code == 0 else "FAILED"
+        return CommandOutcome(code, status, reason, self._clock() - started)
+
+    def _exit_reason(self, code: int, recent: list[str]) -> str | None:
+        if code == 0:
+            return None
+        if code == 152:
+            return f"CPU time limit: a process used more than {self.limits.cpu_seconds} s of CPU"
+        if code == 153:
+            return (
+                f"file size limit: a file grew past {self.limits.file_size_bytes // MIB} MB"
+            )
+        if any(_MEMORY_SIGNS.search(line) for line in recent):
+            return f"memory limit: {self.limits.memory_bytes // MIB} MB of memory per process"
+        if code == 137:
+            return "killed (SIGKILL)"
+        if code > 128:
+            return f"killed by signal {code - 128}"
+        return None
+
+    def _timeout_reason(self, timed_by_caller: bool) -> str:
+        if timed_by_caller:
+            return "timed out: the command ran past its time limit"
+        return f"timed out: the run exceeded its {self.limits.wall_seconds:g} s time limit"
+
+    def _disk_problem(self) -> str | None:
+        try:
+            used, _count = tree_usage(self.work_dir, max_entries=self.limits.disk_entries)
+        except OverflowError:
+            return f"disk limit: more than {self.limits.disk_entries} files in the work tree"
+        if used > self.limits.disk_bytes:
+            return f"disk limit: the work tree grew past {self.limits.disk_bytes // MIB} MB"
+        return None
+
+    def _die(self, status: str, reason: str, started: float) -> CommandOutcome:
+        self._dead_reason = reason
+        self._kill()
+        return CommandOutcome(None, status, reason, self._clock() - started, session_over=True)
+
+    def _drain(self, reader: _Reader, fd: int, sel: selectors.BaseSelector) -> bool:
+        """Read everything available now; False when the output limit is passed."""
+        while True:
+            chunk = self._read(fd)
+            if chunk is None:
+                return True
+            if chunk == b"":
+                with contextlib.suppress(KeyError, ValueError):
+                    sel.unregister(fd)
+                return True
+            if not reader.feed(chunk):
+                return False
+
+    @staticmethod
+    def _read(fd: int) -> bytes | None:
+        try:
+            return os.read(fd, 65536)
+        except BlockingIOError:
+            return None
+        except OSError:
+            return b""
+
+
+def _check_reachable(path: Path) -> None:
+    """bwrap runs as an unprivileged uid: every parent of a bound directory must be searchable."""
+    if not running_as_root():
+        return
+    for parent in [path.resolve(), *path.resolve().parents]:
+        if not parent.stat().st_mode & 0o001:
+            raise ValueError(
+                f"{path} cannot be bound into the sandbox: {parent} is not searchable by other "
+                "users; let ShellSession create the work tree, or use a directory under /tmp"
+            )
+
+
+def run_once(
+    command: str,
+    work_dir: Path | None = None,
+    *,
+    env: Mapping[str, str],
+    on_line: LineCallback,
+    limits: Limits | None = None,
+    mounts: list[Mount] | None = None,
+    timeout: float | None = None,
+) -> CommandOutcome:
+    """Run one command in a fresh sandboxed shell (buildspec 0.1, hook scripts)."""
+    with ShellSession(work_dir, env=env, limits=limits, mounts=mounts) as session:
+        return session.run(command, on_line=on_line, timeout=timeout)

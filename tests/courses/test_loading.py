@@ -1,0 +1,253 @@
+"""load_content for study modules: loading, idempotence, precise errors, unpublishing, admin edits."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from core.content import ContentErrors
+from courses.models import Lesson, LessonProgress, Module
+from courses.services import lesson_save_from_admin, module_save_from_admin
+
+from .content import load, write_lesson, write_module
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> list[tuple]:
+    """Every module and lesson row, all columns: equal snapshots = nothing changed."""
+    modules = list(Module.objects.order_by("pk").values_list())
+    lessons = list(Lesson.objects.order_by("pk").values_list())
+    return modules + lessons
+
+
+def lesson_path(root, module="codebuild-basics", slug="build-phases"):
+    return root / "modules" / module / f"{slug}.md"
+
+
+def replace_line(path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"fixture line {old!r} missing"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_loads_modules_and_lessons_with_rendered_html(content_root):
+    report = load(content_root)
+    assert report.counts == {"modules created": 2, "lessons created": 3}
+    assert list(Module.objects.values_list("slug", flat=True)) == [
+        "codebuild-basics",
+        "codedeploy-basics",
+    ]
+    lesson = Lesson.objects.get(slug="buildspec-structure")
+    assert lesson.module.slug == "codebuild-basics"
+    assert (lesson.order, lesson.domain, lesson.task, lesson.minutes) == (1, 3, "3.4", 10)
+    assert lesson.tags == ["codebuild", "buildspec"]
+    assert '<h2 id="exam-focus">' in lesson.body_html
+    assert 'href="#exam-focus"' in lesson.toc_html
+    assert "pre_build" in lesson.body_text and "<" not in lesson.body_text
+    assert lesson.published and not lesson.edited_in_admin and len(lesson.source_hash) == 64
+
+
+def test_second_run_changes_nothing(content_root):
+    load(content_root)
+    before = snapshot()
+    report = load(content_root)
+    assert report.counts == {"modules unchanged": 2, "lessons unchanged": 3}
+    assert snapshot() == before
+
+
+def test_changed_file_updates_only_that_lesson(content_root):
+    load(content_root)
+    other_before = Lesson.objects.get(slug="appspec-hooks").loaded_at
+    replace_line(lesson_path(content_root), "minutes: 10", "minutes: 25")
+    report = load(content_root)
+    assert report.counts["lessons updated"] == 1 and report.counts["lessons unchanged"] == 2
+    assert Lesson.objects.get(slug="build-phases").minutes == 25
+    assert Lesson.objects.get(slug="appspec-hooks").loaded_at == other_before
+
+
+BAD_LESSONS = [
+    # (description, old line, new line, expected line number, expected message fragment)
+    ("bad YAML", "tags: [codebuild]", "tags: [codebuild", 7, "invalid YAML"),
+    ("missing key", "minutes: 10\n", "", 2, "missing required key 'minutes'"),
+    ("wrong type", "minutes: 10", "minutes: ten", 7, "'minutes' must be a whole number"),
+    ("zero minutes", "minutes: 10", "minutes: 0", 7, "'minutes' must be ≥ 1"),
+    ("unknown tag", "tags: [codebuild]", "tags: [codebuld]", 6, "did you mean 'codebuild'?"),
+    ("unknown key", 'title: "Build', 'titel: "Build', 2, "unknown key 'titel'"),
+    ("unquoted task", 'task: "3.4"', "task: 3.4", 5, "'task' must be quoted text"),
+    ("unknown task", 'task: "3.4"', 'task: "3.9"', 5, "unknown exam task '3.9'"),
+    ("task outside domain", 'task: "3.4"', 'task: "2.1"', 5, "belongs to domain 2"),
+    ("domain out of range", "domain: 3", "domain: 5", 4, "'domain' must be between 1 and 4"),
+    ("tags not a list", "tags: [codebuild]", "tags: codebuild", 6, "'tags' must be a non-empty"),
+    ("duplicate order", "order: 2", "order: 1", 3, "order 1 is also used by lesson"),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [case[1:] for case in BAD_LESSONS],
+    ids=[case[0] for case in BAD_LESSONS],
+)
+def test_bad_lesson_names_file_and_line_and_changes_nothing(content_root, old, new, line, message):
+    load(content_root)
+    before = snapshot()
+    path = lesson_path(content_root)
+    replace_line(path, old, new)
+    # A new, valid module in the same run must not be loaded either (all or nothing).
+    write_module(content_root, "new-module", "New module", 9)
+    write_lesson(content_root, "new-module", "first", "First", 1, "codebuild", "Text.")
+    with pytest.raises(ContentErrors) as caught:
+        load(content_root)
+    texts = [str(error) for error in caught.value.errors]
+    assert any(text.startswith(f"{path}:{line}: ") and message in text for text in texts), texts
+    assert snapshot() == before
+    assert not Module.objects.filter(slug="new-module").exists()
+
+
+def test_missing_front_matter(content_root):
+    path = lesson_path(content_root)
+    path.write_text("# No front matter\n\nJust text.\n")
+    with pytest.raises(ContentErrors) as caught:
+        load(content_root)
+    assert [str(e) for e in caught.value.errors] == [
+        f"{path}:1: missing front matter (hint: start the file with a line '---')"
+    ]
+    assert not Module.objects.exists()
+
+
+def test_every_problem_is_reported_in_one_run(content_root):
+    replace_line(lesson_path(content_root), "minutes: 10", "minutes: -1")
+    module_yaml = content_root / "modules" / "codedeploy-basics" / "module.yaml"
+    replace_line(module_yaml, "domain: 3", "domian: 3")
+    (content_root / "modules" / "codedeploy-basics" / "Bad_Name.md").write_text("---\n---\n")
+    with pytest.raises(ContentErrors) as caught:
+        load(content_root)
+    texts = "\n".join(str(e) for e in caught.value.errors)
+    assert f"{lesson_path(content_root)}:7: 'minutes' must be ≥ 1, not -1" in texts
+    assert f"{module_yaml}:4: unknown key 'domian' (hint: did you mean 'domain'?)" in texts
+    assert f"{module_yaml}:1: missing required key 'domain'" in texts
+    assert "lesson file name 'Bad_Name' is not a valid slug" in texts
+
+
+def test_module_yaml_errors(content_root):
+    module_yaml = content_root / "modules" / "codebuild-basics" / "module.yaml"
+    replace_line(module_yaml, "order: 1", "order: 2")  # same as codedeploy-basics
+    replace_line(module_yaml, 'title: "CodeBuild basics"', "title: [not, text]")
+    with pytest.raises(ContentErrors) as caught:
+        load(content_root)
+    texts = "\n".join(str(e) for e in caught.value.errors)
+    assert f"{module_yaml}:1: 'title' must be non-empty text, not a list" in texts
+
+
+def test_duplicate_module_order(content_root):
+    module_yaml = content_root / "modules" / "codedeploy-basics" / "module.yaml"
+    replace_line(module_yaml, "order: 2", "order: 1")
+    with pytest.raises(ContentErrors) as caught:
+        load(content_root)
+    other_yaml = content_root / "modules" / "codebuild-basics" / "module.yaml"
+    assert sorted(str(e) for e in caught.value.errors) == [
+        f"{other_yaml}:3: order 1 is also used by module 'codedeploy-basics' ({module_yaml}) "
+        "(hint: give each module its own position)",
+        f"{module_yaml}:3: order 1 is also used by module 'codebuild-basics' ({other_yaml}) "
+        "(hint: give each module its own position)",
+    ]
+
+
+def test_missing_exam_focus_is_a_warning(content_root):
+    path = lesson_path(content_root)
+    path.write_text(path.read_text().replace("## Exam focus", "## Summary"))
+    report = load(content_root)
+    assert report.warnings == [f"{path}: lesson has no '## Exam focus' section"]
+    assert Lesson.objects.filter(slug="build-phases", published=True).exists()
+
+
+def test_removed_lesson_is_unpublished_and_progress_kept(content_root, learner):
+    load(content_root)
+    lesson = Lesson.objects.get(slug="build-phases")
+    LessonProgress.objects.create(user=learner, lesson=lesson)
+    lesson_path(content_root).unlink()
+    report = load(content_root)
+    assert report.counts["lessons unpublished"] == 1
+    lesson.refresh_from_db()
+    assert not lesson.published
+    assert LessonProgress.objects.filter(user=learner, lesson=lesson).exists()
+    # Putting the file back publishes the same row again (same id, same progress).
+    write_lesson(content_root, "codebuild-basics", "build-phases", "Back", 2, "codebuild", "Hi.")
+    load(content_root)
+    lesson.refresh_from_db()
+    assert lesson.published and lesson.title == "Back"
+
+
+def test_removed_module_is_unpublished(content_root):
+    load(content_root)
+    folder = content_root / "modules" / "codedeploy-basics"
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    report = load(content_root)
+    assert report.counts["modules unpublished"] == 1
+    assert not Module.objects.get(slug="codedeploy-basics").published
+    assert Lesson.objects.filter(module__slug="codedeploy-basics").count() == 1
+
+
+def test_admin_edit_is_kept_until_force(content_root):
+    load(content_root)
+    lesson = Lesson.objects.get(slug="build-phases")
+    lesson.body_markdown = "Edited by an instructor."
+    lesson_save_from_admin(lesson, changed=True)
+    module = Module.objects.get(slug="codebuild-basics")
+    module.title = "Renamed in admin"
+    module_save_from_admin(module, changed=True)
+    replace_line(lesson_path(content_root), "minutes: 10", "minutes: 30")
+
+    report = load(content_root)
+    assert "kept admin edit of lesson codebuild-basics/build-phases; use --force to overwrite" in (
+        report.warnings
+    )
+    assert "kept admin edit of module codebuild-basics; use --force to overwrite" in report.warnings
+    lesson.refresh_from_db()
+    assert lesson.body_markdown == "Edited by an instructor." and lesson.minutes == 10
+    assert Module.objects.get(slug="codebuild-basics").title == "Renamed in admin"
+
+    report = load(content_root, force=True)
+    assert not report.warnings
+    lesson.refresh_from_db()
+    assert lesson.minutes == 30 and "pre_build" in lesson.body_markdown
+    assert not lesson.edited_in_admin
+    assert Module.objects.get(slug="codebuild-basics").title == "CodeBuild basics"
+
+
+def test_admin_created_lesson_is_not_unpublished(content_root):
+    load(content_root)
+    module = Module.objects.get(slug="codebuild-basics")
+    extra = Lesson(module=module, slug="admin-only", title="Admin only", domain=3, task="3.4")
+    extra.body_markdown = "Written in the admin."
+    lesson_save_from_admin(extra, changed=True)
+    report = load(content_root)
+    assert "kept admin edit of lesson codebuild-basics/admin-only" in report.warnings[0]
+    assert Lesson.objects.get(slug="admin-only").published
+
+
+def test_load_content_command_reports_errors_and_force(content_root, settings):
+    settings.CONTENT_LOADERS = ["courses.loading.load_modules"]
+    out, err = StringIO(), StringIO()
+    call_command("load_content", root=content_root, stdout=out, stderr=err)
+    assert "2 modules created" in out.getvalue()
+
+    lesson = Lesson.objects.get(slug="build-phases")
+    lesson.title = "Admin title"
+    lesson_save_from_admin(lesson, changed=True)
+    out, err = StringIO(), StringIO()
+    call_command("load_content", root=content_root, stdout=out, stderr=err)
+    assert "warning: kept admin edit of lesson codebuild-basics/build-phases" in err.getvalue()
+    call_command("load_content", "--force", root=content_root, stdout=out, stderr=err)
+    assert Lesson.objects.get(slug="build-phases").title == "Build phases and failures"
+
+    replace_line(lesson_path(content_root), "minutes: 10", "minutes: many")
+    err = StringIO()
+    with pytest.raises(CommandError, match=re.escape("1 content error(s); nothing was changed.")):
+        call_command("load_content", root=content_root, stdout=StringIO(), stderr=err)
+    assert f"{lesson_path(content_root)}:7: 'minutes' must be a whole number" in err.getvalue()

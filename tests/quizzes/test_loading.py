@@ -1,0 +1,233 @@
+"""Loading question YAML: validation with file and line, idempotent upsert, admin edits, export."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from core.content import ContentErrors, LoadReport
+from quizzes.exporting import export_questions
+from quizzes.loading import load_questions
+from quizzes.models import Option, Question
+from quizzes.services import question_mark_admin_edit
+
+GOOD = textwrap.dedent(
+    """\
+    questions:
+      - id: codebuild-prebuild-failure-01
+        domain: 4
+        task: "4.1"
+        tags: [codebuild, buildspec]
+        difficulty: medium
+        type: single
+        choose: 1
+        stem: |
+          A build fails in `pre_build`. Which phase runs next?
+        options:
+          - text: "POST_BUILD"
+            correct: true
+            explanation: "post_build runs even after a build-phase failure."
+          - text: "INSTALL"
+            correct: false
+            explanation: "install ran earlier."
+          - text: "BUILD"
+            correct: false
+            explanation: "build is skipped after a pre_build failure."
+          - text: "UPLOAD_ARTIFACTS only"
+            correct: false
+            explanation: "Not the next phase."
+        lesson: codebuild-buildspec/build-phases-and-failures
+        references:
+          - "AWS CodeBuild User Guide — Build specification reference"
+      - id: secrets-rotation-multi-01
+        domain: 2
+        task: "2.3"
+        tags: [rotation, secrets-manager]
+        difficulty: hard
+        type: multiple
+        choose: 2
+        stem: |
+          Which services rotate automatically? (Choose two.)
+        options:
+          - text: "Secrets Manager with a rotation schedule"
+            correct: true
+            explanation: "Rotation Lambda on a schedule."
+          - text: "KMS customer managed keys with rotation enabled"
+            correct: true
+            explanation: "KMS rotates key material yearly when enabled."
+          - text: "Parameter Store SecureString"
+            correct: false
+            explanation: "No built-in rotation."
+          - text: "IAM database authentication tokens stored in a file"
+            correct: false
+            explanation: "Tokens are generated, not rotated secrets."
+          - text: "A plaintext environment variable"
+            correct: false
+            explanation: "Nothing rotates it."
+        lesson: config-and-secrets/secrets-manager-rotation
+    """
+)
+
+
+def write_bank(root: Path, files: dict[str, str]) -> Path:
+    folder = root / "questions"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def load(root: Path, *, force: bool = False) -> LoadReport:
+    report = LoadReport()
+    if force:
+        report.force = True  # what `load_content --force` sets
+    load_questions(root, report)
+    return report
+
+
+def errors_of(root: Path) -> list[str]:
+    with pytest.raises(ContentErrors) as info:
+        load(root)
+    return [str(e) for e in info.value.errors]
+
+
+@pytest.mark.django_db
+def test_load_creates_questions_options_and_html(tmp_path):
+    report = load(write_bank(tmp_path, {"codebuild.yaml": GOOD}))
+    assert report.counts["questions created"] == 2
+    q = Question.objects.get(external_id="codebuild-prebuild-failure-01")
+    assert (q.domain, q.task, q.tags, q.type, q.choose) == (4, "4.1", ["codebuild", "buildspec"], "single", 1)
+    assert "<code>pre_build</code>" in q.stem_html
+    assert q.tags_index == "|codebuild|buildspec|"
+    assert q.source_file == "questions/codebuild.yaml"
+    assert list(q.options.values_list("position", "correct")) == [(0, True), (1, False), (2, False), (3, False)]
+    assert Question.objects.get(external_id="secrets-rotation-multi-01").options.filter(correct=True).count() == 2
+
+
+@pytest.mark.django_db
+def test_second_load_changes_nothing_and_keeps_option_rows(tmp_path):
+    root = write_bank(tmp_path, {"a.yaml": GOOD})
+    load(root)
+    option_ids = list(Option.objects.order_by("pk").values_list("pk", flat=True))
+    stamps = list(Question.objects.order_by("pk").values_list("updated_at", flat=True))
+    report = load(root)
+    assert report.counts == {"questions unchanged": 2}
+    assert list(Option.objects.order_by("pk").values_list("pk", flat=True)) == option_ids
+    assert list(Question.objects.order_by("pk").values_list("updated_at", flat=True)) == stamps
+
+
+@pytest.mark.django_db
+def test_edit_updates_in_place_and_removal_unpublishes(tmp_path):
+    root = write_bank(tmp_path, {"a.yaml": GOOD})
+    load(root)
+    first_option = Option.objects.get(question__external_id="codebuild-prebuild-failure-01", position=0)
+    changed = GOOD.replace("post_build runs even", "post_build still runs")
+    # Keep only the first question in the file: the second is removed from disk.
+    changed = changed[: changed.index("  - id: secrets-rotation-multi-01")]
+    write_bank(tmp_path, {"a.yaml": changed})
+    report = load(root)
+    assert report.counts == {"questions updated": 1, "questions unpublished": 1}
+    first_option.refresh_from_db()
+    assert first_option.explanation == "post_build still runs after a build-phase failure."
+    assert not Question.objects.get(external_id="secrets-rotation-multi-01").published
+
+
+@pytest.mark.django_db
+def test_admin_edit_is_kept_unless_forced(tmp_path):
+    root = write_bank(tmp_path, {"a.yaml": GOOD})
+    load(root)
+    q = Question.objects.get(external_id="codebuild-prebuild-failure-01")
+    q.stem_markdown = "Edited in the admin"
+    question_mark_admin_edit(q)
+    write_bank(tmp_path, {"a.yaml": GOOD.replace("Which phase runs next?", "What runs next?")})
+    report = load(root)
+    assert any("kept admin edit of question 'codebuild-prebuild-failure-01'" in w for w in report.warnings)
+    q.refresh_from_db()
+    assert q.stem_markdown == "Edited in the admin"
+    load(root, force=True)
+    q.refresh_from_db()
+    assert "What runs next?" in q.stem_markdown
+    assert q.edited_in_admin_at is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('task: "4.1"', 'task: "9.9"', "a.yaml:4: question 'codebuild-prebuild-failure-01': unknown task statement '9.9'"),
+        ('task: "4.1"', 'task: "3.1"', "a.yaml:4: question 'codebuild-prebuild-failure-01': task 3.1 does not belong to domain 4"),
+        ("tags: [codebuild, buildspec]", "tags: [codebiuld]", "a.yaml:5: question 'codebuild-prebuild-failure-01': unknown tag 'codebiuld' (hint: did you mean 'codebuild'?)"),
+        ("difficulty: medium", "difficulty: tricky", "a.yaml:6: question 'codebuild-prebuild-failure-01': difficulty must be one of easy, medium, hard"),
+        ("domain: 4", "domain: 7", "a.yaml:3: question 'codebuild-prebuild-failure-01': domain must be 1, 2, 3 or 4"),
+        ("    choose: 2\n", "    choose: 3\n", "a.yaml:33: question 'secrets-rotation-multi-01': choose is 3 but 2 option(s) are correct"),
+        ('        explanation: "install ran earlier."\n', "", "a.yaml:15: question 'codebuild-prebuild-failure-01', option 2: missing explanation"),
+        ('"INSTALL"', '"post_build"', "a.yaml:15: question 'codebuild-prebuild-failure-01', option 2: duplicate of option 1"),
+        ("lesson: codebuild-buildspec/build-phases-and-failures", "lesson: build phases", "a.yaml:24: question 'codebuild-prebuild-failure-01': lesson must look like"),
+        ("    difficulty: medium\n", "    difficulty: medium\n    dificulty: hard\n", "unknown key 'dificulty' (hint: did you mean 'difficulty'?)"),
+        ("        correct: true\n        explanation: \"post_build", "        correct: false\n        explanation: \"post_build", "no option is marked correct"),
+        ("    type: single\n", "    type: multiple\n", "a multiple-response question needs at least 5 options, found 4"),
+        ('  - id: secrets-rotation-multi-01', '  - id: codebuild-prebuild-failure-01', "duplicate question id 'codebuild-prebuild-failure-01' (first defined at a.yaml:2)"),
+        ("stem: |\n      A build", "stem: |\n    A build", "invalid YAML"),
+    ],
+)
+@pytest.mark.django_db
+def test_bad_files_are_rejected_with_file_and_line_and_nothing_loaded(tmp_path, old, new, expected):
+    assert old in GOOD
+    root = write_bank(tmp_path, {"a.yaml": GOOD.replace(old, new, 1)})
+    messages = errors_of(root)
+    assert any(expected in m for m in messages), messages
+    assert all(m.startswith(str(tmp_path / "questions" / "a.yaml")) for m in messages)
+    assert Question.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_errors_from_several_files_are_all_reported(tmp_path):
+    root = write_bank(
+        tmp_path,
+        {"a.yaml": GOOD.replace("domain: 4", "domain: 0"), "b.yaml": "questions: {}\n"},
+    )
+    messages = errors_of(root)
+    assert any("a.yaml:4" in m for m in messages)
+    assert any("b.yaml:1: 'questions' must be a list" in m for m in messages)
+
+
+@pytest.mark.django_db
+def test_export_round_trips(tmp_path):
+    load(write_bank(tmp_path / "in", {"codebuild.yaml": GOOD}))
+    written = export_questions(tmp_path / "out")
+    assert written == {"questions/codebuild.yaml": 2}
+    before = {
+        q.external_id: (q.stem_markdown, q.tags, q.references, q.lesson_ref, list(q.options.values_list("text", "correct", "explanation")))
+        for q in Question.objects.all()
+    }
+    Question.objects.all().delete()
+    load(tmp_path / "out")
+    after = {
+        q.external_id: (q.stem_markdown, q.tags, q.references, q.lesson_ref, list(q.options.values_list("text", "correct", "explanation")))
+        for q in Question.objects.all()
+    }
+    assert after == before
+    # Exporting the re-loaded bank gives the same bytes: the format is stable.
+    export_questions(tmp_path / "again")
+    assert (tmp_path / "again/questions/codebuild.yaml").read_text() == (tmp_path / "out/questions/codebuild.yaml").read_text()
+
+
+@pytest.mark.django_db
+def test_export_command_writes_files(tmp_path, capsys):
+    load(write_bank(tmp_path / "in", {"codebuild.yaml": GOOD}))
+    call_command("export_questions", "--out", str(tmp_path / "out"))
+    assert "Exported 2 question(s)." in capsys.readouterr().out
+    assert (tmp_path / "out/questions/codebuild.yaml").exists()
+
+
+@pytest.mark.django_db
+def test_load_content_command_reports_errors_and_changes_nothing(tmp_path, settings):
+    from django.core.management.base import CommandError
+
+    write_bank(tmp_path, {"a.yaml": GOOD.replace("choose: 2", "choose: 1")})
+    (tmp_path / "modules").mkdir()
+    with pytest.raises(CommandError, match="nothing was changed"):
+        call_command("load_content", "--root", str(tmp_path))
+    assert Question.objects.count() == 0
