@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -99,7 +100,7 @@ def submission_create(user, lab: Lab, files: object) -> Submission:
             wait_seconds=wait,
         )
     # Lock the learner's row so two simultaneous submissions get distinct numbers.
-    type(user).objects.select_for_update().filter(pk=user.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     number = (
         Submission.objects.filter(user=user, lab=lab).aggregate(n=Max("number"))["n"] or 0
     ) + 1

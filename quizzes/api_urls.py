@@ -1,3 +1,23 @@
 """API routes of quizzes (mounted under /api/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from quizzes import api
+
+urlpatterns = [
+    path("questions/", api.QuestionList.as_view(), name="api-questions"),
+    path("questions/<slug:question_id>/", api.QuestionDetail.as_view(), name="api-question"),
+    path("attempts/", api.AttemptListCreate.as_view(), name="api-attempts"),
+    path("attempts/<int:attempt_id>/", api.AttemptDetail.as_view(), name="api-attempt"),
+    path(
+        "attempts/<int:attempt_id>/answer/", api.AttemptAnswer.as_view(), name="api-attempt-answer"
+    ),
+    path(
+        "attempts/<int:attempt_id>/submit/", api.AttemptSubmit.as_view(), name="api-attempt-submit"
+    ),
+    path(
+        "attempts/<int:attempt_id>/result/", api.AttemptResult.as_view(), name="api-attempt-result"
+    ),
+    path("review-cards/", api.ReviewCardList.as_view(), name="api-review-cards"),
+    path("review-cards/due/", api.ReviewDueCount.as_view(), name="api-review-due"),
+]

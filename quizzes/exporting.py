@@ -36,7 +36,8 @@ def question_as_dict(question: Question) -> dict[str, Any]:
         "difficulty": question.difficulty,
         "type": question.type,
         "choose": question.choose,
-        "stem": question.stem_markdown if question.stem_markdown.endswith("\n")
+        "stem": question.stem_markdown
+        if question.stem_markdown.endswith("\n")
         else question.stem_markdown + "\n",
         "options": [
             {"text": o.text, "correct": o.correct, "explanation": o.explanation}

@@ -1,4 +1,4 @@
-"""The thin layer over py-fsrs: ratings derived from correctness and time, card (de)serialisation."""
+"""A thin layer over py-fsrs: ratings from correctness and time, card (de)serialisation."""
 
 from __future__ import annotations
 

@@ -96,7 +96,7 @@ def due_question_ids(user, *, now: datetime, limit: int) -> list[int]:
 
 
 def due_count(user, *, now: datetime | None = None) -> int:
-    """How many cards are due now ("due today" means due by now, as FSRS schedules to the minute)."""
+    """Cards due now ("due today" = due by now: FSRS schedules to the minute)."""
     now = now or timezone.now()
     return ReviewCard.objects.filter(
         user_id=user.pk, due__lte=now, question__published=True
@@ -152,7 +152,9 @@ def item_revealed(attempt: Attempt, item: AttemptItem) -> bool:
     return attempt.mode != Attempt.EXAM and item.answered_at is not None
 
 
-def _option_views(item: AttemptItem, options: dict[int, Option], revealed: bool) -> list[OptionView]:
+def _option_views(
+    item: AttemptItem, options: dict[int, Option], revealed: bool
+) -> list[OptionView]:
     views = []
     for index, option_id in enumerate(item.option_order):
         option = options.get(option_id)
@@ -185,6 +187,22 @@ def attempt_item_view(attempt: Attempt, position: int, *, with_nav: bool = True)
     if with_nav:
         view.nav = attempt_nav(attempt)
     return view
+
+
+def attempt_item_views(attempt: Attempt) -> list[ItemView]:
+    """Every question of an attempt, each revealed only if allowed (2 queries)."""
+    items = list(
+        AttemptItem.objects.filter(attempt=attempt).select_related("question").order_by("position")
+    )
+    option_ids = [oid for item in items for oid in item.option_order]
+    options = {o.pk: o for o in Option.objects.filter(pk__in=option_ids)}
+    views = []
+    for item in items:
+        revealed = item_revealed(attempt, item)
+        views.append(
+            ItemView(attempt, item, item.question, _option_views(item, options, revealed), revealed)
+        )
+    return views
 
 
 def attempt_nav(attempt: Attempt) -> list[NavEntry]:
@@ -229,15 +247,7 @@ def attempt_result(attempt: Attempt) -> AttemptResult:
     """A finished attempt with every question revealed, per-domain scores and times (3 queries)."""
     if not attempt.finished:
         raise ValueError("attempt_result needs a finished attempt")
-    items = list(
-        AttemptItem.objects.filter(attempt=attempt).select_related("question").order_by("position")
-    )
-    option_ids = [oid for item in items for oid in item.option_order]
-    options = {o.pk: o for o in Option.objects.filter(pk__in=option_ids)}
-    views = [
-        ItemView(attempt, item, item.question, _option_views(item, options, True), True)
-        for item in items
-    ]
+    views = attempt_item_views(attempt)
     domains = []
     for number in DOMAINS:
         score = attempt.domain_scores.get(str(number), {})
@@ -251,7 +261,7 @@ def attempt_result(attempt: Attempt) -> AttemptResult:
                     score.get("percent"),
                 )
             )
-    return AttemptResult(attempt, views, domains, sum(i.time_spent_ms for i in items))
+    return AttemptResult(attempt, views, domains, sum(v.item.time_spent_ms for v in views))
 
 
 # --- dashboard -----------------------------------------------------------------------------------
@@ -286,9 +296,13 @@ def readiness(user) -> dict:
         AttemptItem.objects.filter(attempt__user_id=user.pk, correct__isnull=False)
         .exclude(answered_at__isnull=True)
         .order_by("-answered_at")
-        .values_list("question__domain", "question__task", "question__tags", "question__lesson_ref", "correct")[
-            :RECENT_ANSWERS
-        ]
+        .values_list(
+            "question__domain",
+            "question__task",
+            "question__tags",
+            "question__lesson_ref",
+            "correct",
+        )[:RECENT_ANSWERS]
     )
     per_domain: dict[int, list[int]] = {d: [0, 0] for d in DOMAINS}
     per_task: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -302,9 +316,7 @@ def readiness(user) -> dict:
             if lesson_ref:
                 tag_lessons[tag][lesson_ref] += 1
     domains = [Accuracy(str(d), domain_label(d), c, t) for d, (c, t) in per_domain.items()]
-    tasks = [
-        Accuracy(k, f"{k} {TASKS.get(k, '')}", c, t) for k, (c, t) in sorted(per_task.items())
-    ]
+    tasks = [Accuracy(k, f"{k} {TASKS.get(k, '')}", c, t) for k, (c, t) in sorted(per_task.items())]
     weakest = sorted(
         (
             Accuracy(tag, TOPIC_TAGS.get(tag, tag), c, t)
@@ -378,7 +390,12 @@ def dashboard_panel(request) -> Panel | None:
         "exams": exams,
         "due": due_count(user),
     }
-    return Panel(title="Quizzes and exam readiness", template="quizzes/_panel.html", context=context, order=20)
+    return Panel(
+        title="Quizzes and exam readiness",
+        template="quizzes/_panel.html",
+        context=context,
+        order=20,
+    )
 
 
 def topic_links(tags: list[str]) -> list[TopicLink]:

@@ -19,7 +19,15 @@ from quizzes import selectors
 from quizzes.assembly import exam_draw
 from quizzes.errors import AttemptClosed, InvalidAnswer, NothingToPractise
 from quizzes.fsrs_cards import card_review, rating_for
-from quizzes.models import Attempt, AttemptItem, Option, Question, QuizSettings, ReviewCard, ReviewLog
+from quizzes.models import (
+    Attempt,
+    AttemptItem,
+    Option,
+    Question,
+    QuizSettings,
+    ReviewCard,
+    ReviewLog,
+)
 from quizzes.scoring import EXAM_MINUTES, EXAM_QUESTIONS, is_pass, item_is_correct, scaled_score
 
 log = logging.getLogger(__name__)
@@ -167,7 +175,9 @@ def _attempt_create(
         order = list(options[question_id])
         rng.shuffle(order)  # shuffled once per attempt, stored: stable within it
         items.append(
-            AttemptItem(attempt=attempt, question_id=question_id, position=position, option_order=order)
+            AttemptItem(
+                attempt=attempt, question_id=question_id, position=position, option_order=order
+            )
         )
     AttemptItem.objects.bulk_create(items)
     return attempt
@@ -179,8 +189,10 @@ def _schedule_expiry(attempt: Attempt) -> None:
 
     try:
         attempt_expire.apply_async(args=[attempt.pk], eta=attempt.deadline)
-    except Exception:  # noqa: BLE001 — a broker outage must not stop the exam from starting
-        log.exception("could not schedule expiry of attempt %s; access-time expiry applies", attempt.pk)
+    except Exception:
+        log.exception(
+            "could not schedule expiry of attempt %s; access-time expiry applies", attempt.pk
+        )
 
 
 # --- answering -----------------------------------------------------------------------------------
@@ -305,20 +317,29 @@ def attempt_answer(
         finished = False
         if practice_like:
             cards_record(
-                locked.user, [(item.question_id, correct, item.time_spent_ms)], source=locked.mode, now=now
+                locked.user,
+                [(item.question_id, correct, item.time_spent_ms)],
+                source=locked.mode,
+                now=now,
             )
             if not AttemptItem.objects.filter(attempt=locked, answered_at__isnull=True).exists():
                 _finish(locked, now=now, status=Attempt.SUBMITTED)
                 finished = True
-    return AnswerResult(item=item, revealed=practice_like, correct=correct, attempt_finished=finished)
+    return AnswerResult(
+        item=item, revealed=practice_like, correct=correct, attempt_finished=finished
+    )
 
 
-def attempt_flag(attempt: Attempt, position: int, flagged: bool, *, now: datetime | None = None) -> None:
+def attempt_flag(
+    attempt: Attempt, position: int, flagged: bool, *, now: datetime | None = None
+) -> None:
     """Flag or unflag a question for review (exam), without touching its answer."""
     now = _now(now)
     with transaction.atomic():
         locked = _lock_open_attempt(attempt.pk, now)
-        updated = AttemptItem.objects.filter(attempt=locked, position=position).update(flagged=flagged)
+        updated = AttemptItem.objects.filter(attempt=locked, position=position).update(
+            flagged=flagged
+        )
         if not updated:
             raise InvalidAnswer(f"This attempt has no question {position}.")
 
@@ -399,7 +420,10 @@ def _finish(attempt: Attempt, *, now: datetime, status: str) -> None:
     attempt.scaled_score = scaled_score(raw)
     attempt.passed = is_pass(attempt.scaled_score) if attempt.mode == Attempt.EXAM else None
     attempt.domain_scores = {
-        str(d): {**v, "percent": round(100.0 * v["correct"] / v["total"], 1) if v["total"] else None}
+        str(d): {
+            **v,
+            "percent": round(100.0 * v["correct"] / v["total"], 1) if v["total"] else None,
+        }
         for d, v in per_domain.items()
     }
     attempt.current_position = None
@@ -414,7 +438,9 @@ def _finish(attempt: Attempt, *, now: datetime, status: str) -> None:
 
 def desired_retention(user) -> float:
     """The learner's FSRS target (0.9 until they change it)."""
-    found = QuizSettings.objects.filter(user=user).values_list("desired_retention", flat=True).first()
+    found = (
+        QuizSettings.objects.filter(user=user).values_list("desired_retention", flat=True).first()
+    )
     return found if found is not None else 0.9
 
 

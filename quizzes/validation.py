@@ -115,7 +115,7 @@ def parse_file(path: Path, root: Path) -> tuple[list[QuestionSpec], list[Content
     return specs, errors
 
 
-def _parse_question(  # noqa: C901 — one flat list of checks reads better than many helpers
+def _parse_question(
     loader: yaml.SafeLoader, node: yaml.Node, path: Path, errors: list[ContentError]
 ) -> QuestionSpec | None:
     start = len(errors)
@@ -150,7 +150,7 @@ def _parse_question(  # noqa: C901 — one flat list of checks reads better than
     task = values.get("task")
     if "task" in values:
         if not isinstance(task, str) or task not in TASKS:
-            err("task", f"unknown task statement {task!r}", "quote it: task: \"3.4\"")
+            err("task", f"unknown task statement {task!r}", 'quote it: task: "3.4"')
         elif type(domain) is int and not task.startswith(f"{domain}."):
             err("task", f"task {task} does not belong to domain {domain}")
     tags = values.get("tags")
@@ -199,9 +199,7 @@ def _parse_question(  # noqa: C901 — one flat list of checks reads better than
                 )
             )
         if n_correct == 0:
-            errors.append(
-                ContentError(path, line, f"{label}: no option is marked correct: true")
-            )
+            errors.append(ContentError(path, line, f"{label}: no option is marked correct: true"))
         elif qtype == "single" and n_correct != 1:
             errors.append(
                 ContentError(
@@ -261,7 +259,9 @@ def _parse_options(
     for position, o_node in enumerate(node.value):
         where = _line(o_node)
         if not isinstance(o_node, yaml.MappingNode):
-            errors.append(ContentError(path, where, f"{label}: option {position + 1} must be a mapping"))
+            errors.append(
+                ContentError(path, where, f"{label}: option {position + 1} must be a mapping")
+            )
             ok = False
             continue
         fields = _mapping(o_node)
@@ -269,7 +269,9 @@ def _parse_options(
         for key, (key_node, _v) in fields.items():
             if key not in OPTION_KEYS:
                 hint = _did_you_mean(key, OPTION_KEYS)
-                errors.append(ContentError(path, _line(key_node), f"{name}: unknown key '{key}'", hint))
+                errors.append(
+                    ContentError(path, _line(key_node), f"{name}: unknown key '{key}'", hint)
+                )
                 ok = False
         values = {k: _scalar(loader, v) for k, (_kn, v) in fields.items()}
         text = values.get("text")
@@ -278,12 +280,10 @@ def _parse_options(
             ok = False
             continue
         text = str(text).strip()
-        correct = values.get("correct", None)
+        correct = values.get("correct")
         if not isinstance(correct, bool):
             line = _line(fields["correct"][1]) if "correct" in fields else where
-            errors.append(
-                ContentError(path, line, f"{name}: 'correct' must be true or false", "")
-            )
+            errors.append(ContentError(path, line, f"{name}: 'correct' must be true or false", ""))
             ok = False
         explanation = values.get("explanation")
         if not isinstance(explanation, str) or not explanation.strip():
@@ -299,14 +299,10 @@ def _parse_options(
         normalised = " ".join(text.lower().split())
         if normalised in seen:
             errors.append(
-                ContentError(
-                    path, where, f"{name}: duplicate of option {seen[normalised] + 1}"
-                )
+                ContentError(path, where, f"{name}: duplicate of option {seen[normalised] + 1}")
             )
             ok = False
         seen[normalised] = position
         if ok:
-            options.append(
-                OptionSpec(position, text, bool(correct), str(explanation).strip())
-            )
+            options.append(OptionSpec(position, text, bool(correct), str(explanation).strip()))
     return options if ok else None

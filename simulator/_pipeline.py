@@ -1,1 +1,900 @@
-"""placeholder."""
+"""Pipeline rules (PL0xx): get-pipeline JSON and CloudFormation pipelines (fact sheet section 6)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from simulator._findings import Severity
+from simulator._pipeline_model import Action, Pipeline, find_pipelines, is_intrinsic, literal
+from simulator._rules import Context, did_you_mean, join_hint, rule
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+STRUCTURE = "codepipeline/pipeline-structure"
+APPROVALS = "codepipeline/approvals-and-notifications"
+VARIABLES = "codepipeline/pipeline-variables-and-triggers"
+CROSS = "codepipeline/cross-region-cross-account"
+
+_NAME = re.compile(r"^[A-Za-z0-9.@\-_]{1,100}$")
+_ARTIFACT = re.compile(r"^[a-zA-Z0-9_\-]{1,100}$")
+_NAMESPACE = re.compile(r"^[A-Za-z0-9@\-_]{1,100}$")
+_ROLE_ARN = re.compile(r"^arn:aws(-[\w]+)*:iam::[0-9]{12}:role/.+$")
+_VAR_NAME = re.compile(r"^[A-Za-z0-9@\-_]{1,128}$")
+_PLACEHOLDER = re.compile(r"<[A-Za-z][^<>]*>")
+_REF = re.compile(r"#\{([^}.]+)\.([^}]+)\}")
+
+CATEGORIES = ("Source", "Build", "Deploy", "Test", "Invoke", "Approval", "Compute")
+OWNERS = ("AWS", "ThirdParty", "Custom")
+PROVIDERS = {
+    "Source": ("S3", "ECR", "CodeCommit", "CodeStarSourceConnection"),
+    "Build": ("CodeBuild", "ECRBuildAndPublish", "Commands"),
+    "Test": ("CodeBuild", "DeviceFarm"),
+    "Deploy": (
+        "S3",
+        "CloudFormation",
+        "CloudFormationStackSet",
+        "CloudFormationStackInstances",
+        "CodeDeploy",
+        "ECS",
+        "CodeDeployToECS",
+        "ElasticBeanstalk",
+        "AppConfig",
+        "OpsWorks",
+        "ServiceCatalog",
+        "EC2",
+        "EKS",
+    ),
+    "Approval": ("Manual",),
+    "Invoke": ("Lambda", "StepFunctions", "InspectorScan", "CodePipeline"),
+    "Compute": ("Commands",),
+}
+# (owner, category, provider) -> (min in, max in, min out, max out); docs and cfn-lint E3702.
+COUNTS: dict[tuple[str, str, str], tuple[int, int, int, int]] = {
+    ("AWS", "Source", "S3"): (0, 0, 1, 1),
+    ("AWS", "Source", "CodeCommit"): (0, 0, 1, 1),
+    ("AWS", "Source", "ECR"): (0, 0, 1, 1),
+    ("AWS", "Source", "CodeStarSourceConnection"): (0, 0, 1, 1),
+    ("ThirdParty", "Source", "GitHub"): (0, 0, 1, 1),
+    ("AWS", "Build", "CodeBuild"): (1, 5, 0, 5),
+    ("AWS", "Test", "CodeBuild"): (1, 5, 0, 5),
+    ("AWS", "Test", "DeviceFarm"): (1, 1, 0, 0),
+    ("AWS", "Approval", "Manual"): (0, 0, 0, 0),
+    ("AWS", "Deploy", "S3"): (1, 1, 0, 0),
+    ("AWS", "Deploy", "CloudFormation"): (0, 10, 0, 1),
+    ("AWS", "Deploy", "CloudFormationStackSet"): (1, 3, 0, 0),
+    ("AWS", "Deploy", "CloudFormationStackInstances"): (0, 2, 0, 0),
+    ("AWS", "Deploy", "CodeDeploy"): (1, 1, 0, 0),
+    ("AWS", "Deploy", "CodeDeployToECS"): (1, 5, 0, 0),
+    ("AWS", "Deploy", "ECS"): (1, 1, 0, 0),
+    ("AWS", "Deploy", "ElasticBeanstalk"): (1, 1, 0, 0),
+    ("AWS", "Deploy", "OpsWorks"): (1, 1, 0, 0),
+    ("AWS", "Deploy", "ServiceCatalog"): (1, 1, 0, 0),
+    ("AWS", "Invoke", "Lambda"): (0, 5, 0, 5),
+    ("AWS", "Invoke", "StepFunctions"): (0, 1, 0, 1),
+    ("ThirdParty", "Deploy", "AlexaSkillsKit"): (0, 2, 0, 0),
+}
+REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
+    ("Source", "CodeCommit"): ("RepositoryName", "BranchName"),
+    ("Source", "CodeStarSourceConnection"): ("ConnectionArn", "FullRepositoryId", "BranchName"),
+    ("Source", "S3"): ("S3Bucket", "S3ObjectKey"),
+    ("Source", "ECR"): ("RepositoryName",),
+    ("Source", "GitHub"): ("Owner", "Repo", "Branch", "OAuthToken"),
+    ("Build", "CodeBuild"): ("ProjectName",),
+    ("Test", "CodeBuild"): ("ProjectName",),
+    ("Deploy", "CodeDeploy"): ("ApplicationName", "DeploymentGroupName"),
+    ("Deploy", "CodeDeployToECS"): (
+        "ApplicationName",
+        "DeploymentGroupName",
+        "TaskDefinitionTemplateArtifact",
+        "AppSpecTemplateArtifact",
+    ),
+    ("Deploy", "ECS"): ("ClusterName", "ServiceName"),
+    ("Deploy", "S3"): ("BucketName", "Extract"),
+    ("Deploy", "CloudFormation"): ("ActionMode", "StackName"),
+    ("Deploy", "CloudFormationStackSet"): ("StackSetName", "TemplatePath"),
+    ("Invoke", "Lambda"): ("FunctionName",),
+    ("Invoke", "StepFunctions"): ("StateMachineArn",),
+}
+ACTION_MODES = (
+    "CHANGE_SET_EXECUTE",
+    "CHANGE_SET_REPLACE",
+    "CREATE_UPDATE",
+    "DELETE_ONLY",
+    "REPLACE_ON_FAILURE",
+)
+
+
+def _rule(code: str, severity: Severity, summary: str, doc: str = STRUCTURE) -> Any:
+    return rule(code, severity, summary, doc=doc, kind="pipeline")
+
+
+def _pipelines(ctx: Context) -> list[Pipeline]:
+    if "pipelines" not in ctx.cache:
+        ctx.cache["pipelines"] = find_pipelines(ctx.data)
+    return ctx.cache["pipelines"]
+
+
+def _k(pipe: Pipeline, name: str) -> str:
+    return pipe.key(name)
+
+
+def _actions(ctx: Context) -> Iterator[tuple[Pipeline, Action]]:
+    for pipe in _pipelines(ctx):
+        for action in pipe.actions():
+            yield pipe, action
+
+
+def _type_of(action: Action) -> tuple[str, str, str] | None:
+    if all(isinstance(v, str) for v in (action.owner, action.category, action.provider)):
+        return action.owner, action.category, action.provider
+    return None
+
+
+def _config(pipe: Pipeline, action: Action, key: str) -> Any:
+    return action.configuration.get(key)
+
+
+def _config_path(pipe: Pipeline, action: Action, key: str | None = None) -> tuple[Any, ...]:
+    base = (*action.path, _k(pipe, "configuration"))
+    return (*base, key) if key else base
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+@_rule("PL034", E, "no pipeline found")
+def no_pipeline(ctx: Context) -> None:
+    if not _pipelines(ctx):
+        ctx.report(
+            "PL034",
+            (),
+            "no pipeline declaration found (no `pipeline`/`stages` key and no"
+            " AWS::CodePipeline::Pipeline resource)",
+            "check the file, or use --kind template for other CloudFormation templates",
+        )
+
+
+@_rule("PL001", E, "invalid pipeline name")
+def pipeline_name(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        name = pipe.get("name")
+        if name is None:
+            if not pipe.cfn:  # CloudFormation generates a name when none is given
+                ctx.report("PL001", pipe.path, "the pipeline has no `name`", "add a name")
+        elif isinstance(name, str) and not _NAME.match(name) and not _PLACEHOLDER.search(name):
+            ctx.report(
+                "PL001",
+                pipe.field_path("name"),
+                f"pipeline name {name!r} must be 1-100 characters of A-Z a-z 0-9 . @ - _",
+                "remove spaces and other characters",
+            )
+
+
+@_rule("PL002", E, "pipeline role ARN missing or malformed", CROSS)
+def pipeline_role(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        role = pipe.get("roleArn")
+        if role is None:
+            ctx.report(
+                "PL002",
+                pipe.path,
+                "the pipeline has no roleArn (the service role CodePipeline assumes)",
+                "add roleArn: arn:aws:iam::<account>:role/<name>",
+            )
+        elif isinstance(role, str) and not _ROLE_ARN.match(role) and not _PLACEHOLDER.search(role):
+            ctx.report(
+                "PL002",
+                pipe.field_path("roleArn"),
+                f"{role!r} is not an IAM role ARN",
+                "format: arn:aws:iam::123456789012:role/MyPipelineRole",
+            )
+
+
+@_rule("PL003", E, "artifactStore and artifactStores: exactly one is required", CROSS)
+def artifact_store(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        one, many = pipe.get("artifactStore"), pipe.get("artifactStores")
+        if (one is None) == (many is None):
+            ctx.report(
+                "PL003",
+                pipe.field_path("artifactStores") if many is not None else pipe.path,
+                "give either artifactStore (one bucket) or artifactStores (one per region),"
+                + (" not both" if one is not None else " — neither is set"),
+                "use artifactStores only for cross-region pipelines",
+            )
+
+
+@_rule("PL004", E, "a pipeline needs 2 to 50 stages")
+def stage_count(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        stages = pipe.get("stages")
+        if is_intrinsic(stages):
+            continue
+        if len(pipe.stages) < 2 or len(pipe.stages) > 50:
+            ctx.report(
+                "PL004",
+                pipe.field_path("stages") if stages is not None else pipe.path,
+                f"the pipeline has {len(pipe.stages)} stage(s); it needs at least 2 (a source"
+                " stage and one more) and at most 50",
+                "add a build or deploy stage after the source stage",
+                key=True,
+            )
+
+
+@_rule("PL005", E, "stage name invalid or duplicated")
+def stage_names(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        seen: set[str] = set()
+        for stage in pipe.stages:
+            path = (*stage.path, _k(pipe, "name"))
+            if stage.name is None and not is_intrinsic(stage.raw.get(_k(pipe, "name"))):
+                ctx.report("PL005", stage.path, "this stage has no name", "add a name")
+            elif isinstance(stage.name, str):
+                if not _NAME.match(stage.name):
+                    ctx.report("PL005", path, f"stage name {stage.name!r} must be 1-100 characters"
+                               " of A-Z a-z 0-9 . @ - _", "rename the stage")  # fmt: skip
+                elif stage.name in seen:
+                    ctx.report("PL005", path, f"two stages are named {stage.name!r}",
+                               "stage names must be unique in a pipeline")  # fmt: skip
+                seen.add(stage.name)
+
+
+@_rule("PL006", E, "action name invalid or duplicated in its stage")
+def action_names(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        for stage in pipe.stages:
+            seen: set[str] = set()
+            for action in stage.actions:
+                path = (*action.path, _k(pipe, "name"))
+                if action.name is None and not is_intrinsic(action.raw.get(_k(pipe, "name"))):
+                    ctx.report("PL006", action.path, "this action has no name", "add a name")
+                elif isinstance(action.name, str):
+                    if not _NAME.match(action.name):
+                        ctx.report("PL006", path, f"action name {action.name!r} must be 1-100"
+                                   " characters of A-Z a-z 0-9 . @ - _", "rename it")  # fmt: skip
+                    elif action.name in seen:
+                        ctx.report("PL006", path, f"two actions in stage {stage.name!r} are named"
+                                   f" {action.name!r}", "action names must be unique in a stage")  # fmt: skip
+                    seen.add(action.name)
+
+
+@_rule("PL035", E, "a stage needs 1 to 50 actions")
+def action_count(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        for stage in pipe.stages:
+            raw = stage.raw.get(_k(pipe, "actions"))
+            if is_intrinsic(raw):
+                continue
+            if not stage.actions or len(stage.actions) > 50:
+                ctx.report(
+                    "PL035",
+                    stage.path,
+                    f"stage {stage.name!r} has {len(stage.actions)} actions (1-50 allowed)",
+                    "every stage needs at least one action",
+                )
+
+
+def _category_path(pipe: Pipeline, action: Action) -> tuple[Any, ...]:
+    return (*action.path, _k(pipe, "actionTypeId"), _k(pipe, "category"))
+
+
+@_rule("PL007", E, "the first stage must contain only source actions (cfn-lint E3700)")
+def first_stage_sources(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        if not pipe.stages:
+            continue
+        first = pipe.stages[0]
+        for action in first.actions:
+            if isinstance(action.category, str) and action.category != "Source":
+                ctx.report(
+                    "PL007",
+                    _category_path(pipe, action),
+                    f"the first stage ({first.name}) may hold only Source actions; action"
+                    f" {action.name!r} is {action.category}",
+                    "move this action to a later stage",
+                )
+        known = [a for a in first.actions if a.type_known]
+        if first.actions and known and not any(a.category == "Source" for a in first.actions):
+            ctx.report(
+                "PL007",
+                first.path,
+                "the first stage has no Source action",
+                "start the pipeline with a source stage (CodeCommit, S3, ECR or a connection)",
+            )
+
+
+@_rule("PL008", E, "a source action outside the first stage (cfn-lint E3700)")
+def source_outside_first(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        for stage in pipe.stages[1:]:
+            for action in stage.actions:
+                if action.category == "Source":
+                    ctx.report(
+                        "PL008",
+                        _category_path(pipe, action),
+                        f"source action {action.name!r} is in stage {stage.name!r}: only the first"
+                        " stage may contain source actions",
+                        "move it to the first stage",
+                    )
+
+
+@_rule("PL009", E, "invalid action category or owner")
+def category_owner(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        type_path = (*action.path, _k(pipe, "actionTypeId"))
+        if isinstance(action.category, str) and action.category not in CATEGORIES:
+            ctx.report(
+                "PL009",
+                (*type_path, _k(pipe, "category")),
+                f"category {action.category!r} is not valid",
+                join_hint(did_you_mean(action.category, CATEGORIES), f"categories: {', '.join(CATEGORIES)}"),
+            )
+        if isinstance(action.owner, str) and action.owner not in OWNERS:
+            ctx.report(
+                "PL009",
+                (*type_path, _k(pipe, "owner")),
+                f"owner {action.owner!r} is not valid",
+                join_hint(did_you_mean(action.owner, OWNERS), "owners: AWS, ThirdParty, Custom"),
+            )
+
+
+@_rule("PL010", E, "unknown AWS provider for the category")
+def provider_known(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        if action.owner != "AWS" or action.category not in PROVIDERS:
+            continue
+        if isinstance(action.provider, str) and action.provider not in PROVIDERS[action.category]:
+            valid = PROVIDERS[action.category]
+            ctx.report(
+                "PL010",
+                (*action.path, _k(pipe, "actionTypeId"), _k(pipe, "provider")),
+                f"{action.provider!r} is not an AWS {action.category} provider",
+                join_hint(did_you_mean(action.provider, valid), f"valid: {', '.join(valid)}"),
+            )
+
+
+@_rule("PL011", E, "required configuration key missing")
+def required_configuration(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        if not action.configuration_known or (action.category, action.provider) not in REQUIRED:
+            continue
+        missing = [
+            k for k in REQUIRED[(action.category, action.provider)] if k not in action.configuration
+        ]
+        if missing:
+            ctx.report(
+                "PL011",
+                _config_path(pipe, action) if action.configuration else action.path,
+                f"{action.provider} action {action.name!r} is missing configuration"
+                f" {', '.join(missing)}",
+                join_hint(
+                    *(did_you_mean(m, [str(k) for k in action.configuration]) for m in missing),
+                    f"required for {action.provider}: "
+                    + ", ".join(REQUIRED[(action.category, action.provider)]),
+                ),
+                key=bool(action.configuration),
+            )
+
+
+@_rule("PL012", E, "runOrder outside 1-999")
+def run_order(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        value = action.run_order
+        if value is None:
+            continue
+        number = int(value) if isinstance(value, str) and value.isdigit() else value
+        if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 999:
+            ctx.report(
+                "PL012",
+                (*action.path, _k(pipe, "runOrder")),
+                f"runOrder {value!r} must be a whole number from 1 to 999",
+                "actions with the same runOrder run in parallel; higher numbers run later",
+            )
+
+
+@_rule("PL013", I, "runOrder values with gaps (allowed)")
+def run_order_gaps(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        for stage in pipe.stages:
+            orders = sorted({a.run_order for a in stage.actions if isinstance(a.run_order, int)})
+            if orders and (orders[0] != 1 or orders[-1] - orders[0] + 1 != len(orders)):
+                ctx.report(
+                    "PL013",
+                    stage.path,
+                    f"stage {stage.name!r} uses runOrder {orders}: gaps are allowed and only the"
+                    " order matters",
+                    "",
+                )
+
+
+@_rule("PL014", E, "wrong number of input/output artifacts for the provider (cfn-lint E3702)")
+def artifact_counts(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        kind = _type_of(action)
+        if kind is None:
+            continue
+        limits = COUNTS.get(kind) or ((0, 5, 0, 5) if kind[0] == "Custom" else None)
+        if limits is None:
+            continue
+        lo_in, hi_in, lo_out, hi_out = limits
+        for label, items, lo, hi, key in (
+            ("input", action.inputs, lo_in, hi_in, "inputArtifacts"),
+            ("output", action.outputs, lo_out, hi_out, "outputArtifacts"),
+        ):
+            raw = action.raw.get(_k(pipe, key))
+            if is_intrinsic(raw):
+                continue
+            count = len(items)
+            if not lo <= count <= hi:
+                allowed = f"{lo}" if lo == hi else f"{lo}-{hi}"
+                extra = " (approval actions take no artifacts)" if kind[1] == "Approval" else ""
+                ctx.report(
+                    "PL014",
+                    (*action.path, _k(pipe, key)) if raw is not None else action.path,
+                    f"{kind[2]} ({kind[1]}) action {action.name!r} has {count} {label}"
+                    f" artifact(s); it takes {allowed}{extra}",
+                    f"fix {_k(pipe, key)}",
+                    key=raw is not None,
+                )
+
+
+def _outputs(pipe: Pipeline) -> dict[str, list[Action]]:
+    produced: dict[str, list[Action]] = {}
+    for action in pipe.actions():
+        for name, _path in action.outputs:
+            if isinstance(name, str):
+                produced.setdefault(name, []).append(action)
+    return produced
+
+
+@_rule("PL015", E, "input artifact not produced by an earlier action (cfn-lint E3701)")
+def inputs_produced_earlier(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        produced = _outputs(pipe)
+        for action in pipe.actions():
+            for name, path in action.inputs:
+                if not isinstance(name, str):
+                    continue
+                producers = produced.get(name, [])
+                if any(p.order < action.order for p in producers):
+                    continue
+                if producers:
+                    message = (
+                        f"input {name!r} of {action.name!r} is produced by"
+                        f" {producers[0].name!r}, which does not run earlier"
+                    )
+                    hint = "an input must come from an earlier stage or a lower runOrder"
+                else:
+                    message = f"input {name!r} of {action.name!r} is not produced by any action"
+                    hint = join_hint(did_you_mean(name, produced), "use an output artifact name")
+                ctx.report("PL015", path, message, hint)
+
+
+@_rule("PL016", E, "duplicate output artifact name (cfn-lint E3701)")
+def unique_outputs(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        seen: set[str] = set()
+        for action in pipe.actions():
+            for name, path in action.outputs:
+                if isinstance(name, str):
+                    if name in seen:
+                        ctx.report(
+                            "PL016",
+                            path,
+                            f"output artifact {name!r} is produced twice; output names must be"
+                            " unique in the pipeline",
+                            "rename one of them",
+                        )
+                    seen.add(name)
+
+
+@_rule("PL022", E, "invalid artifact name")
+def artifact_names(ctx: Context) -> None:
+    for _pipe, action in _actions(ctx):
+        for name, path in (*action.inputs, *action.outputs):
+            if isinstance(name, str) and not _ARTIFACT.match(name):
+                ctx.report(
+                    "PL022",
+                    path,
+                    f"artifact name {name!r} must be 1-100 characters of A-Z a-z 0-9 _ -",
+                    "remove spaces, dots and other characters",
+                )
+
+
+@_rule("PL018", E, "cross-region action without a matching artifact store", CROSS)
+def cross_region(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        stores = pipe.get("artifactStores")
+        regions: set[str] | None = None
+        if isinstance(stores, dict):
+            regions = {str(r) for r in stores}
+        elif isinstance(stores, list):
+            regions = {
+                str(literal(s.get("Region"))) for s in stores if isinstance(s, dict)
+            }
+        for action in pipe.actions():
+            if not isinstance(action.region, str):
+                continue
+            path = (*action.path, _k(pipe, "region"))
+            if action.category == "Source" or action.owner in ("ThirdParty", "Custom"):
+                ctx.report(
+                    "PL018",
+                    path,
+                    f"{action.name!r} cannot run in another region: source, ThirdParty and"
+                    " Custom actions are not cross-region",
+                    "remove `region` from this action",
+                )
+            elif regions is None:
+                ctx.report(
+                    "PL018",
+                    path,
+                    f"action {action.name!r} runs in {action.region}, but the pipeline has a single"
+                    " artifactStore",
+                    "use artifactStores with one bucket per region (the pipeline's and this one)",
+                )
+            elif action.region not in regions and "None" not in regions:
+                ctx.report(
+                    "PL018",
+                    path,
+                    f"no artifact store for region {action.region} (stores: {', '.join(sorted(regions))})",
+                    f"add an artifactStores entry for {action.region}",
+                )
+
+
+@_rule("PL020", E, "namespace duplicated or equal to an artifact name", VARIABLES)
+def namespaces(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        artifacts = {n for a in pipe.actions() for n, _ in (*a.inputs, *a.outputs) if isinstance(n, str)}
+        seen: set[str] = set()
+        for action in pipe.actions():
+            ns = action.namespace
+            if not isinstance(ns, str):
+                continue
+            path = (*action.path, _k(pipe, "namespace"))
+            problem = None
+            if not _NAMESPACE.match(ns):
+                problem = f"namespace {ns!r} must be 1-100 characters of A-Z a-z 0-9 @ - _"
+            elif ns in seen:
+                problem = f"namespace {ns!r} is used by two actions"
+            elif ns in artifacts:
+                problem = f"namespace {ns!r} is also an artifact name"
+            elif ns in ("codepipeline", "variables"):
+                problem = f"namespace {ns!r} is reserved"
+            if problem:
+                ctx.report("PL020", path, problem, "namespaces must be unique and differ from artifacts")
+            seen.add(ns)
+
+
+@_rule("PL019", E, "#{namespace.variable} refers to an unknown or later namespace", VARIABLES)
+def variable_references(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        owners = {a.namespace: a for a in pipe.actions() if isinstance(a.namespace, str)}
+        for action in pipe.actions():
+            for key, value in action.configuration.items():
+                for text in _strings(value):
+                    for ns, var in _REF.findall(text):
+                        if ns in ("codepipeline", "variables"):
+                            continue
+                        producer = owners.get(ns)
+                        if producer is None:
+                            message = f"#{{{ns}.{var}}}: no action has namespace {ns!r}"
+                            hint = join_hint(
+                                did_you_mean(ns, [str(n) for n in owners]),
+                                "set `namespace` on the action that produces the variable",
+                            )
+                        elif not producer.order < action.order:
+                            message = (
+                                f"#{{{ns}.{var}}}: {producer.name!r} (namespace {ns}) does not"
+                                f" run before {action.name!r}"
+                            )
+                            hint = "a variable can be used only by actions that run later"
+                        else:
+                            continue
+                        ctx.report("PL019", _config_path(pipe, action, key), message, hint)
+
+
+@_rule("PL025", E, "pipeline variable invalid or undefined", VARIABLES)
+def pipeline_variables(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        declared = pipe.get("variables")
+        names: set[str] = set()
+        items = declared if isinstance(declared, list) else []
+        if len(items) > 50:
+            ctx.report("PL025", pipe.field_path("variables"), f"{len(items)} variables (at most 50)", "")
+        for i, item in enumerate(items):
+            name = literal(item.get(_k(pipe, "name"))) if isinstance(item, dict) else None
+            if isinstance(name, str):
+                if not _VAR_NAME.match(name) or name in names:
+                    ctx.report(
+                        "PL025",
+                        (*pipe.field_path("variables"), i),
+                        f"pipeline variable {name!r} is duplicated or not 1-128 characters of"
+                        " A-Z a-z 0-9 @ - _",
+                        "rename it",
+                    )
+                names.add(name)
+        for action in pipe.actions():
+            for key, value in action.configuration.items():
+                for text in _strings(value):
+                    for ns, var in _REF.findall(text):
+                        if ns == "variables" and var not in names:
+                            ctx.report(
+                                "PL025",
+                                _config_path(pipe, action, key),
+                                f"#{{variables.{var}}}: the pipeline declares no variable {var!r}",
+                                join_hint(did_you_mean(var, names), "declare it under `variables`"),
+                            )
+
+
+@_rule("PL023", E, "V2-only feature on a V1 pipeline", VARIABLES)
+def v2_features(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        if pipe.get("pipelineType") != "V1":
+            continue
+        for field, label in (("variables", "pipeline variables"), ("triggers", "triggers")):
+            if pipe.get(field):
+                ctx.report(
+                    "PL023",
+                    pipe.field_path(field),
+                    f"{label} need pipelineType V2; this pipeline is V1",
+                    "set pipelineType: V2",
+                    key=True,
+                )
+        if pipe.get("executionMode") in ("QUEUED", "PARALLEL"):
+            ctx.report(
+                "PL023",
+                pipe.field_path("executionMode"),
+                f"executionMode {pipe.get('executionMode')} needs pipelineType V2",
+                "set pipelineType: V2, or use SUPERSEDED",
+            )
+
+
+@_rule("PL032", E, "invalid pipelineType or executionMode")
+def type_and_mode(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        for field, valid in (
+            ("pipelineType", ("V1", "V2")),
+            ("executionMode", ("QUEUED", "SUPERSEDED", "PARALLEL")),
+        ):
+            value = pipe.get(field)
+            if isinstance(value, str) and value not in valid:
+                ctx.report(
+                    "PL032",
+                    pipe.field_path(field),
+                    f"{field} {value!r} is not valid",
+                    join_hint(did_you_mean(value, valid), f"valid: {', '.join(valid)}"),
+                )
+
+
+@_rule("PL024", E, "invalid trigger", VARIABLES)
+def triggers(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        items = pipe.get("triggers")
+        if not isinstance(items, list):
+            continue
+        connections = {
+            a.name for a in pipe.actions() if a.category == "Source" and a.provider == "CodeStarSourceConnection"
+        }
+        used: set[str] = set()
+        for i, trig in enumerate(items):
+            if not isinstance(trig, dict):
+                continue
+            path = (*pipe.field_path("triggers"), i)
+            provider = literal(trig.get(_k(pipe, "providerType")))
+            git = trig.get(_k(pipe, "gitConfiguration"))
+            if provider is not None and provider != "CodeStarSourceConnection":
+                ctx.report("PL024", path, f"trigger providerType {provider!r} is not"
+                           " CodeStarSourceConnection", "triggers work only with connections")  # fmt: skip
+            if not isinstance(git, dict):
+                ctx.report("PL024", path, "the trigger has no gitConfiguration", "add one")
+                continue
+            source = literal(git.get(_k(pipe, "sourceActionName")))
+            if source is None:
+                ctx.report("PL024", path, "gitConfiguration needs sourceActionName", "name the source action")
+            elif isinstance(source, str) and source not in connections:
+                ctx.report(
+                    "PL024",
+                    (*path, _k(pipe, "gitConfiguration"), _k(pipe, "sourceActionName")),
+                    f"{source!r} is not a CodeStarSourceConnection source action of this pipeline",
+                    did_you_mean(source, [str(c) for c in connections]) or "name the source action",
+                )
+            elif source in used:
+                ctx.report("PL024", path, f"two triggers for source action {source!r}",
+                           "one trigger configuration per source action")  # fmt: skip
+            if isinstance(source, str):
+                used.add(source)
+            for kind in ("push", "pullRequest"):
+                filters = git.get(_k(pipe, kind))
+                if isinstance(filters, list) and not 1 <= len(filters) <= 3:
+                    ctx.report("PL024", (*path, _k(pipe, "gitConfiguration"), _k(pipe, kind)),
+                               f"{kind} takes 1-3 filters, not {len(filters)}", "")  # fmt: skip
+
+
+@_rule("PL026", E, "configuration key or value too long")
+def configuration_lengths(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        for key, value in action.configuration.items():
+            if len(str(key)) > 50:
+                ctx.report("PL026", _config_path(pipe, action, key), f"configuration key {key!r}"
+                           " is longer than 50 characters", "shorten it", key=True)  # fmt: skip
+            if isinstance(value, str) and not 1 <= len(value) <= 1000:
+                ctx.report(
+                    "PL026",
+                    _config_path(pipe, action, key),
+                    f"configuration value of {key} has {len(value)} characters (1-1000 allowed)",
+                    "move long content into a file in an artifact",
+                )
+
+
+@_rule("PL027", E, "timeoutInMinutes outside manual approval or out of range", APPROVALS)
+def timeout_minutes(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        if action.timeout is None:
+            continue
+        path = (*action.path, _k(pipe, "timeoutInMinutes"))
+        if action.provider != "Manual" and action.type_known and action.provider is not None:
+            ctx.report("PL027", path, "timeoutInMinutes can be set only on manual approval actions",
+                       "remove it")  # fmt: skip
+        elif not isinstance(action.timeout, int) or not 5 <= action.timeout <= 86400:
+            ctx.report("PL027", path, f"timeoutInMinutes {action.timeout!r} must be 5-86400",
+                       "the default is 7 days (10080)")  # fmt: skip
+
+
+@_rule("PL028", E, "CodeBuild PrimarySource missing or not an input")
+def primary_source(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        if action.provider != "CodeBuild" or not action.configuration_known:
+            continue
+        names = [n for n, _ in action.inputs]
+        primary = literal(action.configuration.get("PrimarySource"))
+        if len(names) > 1 and "PrimarySource" not in action.configuration:
+            ctx.report(
+                "PL028",
+                _config_path(pipe, action) if action.configuration else action.path,
+                f"CodeBuild action {action.name!r} has {len(names)} inputs but no PrimarySource",
+                f"set PrimarySource to one of: {', '.join(map(str, names))}",
+                key=True,
+            )
+        elif isinstance(primary, str) and all(isinstance(n, str) for n in names) and primary not in names:
+            ctx.report(
+                "PL028",
+                _config_path(pipe, action, "PrimarySource"),
+                f"PrimarySource {primary!r} is not an input artifact of this action",
+                did_you_mean(primary, [str(n) for n in names]) or "use an input artifact name",
+            )
+
+
+@_rule("PL029", E, "CloudFormation action mode invalid or its keys missing")
+def cloudformation_mode(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        if action.provider != "CloudFormation":
+            continue
+        mode = literal(action.configuration.get("ActionMode"))
+        if not isinstance(mode, str):
+            continue
+        if mode not in ACTION_MODES:
+            ctx.report(
+                "PL029",
+                _config_path(pipe, action, "ActionMode"),
+                f"ActionMode {mode!r} is not valid",
+                join_hint(did_you_mean(mode, ACTION_MODES), f"modes: {', '.join(ACTION_MODES)}"),
+            )
+            continue
+        needed = []
+        if mode.startswith("CHANGE_SET"):
+            needed.append("ChangeSetName")
+        if mode in ("CREATE_UPDATE", "REPLACE_ON_FAILURE", "CHANGE_SET_REPLACE"):
+            needed.append("TemplatePath")
+        missing = [k for k in needed if k not in action.configuration]
+        if missing:
+            ctx.report(
+                "PL029",
+                _config_path(pipe, action, "ActionMode"),
+                f"ActionMode {mode} needs {', '.join(missing)}",
+                "add the missing configuration keys",
+            )
+
+
+@_rule("PL021", E, "TemplatePath must start with an input artifact name and '::' (cfn-lint E3703)")
+def template_path(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        if action.provider not in ("CloudFormation", "CloudFormationStackSet"):
+            continue
+        names = [n for n, _ in action.inputs]
+        for key in ("TemplatePath", "TemplateConfiguration"):
+            value = literal(action.configuration.get(key))
+            if not isinstance(value, str) or "#{" in value:
+                continue
+            artifact = value.split("::", 1)[0] if "::" in value else None
+            if artifact is None or (all(isinstance(n, str) for n in names) and artifact not in names):
+                ctx.report(
+                    "PL021",
+                    _config_path(pipe, action, key),
+                    f"{key} {value!r} must be <input artifact>::<path>"
+                    + (f"; {artifact!r} is not an input of this action" if artifact else ""),
+                    f"inputs of this action: {', '.join(map(str, names)) or 'none'}",
+                )
+
+
+@_rule("PL033", E, "a role ARN that is not an IAM role ARN (cfn-lint E3703)", CROSS)
+def action_role_arns(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        checks = [((*action.path, _k(pipe, "roleArn")), action.role_arn)]
+        if action.provider in ("CloudFormation", "CloudFormationStackSet"):
+            checks.append((_config_path(pipe, action, "RoleArn"), literal(action.configuration.get("RoleArn"))))
+        for path, value in checks:
+            if (
+                isinstance(value, str)
+                and not _ROLE_ARN.match(value)
+                and "#{" not in value
+                and not _PLACEHOLDER.search(value)
+            ):
+                ctx.report(
+                    "PL033",
+                    path,
+                    f"{value!r} is not an IAM role ARN",
+                    "format: arn:aws:iam::123456789012:role/RoleName",
+                )
+
+
+@_rule("PL030", E, "CodeDeployToECS template artifact is not an input")
+def ecs_bluegreen_artifacts(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        if action.provider != "CodeDeployToECS":
+            continue
+        names = [n for n, _ in action.inputs]
+        if not all(isinstance(n, str) for n in names):
+            continue
+        for key in ("TaskDefinitionTemplateArtifact", "AppSpecTemplateArtifact"):
+            value = literal(action.configuration.get(key))
+            if isinstance(value, str) and value not in names:
+                ctx.report(
+                    "PL030",
+                    _config_path(pipe, action, key),
+                    f"{key} {value!r} is not an input artifact of {action.name!r}",
+                    did_you_mean(value, names) or f"inputs: {', '.join(names) or 'none'}",
+                )
+
+
+@_rule("PL031", E, "S3 deploy with Extract false needs ObjectKey")
+def s3_deploy_object_key(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        if action.category == "Deploy" and action.provider == "S3":
+            extract = literal(action.configuration.get("Extract"))
+            if str(extract).lower() == "false" and "ObjectKey" not in action.configuration:
+                ctx.report(
+                    "PL031",
+                    _config_path(pipe, action, "Extract"),
+                    "with Extract false the artifact is uploaded as one file and needs ObjectKey",
+                    "add ObjectKey (e.g. site.zip), or set Extract: true",
+                )
+
+
+@_rule("PL036", W, "placeholder value (a template to fill in)")
+def placeholders(ctx: Context) -> None:
+    def visit(value: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                visit(v, (*path, k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                visit(v, (*path, i))
+        elif isinstance(value, str) and _PLACEHOLDER.search(value):
+            ctx.report(
+                "PL036",
+                path,
+                f"{value!r} contains a placeholder: replace it before creating the pipeline",
+                "fill in the real value",
+            )
+
+    for pipe in _pipelines(ctx):
+        visit(pipe.raw, pipe.path)

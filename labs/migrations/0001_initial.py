@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,85 +14,188 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Lab',
+            name="Lab",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.TextField()),
-                ('domain', models.PositiveSmallIntegerField()),
-                ('task', models.CharField(max_length=8)),
-                ('tags', models.JSONField(default=list)),
-                ('difficulty', models.CharField(max_length=10)),
-                ('minutes', models.PositiveIntegerField()),
-                ('order', models.PositiveIntegerField(default=100)),
-                ('lesson', models.CharField(blank=True, max_length=200)),
-                ('instructions_html', models.TextField(blank=True)),
-                ('spec', models.JSONField(help_text='The parsed lab.yaml with its files (see labs/spec.py).')),
-                ('source_hash', models.CharField(max_length=64)),
-                ('published', models.BooleanField(default=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("summary", models.TextField()),
+                ("domain", models.PositiveSmallIntegerField()),
+                ("task", models.CharField(max_length=8)),
+                ("tags", models.JSONField(default=list)),
+                ("difficulty", models.CharField(max_length=10)),
+                ("minutes", models.PositiveIntegerField()),
+                ("order", models.PositiveIntegerField(default=100)),
+                ("lesson", models.CharField(blank=True, max_length=200)),
+                ("instructions_html", models.TextField(blank=True)),
+                (
+                    "spec",
+                    models.JSONField(
+                        help_text="The parsed lab.yaml with its files (see labs/spec.py)."
+                    ),
+                ),
+                ("source_hash", models.CharField(max_length=64)),
+                ("published", models.BooleanField(default=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['order', 'slug'],
+                "ordering": ["order", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='HintReveal',
+            name="HintReveal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveSmallIntegerField()),
-                ('revealed_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
-                ('lab', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='labs.lab')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("index", models.PositiveSmallIntegerField()),
+                ("revealed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "lab",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="labs.lab"),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'lab', 'index'), name='reveal_hint_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "lab", "index"), name="reveal_hint_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Draft',
+            name="Draft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('files', models.JSONField(default=dict)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
-                ('lab', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='labs.lab')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("files", models.JSONField(default=dict)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "lab",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="labs.lab"),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'lab'), name='one_draft_per_lab')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "lab"), name="one_draft_per_lab")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(help_text='1, 2, 3… per learner and lab')),
-                ('files', models.JSONField()),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('awaiting_approval', 'Waiting for your approval'), ('graded', 'Graded'), ('error', 'System error')], default='queued', max_length=20)),
-                ('score', models.PositiveIntegerField(blank=True, null=True)),
-                ('max_score', models.PositiveIntegerField(default=0)),
-                ('percent', models.FloatField(blank=True, null=True)),
-                ('hint_penalty', models.PositiveIntegerField(default=0)),
-                ('results', models.JSONField(blank=True, default=list, help_text='Per check: passed, feedback.')),
-                ('outcome', models.JSONField(blank=True, default=dict, help_text='Summary of the simulated run.')),
-                ('findings', models.JSONField(blank=True, default=dict)),
-                ('log', models.TextField(blank=True)),
-                ('pictures', models.JSONField(blank=True, default=dict, help_text='SVGs: pipeline, traffic.')),
-                ('paused_state', models.JSONField(blank=True, help_text='Execution state at approval.', null=True)),
-                ('approval', models.CharField(blank=True, help_text='approved / rejected', max_length=10)),
-                ('grading_attempts', models.PositiveSmallIntegerField(default=0)),
-                ('error_message', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('lab', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='labs.lab')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(help_text="1, 2, 3… per learner and lab")),
+                ("files", models.JSONField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("awaiting_approval", "Waiting for your approval"),
+                            ("graded", "Graded"),
+                            ("error", "System error"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                ("score", models.PositiveIntegerField(blank=True, null=True)),
+                ("max_score", models.PositiveIntegerField(default=0)),
+                ("percent", models.FloatField(blank=True, null=True)),
+                ("hint_penalty", models.PositiveIntegerField(default=0)),
+                (
+                    "results",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Per check: passed, feedback."
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="Summary of the simulated run."
+                    ),
+                ),
+                ("findings", models.JSONField(blank=True, default=dict)),
+                ("log", models.TextField(blank=True)),
+                (
+                    "pictures",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="SVGs: pipeline, traffic."
+                    ),
+                ),
+                (
+                    "paused_state",
+                    models.JSONField(
+                        blank=True, help_text="Execution state at approval.", null=True
+                    ),
+                ),
+                (
+                    "approval",
+                    models.CharField(blank=True, help_text="approved / rejected", max_length=10),
+                ),
+                ("grading_attempts", models.PositiveSmallIntegerField(default=0)),
+                ("error_message", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "lab",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="labs.lab",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['status', 'created_at'], name='labs_submis_status_10ecc2_idx')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'lab', 'number'), name='submission_number')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "created_at"], name="labs_submis_status_10ecc2_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "lab", "number"), name="submission_number"
+                    )
+                ],
             },
         ),
     ]

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,161 +15,336 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Attempt',
+            name="Attempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mode', models.CharField(choices=[('practice', 'Practice'), ('exam', 'Exam simulation'), ('review', 'Spaced review')], max_length=10)),
-                ('status', models.CharField(choices=[('in_progress', 'In progress'), ('submitted', 'Submitted'), ('expired', 'Submitted automatically at the deadline')], default='in_progress', max_length=12)),
-                ('started_at', models.DateTimeField()),
-                ('deadline', models.DateTimeField(blank=True, null=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('seed', models.BigIntegerField()),
-                ('filters', models.JSONField(blank=True, default=dict)),
-                ('notes', models.JSONField(blank=True, default=list)),
-                ('current_position', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('current_since', models.DateTimeField(blank=True, null=True)),
-                ('total', models.PositiveSmallIntegerField(default=0)),
-                ('correct_count', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('raw_percent', models.FloatField(blank=True, null=True)),
-                ('scaled_score', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('passed', models.BooleanField(blank=True, null=True)),
-                ('domain_scores', models.JSONField(blank=True, default=dict)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quiz_attempts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("practice", "Practice"),
+                            ("exam", "Exam simulation"),
+                            ("review", "Spaced review"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("in_progress", "In progress"),
+                            ("submitted", "Submitted"),
+                            ("expired", "Submitted automatically at the deadline"),
+                        ],
+                        default="in_progress",
+                        max_length=12,
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("deadline", models.DateTimeField(blank=True, null=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("seed", models.BigIntegerField()),
+                ("filters", models.JSONField(blank=True, default=dict)),
+                ("notes", models.JSONField(blank=True, default=list)),
+                ("current_position", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("current_since", models.DateTimeField(blank=True, null=True)),
+                ("total", models.PositiveSmallIntegerField(default=0)),
+                ("correct_count", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("raw_percent", models.FloatField(blank=True, null=True)),
+                ("scaled_score", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("passed", models.BooleanField(blank=True, null=True)),
+                ("domain_scores", models.JSONField(blank=True, default=dict)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quiz_attempts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.SlugField(max_length=120, unique=True)),
-                ('domain', models.PositiveSmallIntegerField(choices=[(1, '1 Development with AWS Services'), (2, '2 Security'), (3, '3 Deployment'), (4, '4 Troubleshooting and Optimization')], db_index=True)),
-                ('task', models.CharField(max_length=8)),
-                ('tags', models.JSONField(default=list)),
-                ('tags_index', models.CharField(blank=True, db_index=True, max_length=500)),
-                ('difficulty', models.CharField(choices=[('easy', 'easy'), ('medium', 'medium'), ('hard', 'hard')], max_length=8)),
-                ('type', models.CharField(choices=[('single', 'Single answer'), ('multiple', 'Multiple response')], default='single', max_length=8)),
-                ('choose', models.PositiveSmallIntegerField(default=1)),
-                ('stem_markdown', models.TextField()),
-                ('stem_html', models.TextField(blank=True)),
-                ('lesson_ref', models.CharField(blank=True, help_text='<module>/<lesson>', max_length=200)),
-                ('references', models.JSONField(blank=True, default=list)),
-                ('published', models.BooleanField(db_index=True, default=True)),
-                ('source_file', models.CharField(blank=True, help_text='questions/<file>.yaml', max_length=200)),
-                ('source_hash', models.CharField(blank=True, max_length=64)),
-                ('loaded_at', models.DateTimeField(blank=True, null=True)),
-                ('edited_in_admin_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.SlugField(max_length=120, unique=True)),
+                (
+                    "domain",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "1 Development with AWS Services"),
+                            (2, "2 Security"),
+                            (3, "3 Deployment"),
+                            (4, "4 Troubleshooting and Optimization"),
+                        ],
+                        db_index=True,
+                    ),
+                ),
+                ("task", models.CharField(max_length=8)),
+                ("tags", models.JSONField(default=list)),
+                ("tags_index", models.CharField(blank=True, db_index=True, max_length=500)),
+                (
+                    "difficulty",
+                    models.CharField(
+                        choices=[("easy", "easy"), ("medium", "medium"), ("hard", "hard")],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[("single", "Single answer"), ("multiple", "Multiple response")],
+                        default="single",
+                        max_length=8,
+                    ),
+                ),
+                ("choose", models.PositiveSmallIntegerField(default=1)),
+                ("stem_markdown", models.TextField()),
+                ("stem_html", models.TextField(blank=True)),
+                (
+                    "lesson_ref",
+                    models.CharField(blank=True, help_text="<module>/<lesson>", max_length=200),
+                ),
+                ("references", models.JSONField(blank=True, default=list)),
+                ("published", models.BooleanField(db_index=True, default=True)),
+                (
+                    "source_file",
+                    models.CharField(blank=True, help_text="questions/<file>.yaml", max_length=200),
+                ),
+                ("source_hash", models.CharField(blank=True, max_length=64)),
+                ("loaded_at", models.DateTimeField(blank=True, null=True)),
+                ("edited_in_admin_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['domain', 'external_id'],
-                'indexes': [models.Index(fields=['published', 'domain'], name='quizzes_que_publish_2c14c3_idx')],
+                "ordering": ["domain", "external_id"],
+                "indexes": [
+                    models.Index(
+                        fields=["published", "domain"], name="quizzes_que_publish_2c14c3_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Option',
+            name="Option",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('text', models.TextField()),
-                ('text_html', models.TextField(blank=True)),
-                ('correct', models.BooleanField(default=False)),
-                ('explanation', models.TextField()),
-                ('explanation_html', models.TextField(blank=True)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='quizzes.question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                ("text", models.TextField()),
+                ("text_html", models.TextField(blank=True)),
+                ("correct", models.BooleanField(default=False)),
+                ("explanation", models.TextField()),
+                ("explanation_html", models.TextField(blank=True)),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="options",
+                        to="quizzes.question",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['question_id', 'position'],
+                "ordering": ["question_id", "position"],
             },
         ),
         migrations.CreateModel(
-            name='AttemptItem',
+            name="AttemptItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('option_order', models.JSONField(default=list)),
-                ('selected', models.JSONField(default=list)),
-                ('flagged', models.BooleanField(default=False)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('time_spent_ms', models.PositiveIntegerField(default=0)),
-                ('correct', models.BooleanField(blank=True, null=True)),
-                ('attempt', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='quizzes.attempt')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attempt_items', to='quizzes.question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                ("option_order", models.JSONField(default=list)),
+                ("selected", models.JSONField(default=list)),
+                ("flagged", models.BooleanField(default=False)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("time_spent_ms", models.PositiveIntegerField(default=0)),
+                ("correct", models.BooleanField(blank=True, null=True)),
+                (
+                    "attempt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="quizzes.attempt",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attempt_items",
+                        to="quizzes.question",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['attempt_id', 'position'],
+                "ordering": ["attempt_id", "position"],
             },
         ),
         migrations.CreateModel(
-            name='QuizSettings',
+            name="QuizSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('desired_retention', models.FloatField(default=0.9, validators=[django.core.validators.MinValueValidator(0.7), django.core.validators.MaxValueValidator(0.97)])),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='quiz_settings', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "desired_retention",
+                    models.FloatField(
+                        default=0.9,
+                        validators=[
+                            django.core.validators.MinValueValidator(0.7),
+                            django.core.validators.MaxValueValidator(0.97),
+                        ],
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quiz_settings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'quiz settings',
+                "verbose_name_plural": "quiz settings",
             },
         ),
         migrations.CreateModel(
-            name='ReviewCard',
+            name="ReviewCard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('card', models.JSONField(default=dict)),
-                ('due', models.DateTimeField(db_index=True)),
-                ('reps', models.PositiveIntegerField(default=0)),
-                ('lapses', models.PositiveIntegerField(default=0)),
-                ('last_rating', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('last_review', models.DateTimeField(blank=True, null=True)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_cards', to='quizzes.question')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_cards', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("card", models.JSONField(default=dict)),
+                ("due", models.DateTimeField(db_index=True)),
+                ("reps", models.PositiveIntegerField(default=0)),
+                ("lapses", models.PositiveIntegerField(default=0)),
+                ("last_rating", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("last_review", models.DateTimeField(blank=True, null=True)),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_cards",
+                        to="quizzes.question",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_cards",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due'],
+                "ordering": ["due"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewLog',
+            name="ReviewLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rating', models.PositiveSmallIntegerField()),
-                ('reviewed_at', models.DateTimeField()),
-                ('duration_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('correct', models.BooleanField()),
-                ('source', models.CharField(choices=[('practice', 'Practice'), ('exam', 'Exam simulation'), ('review', 'Spaced review')], max_length=10)),
-                ('due_before', models.DateTimeField(blank=True, null=True)),
-                ('due_after', models.DateTimeField()),
-                ('card', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='logs', to='quizzes.reviewcard')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rating", models.PositiveSmallIntegerField()),
+                ("reviewed_at", models.DateTimeField()),
+                ("duration_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("correct", models.BooleanField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("practice", "Practice"),
+                            ("exam", "Exam simulation"),
+                            ("review", "Spaced review"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("due_before", models.DateTimeField(blank=True, null=True)),
+                ("due_after", models.DateTimeField()),
+                (
+                    "card",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="logs",
+                        to="quizzes.reviewcard",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-reviewed_at'],
+                "ordering": ["-reviewed_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='attempt',
-            index=models.Index(fields=['user', 'mode', 'status'], name='quizzes_att_user_id_122d2c_idx'),
+            model_name="attempt",
+            index=models.Index(
+                fields=["user", "mode", "status"], name="quizzes_att_user_id_122d2c_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='option',
-            constraint=models.UniqueConstraint(fields=('question', 'position'), name='option_position_unique'),
+            model_name="option",
+            constraint=models.UniqueConstraint(
+                fields=("question", "position"), name="option_position_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='attemptitem',
-            index=models.Index(fields=['question', 'correct'], name='quizzes_att_questio_806fd1_idx'),
+            model_name="attemptitem",
+            index=models.Index(
+                fields=["question", "correct"], name="quizzes_att_questio_806fd1_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attemptitem',
-            constraint=models.UniqueConstraint(fields=('attempt', 'position'), name='item_position_unique'),
+            model_name="attemptitem",
+            constraint=models.UniqueConstraint(
+                fields=("attempt", "position"), name="item_position_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reviewcard',
-            index=models.Index(fields=['user', 'due'], name='quizzes_rev_user_id_842ebf_idx'),
+            model_name="reviewcard",
+            index=models.Index(fields=["user", "due"], name="quizzes_rev_user_id_842ebf_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reviewcard',
-            constraint=models.UniqueConstraint(fields=('user', 'question'), name='review_card_unique'),
+            model_name="reviewcard",
+            constraint=models.UniqueConstraint(
+                fields=("user", "question"), name="review_card_unique"
+            ),
         ),
     ]

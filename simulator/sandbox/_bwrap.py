@@ -131,15 +131,36 @@ def kill_host_uid(uid: int) -> None:
             os.setresgid(uid, uid, uid)
             os.setresuid(uid, uid, uid)
             # kill(-1) from this uid reaches exactly the processes of this uid (and not us).
-            # Repeat until nothing is left: a fork bomb can create children during one pass.
+            # Repeat until nothing but zombies is left: a fork bomb can create children
+            # during one pass, and zombies wait for a reaper we do not control.
             for _ in range(400):
                 os.kill(-1, signal.SIGKILL)
+                if not [pid for pid in live_pids(uid) if pid != os.getpid()]:
+                    break
                 time.sleep(0.005)
         except OSError:
             pass  # ESRCH: no process of this uid is left
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
+
+
+def live_pids(uid: int) -> list[int]:
+    """Host pids of processes of this uid that are not zombies."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{name}").st_uid != uid:
+                continue
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                state = handle.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in (b"Z", b"X"):
+            found.append(int(name))
+    return found
 
 
 def chown_tree(root: Path, uid: int) -> None:

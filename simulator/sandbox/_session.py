@@ -200,10 +200,10 @@ class ShellSession:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, 9)
-        if self._uid is not None:
-            kill_host_uid(self._uid)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
+        if self._uid is not None:
+            kill_host_uid(self._uid)
         for fd in (self._cmd_w, self._status_r):
             with contextlib.suppress(OSError):
                 os.close(fd)

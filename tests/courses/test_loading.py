@@ -1,4 +1,4 @@
-"""load_content for study modules: loading, idempotence, precise errors, unpublishing, admin edits."""
+"""load_content for study modules: idempotence, precise errors, unpublishing, admin edits."""
 
 from __future__ import annotations
 

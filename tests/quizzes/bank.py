@@ -60,19 +60,25 @@ def make_bank(per_domain: dict[int, int], *, multiple_every: int = 4) -> list[Qu
     for domain, count in per_domain.items():
         for n in range(count):
             questions.append(
-                make_question(f"q-d{domain}-{n:03d}", domain=domain, multiple=n % multiple_every == 3)
+                make_question(
+                    f"q-d{domain}-{n:03d}", domain=domain, multiple=n % multiple_every == 3
+                )
             )
     return questions
 
 
 def correct_letters(item) -> list[str]:
     """The letters of the correct options of an attempt item (test oracle)."""
-    keys = set(Option.objects.filter(question=item.question_id, correct=True).values_list("id", flat=True))
+    keys = set(
+        Option.objects.filter(question=item.question_id, correct=True).values_list("id", flat=True)
+    )
     return ["ABCDEFGHIJ"[i] for i, oid in enumerate(item.option_order) if oid in keys]
 
 
 def wrong_letters(item) -> list[str]:
     """A wrong selection with the right number of letters."""
-    keys = set(Option.objects.filter(question=item.question_id, correct=True).values_list("id", flat=True))
+    keys = set(
+        Option.objects.filter(question=item.question_id, correct=True).values_list("id", flat=True)
+    )
     wrong = ["ABCDEFGHIJ"[i] for i, oid in enumerate(item.option_order) if oid not in keys]
     return wrong[: len(keys)]

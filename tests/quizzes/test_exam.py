@@ -44,7 +44,8 @@ def test_a_short_bank_fills_from_other_domains(learner, t0):
     attempt = services.attempt_start_exam(learner, now=t0, seed=5)
     assert attempt.items.count() == 65
     assert attempt.notes == [
-        "Domain 2 Security has 5 question(s) for 17 place(s); 12 place(s) were filled from other domains."
+        "Domain 2 Security has 5 question(s) for 17 place(s); "
+        "12 place(s) were filled from other domains."
     ]
 
 
@@ -53,16 +54,27 @@ def test_no_feedback_until_submitted_then_scored(learner, bank, t0):
     items = list(attempt.items.order_by("position"))
     for n, item in enumerate(items):
         letters = correct_letters(item) if n < 24 else wrong_letters(item)
-        result = services.attempt_answer(attempt, item.position, letters, now=t0 + timedelta(minutes=1))
+        result = services.attempt_answer(
+            attempt, item.position, letters, now=t0 + timedelta(minutes=1)
+        )
         assert not result.revealed and result.correct is None
     # Answers can change until submission.
-    services.attempt_answer(attempt, items[0].position, wrong_letters(items[0]), now=t0 + timedelta(minutes=2))
-    services.attempt_answer(attempt, items[0].position, correct_letters(items[0]), now=t0 + timedelta(minutes=3))
+    services.attempt_answer(
+        attempt, items[0].position, wrong_letters(items[0]), now=t0 + timedelta(minutes=2)
+    )
+    services.attempt_answer(
+        attempt, items[0].position, correct_letters(items[0]), now=t0 + timedelta(minutes=3)
+    )
     view = selectors.attempt_item_view(Attempt.objects.get(pk=attempt.pk), 1)
     assert all(o.correct is None and o.explanation_html is None for o in view.options)
     assert not ReviewCard.objects.exists()  # cards are reviewed at the end, not before
     done = services.attempt_submit(attempt, now=t0 + timedelta(minutes=50))
-    assert (done.status, done.correct_count, done.total, done.raw_percent) == ("submitted", 24, 32, 75.0)
+    assert (done.status, done.correct_count, done.total, done.raw_percent) == (
+        "submitted",
+        24,
+        32,
+        75.0,
+    )
     assert done.scaled_score == 767 and done.passed is True
     assert sum(d["total"] for d in done.domain_scores.values()) == 32
     assert ReviewCard.objects.filter(user=learner).count() == 32
@@ -117,7 +129,9 @@ def test_the_sweep_finalises_every_overdue_attempt(learner, other_learner, bank,
     assert Attempt.objects.get(pk=b.pk).status == "in_progress"
 
 
-def test_starting_an_exam_schedules_expiry_at_the_deadline(learner, bank, t0, monkeypatch, django_capture_on_commit_callbacks):
+def test_starting_an_exam_schedules_expiry_at_the_deadline(
+    learner, bank, t0, monkeypatch, django_capture_on_commit_callbacks
+):
     calls = []
     monkeypatch.setattr(tasks.attempt_expire, "apply_async", lambda **kw: calls.append(kw))
     with django_capture_on_commit_callbacks(execute=True):
@@ -125,7 +139,9 @@ def test_starting_an_exam_schedules_expiry_at_the_deadline(learner, bank, t0, mo
     assert calls == [{"args": [attempt.pk], "eta": t0 + timedelta(minutes=130)}]
 
 
-def test_a_broker_outage_does_not_stop_the_exam(learner, bank, t0, monkeypatch, django_capture_on_commit_callbacks):
+def test_a_broker_outage_does_not_stop_the_exam(
+    learner, bank, t0, monkeypatch, django_capture_on_commit_callbacks
+):
     def boom(**kw):
         raise ConnectionError("broker down")
 

@@ -99,12 +99,28 @@ def test_load_creates_questions_options_and_html(tmp_path):
     report = load(write_bank(tmp_path, {"codebuild.yaml": GOOD}))
     assert report.counts["questions created"] == 2
     q = Question.objects.get(external_id="codebuild-prebuild-failure-01")
-    assert (q.domain, q.task, q.tags, q.type, q.choose) == (4, "4.1", ["codebuild", "buildspec"], "single", 1)
+    assert (q.domain, q.task, q.tags, q.type, q.choose) == (
+        4,
+        "4.1",
+        ["codebuild", "buildspec"],
+        "single",
+        1,
+    )
     assert "<code>pre_build</code>" in q.stem_html
     assert q.tags_index == "|codebuild|buildspec|"
     assert q.source_file == "questions/codebuild.yaml"
-    assert list(q.options.values_list("position", "correct")) == [(0, True), (1, False), (2, False), (3, False)]
-    assert Question.objects.get(external_id="secrets-rotation-multi-01").options.filter(correct=True).count() == 2
+    assert list(q.options.values_list("position", "correct")) == [
+        (0, True),
+        (1, False),
+        (2, False),
+        (3, False),
+    ]
+    assert (
+        Question.objects.get(external_id="secrets-rotation-multi-01")
+        .options.filter(correct=True)
+        .count()
+        == 2
+    )
 
 
 @pytest.mark.django_db
@@ -123,7 +139,9 @@ def test_second_load_changes_nothing_and_keeps_option_rows(tmp_path):
 def test_edit_updates_in_place_and_removal_unpublishes(tmp_path):
     root = write_bank(tmp_path, {"a.yaml": GOOD})
     load(root)
-    first_option = Option.objects.get(question__external_id="codebuild-prebuild-failure-01", position=0)
+    first_option = Option.objects.get(
+        question__external_id="codebuild-prebuild-failure-01", position=0
+    )
     changed = GOOD.replace("post_build runs even", "post_build still runs")
     # Keep only the first question in the file: the second is removed from disk.
     changed = changed[: changed.index("  - id: secrets-rotation-multi-01")]
@@ -144,7 +162,9 @@ def test_admin_edit_is_kept_unless_forced(tmp_path):
     question_mark_admin_edit(q)
     write_bank(tmp_path, {"a.yaml": GOOD.replace("Which phase runs next?", "What runs next?")})
     report = load(root)
-    assert any("kept admin edit of question 'codebuild-prebuild-failure-01'" in w for w in report.warnings)
+    assert any(
+        "kept admin edit of question 'codebuild-prebuild-failure-01'" in w for w in report.warnings
+    )
     q.refresh_from_db()
     assert q.stem_markdown == "Edited in the admin"
     load(root, force=True)
@@ -156,19 +176,75 @@ def test_admin_edit_is_kept_unless_forced(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ('task: "4.1"', 'task: "9.9"', "a.yaml:4: question 'codebuild-prebuild-failure-01': unknown task statement '9.9'"),
-        ('task: "4.1"', 'task: "3.1"', "a.yaml:4: question 'codebuild-prebuild-failure-01': task 3.1 does not belong to domain 4"),
-        ("tags: [codebuild, buildspec]", "tags: [codebiuld]", "a.yaml:5: question 'codebuild-prebuild-failure-01': unknown tag 'codebiuld' (hint: did you mean 'codebuild'?)"),
-        ("difficulty: medium", "difficulty: tricky", "a.yaml:6: question 'codebuild-prebuild-failure-01': difficulty must be one of easy, medium, hard"),
-        ("domain: 4", "domain: 7", "a.yaml:3: question 'codebuild-prebuild-failure-01': domain must be 1, 2, 3 or 4"),
-        ("    choose: 2\n", "    choose: 3\n", "a.yaml:33: question 'secrets-rotation-multi-01': choose is 3 but 2 option(s) are correct"),
-        ('        explanation: "install ran earlier."\n', "", "a.yaml:15: question 'codebuild-prebuild-failure-01', option 2: missing explanation"),
-        ('"INSTALL"', '"post_build"', "a.yaml:15: question 'codebuild-prebuild-failure-01', option 2: duplicate of option 1"),
-        ("lesson: codebuild-buildspec/build-phases-and-failures", "lesson: build phases", "a.yaml:24: question 'codebuild-prebuild-failure-01': lesson must look like"),
-        ("    difficulty: medium\n", "    difficulty: medium\n    dificulty: hard\n", "unknown key 'dificulty' (hint: did you mean 'difficulty'?)"),
-        ("        correct: true\n        explanation: \"post_build", "        correct: false\n        explanation: \"post_build", "no option is marked correct"),
-        ("    type: single\n", "    type: multiple\n", "a multiple-response question needs at least 5 options, found 4"),
-        ('  - id: secrets-rotation-multi-01', '  - id: codebuild-prebuild-failure-01', "duplicate question id 'codebuild-prebuild-failure-01' (first defined at a.yaml:2)"),
+        (
+            'task: "4.1"',
+            'task: "9.9"',
+            "a.yaml:4: question 'codebuild-prebuild-failure-01': unknown task statement '9.9'",
+        ),
+        (
+            'task: "4.1"',
+            'task: "3.1"',
+            "a.yaml:4: question 'codebuild-prebuild-failure-01': task 3.1 does not belong to "
+            "domain 4",
+        ),
+        (
+            "tags: [codebuild, buildspec]",
+            "tags: [codebiuld]",
+            "a.yaml:5: question 'codebuild-prebuild-failure-01': unknown tag 'codebiuld' "
+            "(hint: did you mean 'codebuild'?)",
+        ),
+        (
+            "difficulty: medium",
+            "difficulty: tricky",
+            "a.yaml:6: question 'codebuild-prebuild-failure-01': difficulty must be one of "
+            "easy, medium, hard",
+        ),
+        (
+            "domain: 4",
+            "domain: 7",
+            "a.yaml:3: question 'codebuild-prebuild-failure-01': domain must be 1, 2, 3 or 4",
+        ),
+        (
+            "    choose: 2\n",
+            "    choose: 3\n",
+            "a.yaml:33: question 'secrets-rotation-multi-01': choose is 3 but 2 option(s) "
+            "are correct",
+        ),
+        (
+            '        explanation: "install ran earlier."\n',
+            "",
+            "a.yaml:15: question 'codebuild-prebuild-failure-01', option 2: missing explanation",
+        ),
+        (
+            '"INSTALL"',
+            '"post_build"',
+            "a.yaml:15: question 'codebuild-prebuild-failure-01', option 2: duplicate of option 1",
+        ),
+        (
+            "lesson: codebuild-buildspec/build-phases-and-failures",
+            "lesson: build phases",
+            "a.yaml:24: question 'codebuild-prebuild-failure-01': lesson must look like",
+        ),
+        (
+            "    difficulty: medium\n",
+            "    difficulty: medium\n    dificulty: hard\n",
+            "unknown key 'dificulty' (hint: did you mean 'difficulty'?)",
+        ),
+        (
+            '        correct: true\n        explanation: "post_build',
+            '        correct: false\n        explanation: "post_build',
+            "no option is marked correct",
+        ),
+        (
+            "    type: single\n",
+            "    type: multiple\n",
+            "a multiple-response question needs at least 5 options, found 4",
+        ),
+        (
+            "  - id: secrets-rotation-multi-01",
+            "  - id: codebuild-prebuild-failure-01",
+            "duplicate question id 'codebuild-prebuild-failure-01' (first defined at a.yaml:2)",
+        ),
         ("stem: |\n      A build", "stem: |\n    A build", "invalid YAML"),
     ],
 )
@@ -199,19 +275,33 @@ def test_export_round_trips(tmp_path):
     written = export_questions(tmp_path / "out")
     assert written == {"questions/codebuild.yaml": 2}
     before = {
-        q.external_id: (q.stem_markdown, q.tags, q.references, q.lesson_ref, list(q.options.values_list("text", "correct", "explanation")))
+        q.external_id: (
+            q.stem_markdown,
+            q.tags,
+            q.references,
+            q.lesson_ref,
+            list(q.options.values_list("text", "correct", "explanation")),
+        )
         for q in Question.objects.all()
     }
     Question.objects.all().delete()
     load(tmp_path / "out")
     after = {
-        q.external_id: (q.stem_markdown, q.tags, q.references, q.lesson_ref, list(q.options.values_list("text", "correct", "explanation")))
+        q.external_id: (
+            q.stem_markdown,
+            q.tags,
+            q.references,
+            q.lesson_ref,
+            list(q.options.values_list("text", "correct", "explanation")),
+        )
         for q in Question.objects.all()
     }
     assert after == before
     # Exporting the re-loaded bank gives the same bytes: the format is stable.
     export_questions(tmp_path / "again")
-    assert (tmp_path / "again/questions/codebuild.yaml").read_text() == (tmp_path / "out/questions/codebuild.yaml").read_text()
+    assert (tmp_path / "again/questions/codebuild.yaml").read_text() == (
+        tmp_path / "out/questions/codebuild.yaml"
+    ).read_text()
 
 
 @pytest.mark.django_db

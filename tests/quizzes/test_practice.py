@@ -42,15 +42,24 @@ def test_nothing_matching_is_a_clear_error(learner, bank, t0):
 def test_answer_is_scored_on_the_server_and_locked(learner, bank, t0):
     attempt = start(learner, t0, count=2)
     item = attempt.items.get(position=1)
-    result = services.attempt_answer(attempt, 1, correct_letters(item), now=t0 + timedelta(seconds=40))
+    result = services.attempt_answer(
+        attempt, 1, correct_letters(item), now=t0 + timedelta(seconds=40)
+    )
     assert result.revealed and result.correct is True and not result.attempt_finished
     with pytest.raises(AttemptClosed, match="already answered"):
         services.attempt_answer(attempt, 1, correct_letters(item), now=t0)
     second = attempt.items.get(position=2)
-    result = services.attempt_answer(attempt, 2, wrong_letters(second), now=t0 + timedelta(seconds=80))
+    result = services.attempt_answer(
+        attempt, 2, wrong_letters(second), now=t0 + timedelta(seconds=80)
+    )
     assert result.correct is False and result.attempt_finished
     attempt.refresh_from_db()
-    assert (attempt.status, attempt.correct_count, attempt.total, attempt.raw_percent) == ("submitted", 1, 2, 50.0)
+    assert (attempt.status, attempt.correct_count, attempt.total, attempt.raw_percent) == (
+        "submitted",
+        1,
+        2,
+        50.0,
+    )
     with pytest.raises(AttemptClosed):
         services.attempt_answer(attempt, 2, wrong_letters(second), now=t0)
 
@@ -87,9 +96,14 @@ def test_only_new_and_only_wrong(learner, bank, t0):
 def test_option_order_is_shuffled_per_attempt_and_stable_within_it(learner, bank, t0):
     orders = set()
     for seed in range(6):
-        attempt = services.attempt_start_practice(learner, PracticeFilters(domains=(1,), count=8), now=t0, seed=seed)
+        attempt = services.attempt_start_practice(
+            learner, PracticeFilters(domains=(1,), count=8), now=t0, seed=seed
+        )
         item = attempt.items.get(question__external_id="q-d1-000")
-        assert selectors.attempt_item_view(attempt, item.position).item.option_order == item.option_order
+        assert (
+            selectors.attempt_item_view(attempt, item.position).item.option_order
+            == item.option_order
+        )
         orders.add(tuple(item.option_order))
     assert len(orders) > 1
 

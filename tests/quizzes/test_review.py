@@ -34,7 +34,9 @@ def test_rating_thresholds(correct, ms, rating):
 
 
 def answer_one(user, t0, *, right: bool, seconds: int = 60):
-    attempt = services.attempt_start_practice(user, PracticeFilters(domains=(1,), count=1), now=t0, seed=3)
+    attempt = services.attempt_start_practice(
+        user, PracticeFilters(domains=(1,), count=1), now=t0, seed=3
+    )
     services.attempt_item_view(attempt, 1, now=t0)
     item = attempt.items.get()
     letters = correct_letters(item) if right else wrong_letters(item)
@@ -92,7 +94,7 @@ def test_higher_retention_schedules_sooner(learner, other_learner, t0):
 
 
 def test_retention_setting_is_validated(learner):
-    with pytest.raises(InvalidAnswer, match="between 0.70 and 0.97"):
+    with pytest.raises(InvalidAnswer, match=r"between 0\.70 and 0\.97"):
         services.settings_update(learner, desired_retention_value=0.5)
     assert services.desired_retention(learner) == 0.9
     services.settings_update(learner, desired_retention_value=0.85)

@@ -55,20 +55,32 @@ def test_draw_follows_the_weights_and_has_no_duplicates():
 
 def test_draw_is_reproducible_from_its_seed():
     pool = {d: list(range(d * 1000, d * 1000 + 40)) for d in (1, 2, 3, 4)}
-    assert exam_draw(pool, 65, random.Random(3)).question_ids == exam_draw(pool, 65, random.Random(3)).question_ids
+    assert (
+        exam_draw(pool, 65, random.Random(3)).question_ids
+        == exam_draw(pool, 65, random.Random(3)).question_ids
+    )
 
 
 def test_a_short_domain_is_filled_from_the_others_and_said_so():
-    pool = {1: list(range(100, 150)), 2: [200, 201, 202], 3: list(range(300, 350)), 4: list(range(400, 450))}
+    pool = {
+        1: list(range(100, 150)),
+        2: [200, 201, 202],
+        3: list(range(300, 350)),
+        4: list(range(400, 450)),
+    }
     draw = exam_draw(pool, 65, random.Random(1))
     assert len(set(draw.question_ids)) == 65
     assert {200, 201, 202} <= set(draw.question_ids)
     assert draw.notes == [
-        "Domain 2 Security has 3 question(s) for 17 place(s); 14 place(s) were filled from other domains."
+        "Domain 2 Security has 3 question(s) for 17 place(s); "
+        "14 place(s) were filled from other domains."
     ]
 
 
 def test_a_tiny_bank_gives_a_shorter_exam_and_says_so():
     draw = exam_draw({1: [1, 2], 3: [3]}, 65, random.Random(1))
     assert sorted(draw.question_ids) == [1, 2, 3]
-    assert draw.notes[-1] == "The bank has only 3 published question(s): this exam has 3 instead of 65."
+    assert (
+        draw.notes[-1]
+        == "The bank has only 3 published question(s): this exam has 3 instead of 65."
+    )

@@ -16,6 +16,7 @@ from simulator.sandbox import (
     walk,
 )
 from simulator.sandbox import _probe as probe_module
+from simulator.sandbox._bwrap import live_pids
 from tests.simulator.run.conftest import BASE_ENV, short_limits
 
 pytestmark = pytest.mark.sandbox
@@ -249,14 +250,4 @@ def test_no_process_outlives_its_session(session_factory):
     session.close()
     if uid is None:
         pytest.skip("not running as root: the session shares this user's uid")
-    leftovers = [
-        p for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) == uid
-    ]
-    assert leftovers == []
-
-
-def _owner(proc_dir: Path) -> int | None:
-    try:
-        return proc_dir.stat().st_uid
-    except OSError:
-        return None
+    assert live_pids(uid) == []

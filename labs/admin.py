@@ -1,0 +1,34 @@
+"""Admin for labs: the catalogue (authored as files) and submissions (read-only)."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from labs.models import Draft, HintReveal, Lab, Submission
+
+
+@admin.register(Lab)
+class LabAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "domain", "difficulty", "minutes", "published", "updated_at"]
+    list_filter = ["domain", "difficulty", "published"]
+    search_fields = ["title", "slug", "summary"]
+    readonly_fields = ["slug", "spec", "source_hash", "preview"]
+    fields = ["slug", "title", "summary", "published", "preview", "source_hash"]
+
+    @admin.display(description="Instructions as learners see them")
+    def preview(self, lab: Lab) -> str:
+        return format_html('<div class="prose">{}</div>', lab.instructions_html)
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = ["lab", "user", "number", "status", "percent", "created_at"]
+    list_filter = ["status", "lab"]
+    search_fields = ["user__username", "lab__slug"]
+    readonly_fields = [f.name for f in Submission._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+admin.site.register(Draft)
+admin.site.register(HintReveal)

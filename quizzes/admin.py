@@ -1,0 +1,161 @@
+"""Admin for the bank (authoring with a learner-view preview) and read-only learner records."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms import BaseInlineFormSet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+
+from core.exam import TOPIC_TAGS
+from core.markdown import render_markdown
+from quizzes.models import (
+    Attempt,
+    AttemptItem,
+    Option,
+    Question,
+    QuizSettings,
+    ReviewCard,
+    ReviewLog,
+)
+from quizzes.services import question_mark_admin_edit
+from quizzes.validation import MIN_OPTIONS
+
+
+class OptionFormSet(BaseInlineFormSet):
+    """The same rules as the loader: enough options, the right number of keys, explanations."""
+
+    def clean(self) -> None:
+        super().clean()
+        rows = [
+            f.cleaned_data
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE", False)
+        ]
+        qtype = self.instance.type
+        choose = self.instance.choose
+        n_correct = sum(bool(r.get("correct")) for r in rows)
+        if len(rows) < MIN_OPTIONS.get(qtype, 4):
+            raise ValidationError(
+                f"A {qtype} question needs at least {MIN_OPTIONS[qtype]} options."
+            )
+        if qtype == Question.SINGLE and n_correct != 1:
+            raise ValidationError("A single-answer question needs exactly one correct option.")
+        if qtype == Question.MULTIPLE and n_correct < 2:
+            raise ValidationError("A multiple-response question needs two or more correct options.")
+        if n_correct != choose:
+            raise ValidationError(f"'Choose' is {choose} but {n_correct} option(s) are correct.")
+        texts = [" ".join(str(r.get("text", "")).lower().split()) for r in rows]
+        if len(set(texts)) != len(texts):
+            raise ValidationError("Two options have the same text.")
+        if any(not str(r.get("explanation", "")).strip() for r in rows):
+            raise ValidationError("Every option needs an explanation.")
+
+
+class OptionInline(admin.TabularInline):
+    model = Option
+    formset = OptionFormSet
+    fields = ("position", "text", "correct", "explanation")
+    extra = 0
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ("external_id", "domain", "task", "difficulty", "type", "published", "edited")
+    list_filter = ("published", "domain", "difficulty", "type", "task")
+    search_fields = ("external_id", "stem_markdown", "tags_index")
+    readonly_fields = ("preview", "source_file", "source_hash", "loaded_at", "edited_in_admin_at")
+    inlines = [OptionInline]
+    fieldsets = (
+        (None, {"fields": ("external_id", "published", "domain", "task", "tags", "difficulty")}),
+        ("Question", {"fields": ("type", "choose", "stem_markdown", "lesson_ref", "references")}),
+        ("As a learner sees it", {"fields": ("preview",)}),
+        ("Source", {"fields": ("source_file", "source_hash", "loaded_at", "edited_in_admin_at")}),
+    )
+
+    @admin.display(boolean=True, description="admin edit")
+    def edited(self, obj: Question) -> bool:
+        return obj.admin_edit_pending
+
+    @admin.display(description="preview")
+    def preview(self, obj: Question) -> str:
+        if not obj.pk:
+            return "Save to see the preview."
+        options = list(obj.options.all())
+        html = render_to_string(
+            "quizzes/instructor/_preview_body.html",
+            {
+                "question": obj,
+                # Rendered from the saved Markdown, so the preview never shows stale HTML.
+                "options": [
+                    SimpleNamespace(
+                        text_html=render_markdown(o.text).html,
+                        correct=o.correct,
+                        explanation_html=render_markdown(o.explanation).html,
+                    )
+                    for o in options
+                ],
+            },
+        )
+        link = reverse("quizzes:question_preview", args=[obj.pk])
+        return format_html(
+            '{}<p><a href="{}" target="_blank">Open the preview page</a></p>', html, link
+        )
+
+    def save_model(self, request, obj: Question, form, change) -> None:
+        unknown = [t for t in obj.tags or [] if t not in TOPIC_TAGS]
+        if unknown:
+            messages.warning(request, f"Unknown topic tag(s): {', '.join(unknown)}.")
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        # Re-render HTML and remember the edit so load_content does not silently overwrite it.
+        question_mark_admin_edit(form.instance)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Learner records: visible for support, never edited by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AttemptItemInline(admin.TabularInline):
+    model = AttemptItem
+    fields = ("position", "question", "selected", "flagged", "correct", "time_spent_ms")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Attempt)
+class AttemptAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "user", "mode", "status", "started_at", "scaled_score", "passed")
+    list_filter = ("mode", "status")
+    search_fields = ("user__username",)
+    inlines = [AttemptItemInline]
+
+
+@admin.register(ReviewCard)
+class ReviewCardAdmin(ReadOnlyAdmin):
+    list_display = ("user", "question", "due", "reps", "lapses", "last_rating")
+    search_fields = ("user__username", "question__external_id")
+
+
+@admin.register(ReviewLog)
+class ReviewLogAdmin(ReadOnlyAdmin):
+    list_display = ("card", "rating", "correct", "source", "reviewed_at", "due_after")
+    list_filter = ("source", "rating")
+
+
+@admin.register(QuizSettings)
+class QuizSettingsAdmin(admin.ModelAdmin):
+    list_display = ("user", "desired_retention")

@@ -1,0 +1,161 @@
+"""Instructor pages: item statistics, per-domain results (sortable, CSV) and question previews."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from accounts.services import is_instructor
+from quizzes import stats
+from quizzes.models import Question
+
+
+def instructor_required(view: Callable) -> Callable:
+    """Staff in the instructors group only (anonymous users go to the login page)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        if not is_instructor(request.user):
+            raise PermissionDenied("Instructors only.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _sorted_stats(request: HttpRequest) -> tuple[list[stats.ItemStat], str, bool]:
+    key = request.GET.get("sort", "id")
+    key = key if key in stats.SORT_KEYS else "id"
+    descending = request.GET.get("dir") == "desc"
+    rows = stats.sort_stats(stats.item_statistics(), key, descending)
+    if request.GET.get("flagged") == "1":
+        rows = [r for r in rows if r.flags]
+    return rows, key, descending
+
+
+@instructor_required
+def item_stats(request: HttpRequest) -> HttpResponse:
+    """Per-question statistics, sortable by any column (links, no JavaScript needed)."""
+    rows, key, descending = _sorted_stats(request)
+    columns = [
+        ("id", "Question"),
+        ("domain", "Domain"),
+        ("responses", "Responses"),
+        ("facility", "Facility %"),
+        ("discrimination", "Discrimination"),
+        ("time", "Avg time (s)"),
+        ("flags", "Flags"),
+    ]
+    context = {
+        "rows": rows,
+        "columns": columns,
+        "sort": key,
+        "descending": descending,
+        "flagged_only": request.GET.get("flagged") == "1",
+        "min_flag_responses": stats.MIN_RESPONSES_FOR_FLAGS,
+        "nav_active": "quizzes",
+    }
+    return render(request, "quizzes/instructor/items.html", context)
+
+
+def _csv_response(filename: str) -> tuple[HttpResponse, csv.writer]:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response, csv.writer(response)
+
+
+def _cell(value: object) -> object:
+    # Spreadsheet formula injection: a cell starting with = + - @ is prefixed with a quote.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return "" if value is None else value
+
+
+@instructor_required
+def item_stats_csv(request: HttpRequest) -> HttpResponse:
+    """The same rows as CSV, one column per option's choice rate."""
+    rows, _key, _desc = _sorted_stats(request)
+    response, writer = _csv_response("item-statistics.csv")
+    writer.writerow(
+        [
+            "question",
+            "domain",
+            "difficulty",
+            "responses",
+            "facility_percent",
+            "discrimination_x100",
+            "avg_time_s",
+            "flags",
+            "option_rates",
+        ]
+    )
+    for row in rows:
+        rates = "; ".join(
+            f"{'*' if o.correct else ''}{o.position + 1}:{o.rate}" for o in row.options
+        )
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    row.external_id,
+                    row.domain,
+                    row.difficulty,
+                    row.responses,
+                    row.facility,
+                    row.discrimination,
+                    row.avg_time_s,
+                    " | ".join(row.flags),
+                    rates,
+                )
+            ]
+        )
+    return response
+
+
+@instructor_required
+def domain_stats(request: HttpRequest) -> HttpResponse:
+    """Per-domain results across learners."""
+    return render(
+        request,
+        "quizzes/instructor/domains.html",
+        {"rows": stats.domain_statistics(), "nav_active": "quizzes"},
+    )
+
+
+@instructor_required
+def domain_stats_csv(request: HttpRequest) -> HttpResponse:
+    response, writer = _csv_response("domain-results.csv")
+    writer.writerow(["domain", "learners", "responses", "percent_correct", "avg_time_s"])
+    for row in stats.domain_statistics():
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    row.label,
+                    row.learners,
+                    row.responses,
+                    row.percent_correct,
+                    row.avg_time_s,
+                )
+            ]
+        )
+    return response
+
+
+@instructor_required
+def question_preview(request: HttpRequest, question_id: int) -> HttpResponse:
+    """A question as a learner sees it, then with keys and explanations (for authors)."""
+    question = get_object_or_404(Question.objects.prefetch_related("options"), pk=question_id)
+    return render(
+        request,
+        "quizzes/instructor/preview.html",
+        {"question": question, "options": list(question.options.all()), "nav_active": "quizzes"},
+    )

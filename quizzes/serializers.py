@@ -1,0 +1,175 @@
+"""API serializers. Keys and explanations only ever come from revealed OptionViews."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from rest_framework import serializers
+
+from core.exam import DIFFICULTIES, DOMAINS, TOPIC_TAGS
+from quizzes.models import Attempt, Question, ReviewCard
+from quizzes.services import PRACTICE_MAX, PracticeFilters
+
+
+def _neutral_order(question_id: int, option_id: int) -> str:
+    # The bank API lists options in an order that says nothing about the file order (authors
+    # tend to write the key first): a keyed hash, stable between calls.
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{question_id}:{option_id}".encode()).hexdigest()
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    """A bank question without keys or explanations."""
+
+    id = serializers.CharField(source="external_id")
+    options = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Question
+        fields = [
+            "id",
+            "domain",
+            "task",
+            "tags",
+            "difficulty",
+            "type",
+            "choose",
+            "stem_html",
+            "options",
+        ]
+
+    def get_options(self, question: Question) -> list[str]:
+        options = sorted(question.options.all(), key=lambda o: _neutral_order(question.pk, o.pk))
+        return [o.text_html for o in options]
+
+
+class OptionViewSerializer(serializers.Serializer):
+    letter = serializers.CharField()
+    text_html = serializers.CharField()
+    selected = serializers.BooleanField()
+    correct = serializers.BooleanField(allow_null=True, help_text="null until revealed")
+    explanation_html = serializers.CharField(allow_null=True, help_text="null until revealed")
+
+
+class ItemViewSerializer(serializers.Serializer):
+    position = serializers.IntegerField(source="item.position")
+    question_id = serializers.CharField(source="question.external_id")
+    domain = serializers.IntegerField(source="question.domain")
+    type = serializers.CharField(source="question.type")
+    choose = serializers.IntegerField(source="question.choose")
+    stem_html = serializers.CharField(source="question.stem_html")
+    options = OptionViewSerializer(many=True)
+    flagged = serializers.BooleanField(source="item.flagged")
+    answered = serializers.SerializerMethodField()
+    revealed = serializers.BooleanField()
+    correct = serializers.SerializerMethodField()
+    time_spent_ms = serializers.SerializerMethodField()
+
+    def get_answered(self, view) -> bool:
+        return view.item.answered_at is not None
+
+    def get_correct(self, view) -> bool | None:
+        return view.item.correct if view.revealed else None
+
+    def get_time_spent_ms(self, view) -> int | None:
+        return view.item.time_spent_ms if view.attempt.finished else None
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    remaining_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attempt
+        fields = [
+            "id",
+            "mode",
+            "status",
+            "started_at",
+            "deadline",
+            "remaining_seconds",
+            "submitted_at",
+            "total",
+            "correct_count",
+            "raw_percent",
+            "scaled_score",
+            "passed",
+            "domain_scores",
+            "notes",
+        ]
+
+    def get_remaining_seconds(self, attempt: Attempt) -> int | None:
+        now = self.context.get("now")
+        if attempt.deadline is None or attempt.finished or now is None:
+            return None
+        return max(0, int((attempt.deadline - now).total_seconds()))
+
+
+class AttemptDetailSerializer(AttemptSerializer):
+    items = serializers.SerializerMethodField()
+
+    class Meta(AttemptSerializer.Meta):
+        fields = [*AttemptSerializer.Meta.fields, "items"]
+
+    def get_items(self, attempt: Attempt) -> list[dict]:
+        return ItemViewSerializer(self.context["item_views"], many=True).data
+
+
+class AttemptStartSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=[m for m, _label in Attempt.MODES])
+    domains = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(DOMAINS)), required=False, default=list
+    )
+    tags = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(TOPIC_TAGS)), required=False, default=list
+    )
+    difficulties = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(DIFFICULTIES)), required=False, default=list
+    )
+    count = serializers.IntegerField(min_value=1, max_value=PRACTICE_MAX, default=10)
+    only_wrong = serializers.BooleanField(default=False)
+    only_new = serializers.BooleanField(default=False)
+
+    def filters(self) -> PracticeFilters:
+        data = self.validated_data
+        return PracticeFilters(
+            domains=tuple(data["domains"]),
+            tags=tuple(data["tags"]),
+            difficulties=tuple(data["difficulties"]),
+            count=data["count"],
+            only_wrong=data["only_wrong"],
+            only_new=data["only_new"],
+        )
+
+
+class AnswerSerializer(serializers.Serializer):
+    position = serializers.IntegerField(min_value=1)
+    selected = serializers.ListField(
+        child=serializers.CharField(max_length=1), max_length=10, help_text='letters, e.g. ["A"]'
+    )
+    flagged = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class AnswerResultSerializer(serializers.Serializer):
+    saved = serializers.BooleanField()
+    attempt_finished = serializers.BooleanField()
+    item = ItemViewSerializer()
+
+
+class ReviewCardSerializer(serializers.ModelSerializer):
+    question_id = serializers.CharField(source="question.external_id")
+    state = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReviewCard
+        fields = ["question_id", "due", "reps", "lapses", "last_rating", "last_review", "state"]
+
+    def get_state(self, card: ReviewCard) -> str:
+        return {1: "learning", 2: "review", 3: "relearning"}.get(card.card.get("state"), "new")
+
+
+class DueCountSerializer(serializers.Serializer):
+    due = serializers.IntegerField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()

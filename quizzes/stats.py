@@ -1,0 +1,221 @@
+"""Item statistics as Moodle computes them: facility, discrimination, distractors, flags.
+
+Data: every response (attempt item) in finished exam and practice attempts (review sessions are
+left out: they only contain questions a learner already struggled with, which would bias the
+rest-of-test scores). An unanswered exam question is a response with score 0, as in scoring.
+
+- Facility index: the mean item score, as a percentage (the proportion of correct responses).
+- Discrimination index: Moodle's definition, the Pearson correlation between the item score and
+  the score on the rest of the attempt (the attempt's other questions, as a fraction so practice
+  sets of different lengths compare), shown ×100 like Moodle. Needs 2+ responses with variance.
+- Distractor rates: the share of responses that selected each option.
+- Flags: negative discrimination; and a distractor chosen more often than the key (for multiple
+  response: than the least-chosen key) by the top 27 % of responses ranked by rest-of-test score.
+  Flags need at least MIN_RESPONSES_FOR_FLAGS responses.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from core.exam import DOMAINS, domain_label
+from quizzes.models import Attempt, AttemptItem, Option, Question
+
+STATS_MODES = (Attempt.EXAM, Attempt.PRACTICE)
+TOP_GROUP = 0.27
+MIN_RESPONSES_FOR_FLAGS = 5
+
+
+@dataclass
+class OptionStat:
+    position: int
+    text: str
+    correct: bool
+    rate: float  # percent of responses selecting it
+    top_rate: float | None  # percent within the top 27 %
+
+
+@dataclass
+class ItemStat:
+    question_id: int
+    external_id: str
+    domain: int
+    difficulty: str
+    responses: int
+    facility: float | None  # percent
+    discrimination: float | None  # Pearson r ×100
+    avg_time_s: float | None
+    options: list[OptionStat] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+
+def pearson(xs: list[float], ys: list[float]) -> float | None:
+    """Pearson correlation; None when either side has no variance or n < 2."""
+    n = len(xs)
+    if n < 2:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sxy / math.sqrt(sxx * syy)
+
+
+@dataclass
+class _Response:
+    attempt_id: int
+    score: int
+    rest: float | None
+    selected: list[int]
+    time_ms: int
+    answered: bool
+
+
+def _responses() -> dict[int, list[_Response]]:
+    attempts = {
+        pk: (correct or 0, total)
+        for pk, correct, total in Attempt.objects.filter(mode__in=STATS_MODES)
+        .exclude(status=Attempt.IN_PROGRESS)
+        .values_list("pk", "correct_count", "total")
+    }
+    by_question: dict[int, list[_Response]] = defaultdict(list)
+    rows = AttemptItem.objects.filter(attempt_id__in=list(attempts)).values_list(
+        "attempt_id", "question_id", "correct", "selected", "time_spent_ms", "answered_at"
+    )
+    for attempt_id, question_id, correct, selected, time_ms, answered_at in rows:
+        attempt_correct, attempt_total = attempts[attempt_id]
+        score = int(bool(correct))
+        rest = (attempt_correct - score) / (attempt_total - 1) if attempt_total > 1 else None
+        by_question[question_id].append(
+            _Response(
+                attempt_id, score, rest, list(selected or []), time_ms, answered_at is not None
+            )
+        )
+    return by_question
+
+
+def item_statistics(*, published_only: bool = False) -> list[ItemStat]:
+    """One row per question that has responses (plus questions without, at the end)."""
+    responses = _responses()
+    questions = Question.objects.all().order_by("domain", "external_id")
+    if published_only:
+        questions = questions.filter(published=True)
+    options: dict[int, list[Option]] = defaultdict(list)
+    for option in Option.objects.order_by("question_id", "position"):
+        options[option.question_id].append(option)
+    stats = []
+    for question in questions:
+        rows = responses.get(question.pk, [])
+        stats.append(_item_stat(question, rows, options[question.pk]))
+    return stats
+
+
+def _item_stat(question: Question, rows: list[_Response], options: list[Option]) -> ItemStat:
+    n = len(rows)
+    stat = ItemStat(
+        question_id=question.pk,
+        external_id=question.external_id,
+        domain=question.domain,
+        difficulty=question.difficulty,
+        responses=n,
+        facility=None,
+        discrimination=None,
+        avg_time_s=None,
+    )
+    if not n:
+        stat.options = [OptionStat(o.position, o.text, o.correct, 0.0, None) for o in options]
+        return stat
+    stat.facility = round(100 * sum(r.score for r in rows) / n, 1)
+    with_rest = [r for r in rows if r.rest is not None]
+    r = pearson([x.score for x in with_rest], [x.rest for x in with_rest])
+    stat.discrimination = round(100 * r, 1) if r is not None else None
+    answered = [x.time_ms for x in rows if x.answered]
+    stat.avg_time_s = round(sum(answered) / len(answered) / 1000, 1) if answered else None
+    ranked = sorted(with_rest, key=lambda x: x.rest, reverse=True)
+    top = ranked[: max(1, math.ceil(TOP_GROUP * len(ranked)))] if ranked else []
+    for option in options:
+        chosen = sum(option.pk in x.selected for x in rows)
+        top_chosen = sum(option.pk in x.selected for x in top)
+        stat.options.append(
+            OptionStat(
+                option.position,
+                option.text,
+                option.correct,
+                round(100 * chosen / n, 1),
+                round(100 * top_chosen / len(top), 1) if top else None,
+            )
+        )
+    if n >= MIN_RESPONSES_FOR_FLAGS:
+        if stat.discrimination is not None and stat.discrimination < 0:
+            stat.flags.append("negative discrimination")
+        keys = [o.top_rate for o in stat.options if o.correct and o.top_rate is not None]
+        distractors = [o for o in stat.options if not o.correct and o.top_rate is not None]
+        if keys and any(d.top_rate > min(keys) for d in distractors):
+            stat.flags.append("top group prefers a distractor")
+    return stat
+
+
+@dataclass
+class DomainStat:
+    number: int
+    label: str
+    learners: int
+    responses: int
+    percent_correct: float | None
+    avg_time_s: float | None
+
+
+def domain_statistics() -> list[DomainStat]:
+    """Per exam domain, across learners: responses, % correct, learners, average time."""
+    buckets: dict[int, dict] = {
+        d: {"users": set(), "n": 0, "ok": 0, "time": 0, "answered": 0} for d in DOMAINS
+    }
+    rows = (
+        AttemptItem.objects.filter(attempt__mode__in=STATS_MODES)
+        .exclude(attempt__status=Attempt.IN_PROGRESS)
+        .values_list(
+            "question__domain", "attempt__user_id", "correct", "time_spent_ms", "answered_at"
+        )
+    )
+    for domain, user_id, correct, time_ms, answered_at in rows:
+        bucket = buckets[domain]
+        bucket["users"].add(user_id)
+        bucket["n"] += 1
+        bucket["ok"] += int(bool(correct))
+        if answered_at is not None:
+            bucket["time"] += time_ms
+            bucket["answered"] += 1
+    return [
+        DomainStat(
+            d,
+            domain_label(d),
+            len(b["users"]),
+            b["n"],
+            round(100 * b["ok"] / b["n"], 1) if b["n"] else None,
+            round(b["time"] / b["answered"] / 1000, 1) if b["answered"] else None,
+        )
+        for d, b in buckets.items()
+    ]
+
+
+SORT_KEYS = {
+    "id": lambda s: s.external_id,
+    "domain": lambda s: s.domain,
+    "responses": lambda s: s.responses,
+    "facility": lambda s: s.facility,
+    "discrimination": lambda s: s.discrimination,
+    "time": lambda s: s.avg_time_s,
+    "flags": lambda s: len(s.flags),
+}
+
+
+def sort_stats(stats: list[ItemStat], key: str, descending: bool) -> list[ItemStat]:
+    """Sort by a column; rows without a value always go last."""
+    getter = SORT_KEYS.get(key, SORT_KEYS["id"])
+    present = [s for s in stats if getter(s) is not None]
+    missing = [s for s in stats if getter(s) is None]
+    return sorted(present, key=getter, reverse=descending) + missing

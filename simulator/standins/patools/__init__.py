@@ -1,0 +1,1 @@
+"""Tool stand-ins that run inside the sandbox (stdlib only; they never import the simulator)."""

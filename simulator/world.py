@@ -1,0 +1,573 @@
+"""The simulated AWS account a lab starts from, and everything a run changes in it."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import difflib
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from simulator._loading import load_document
+
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+_REGION_RE = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_PARAM_TYPES = ("String", "StringList", "SecureString")
+_ALARM_BEHAVIOURS = ("ok", "alarm", "after_traffic", "error_rate")
+_TOP_KEYS = (
+    "account",
+    "region",
+    "accounts",
+    "roles",
+    "parameters",
+    "secrets",
+    "ecr",
+    "s3",
+    "lambda",
+    "ecs",
+    "ec2",
+    "alarms",
+    "sns",
+    "codedeploy",
+    "codeartifact",
+)
+MAX_OBJECT_BYTES = 64 * 1024 * 1024
+
+
+class WorldError(ValueError):
+    """A world fixture that cannot be used: the message says where, what and how to fix it."""
+
+
+def _where(path: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def _fail(filename: str, path: tuple[Any, ...], problem: str, fix: str) -> WorldError:
+    return WorldError(f"{filename}: {_where(path)}: {problem}; {fix}")
+
+
+class _Reader:
+    """Typed access to the fixture with errors that name the file and the key path."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+
+    def mapping(self, value: Any, path: tuple[Any, ...]) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise _fail(self.filename, path, f"expected a mapping, got {_kind(value)}",
+                        "write `key: value` pairs under it")
+        return value
+
+    def listing(self, value: Any, path: tuple[Any, ...]) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise _fail(self.filename, path, f"expected a list, got {_kind(value)}",
+                        "write one `- item` per line")
+        return value
+
+    def text(self, value: Any, path: tuple[Any, ...], *, required: bool = True) -> str:
+        if value is None and not required:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise _fail(self.filename, path, f"expected text, got {_kind(value)}",
+                        "write a plain string (quote it if it looks like a number)")
+        return str(value)
+
+    def keys(self, data: dict[str, Any], allowed: tuple[str, ...], path: tuple[Any, ...]) -> None:
+        for key in data:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f"did you mean `{close[0]}`?" if close else f"allowed: {', '.join(allowed)}"
+                raise _fail(self.filename, (*path, key), "unknown key", hint)
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _secret_string(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+def _digest(seed: str) -> str:
+    return "sha256:" + hashlib.sha256(seed.encode()).hexdigest()
+
+
+class World:
+    """State of the simulated account(s); `changes` records every read and write of a run."""
+
+    def __init__(self, state: dict[str, Any], changes: list[dict[str, Any]] | None = None) -> None:
+        self.state = state
+        self.changes: list[dict[str, Any]] = changes or []
+
+    # -- identity --------------------------------------------------------------------------
+    @property
+    def account_id(self) -> str:
+        return self.state["account"]
+
+    @property
+    def region(self) -> str:
+        return self.state["region"]
+
+    def record(self, action: str, **details: Any) -> None:
+        """Append one change (or read) to the history graders assert on."""
+        self.changes.append({"seq": len(self.changes) + 1, "action": action, **details})
+
+    def changes_of(self, action: str) -> list[dict[str, Any]]:
+        return [c for c in self.changes if c["action"] == action]
+
+    def can_assume(self, role_arn: str, from_account: str) -> bool:
+        """Whether a principal of from_account may assume role_arn (its trust names it)."""
+        role = self.state["roles"].get(role_arn)
+        if role is None:
+            return False
+        trusted = role["trust"]
+        return from_account in trusted or f"arn:aws:iam::{from_account}:root" in trusted
+
+    # -- Parameter Store -------------------------------------------------------------------
+    def ssm_get(self, selector: str) -> dict[str, Any]:
+        """The parameter version for `name`, `name:version` or `name:label` (KeyError if none)."""
+        name, _, qualifier = selector.partition(":") if not selector.startswith("arn:") else (
+            selector.split(":parameter", 1)[-1], "", ""
+        )
+        param = self.state["parameters"].get(name)
+        if param is None:
+            raise KeyError(f"ParameterNotFound: {name}")
+        versions = param["versions"]
+        if not qualifier:
+            chosen = versions[-1]
+        elif qualifier.isdigit():
+            matches = [v for v in versions if v["version"] == int(qualifier)]
+            if not matches:
+                raise KeyError(f"ParameterVersionNotFound: {selector}")
+            chosen = matches[0]
+        else:
+            matches = [v for v in versions if qualifier in v["labels"]]
+            if not matches:
+                raise KeyError(f"ParameterVersionLabelNotFound: {selector}")
+            chosen = matches[0]
+        return {"name": name, "type": param["type"], **chosen}
+
+    # -- Secrets Manager -------------------------------------------------------------------
+    def secret_get(
+        self, secret_id: str, *, version_stage: str = "", version_id: str = ""
+    ) -> dict[str, Any]:
+        """The secret version (default AWSCURRENT); KeyError with the AWS error name if none."""
+        name = secret_id
+        if secret_id.startswith("arn:"):
+            name = secret_id.split(":secret:", 1)[-1]
+            name = re.sub(r"-[A-Za-z0-9]{6}$", "", name) if name not in self.state["secrets"] else name
+        secret = self.state["secrets"].get(name)
+        if secret is None:
+            raise KeyError(f"ResourceNotFoundException: Secrets Manager can't find the specified secret {secret_id}")
+        for version in secret["versions"]:
+            if version_id and version["id"] == version_id:
+                return {"name": name, **version}
+            if not version_id and (version_stage or "AWSCURRENT") in version["stages"]:
+                return {"name": name, **version}
+        raise KeyError(
+            f"ResourceNotFoundException: Secrets Manager can't find the specified secret value "
+            f"for staging label: {version_stage or 'AWSCURRENT'}"
+        )
+
+    # -- ECR -------------------------------------------------------------------------------
+    def registry(self, account: str | None = None) -> str:
+        return f"{account or self.account_id}.dkr.ecr.{self.region}.amazonaws.com"
+
+    def ecr_find(self, image_uri: str) -> tuple[str, dict[str, Any]] | None:
+        """(name, repo) for `registry/name[:tag]`, when that repository exists."""
+        without_tag = image_uri.split("@", 1)[0]
+        registry, _, rest = without_tag.partition("/")
+        name = rest.rsplit(":", 1)[0] if ":" in rest else rest
+        repo = self.state["ecr"].get(name)
+        if repo is None or registry != self.registry(repo["account"]):
+            return None
+        return name, repo
+
+    def ecr_push(self, repository: str, tag: str, digest: str) -> None:
+        repo = self.state["ecr"][repository]
+        for image in repo["images"]:
+            if tag in image["tags"]:
+                image["tags"].remove(tag)
+        existing = next((i for i in repo["images"] if i["digest"] == digest), None)
+        if existing is None:
+            repo["images"].append({"digest": digest, "tags": [tag]})
+        else:
+            existing["tags"].append(tag)
+        repo["images"] = [i for i in repo["images"] if i["tags"] or i["digest"] == digest]
+        self.record("ecr.push", repository=repository, tag=tag, digest=digest)
+
+    # -- S3 --------------------------------------------------------------------------------
+    def s3_put(
+        self, bucket: str, key: str, data: bytes, *, metadata: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Store an object (KeyError when the bucket does not exist); returns its record."""
+        target = self.state["s3"][bucket]
+        etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        version = None
+        if target["versioning"]:
+            version = f"v{len(self.changes_of('s3.put')) + 1}"
+        target["objects"][key] = {
+            "data": data,
+            "size": len(data),
+            "etag": etag,
+            "version_id": version,
+            "metadata": dict(metadata or {}),
+        }
+        self.record("s3.put", bucket=bucket, key=key, size=len(data), etag=etag)
+        return target["objects"][key]
+
+    def s3_get(self, bucket: str, key: str) -> bytes:
+        return self.state["s3"][bucket]["objects"][key]["data"]
+
+    # -- Lambda ----------------------------------------------------------------------------
+    def lambda_update_code(self, name: str, code_sha: str) -> None:
+        self.state["lambda"][name]["code_sha256"] = code_sha
+        self.record("lambda.update_code", function=name, code_sha256=code_sha)
+
+    def lambda_publish(self, name: str, description: str = "") -> int:
+        fn = self.state["lambda"][name]
+        number = max([v["version"] for v in fn["versions"]] or [0]) + 1
+        fn["versions"].append(
+            {"version": number, "code_sha256": fn["code_sha256"], "description": description}
+        )
+        self.record("lambda.publish_version", function=name, version=number)
+        return number
+
+    def lambda_update_alias(
+        self, name: str, alias: str, version: int, weights: Mapping[str, float] | None = None
+    ) -> None:
+        fn = self.state["lambda"][name]
+        fn["aliases"][alias] = {"version": version, "weights": dict(weights or {})}
+        self.record("lambda.update_alias", function=name, alias=alias, version=version,
+                    weights=dict(weights or {}))
+
+    # -- snapshots -------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe copy of the state and the change history (object bodies in base64)."""
+        state = copy.deepcopy(self.state)
+        for bucket in state["s3"].values():
+            for obj in bucket["objects"].values():
+                obj["data"] = base64.b64encode(obj["data"]).decode()
+        return {"state": state, "changes": copy.deepcopy(self.changes)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> World:
+        """Restore a world saved with to_dict (e.g. to resume a paused pipeline)."""
+        try:
+            state = copy.deepcopy(dict(data["state"]))
+            for bucket in state["s3"].values():
+                for obj in bucket["objects"].values():
+                    obj["data"] = base64.b64decode(obj["data"])
+            changes = list(data.get("changes", []))
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise WorldError(f"saved world: not the shape World.to_dict() writes ({exc})") from exc
+        for key in _TOP_KEYS:
+            if key not in state:
+                raise WorldError(f"saved world: state.{key} is missing; save it with to_dict()")
+        return cls(state, changes)
+
+    def sandbox_view(self) -> dict[str, Any]:
+        """What the tool stand-ins may read inside the sandbox (no S3 object bodies)."""
+        view = copy.deepcopy({k: v for k, v in self.state.items() if k != "s3"})
+        view["s3"] = {
+            name: {
+                "region": b["region"],
+                "objects": {k: {"size": o["size"], "etag": o["etag"]} for k, o in b["objects"].items()},
+            }
+            for name, b in self.state["s3"].items()
+        }
+        view["registry"] = self.registry()
+        return view
+
+
+def empty_world(account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION) -> World:
+    """A world with one account, one region and nothing in it."""
+    return _parse({"account": account, "region": region}, "<empty world>")
+
+
+def load_world(source: str | Path, *, filename: str | None = None) -> World:
+    """Load a world fixture from YAML text or a file path; WorldError explains any problem."""
+    if isinstance(source, Path):
+        name = filename or str(source)
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise WorldError(f"{name}: cannot read the world file ({exc})") from exc
+    else:
+        name = filename or "<world>"
+        text = source
+    loaded = load_document(text, filename=name)
+    errors = [f for f in loaded.findings if str(f.severity) == "error"]
+    if loaded.data is None or errors:
+        first = errors[0] if errors else None
+        detail = f"line {first.line}: {first.message}" if first else "empty document"
+        raise WorldError(f"{name}: not valid YAML ({detail}); fix the syntax and try again")
+    return _parse(loaded.data, name)
+
+
+def _parse(data: Any, filename: str) -> World:
+    r = _Reader(filename)
+    top = r.mapping(data, ())
+    r.keys(top, _TOP_KEYS, ())
+    account = r.text(top.get("account", DEFAULT_ACCOUNT), ("account",))
+    if not _ACCOUNT_RE.match(account):
+        raise _fail(filename, ("account",), f"{account!r} is not a 12-digit account id",
+                    'quote it, e.g. account: "123456789012"')
+    region = r.text(top.get("region", DEFAULT_REGION), ("region",))
+    if not _REGION_RE.match(region):
+        raise _fail(filename, ("region",), f"{region!r} is not a region name", "e.g. us-east-1")
+    state: dict[str, Any] = {"account": account, "region": region}
+    state["accounts"] = _accounts(r, top.get("accounts"), account, region)
+    state["roles"] = _roles(r, top.get("roles"), account, state["accounts"])
+    state["parameters"] = _parameters(r, top.get("parameters"))
+    state["secrets"] = _secrets(r, top.get("secrets"))
+    state["ecr"] = _ecr(r, top.get("ecr"), account, state["accounts"])
+    state["s3"] = _s3(r, top.get("s3"), region)
+    state["lambda"] = _lambdas(r, top.get("lambda"))
+    state["alarms"] = _alarms(r, top.get("alarms"))
+    state["sns"] = {
+        r.text(t, ("sns", i)): {"messages": []}
+        for i, t in enumerate(r.listing(r.mapping(top.get("sns"), ("sns",)).get("topics"), ("sns", "topics")))
+    }
+    for key in ("ecs", "ec2", "codedeploy", "codeartifact"):
+        # Deployment-side data is kept as given (shape-checked); the deploy engine reads it.
+        state[key] = copy.deepcopy(r.mapping(top.get(key), (key,)))
+    _check_codedeploy(r, state)
+    state["stacks"] = {}
+    state["deployments"] = []
+    return World(state)
+
+
+def _accounts(r: _Reader, raw: Any, main: str, region: str) -> dict[str, Any]:
+    accounts = {main: {"name": "main", "region": region}}
+    for acct_id, spec in r.mapping(raw, ("accounts",)).items():
+        path = ("accounts", acct_id)
+        acct = str(acct_id)
+        if not _ACCOUNT_RE.match(acct):
+            raise _fail(r.filename, path, f"{acct!r} is not a 12-digit account id", "quote the key")
+        spec = r.mapping(spec, path)
+        r.keys(spec, ("name", "region"), path)
+        accounts[acct] = {
+            "name": r.text(spec.get("name", acct), (*path, "name")),
+            "region": r.text(spec.get("region", region), (*path, "region")),
+        }
+    return accounts
+
+
+def _roles(r: _Reader, raw: Any, main: str, accounts: dict[str, Any]) -> dict[str, Any]:
+    roles: dict[str, Any] = {}
+    for i, spec in enumerate(r.listing(raw, ("roles",))):
+        path = ("roles", i)
+        spec = r.mapping(spec, path)
+        r.keys(spec, ("name", "account", "trust"), path)
+        name = r.text(spec.get("name"), (*path, "name"))
+        account = r.text(spec.get("account", main), (*path, "account"))
+        if account not in accounts:
+            raise _fail(r.filename, (*path, "account"), f"account {account} is not declared",
+                        "add it under `accounts:`")
+        trust = [r.text(t, (*path, "trust", j)) for j, t in enumerate(r.listing(spec.get("trust"), (*path, "trust")))]
+        roles[f"arn:aws:iam::{account}:role/{name}"] = {"name": name, "account": account, "trust": trust}
+    return roles
+
+
+def _parameters(r: _Reader, raw: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for name, spec in r.mapping(raw, ("parameters",)).items():
+        path = ("parameters", name)
+        if not isinstance(spec, dict):
+            spec = {"value": spec}
+        r.keys(spec, ("type", "value", "versions", "description"), path)
+        ptype = r.text(spec.get("type", "String"), (*path, "type"))
+        if ptype not in _PARAM_TYPES:
+            raise _fail(r.filename, (*path, "type"), f"{ptype!r} is not a parameter type",
+                        f"use one of {', '.join(_PARAM_TYPES)}")
+        raw_versions = spec.get("versions")
+        if raw_versions is None:
+            if "value" not in spec:
+                raise _fail(r.filename, path, "no value", "add `value:` or `versions:`")
+            raw_versions = [{"value": spec["value"]}]
+        elif "value" in spec:
+            raise _fail(r.filename, path, "both `value` and `versions`", "keep one of them")
+        versions = []
+        seen_labels: set[str] = set()
+        for j, ver in enumerate(r.listing(raw_versions, (*path, "versions")), start=1):
+            vpath = (*path, "versions", j - 1)
+            ver = r.mapping(ver, vpath)
+            r.keys(ver, ("value", "labels"), vpath)
+            labels = [r.text(x, (*vpath, "labels")) for x in r.listing(ver.get("labels"), (*vpath, "labels"))]
+            for label in labels:
+                if label in seen_labels:
+                    raise _fail(r.filename, (*vpath, "labels"), f"label {label!r} is on two versions",
+                                "a label can be on only one version at a time")
+                seen_labels.add(label)
+            value = ver.get("value")
+            if isinstance(value, list) and ptype == "StringList":
+                value = ",".join(str(v) for v in value)
+            versions.append({"version": j, "value": r.text(value, (*vpath, "value")), "labels": labels})
+        if not versions:
+            raise _fail(r.filename, path, "no versions", "list at least one version")
+        params[str(name)] = {"type": ptype, "versions": versions}
+    return params
+
+
+def _secrets(r: _Reader, raw: Any) -> dict[str, Any]:
+    secrets: dict[str, Any] = {}
+    for name, spec in r.mapping(raw, ("secrets",)).items():
+        path = ("secrets", name)
+        spec = r.mapping(spec, path) if isinstance(spec, dict) and ("value" in spec or "versions" in spec) else {"value": spec}
+        r.keys(spec, ("value", "versions", "description"), path)
+        if "versions" in spec:
+            versions = []
+            for j, ver in enumerate(r.listing(spec["versions"], (*path, "versions"))):
+                vpath = (*path, "versions", j)
+                ver = r.mapping(ver, vpath)
+                r.keys(ver, ("id", "value", "stages"), vpath)
+                versions.append({
+                    "id": r.text(ver.get("id", f"v{j + 1}"), (*vpath, "id")),
+                    "value": _secret_string(ver.get("value", "")),
+                    "stages": [r.text(s, (*vpath, "stages")) for s in r.listing(ver.get("stages"), (*vpath, "stages"))],
+                })
+            if not any("AWSCURRENT" in v["stages"] for v in versions):
+                raise _fail(r.filename, path, "no version has the AWSCURRENT stage",
+                            "add `stages: [AWSCURRENT]` to the current version")
+        else:
+            versions = [{"id": "v1", "value": _secret_string(spec.get("value")), "stages": ["AWSCURRENT"]}]
+        secrets[str(name)] = {"versions": versions}
+    return secrets
+
+
+def _ecr(r: _Reader, raw: Any, main: str, accounts: dict[str, Any]) -> dict[str, Any]:
+    spec = r.mapping(raw, ("ecr",))
+    r.keys(spec, ("repositories",), ("ecr",))
+    repos_raw = spec.get("repositories")
+    if isinstance(repos_raw, list):
+        repos_raw = {r.text(n, ("ecr", "repositories", i)): {} for i, n in enumerate(repos_raw)}
+    repos: dict[str, Any] = {}
+    for name, body in r.mapping(repos_raw, ("ecr", "repositories")).items():
+        path = ("ecr", "repositories", name)
+        body = r.mapping(body, path)
+        r.keys(body, ("account", "images"), path)
+        account = r.text(body.get("account", main), (*path, "account"))
+        if account not in accounts:
+            raise _fail(r.filename, (*path, "account"), f"account {account} is not declared",
+                        "add it under `accounts:`")
+        images = []
+        for j, img in enumerate(r.listing(body.get("images"), (*path, "images"))):
+            img = r.mapping(img, (*path, "images", j))
+            tag = r.text(img.get("tag"), (*path, "images", j, "tag"))
+            images.append({"tags": [tag], "digest": img.get("digest") or _digest(f"{name}:{tag}")})
+        repos[str(name)] = {"account": account, "images": images}
+    return repos
+
+
+def _s3(r: _Reader, raw: Any, region: str) -> dict[str, Any]:
+    spec = r.mapping(raw, ("s3",))
+    r.keys(spec, ("buckets",), ("s3",))
+    buckets_raw = spec.get("buckets")
+    if isinstance(buckets_raw, list):
+        buckets_raw = {r.text(n, ("s3", "buckets", i)): {} for i, n in enumerate(buckets_raw)}
+    buckets: dict[str, Any] = {}
+    for name, body in r.mapping(buckets_raw, ("s3", "buckets")).items():
+        path = ("s3", "buckets", name)
+        body = r.mapping(body, path)
+        r.keys(body, ("region", "versioning", "objects"), path)
+        objects = {}
+        for key, content in r.mapping(body.get("objects"), (*path, "objects")).items():
+            data = r.text(content, (*path, "objects", key)).encode()
+            objects[str(key)] = {
+                "data": data,
+                "size": len(data),
+                "etag": hashlib.md5(data, usedforsecurity=False).hexdigest(),
+                "version_id": None,
+                "metadata": {},
+            }
+        buckets[str(name)] = {
+            "region": r.text(body.get("region", region), (*path, "region")),
+            "versioning": bool(body.get("versioning", False)),
+            "objects": objects,
+        }
+    return buckets
+
+
+def _lambdas(r: _Reader, raw: Any) -> dict[str, Any]:
+    spec = r.mapping(raw, ("lambda",))
+    r.keys(spec, ("functions",), ("lambda",))
+    functions: dict[str, Any] = {}
+    for name, body in r.mapping(spec.get("functions"), ("lambda", "functions")).items():
+        path = ("lambda", "functions", name)
+        body = r.mapping(body, path)
+        r.keys(body, ("runtime", "versions", "aliases", "hooks"), path)
+        versions = []
+        for j, ver in enumerate(r.listing(body.get("versions"), (*path, "versions"))):
+            number = ver.get("version") if isinstance(ver, dict) else ver
+            if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+                raise _fail(r.filename, (*path, "versions", j), f"{number!r} is not a version number",
+                            "versions are positive integers: [1, 2]")
+            versions.append({"version": number, "code_sha256": _digest(f"{name}:{number}")[7:], "description": ""})
+        known = {v["version"] for v in versions}
+        aliases = {}
+        for alias, target in r.mapping(body.get("aliases"), (*path, "aliases")).items():
+            apath = (*path, "aliases", alias)
+            target = target if isinstance(target, dict) else {"version": target}
+            version = target.get("version")
+            if version not in known:
+                raise _fail(r.filename, apath, f"points at version {version!r}, which is not listed",
+                            f"use one of {sorted(known)} or add it to `versions`")
+            weights = r.mapping(target.get("weights"), (*apath, "weights"))
+            aliases[str(alias)] = {"version": version, "weights": {str(k): float(v) for k, v in weights.items()}}
+        functions[str(name)] = {
+            "runtime": r.text(body.get("runtime", "nodejs20.x"), (*path, "runtime")),
+            "versions": versions,
+            "aliases": aliases,
+            "code_sha256": versions[-1]["code_sha256"] if versions else "",
+            # Scripted outcome when this function is used as a CodeDeploy hook.
+            "hooks": copy.deepcopy(body.get("hooks", {})),
+        }
+    return functions
+
+
+def _alarms(r: _Reader, raw: Any) -> dict[str, Any]:
+    alarms: dict[str, Any] = {}
+    for name, body in r.mapping(raw, ("alarms",)).items():
+        path = ("alarms", name)
+        body = r.mapping(body, path)
+        r.keys(body, ("behaviour", "minutes", "threshold", "state"), path)
+        behaviour = r.text(body.get("behaviour", "ok"), (*path, "behaviour"))
+        if behaviour not in _ALARM_BEHAVIOURS:
+            raise _fail(r.filename, (*path, "behaviour"), f"{behaviour!r} is not a behaviour",
+                        f"use one of {', '.join(_ALARM_BEHAVIOURS)}")
+        if behaviour == "after_traffic" and not isinstance(body.get("minutes"), int | float):
+            raise _fail(r.filename, (*path, "minutes"), "after_traffic needs `minutes`",
+                        "e.g. minutes: 3 (ALARM 3 minutes after the new version takes traffic)")
+        if behaviour == "error_rate" and not isinstance(body.get("threshold"), int | float):
+            raise _fail(r.filename, (*path, "threshold"), "error_rate needs `threshold`",
+                        "e.g. threshold: 5 (percent of errors reported by hook scripts)")
+        alarms[str(name)] = {**copy.deepcopy(body), "behaviour": behaviour, "state": "OK"}
+    return alarms
+
+
+def _check_codedeploy(r: _Reader, state: dict[str, Any]) -> None:
+    apps = r.mapping(state["codedeploy"].get("applications"), ("codedeploy", "applications"))
+    for app_name, app in apps.items():
+        path = ("codedeploy", "applications", app_name)
+        app = r.mapping(app, path)
+        groups = r.mapping(app.get("deployment_groups"), (*path, "deployment_groups"))
+        for group_name, group in groups.items():
+            gpath = (*path, "deployment_groups", group_name)
+            group = r.mapping(group, gpath)
+            for j, alarm in enumerate(r.listing(group.get("alarms"), (*gpath, "alarms"))):
+                if alarm not in state["alarms"]:
+                    raise _fail(r.filename, (*gpath, "alarms", j), f"alarm {alarm!r} is not declared",
+                                "add it under `alarms:`")
