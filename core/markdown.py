@@ -10,7 +10,7 @@ import nh3
 from core.diagrams import dot_fence_format
 
 # Bump when the rendering pipeline changes, so loaders re-render content whose files did not change.
-RENDER_VERSION = "3"
+RENDER_VERSION = "4"
 
 # The five GitHub alert kinds; other `> [!X]` markers render as a plain callout without colour.
 CALLOUT_KINDS = ("note", "tip", "important", "warning", "caution")

@@ -66,7 +66,10 @@ def module_rows(user) -> list[ModuleRow]:
             & Q(lessons__progress__user=user, lessons__progress__done_at__isnull=False),
             distinct=True,
         )
-    modules = Module.objects.filter(published=True).annotate(**annotations)
+    # Explicit order: Django ignores Meta.ordering in aggregate (GROUP BY) queries.
+    modules = (
+        Module.objects.filter(published=True).annotate(**annotations).order_by("order", "slug")
+    )
     minutes = dict(
         _published_lessons()
         .values("module_id")
@@ -108,6 +111,8 @@ def lesson_for_viewer(module_slug: str, lesson_slug: str, user) -> Lesson:
     """A lesson with its module; unpublished lesson or module → 404 unless an instructor."""
     lesson = (
         Lesson.objects.select_related("module")
+        # The page shows the rendered HTML; the source, plain text and vector stay in the DB.
+        .defer("body_markdown", "body_text", "search_vector")
         .filter(module__slug=module_slug, slug=lesson_slug)
         .first()
     )

@@ -14,6 +14,8 @@ from courses import search
 from courses.models import Lesson, LessonProgress, Module
 
 _PERMALINK_RE = re.compile(r'<a class="heading-anchor"[^>]*>#</a>')
+# Diagram SVGs hold node ids and edge titles ("a->b"): noise in search snippets.
+_SVG_RE = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
 
 
 def lesson_render(lesson: Lesson) -> None:
@@ -22,7 +24,7 @@ def lesson_render(lesson: Lesson) -> None:
     lesson.body_html = rendered.html
     lesson.toc_html = rendered.toc_html
     # Heading permalinks ("#") are markup, not words: drop them from the searchable text.
-    text = _PERMALINK_RE.sub("", rendered.html)
+    text = _SVG_RE.sub(" ", _PERMALINK_RE.sub("", rendered.html))
     lesson.body_text = " ".join(unescape(strip_tags(text)).split())
 
 

@@ -117,3 +117,13 @@ def test_search_page_with_hostile_and_empty_input(client, loaded):
     assert b"<script>" not in response.content.split(b"</header>", 1)[1]
     assert client.get(reverse("courses:search")).status_code == 200
     assert client.get(reverse("courses:search"), {"q": "x" * 5000}).status_code == 200
+
+
+def test_diagram_labels_are_not_indexed_but_prose_is(loaded, content_root, settings, tmp_path):
+    settings.DIAGRAM_CACHE_DIR = tmp_path / "diagrams"
+    body = "Prose about wombats.\n\n```dot\ndigraph { quetzal -> axolotl }\n```\n"
+    write_lesson(content_root, "codebuild-basics", "diagram", "Diagram", 3, "codebuild", body)
+    load(content_root)
+    assert "<svg" in Lesson.objects.get(slug="diagram").body_html
+    assert titles("wombats") == ["Diagram"]
+    assert titles("quetzal") == []

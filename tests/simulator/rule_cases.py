@@ -222,6 +222,7 @@ CASES: dict[str, tuple[str, Any, Any, dict[str, Any]]] = {
     "PL032": ("pipeline", pipe(executionMode="FIFO"), pipe(executionMode="SUPERSEDED"), {}),
     "PL033": ("pipeline", two([{**CFN_STACK, "configuration": {**CFN_STACK["configuration"], "RoleArn": "cfn-role"}}]), two([CFN_STACK]), {}),  # noqa: E501
     "PL034": ("pipeline", {"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}, pipe(), {}),
+    "PL035": ("pipeline", pipe([{"name": "Source", "actions": [SRC]}, {"name": "Empty", "actions": []}]), pipe(), {}),  # noqa: E501
     "PL036": ("pipeline", pipe(name="<PIPELINE_NAME>"), pipe(), {}),
     # templates
     "TP001": ("template", SAM.format(t="Canary10Percent5Minute"), SAM.format(t="Canary10Percent5Minutes"), {}),  # noqa: E501

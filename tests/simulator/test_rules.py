@@ -71,7 +71,7 @@ def test_findings_carry_severity_and_lesson() -> None:
     finding = next(f for f in report.findings if f.code == "BS010")
     assert finding.severity == "error"
     assert finding.doc == "codebuild-buildspec/build-phases-and-failures"
-    assert (finding.line, finding.column) == (5, 17)
+    assert (finding.line, finding.column) == (4, 17)
     assert finding.path == "phases.build.on-failure"
     assert "valid values" in finding.hint
 
@@ -87,7 +87,7 @@ def test_did_you_mean_for_keys_and_values() -> None:
 def test_command_mapping_reported_at_its_line() -> None:
     report = check(CASES["BS011"][1], "buildspec")
     finding = next(f for f in report.findings if f.code == "BS011")
-    assert (finding.line, finding.path) == (6, "phases.build.commands[0]")
+    assert (finding.line, finding.path) == (5, "phases.build.commands[0]")
 
 
 def test_cloudformation_pipeline_paths_point_into_the_template() -> None:

@@ -50,27 +50,34 @@ def aws_error(code: str, operation: str, message: str) -> NoReturn:
     fail(f"\nAn error occurred ({code}) when calling the {operation} operation: {message}", 254)
 
 
+MULTI = ("names", "parameter-overrides", "capabilities", "repository-names", "tags")
+
+
 def options(args: list[str], flags: tuple[str, ...] = ()) -> tuple[dict[str, Any], list[str]]:
-    """Split `--name value` options (and bare `--flag`s) from positional arguments."""
+    """Split `--name value` / `-n value` options (and bare flags) from positional arguments.
+
+    Options named in MULTI take every following value up to the next option, like the AWS CLI.
+    """
     opts: dict[str, Any] = {}
     positional: list[str] = []
     i = 0
     while i < len(args):
         arg = args[i]
-        if arg.startswith("--"):
-            name, eq, inline = arg[2:].partition("=")
+        if arg.startswith("-") and len(arg) > 1 and arg != "-":
+            name, eq, inline = arg.lstrip("-").partition("=")
             if eq:
                 opts[name] = inline
-            elif name in flags:
+            elif name in flags or i + 1 >= len(args):
                 opts[name] = True
-            elif i + 1 < len(args):
+            elif name in MULTI:
                 values = []
                 while i + 1 < len(args) and not args[i + 1].startswith("--"):
                     values.append(args[i + 1])
                     i += 1
-                opts[name] = values[0] if len(values) == 1 else values
+                opts[name] = values
             else:
-                opts[name] = True
+                opts[name] = args[i + 1]
+                i += 1
         else:
             positional.append(arg)
         i += 1

@@ -1,0 +1,76 @@
+"""CloudWatch alarms with scripted behaviour, watched during a deployment (virtual minutes)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_ERROR_RATE = re.compile(r"^\s*error[_ ]rate\s*[=:]\s*([0-9]+(?:\.[0-9]+)?)\s*%?\s*$", re.I)
+
+
+def reported_error_rate(lines: list[str]) -> float | None:
+    """The last `error_rate=N` a hook script printed (how scripts feed error_rate alarms)."""
+    rate = None
+    for line in lines:
+        match = _ERROR_RATE.match(line)
+        if match:
+            rate = float(match.group(1))
+    return rate
+
+
+class AlarmWatch:
+    """Decides when (if ever) one of the group's alarms goes into ALARM.
+
+    World behaviours: `ok` never fires; `alarm` is in ALARM from the start; `after_traffic`
+    fires `minutes` after the new version first takes traffic; `error_rate` fires when a hook
+    reports an error rate above `threshold` percent.
+    """
+
+    def __init__(self, world: Any, names: tuple[str, ...]) -> None:
+        self._world = world
+        state = getattr(world, "state", world)
+        self._alarms = {n: state.get("alarms", {}).get(n, {}) for n in names}
+        self._fired: tuple[float, str] | None = None
+        self.traffic_minute: float | None = None
+        for name, alarm in self._alarms.items():
+            if alarm.get("behaviour") == "alarm":
+                self._fire(0.0, name)
+
+    def _fire(self, minute: float, name: str) -> None:
+        if self._fired is None or minute < self._fired[0]:
+            self._fired = (minute, name)
+
+    def traffic_started(self, minute: float) -> None:
+        """The new version took traffic for the first time at `minute`."""
+        if self.traffic_minute is not None:
+            return
+        self.traffic_minute = minute
+        for name, alarm in self._alarms.items():
+            if alarm.get("behaviour") == "after_traffic":
+                self._fire(minute + float(alarm.get("minutes", 0)), name)
+
+    def error_rate(self, minute: float, rate: float) -> None:
+        """A hook reported an error rate at `minute`."""
+        for name, alarm in self._alarms.items():
+            if alarm.get("behaviour") == "error_rate" and rate > float(alarm.get("threshold", 0)):
+                self._fire(minute, name)
+
+    def fired_by(self, minute: float) -> tuple[float, str] | None:
+        """(minute, alarm name) if an alarm is in ALARM at or before `minute`."""
+        if self._fired is not None and self._fired[0] <= minute + 1e-9:
+            return self._fired
+        return None
+
+    def commit(self, deployment_id: str, until_minute: float) -> None:
+        """Write the alarm that fired (if it fired in time) to the world's state."""
+        fired = self.fired_by(until_minute)
+        if fired is None:
+            return
+        state = getattr(self._world, "state", self._world)
+        alarm = state.get("alarms", {}).get(fired[1])
+        if isinstance(alarm, dict):
+            alarm["state"] = "ALARM"
+        record = getattr(self._world, "record", None)
+        if callable(record):
+            record("cloudwatch.alarm", alarm=fired[1], state="ALARM", minute=round(fired[0], 3),
+                   deployment_id=deployment_id)

@@ -1,0 +1,44 @@
+"""Options of one deployment: injected runner and randomness, per-deployment overrides."""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from simulator.codedeploy._runner import HookRunner
+
+FILE_EXISTS_BEHAVIORS = ("DISALLOW", "OVERWRITE", "RETAIN")
+
+
+class DeployInputError(ValueError):
+    """The deployment cannot start: the message says what is wrong and how to fix it."""
+
+
+@dataclass
+class DeployOptions:
+    """How to run a deployment. Nothing here is needed for a plain run."""
+
+    runner: HookRunner | None = None  # default: SandboxHookRunner (bubblewrap)
+    rng: random.Random = field(default_factory=random.Random)
+    application: str | None = None  # needed only if two applications have the group's name
+    file_exists_behavior: str = "DISALLOW"  # CLI --file-exists-behavior; the AppSpec overrides it
+    ignore_application_stop_failures: bool | None = None  # None: the group's setting
+    auto_rollback: bool | None = None  # None: the group's setting; False disables it
+    base_dir: Path | None = None  # where the world file lives (for last_successful_revision)
+    on_log: Callable[[str], None] | None = None
+    max_script_seconds: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.file_exists_behavior not in FILE_EXISTS_BEHAVIORS:
+            raise DeployInputError(
+                f"file_exists_behavior {self.file_exists_behavior!r} must be one of "
+                f"{', '.join(FILE_EXISTS_BEHAVIORS)}"
+            )
+
+    def new_id(self) -> str:
+        """A deployment id shaped like CodeDeploy's (d-XXXXXXXXX)."""
+        alphabet = string.ascii_uppercase + string.digits
+        return "d-" + "".join(self.rng.choice(alphabet) for _ in range(9))

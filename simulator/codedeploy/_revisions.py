@@ -1,0 +1,153 @@
+"""Revisions as the world remembers them: last successful per group and instance, files installed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+STORE_KEY = "codedeploy_revisions"
+MAX_SCRIPT_BYTES = 256 * 1024
+
+
+@dataclass
+class Revision:
+    """What CodeDeploy keeps of a deployed revision: its AppSpec, hook scripts and file list."""
+
+    deployment_id: str
+    appspec: dict[str, Any]
+    scripts: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # destination path -> sha256
+
+    def to_state(self) -> dict[str, Any]:
+        return {"deployment_id": self.deployment_id, "appspec": self.appspec,
+                "scripts": dict(self.scripts), "files": dict(self.files)}
+
+    @classmethod
+    def from_state(cls, data: dict[str, Any]) -> Revision:
+        return cls(data["deployment_id"], data["appspec"], dict(data.get("scripts", {})),
+                   dict(data.get("files", {})))
+
+    def materialize(self) -> Path:
+        """A temporary directory holding the stored scripts (to run a rollback from)."""
+        root = Path(tempfile.mkdtemp(prefix="pa-rev-"))
+        for location, text in self.scripts.items():
+            path = (root / location).resolve()
+            if path.is_relative_to(root.resolve()):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+                path.chmod(0o755)
+        return root
+
+
+def inside(root: Path, relative: str) -> Path | None:
+    """root/relative if it stays inside root after resolving symlinks, else None."""
+    base = root.resolve()
+    path = (root / relative.lstrip("/")).resolve()
+    return path if path.is_relative_to(base) else None
+
+
+def script_locations(appspec: dict[str, Any]) -> list[str]:
+    hooks = appspec.get("hooks")
+    out: list[str] = []
+    if isinstance(hooks, dict):
+        for scripts in hooks.values():
+            for script in scripts or []:
+                if isinstance(script, dict) and isinstance(script.get("location"), str):
+                    out.append(script["location"])
+    return out
+
+
+def capture(deployment_id: str, appspec: dict[str, Any], revision_dir: Path,
+            files: dict[str, str]) -> Revision:
+    """Keep the scripts a later deployment may need (ApplicationStop runs the last good one)."""
+    scripts: dict[str, str] = {}
+    for location in script_locations(appspec):
+        path = inside(revision_dir, location)
+        if path is None or not path.is_file() or path.stat().st_size > MAX_SCRIPT_BYTES:
+            continue
+        scripts[location] = path.read_text(errors="replace")
+    return Revision(deployment_id, appspec, scripts, dict(files))
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def install_plan(appspec: dict[str, Any], revision_dir: Path) -> tuple[dict[str, str], str | None]:
+    """{destination file: sha256} the `files` section copies, or an error message."""
+    plan: dict[str, str] = {}
+    for index, entry in enumerate(appspec.get("files") or []):
+        if not isinstance(entry, dict):
+            return {}, f"files[{index}] is not a mapping"
+        source, dest = str(entry.get("source", "")), str(entry.get("destination", ""))
+        if not dest.startswith("/"):
+            return {}, f"files[{index}].destination {dest!r} is not an absolute path"
+        src = inside(revision_dir, "" if source in ("/", "") else source)
+        if src is None or not src.exists():
+            return {}, f"files[{index}].source {source!r} does not exist in the revision"
+        if src.is_file():
+            plan[posixpath.join(dest, src.name)] = _sha(src)
+            continue
+        for folder, dirs, names in os.walk(src):
+            dirs[:] = [d for d in dirs if not Path(folder, d).is_symlink()]
+            for name in names:
+                file = Path(folder, name)
+                if file.is_symlink() or not file.is_file():
+                    continue
+                rel = file.relative_to(src).as_posix()
+                if source in ("/", "") and rel in ("appspec.yml", "appspec.yaml"):
+                    continue
+                plan[posixpath.join(dest, rel)] = _sha(file)
+    return plan, None
+
+
+class RevisionStore:
+    """The deployment group's memory in the world: revisions by id and who has which."""
+
+    def __init__(self, world: Any, group_id: str) -> None:
+        state = getattr(world, "state", world)
+        store = state.setdefault(STORE_KEY, {})
+        self._group = store.setdefault(
+            group_id, {"revisions": {}, "last_successful": None, "instances": {}}
+        )
+
+    def last_successful(self) -> Revision | None:
+        dep = self._group["last_successful"]
+        return Revision.from_state(self._group["revisions"][dep]) if dep else None
+
+    def on_instance(self, instance: str) -> Revision | None:
+        dep = self._group["instances"].get(instance, {}).get("last_successful")
+        return Revision.from_state(self._group["revisions"][dep]) if dep else None
+
+    def instance_files(self, instance: str, preexisting: list[str]) -> dict[str, str]:
+        """{path: origin} on the instance: 'preexisting' or the deployment that installed it."""
+        entry = self._group["instances"].setdefault(instance, {})
+        if "files" not in entry:
+            entry["files"] = {path: "preexisting" for path in preexisting}
+        return entry["files"]
+
+    def add(self, revision: Revision) -> None:
+        self._group["revisions"][revision.deployment_id] = revision.to_state()
+
+    def mark_instance(self, instance: str, deployment_id: str) -> None:
+        self._group["instances"].setdefault(instance, {})["last_successful"] = deployment_id
+
+    def mark_group(self, deployment_id: str) -> None:
+        self._group["last_successful"] = deployment_id
+
+    def seed(self, revision: Revision, instances: list[str]) -> None:
+        """A revision the world says is already installed (before any simulated deployment)."""
+        if self._group["last_successful"] is not None:
+            return
+        self.add(revision)
+        self.mark_group(revision.deployment_id)
+        for instance in instances:
+            self.mark_instance(instance, revision.deployment_id)
+            files = self.instance_files(instance, [])
+            for path in revision.files:
+                files[path] = revision.deployment_id

@@ -1,0 +1,319 @@
+"""EC2/on-premises deployments (in-place and blue/green): hook scripts per instance, batches."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simulator.codedeploy._alarms import AlarmWatch, reported_error_rate
+from simulator.codedeploy._configs import HostsConfig
+from simulator.codedeploy._group import DeploymentGroup, Instance
+from simulator.codedeploy._result import LifecycleEvent, TrafficPoint
+from simulator.codedeploy._revisions import Revision, RevisionStore, inside
+from simulator.codedeploy._runner import CURRENT, PREVIOUS, HookRunner, TargetShell
+
+# Fact sheet 4.1 / 4.2 (Start and End are not reported as lifecycle events by the API).
+INSTALL_EVENTS = ("ApplicationStop", "DownloadBundle", "BeforeInstall", "Install",
+                  "AfterInstall", "ApplicationStart", "ValidateService")
+BLOCK_EVENTS = ("BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic")
+ALLOW_EVENTS = ("BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic")
+FROM_PREVIOUS = frozenset({"ApplicationStop", "BeforeBlockTraffic", "AfterBlockTraffic"})
+STOP_EVENTS = FROM_PREVIOUS  # failures ignorable with ignoreApplicationStopFailures
+DEFAULT_TIMEOUT = 3600.0
+# Virtual durations (seconds) of the reserved events; the group may override the LB ones.
+RESERVED_SECONDS = {"DownloadBundle": 2.0, "Install": 2.0, "BlockTraffic": 30.0,
+                    "AllowTraffic": 30.0}
+
+
+def in_place_order(load_balancer: bool) -> tuple[str, ...]:
+    """The in-place lifecycle order, with or without a load balancer (fact sheet 4.1)."""
+    if load_balancer:
+        return (*BLOCK_EVENTS, *INSTALL_EVENTS, *ALLOW_EVENTS)
+    return INSTALL_EVENTS
+
+
+@dataclass
+class ServerRun:
+    """One EC2 deployment in progress."""
+
+    deployment_id: str
+    group: DeploymentGroup
+    world: Any
+    appspec: dict[str, Any]
+    revision_dir: Path
+    plan: dict[str, str]
+    runner: HookRunner
+    watch: AlarmWatch
+    store: RevisionStore
+    file_exists_behavior: str
+    ignore_stop_failures: bool
+    log: Callable[[str], None]
+    events: list[LifecycleEvent] = field(default_factory=list)
+    traffic: list[TrafficPoint] = field(default_factory=list)
+    steps: list[tuple[float, str]] = field(default_factory=list)
+    stopped_by: tuple[float, str] | None = None
+    current_override: Revision | None = None  # set for the rollback of a blue/green deployment
+
+    def env(self, event: str) -> dict[str, str]:
+        return {
+            "LIFECYCLE_EVENT": event,
+            "DEPLOYMENT_ID": self.deployment_id,
+            "APPLICATION_NAME": self.group.application,
+            "DEPLOYMENT_GROUP_NAME": self.group.name,
+            "DEPLOYMENT_GROUP_ID": self.group.id,
+        }
+
+    def reserved_seconds(self, event: str) -> float:
+        key = {"BlockTraffic": "deregistration_delay_seconds",
+               "AllowTraffic": "health_check_seconds"}.get(event)
+        if key and isinstance(self.group.raw.get(key), int | float):
+            return float(self.group.raw[key])
+        return RESERVED_SECONDS[event]
+
+
+@dataclass
+class _TargetOutcome:
+    status: str  # Succeeded | Failed | Stopped
+    end: float
+
+
+class _Target:
+    """One instance's pass through its lifecycle events."""
+
+    def __init__(self, run: ServerRun, instance: Instance, *, previous: Revision | None,
+                 current_dir: Path | None, current_appspec: dict[str, Any]) -> None:
+        self.run = run
+        self.instance = instance
+        self.previous = previous
+        self.current_dir = current_dir
+        self.current_appspec = current_appspec
+        self._shell: TargetShell | None = None
+
+    def shell(self) -> TargetShell:
+        if self._shell is None:
+            scripts = self.previous.scripts if self.previous else {}
+            self._shell = self.run.runner.open(self.instance.id, self.current_dir, scripts)
+        return self._shell
+
+    def close(self) -> None:
+        if self._shell is not None:
+            self._shell.close()
+
+    def go(self, order: tuple[str, ...], t0: float) -> _TargetOutcome:
+        t = t0
+        failed = stopped = False
+        try:
+            for name in order:
+                event = LifecycleEvent(self.instance.id, name)
+                self.run.events.append(event)
+                if failed or stopped:
+                    event.status = "Skipped"
+                    continue
+                fired = self.run.watch.fired_by(t / 60)
+                if fired is not None:
+                    self.run.stopped_by = self.run.stopped_by or fired
+                    stopped = True
+                    event.status = "Skipped"
+                    event.message = f"deployment stopped: alarm {fired[1]} is in ALARM"
+                    continue
+                event.start = t
+                event.status = "InProgress"
+                ok = self._event(event, t)
+                t = event.end if event.end is not None else t
+                if name == "AllowTraffic" or (name == "ApplicationStart" and not self.run.group.load_balancer):
+                    if ok:
+                        self.run.watch.traffic_started(t / 60)
+                if not ok:
+                    if name in STOP_EVENTS and self.run.ignore_stop_failures:
+                        event.message = (event.message + "; " if event.message else "") + (
+                            "failure ignored (ignoreApplicationStopFailures)")
+                        continue
+                    failed = True
+        finally:
+            self.close()
+        status = "Failed" if failed else "Stopped" if stopped else "Succeeded"
+        return _TargetOutcome(status, t)
+
+    # -- one event --------------------------------------------------------------------------
+    def _event(self, event: LifecycleEvent, t: float) -> bool:
+        name = event.event
+        if name in RESERVED_SECONDS:
+            event.end = t + self.run.reserved_seconds(name)
+            if name == "Install":
+                return self._install(event)
+            event.status = "Succeeded"
+            return True
+        from_previous = name in FROM_PREVIOUS and self.run.current_override is None
+        if from_previous:
+            if self.previous is None:
+                event.status, event.end = "Skipped", t
+                event.message = "no previous successful revision on this instance"
+                return True
+            appspec, revision = self.previous.appspec, PREVIOUS
+        else:
+            appspec, revision = self.current_appspec, CURRENT
+        scripts = (appspec.get("hooks") or {}).get(name) or []
+        scripts = [s for s in scripts if isinstance(s, dict) and s.get("location")]
+        clock = t
+        for script in scripts:
+            ok, clock = self._script(event, script, revision, clock)
+            if not ok:
+                event.end = clock
+                event.status = "Failed"
+                return False
+        event.end = clock
+        event.status = "Succeeded"
+        return True
+
+    def _script(self, event: LifecycleEvent, script: dict[str, Any], revision: str,
+                t: float) -> tuple[bool, float]:
+        location = str(script["location"]).lstrip("/")
+        timeout = script.get("timeout", DEFAULT_TIMEOUT)
+        timeout = float(timeout) if isinstance(timeout, int | float) and timeout > 0 else DEFAULT_TIMEOUT
+        if revision == CURRENT:
+            path = inside(self.current_dir, location) if self.current_dir else None
+            exists = path is not None and path.is_file()
+            executable = exists and bool(path.stat().st_mode & 0o111)  # type: ignore[union-attr]
+        else:
+            exists = self.previous is not None and location in self.previous.scripts
+            executable = True
+        if not exists:
+            event.error_code = "ScriptMissing"
+            event.message = f"Script does not exist at specified location: {location}"
+            return False, t
+        if not executable:
+            event.output.append(f"Script at specified location: {location} is not executable. "
+                                "Trying to make it executable.")
+        env = self.run.env(event.event)
+        if script.get("runas"):
+            # One unprivileged sandbox user runs every script; runas is passed on as USER.
+            env["USER"] = env["LOGNAME"] = str(script["runas"])
+        self.run.log(f"[{self.instance.id}] {event.event}: running {location}")
+        outcome = self.shell().run_script(revision, location, env, timeout)
+        event.output.extend(outcome.output)
+        for line in outcome.output:
+            self.run.log(f"[{self.instance.id}]   {line}")
+        if outcome.status == "TimedOut":
+            event.error_code = "ScriptTimedOut"
+            event.message = f"Script at specified location: {location} failed to complete in {timeout:g} seconds"
+            return False, t + timeout
+        spent = t + max(1.0, math.ceil(outcome.duration_s))
+        rate = reported_error_rate(outcome.output)
+        if rate is not None:
+            self.run.watch.error_rate(spent / 60, rate)
+        if outcome.status != "Succeeded":
+            event.error_code = "ScriptFailed"
+            code = outcome.exit_code
+            event.message = (f"Script at specified location: {location} "
+                             + (f"failed with exit code {code}" if code is not None
+                                else f"was stopped: {outcome.reason}"))
+            return False, spent
+        return True, spent
+
+    def _install(self, event: LifecycleEvent) -> bool:
+        run = self.run
+        files = run.store.instance_files(self.instance.id, self.instance.preexisting_files)
+        last = self.previous.deployment_id if self.previous else None
+        # The agent first removes what the last successful deployment installed.
+        for path in [p for p, origin in files.items() if last and origin == last]:
+            del files[path]
+        conflicts = sorted(p for p in run.plan if p in files)
+        behaviour = run.file_exists_behavior
+        if conflicts and behaviour == "DISALLOW":
+            event.status = "Failed"
+            event.error_code = "UnknownError"
+            event.message = ("The deployment failed because a specified file already exists at "
+                             f"this location: {conflicts[0]} (file_exists_behavior DISALLOW)")
+            return False
+        kept = set(conflicts) if behaviour == "RETAIN" else set()
+        for path in run.plan:
+            if path not in kept:
+                files[path] = run.deployment_id
+        event.output.append(f"copied {len(run.plan) - len(kept)} file(s)"
+                            + (f", kept {len(kept)} existing (RETAIN)" if kept else ""))
+        record = getattr(run.world, "record", None)
+        if callable(record):
+            record("codedeploy.install", instance=self.instance.id, deployment_id=run.deployment_id,
+                   files=sorted(p for p in run.plan if p not in kept))
+        event.status = "Succeeded"
+        return True
+
+
+def _ordered(instances: list[Instance]) -> list[Instance]:
+    # Fact sheet 5.2: unhealthy instances are targeted first.
+    return sorted(instances, key=lambda i: i.healthy)
+
+
+def run_fleet(run: ServerRun, instances: list[Instance], order: tuple[str, ...], t0: float, *,
+              current_dir: Path | None, current_appspec: dict[str, Any],
+              previous_of: Callable[[Instance], Revision | None],
+              on_done: Callable[[Instance, _TargetOutcome], None]) -> tuple[str, float, str]:
+    """Deploy to a fleet by the configuration's batches; (status, end time, message)."""
+    config: HostsConfig = run.group.config
+    fleet = _ordered(instances)
+    n = len(fleet)
+
+    def one(instance: Instance, start: float) -> _TargetOutcome:
+        target = _Target(run, instance, previous=previous_of(instance), current_dir=current_dir,
+                         current_appspec=current_appspec)
+        outcome = target.go(order, start)
+        on_done(instance, outcome)
+        return outcome
+
+    def skip_rest(rest: list[Instance]) -> None:
+        for instance in rest:
+            for name in order:
+                run.events.append(LifecycleEvent(instance.id, name, "Skipped"))
+
+    t = t0
+    if config.kind == "ONE_AT_A_TIME":
+        for index, instance in enumerate(fleet):
+            outcome = one(instance, t)
+            t = outcome.end
+            if outcome.status == "Stopped":
+                skip_rest(fleet[index + 1:])
+                return "Stopped", t, ""
+            if outcome.status == "Failed":
+                last = index == n - 1
+                if last and n > 1:
+                    return ("Succeeded", t, f"{instance.id} failed, but with OneAtATime a failure "
+                            "on the last instance still counts as success")
+                skip_rest(fleet[index + 1:])
+                return "Failed", t, f"{instance.id} failed; OneAtATime stops at the first failure"
+        return "Succeeded", t, ""
+    minimum = config.minimum(n)
+    healthy = sum(1 for i in fleet if i.healthy)
+    if minimum > 0 and healthy <= minimum:
+        skip_rest(fleet)
+        return "Failed", t, (
+            f"HEALTH_CONSTRAINTS: {config.name} needs {minimum} healthy instance(s) of {n} "
+            f"at all times, and only {healthy} are healthy; nothing can be taken out of service")
+    succeeded = failed = 0
+    pending = list(fleet)
+    while pending:
+        room = healthy - failed - minimum if minimum > 0 else len(pending)
+        if room <= 0:
+            skip_rest(pending)
+            return "Failed", t, (f"{failed} instance(s) failed: deploying further would drop the "
+                                 f"healthy count below the minimum of {minimum}")
+        batch, pending = pending[:room], pending[room:]
+        ends = []
+        stopped = False
+        for instance in batch:
+            outcome = one(instance, t)
+            ends.append(outcome.end)
+            succeeded += outcome.status == "Succeeded"
+            failed += outcome.status == "Failed"
+            stopped = stopped or outcome.status == "Stopped"
+        t = max(ends)
+        if stopped:
+            skip_rest(pending)
+            return "Stopped", t, ""
+    need = max(minimum, 1)
+    if succeeded >= need:
+        return "Succeeded", t, ""
+    return "Failed", t, (f"only {succeeded} of {n} instance(s) succeeded; {config.name} needs "
+                         f"at least {need}")

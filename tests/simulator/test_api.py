@@ -1,0 +1,80 @@
+"""The public API is pinned, simulator imports no Django, and random YAML never crashes it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import simulator
+from tests.simulator.corpus import REPO
+
+
+def test_public_api_is_pinned() -> None:
+    mine = {
+        "KINDS", "PLATFORMS", "RULES", "Finding", "Loaded", "Report", "RuleInfo", "Severity",
+        "check", "detect_kind", "load_document",
+    }  # fmt: skip
+    assert mine <= set(simulator.__all__)
+    for name in simulator.__all__:
+        assert hasattr(simulator, name), name
+
+
+def test_rules_catalogue_has_codes_severities_and_lessons() -> None:
+    info = simulator.RULES["BS010"]
+    assert (info.severity, info.kind) == ("error", "buildspec")
+    assert info.doc == "codebuild-buildspec/build-phases-and-failures"
+    assert all("/" in r.doc for r in simulator.RULES.values())
+
+
+def test_simulator_imports_no_django_drf_or_celery() -> None:
+    code = (
+        "import sys, simulator, simulator._cli\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('django', 'rest_framework', 'celery')]\n"
+        "print(bad)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20)
+)
+documents = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.one_of(
+                st.sampled_from(
+                    ["version", "phases", "build", "commands", "env", "variables", "artifacts",
+                     "files", "hooks", "Resources", "os", "stages", "actions", "pipeline", "name",
+                     "inputArtifacts", "outputArtifacts", "runOrder", "actionTypeId", "batch"]
+                ),
+                st.text(max_size=8),
+            ),
+            inner,
+            max_size=5,
+        ),
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=documents, kind=st.sampled_from(["auto", "buildspec", "appspec", "pipeline"]))
+def test_random_documents_never_crash(doc: object, kind: str) -> None:
+    report = simulator.check(yaml.safe_dump(doc), kind)
+    assert isinstance(report.findings, list)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("ab:- \n[]{}&*!#'\"|>?,0.9yes\t")), max_size=80))
+def test_random_text_never_crashes(text: str) -> None:
+    report = simulator.check(text, "auto")
+    assert report.kind in ("unknown", "buildspec", "appspec", "pipeline", "template")

@@ -1,0 +1,82 @@
+"""The CLI contract graders depend on: arguments, text and JSON output, exit status."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from simulator._cli import main
+from tests.simulator.corpus import REPO
+
+DATA = Path(__file__).parent / "data"
+GOOD = "version: 0.2\nphases:\n  build:\n    commands: [ls]\n"
+BAD = "version: 0.2\nphases:\n  build:\n    on-failure: IGNORE\n    commands: [ls]\n"
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    paths = {"good": tmp_path / "buildspec.yml", "bad": tmp_path / "bad" / "buildspec.yml"}
+    paths["bad"].parent.mkdir()
+    paths["good"].write_text(GOOD)
+    paths["bad"].write_text(BAD)
+    return paths
+
+
+def test_exit_0_when_no_error(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(files["good"])]) == 0
+    assert "0 error(s)" in capsys.readouterr().out
+
+
+def test_exit_1_and_compiler_style_text(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    assert main(["check", str(files["good"]), str(files["bad"])]) == 1
+    out = capsys.readouterr().out
+    assert f"{files['bad']}:4:17: error BS010 " in out
+
+
+def test_json_shape(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(files["bad"]), "--format", "json", "--kind", "buildspec"]) == 1
+    [report] = json.loads(capsys.readouterr().out)
+    assert set(report) == {"file", "kind", "findings"}
+    assert report["kind"] == "buildspec"
+    assert set(report["findings"][0]) == {"code", "severity", "line", "column", "path", "message", "hint"}  # noqa: E501
+
+
+def test_exit_2_for_directory_and_missing_file(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    assert main(["check", str(files["bad"].parent)]) == 2
+    assert "YM015" in capsys.readouterr().out
+    assert main(["check", str(files["good"].parent / "nope.yml")]) == 2
+
+
+def test_exit_2_for_usage_errors(files: dict[str, Path]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["check", str(files["good"]), "--kind", "dockerfile"])
+    assert raised.value.code == 2
+    assert main(["check", str(files["good"]), "--revision", str(files["good"])]) == 2
+
+
+def test_options_reach_the_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "buildspec.yml"
+    spec.write_text(GOOD.replace("phases:\n", "phases:\n  install:\n    runtime-versions:\n      nodejs: 20\n"))  # noqa: E501
+    assert main(["check", str(spec), "--image", "aws/codebuild/standard:5.0"]) == 0
+    assert "BS020" in capsys.readouterr().out
+    appspec = tmp_path / "appspec.yml"
+    appspec.write_text("version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: s.sh\n")
+    assert main(["check", str(appspec), "--revision", str(tmp_path)]) == 1
+    assert "AS021" in capsys.readouterr().out
+    assert main(["check", str(DATA / "example_ecs_appspec.yaml"), "--platform", "ecs"]) == 0
+
+
+def test_python_dash_m_entry_point(files: dict[str, Path]) -> None:
+    done = subprocess.run([sys.executable, "-m", "simulator", "check", str(files["bad"])], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 1
+    assert "BS010" in done.stdout
+
+
+def test_examples_from_the_course_notes_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    paths = [str(DATA / n) for n in ("example_buildspec.yml", "example_ecs_appspec.yaml", "example_pipeline.json")]  # noqa: E501
+    assert main(["check", *paths]) == 0
