@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from pathlib import Path
 
 from django.utils import timezone
@@ -11,6 +13,10 @@ from courses import search
 from courses.models import Lesson, Module
 from courses.services import lesson_render
 from courses.validation import LessonSource, ModuleSource, read_modules
+
+
+# The note core.diagrams puts above a diagram it could not render.
+_FALLBACK_RE = re.compile(r"Diagram not rendered \((.*?)\); its source follows")
 
 
 def _kept(report: LoadReport, what: str, path: str) -> None:
@@ -26,7 +32,7 @@ def _apply_module(src: ModuleSource, module: Module | None, report: LoadReport) 
     elif module.edited_in_admin and not report.force:
         _kept(report, "module", src.slug)
         return module
-    elif module.source_hash == src.source_hash and module.published and not module.edited_in_admin:
+    elif not report.force and module.source_hash == src.source_hash and module.published:
         report.count("modules unchanged")
         return module
     else:
@@ -54,7 +60,7 @@ def _apply_lesson(
     elif lesson.edited_in_admin and not report.force:
         _kept(report, "lesson", path)
         return None
-    elif lesson.source_hash == src.source_hash and lesson.published and not lesson.edited_in_admin:
+    elif not report.force and lesson.source_hash == src.source_hash and lesson.published:
         report.count("lessons unchanged")
         return None
     else:
@@ -67,6 +73,8 @@ def _apply_lesson(
     lesson.minutes = src.minutes
     lesson.body_markdown = src.body
     lesson_render(lesson)
+    for reason in _FALLBACK_RE.findall(lesson.body_html):
+        report.warn(f"{src.path}: dot diagram shown as source: {unescape(reason)}")
     lesson.published = True
     lesson.source_hash = src.source_hash
     lesson.loaded_at = timezone.now()

@@ -190,6 +190,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Questions, attempts, review cards, labs and the configuration checker.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Name the enums that share a field name across apps, so the schema is stable and readable.
+    "ENUM_NAME_OVERRIDES": {
+        "AttemptModeEnum": "quizzes.models.Attempt.MODES",
+        "AttemptStatusEnum": "quizzes.models.Attempt.STATUSES",
+        "SubmissionStatusEnum": "labs.models.Submission.Status",
+        "DifficultyEnum": "core.exam.DIFFICULTIES",
+    },
 }
 
 LOGGING = {

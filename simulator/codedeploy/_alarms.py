@@ -72,5 +72,10 @@ class AlarmWatch:
             alarm["state"] = "ALARM"
         record = getattr(self._world, "record", None)
         if callable(record):
-            record("cloudwatch.alarm", alarm=fired[1], state="ALARM", minute=round(fired[0], 3),
-                   deployment_id=deployment_id)
+            record(
+                "cloudwatch.alarm",
+                alarm=fired[1],
+                state="ALARM",
+                minute=round(fired[0], 3),
+                deployment_id=deployment_id,
+            )

@@ -58,7 +58,9 @@ class TrafficConfig:
 
 
 _HOSTS = {
-    "CodeDeployDefault.OneAtATime": HostsConfig("CodeDeployDefault.OneAtATime", "ONE_AT_A_TIME", 99),
+    "CodeDeployDefault.OneAtATime": HostsConfig(
+        "CodeDeployDefault.OneAtATime", "ONE_AT_A_TIME", 99
+    ),
     "CodeDeployDefault.HalfAtATime": HostsConfig(
         "CodeDeployDefault.HalfAtATime", "FLEET_PERCENT", 50
     ),
@@ -104,7 +106,9 @@ def _number(value: Any, where: str, *, low: float, high: float) -> float:
 def _custom_hosts(name: str, spec: dict[str, Any]) -> HostsConfig:
     mhh = spec["minimum_healthy_hosts"]
     if not isinstance(mhh, dict):
-        raise ConfigError(f"deployment config {name}: minimum_healthy_hosts must be {{type, value}}")
+        raise ConfigError(
+            f"deployment config {name}: minimum_healthy_hosts must be {{type, value}}"
+        )
     kind = mhh.get("type")
     if kind not in ("HOST_COUNT", "FLEET_PERCENT"):
         raise ConfigError(

@@ -113,12 +113,16 @@ def find_group(world: Any, group_name: str, application: str | None = None) -> D
         (app_name, app)
         for app_name, app in apps.items()
         if (application is None or app_name == application)
-        and group_name in _mapping(_mapping(app, f"application {app_name}").get(
-            "deployment_groups"), f"{app_name}.deployment_groups")
+        and group_name
+        in _mapping(
+            _mapping(app, f"application {app_name}").get("deployment_groups"),
+            f"{app_name}.deployment_groups",
+        )
     ]
     if not matches:
         known = [
-            f"{a}/{g}" for a, body in apps.items()
+            f"{a}/{g}"
+            for a, body in apps.items()
             for g in _mapping(_mapping(body, a).get("deployment_groups"), a)
         ]
         raise GroupError(
@@ -148,14 +152,22 @@ def _build(
     where = f"codedeploy.applications.{app_name}.deployment_groups.{group_name}"
     platform = app.get("compute_platform", "Server")
     if platform not in PLATFORMS:
-        raise GroupError(f"world: application {app_name}: compute_platform {platform!r} must be "
-                         f"one of {', '.join(PLATFORMS)}")
-    default = {"Server": DEFAULT_SERVER_CONFIG, "Lambda": DEFAULT_LAMBDA_CONFIG,
-               "ECS": DEFAULT_ECS_CONFIG}[platform]
+        raise GroupError(
+            f"world: application {app_name}: compute_platform {platform!r} must be "
+            f"one of {', '.join(PLATFORMS)}"
+        )
+    default = {
+        "Server": DEFAULT_SERVER_CONFIG,
+        "Lambda": DEFAULT_LAMBDA_CONFIG,
+        "ECS": DEFAULT_ECS_CONFIG,
+    }[platform]
     config_name = raw.get("deployment_config", default)
     try:
-        config = resolve_config(str(config_name), platform,
-                                _mapping(codedeploy.get("deployment_configs"), "deployment_configs"))
+        config = resolve_config(
+            str(config_name),
+            platform,
+            _mapping(codedeploy.get("deployment_configs"), "deployment_configs"),
+        )
     except ConfigError as exc:
         raise GroupError(f"world: {where}: {exc}") from exc
     dtype = raw.get("deployment_type", "BLUE_GREEN" if platform != "Server" else "IN_PLACE")
@@ -166,8 +178,10 @@ def _build(
     rollback = tuple(_names(raw.get("auto_rollback"), f"{where}.auto_rollback"))
     for event in rollback:
         if event not in ROLLBACK_EVENTS:
-            raise GroupError(f"world: {where}.auto_rollback: {event!r} must be one of "
-                             f"{', '.join(ROLLBACK_EVENTS)}")
+            raise GroupError(
+                f"world: {where}.auto_rollback: {event!r} must be one of "
+                f"{', '.join(ROLLBACK_EVENTS)}"
+            )
     group = DeploymentGroup(
         application=app_name,
         name=group_name,
@@ -192,9 +206,7 @@ def _build(
             if names:
                 group.replacement_instances = _lookup(state, names, where)
             else:
-                group.replacement_instances = [
-                    Instance(f"{i.id}-green") for i in group.instances
-                ]
+                group.replacement_instances = [Instance(f"{i.id}-green") for i in group.instances]
     return group
 
 

@@ -38,7 +38,14 @@ class DeployOptions:
                 f"{', '.join(FILE_EXISTS_BEHAVIORS)}"
             )
 
-    def new_id(self) -> str:
-        """A deployment id shaped like CodeDeploy's (d-XXXXXXXXX)."""
+    def new_id(self, world: object = None) -> str:
+        """A deployment id shaped like CodeDeploy's (d-XXXXXXXXX), unused in the world."""
         alphabet = string.ascii_uppercase + string.digits
-        return "d-" + "".join(self.rng.choice(alphabet) for _ in range(9))
+        state = getattr(world, "state", world)
+        taken = set()
+        if isinstance(state, dict):
+            taken = {d.get("id") for d in state.get("deployments", []) if isinstance(d, dict)}
+        while True:
+            candidate = "d-" + "".join(self.rng.choice(alphabet) for _ in range(9))
+            if candidate not in taken:
+                return candidate

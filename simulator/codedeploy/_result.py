@@ -6,8 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # API names (fact sheet 5.6).
-DEPLOYMENT_STATUSES = ("Created", "Queued", "InProgress", "Baking", "Succeeded", "Failed",
-                       "Stopped", "Ready")
+DEPLOYMENT_STATUSES = (
+    "Created",
+    "Queued",
+    "InProgress",
+    "Baking",
+    "Succeeded",
+    "Failed",
+    "Stopped",
+    "Ready",
+)
 EVENT_STATUSES = ("Pending", "InProgress", "Succeeded", "Failed", "Skipped", "Unknown")
 
 
@@ -111,7 +119,7 @@ class DeploymentResult:
 def _clock(seconds: float | None) -> str:
     if seconds is None:
         return "--:--:--"
-    whole = int(round(seconds))
+    whole = round(seconds)
     return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
@@ -123,8 +131,11 @@ def _event_lines(events: list[LifecycleEvent]) -> list[str]:
             target = event.target
             lines.append(f"  {target}:")
         span = f"{_clock(event.start)}-{_clock(event.end)}"
-        detail = f" ({event.error_code}: {event.message})" if event.error_code else (
-            f" ({event.message})" if event.message else "")
+        detail = (
+            f" ({event.error_code}: {event.message})"
+            if event.error_code
+            else (f" ({event.message})" if event.message else "")
+        )
         lines.append(f"    {span}  {event.event:<22} {event.status}{detail}")
         for out in event.output[-20:]:
             lines.append(f"        | {out}")

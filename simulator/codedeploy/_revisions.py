@@ -1,4 +1,4 @@
-"""Revisions as the world remembers them: last successful per group and instance, files installed."""
+"""Revisions as the world remembers them: the last good one per group and instance, files."""
 
 from __future__ import annotations
 
@@ -24,13 +24,21 @@ class Revision:
     files: dict[str, str] = field(default_factory=dict)  # destination path -> sha256
 
     def to_state(self) -> dict[str, Any]:
-        return {"deployment_id": self.deployment_id, "appspec": self.appspec,
-                "scripts": dict(self.scripts), "files": dict(self.files)}
+        return {
+            "deployment_id": self.deployment_id,
+            "appspec": self.appspec,
+            "scripts": dict(self.scripts),
+            "files": dict(self.files),
+        }
 
     @classmethod
     def from_state(cls, data: dict[str, Any]) -> Revision:
-        return cls(data["deployment_id"], data["appspec"], dict(data.get("scripts", {})),
-                   dict(data.get("files", {})))
+        return cls(
+            data["deployment_id"],
+            data["appspec"],
+            dict(data.get("scripts", {})),
+            dict(data.get("files", {})),
+        )
 
     def materialize(self) -> Path:
         """A temporary directory holding the stored scripts (to run a rollback from)."""
@@ -62,8 +70,9 @@ def script_locations(appspec: dict[str, Any]) -> list[str]:
     return out
 
 
-def capture(deployment_id: str, appspec: dict[str, Any], revision_dir: Path,
-            files: dict[str, str]) -> Revision:
+def capture(
+    deployment_id: str, appspec: dict[str, Any], revision_dir: Path, files: dict[str, str]
+) -> Revision:
     """Keep the scripts a later deployment may need (ApplicationStop runs the last good one)."""
     scripts: dict[str, str] = {}
     for location in script_locations(appspec):

@@ -55,9 +55,7 @@ class SandboxHookRunner:
         self.max_script_seconds = max_script_seconds
         self.limits = limits or Limits(wall_seconds=3600.0)
 
-    def open(
-        self, target: str, current: Path | None, previous: Mapping[str, str]
-    ) -> TargetShell:
+    def open(self, target: str, current: Path | None, previous: Mapping[str, str]) -> TargetShell:
         return _SandboxShell(self, current, previous)
 
 

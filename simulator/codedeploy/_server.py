@@ -16,16 +16,27 @@ from simulator.codedeploy._revisions import Revision, RevisionStore, inside
 from simulator.codedeploy._runner import CURRENT, PREVIOUS, HookRunner, TargetShell
 
 # Fact sheet 4.1 / 4.2 (Start and End are not reported as lifecycle events by the API).
-INSTALL_EVENTS = ("ApplicationStop", "DownloadBundle", "BeforeInstall", "Install",
-                  "AfterInstall", "ApplicationStart", "ValidateService")
+INSTALL_EVENTS = (
+    "ApplicationStop",
+    "DownloadBundle",
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "ApplicationStart",
+    "ValidateService",
+)
 BLOCK_EVENTS = ("BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic")
 ALLOW_EVENTS = ("BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic")
 FROM_PREVIOUS = frozenset({"ApplicationStop", "BeforeBlockTraffic", "AfterBlockTraffic"})
 STOP_EVENTS = FROM_PREVIOUS  # failures ignorable with ignoreApplicationStopFailures
 DEFAULT_TIMEOUT = 3600.0
 # Virtual durations (seconds) of the reserved events; the group may override the LB ones.
-RESERVED_SECONDS = {"DownloadBundle": 2.0, "Install": 2.0, "BlockTraffic": 30.0,
-                    "AllowTraffic": 30.0}
+RESERVED_SECONDS = {
+    "DownloadBundle": 2.0,
+    "Install": 2.0,
+    "BlockTraffic": 30.0,
+    "AllowTraffic": 30.0,
+}
 
 
 def in_place_order(load_balancer: bool) -> tuple[str, ...]:
@@ -67,8 +78,10 @@ class ServerRun:
         }
 
     def reserved_seconds(self, event: str) -> float:
-        key = {"BlockTraffic": "deregistration_delay_seconds",
-               "AllowTraffic": "health_check_seconds"}.get(event)
+        key = {
+            "BlockTraffic": "deregistration_delay_seconds",
+            "AllowTraffic": "health_check_seconds",
+        }.get(event)
         if key and isinstance(self.group.raw.get(key), int | float):
             return float(self.group.raw[key])
         return RESERVED_SECONDS[event]
@@ -83,8 +96,15 @@ class _TargetOutcome:
 class _Target:
     """One instance's pass through its lifecycle events."""
 
-    def __init__(self, run: ServerRun, instance: Instance, *, previous: Revision | None,
-                 current_dir: Path | None, current_appspec: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        run: ServerRun,
+        instance: Instance,
+        *,
+        previous: Revision | None,
+        current_dir: Path | None,
+        current_appspec: dict[str, Any],
+    ) -> None:
         self.run = run
         self.instance = instance
         self.previous = previous
@@ -123,13 +143,16 @@ class _Target:
                 event.status = "InProgress"
                 ok = self._event(event, t)
                 t = event.end if event.end is not None else t
-                if name == "AllowTraffic" or (name == "ApplicationStart" and not self.run.group.load_balancer):
-                    if ok:
-                        self.run.watch.traffic_started(t / 60)
+                takes_traffic = name == "AllowTraffic" or (
+                    name == "ApplicationStart" and not self.run.group.load_balancer
+                )
+                if ok and takes_traffic:
+                    self.run.watch.traffic_started(t / 60)
                 if not ok:
                     if name in STOP_EVENTS and self.run.ignore_stop_failures:
                         event.message = (event.message + "; " if event.message else "") + (
-                            "failure ignored (ignoreApplicationStopFailures)")
+                            "failure ignored (ignoreApplicationStopFailures)"
+                        )
                         continue
                     failed = True
         finally:
@@ -168,11 +191,14 @@ class _Target:
         event.status = "Succeeded"
         return True
 
-    def _script(self, event: LifecycleEvent, script: dict[str, Any], revision: str,
-                t: float) -> tuple[bool, float]:
+    def _script(
+        self, event: LifecycleEvent, script: dict[str, Any], revision: str, t: float
+    ) -> tuple[bool, float]:
         location = str(script["location"]).lstrip("/")
         timeout = script.get("timeout", DEFAULT_TIMEOUT)
-        timeout = float(timeout) if isinstance(timeout, int | float) and timeout > 0 else DEFAULT_TIMEOUT
+        timeout = (
+            float(timeout) if isinstance(timeout, int | float) and timeout > 0 else DEFAULT_TIMEOUT
+        )
         if revision == CURRENT:
             path = inside(self.current_dir, location) if self.current_dir else None
             exists = path is not None and path.is_file()
@@ -185,8 +211,10 @@ class _Target:
             event.message = f"Script does not exist at specified location: {location}"
             return False, t
         if not executable:
-            event.output.append(f"Script at specified location: {location} is not executable. "
-                                "Trying to make it executable.")
+            event.output.append(
+                f"Script at specified location: {location} is not executable. "
+                "Trying to make it executable."
+            )
         env = self.run.env(event.event)
         if script.get("runas"):
             # One unprivileged sandbox user runs every script; runas is passed on as USER.
@@ -198,7 +226,10 @@ class _Target:
             self.run.log(f"[{self.instance.id}]   {line}")
         if outcome.status == "TimedOut":
             event.error_code = "ScriptTimedOut"
-            event.message = f"Script at specified location: {location} failed to complete in {timeout:g} seconds"
+            event.message = (
+                f"Script at specified location: {location} failed to complete in {timeout:g} "
+                "seconds"
+            )
             return False, t + timeout
         spent = t + max(1.0, math.ceil(outcome.duration_s))
         rate = reported_error_rate(outcome.output)
@@ -207,9 +238,11 @@ class _Target:
         if outcome.status != "Succeeded":
             event.error_code = "ScriptFailed"
             code = outcome.exit_code
-            event.message = (f"Script at specified location: {location} "
-                             + (f"failed with exit code {code}" if code is not None
-                                else f"was stopped: {outcome.reason}"))
+            event.message = f"Script at specified location: {location} " + (
+                f"failed with exit code {code}"
+                if code is not None
+                else f"was stopped: {outcome.reason}"
+            )
             return False, spent
         return True, spent
 
@@ -225,19 +258,27 @@ class _Target:
         if conflicts and behaviour == "DISALLOW":
             event.status = "Failed"
             event.error_code = "UnknownError"
-            event.message = ("The deployment failed because a specified file already exists at "
-                             f"this location: {conflicts[0]} (file_exists_behavior DISALLOW)")
+            event.message = (
+                "The deployment failed because a specified file already exists at "
+                f"this location: {conflicts[0]} (file_exists_behavior DISALLOW)"
+            )
             return False
         kept = set(conflicts) if behaviour == "RETAIN" else set()
         for path in run.plan:
             if path not in kept:
                 files[path] = run.deployment_id
-        event.output.append(f"copied {len(run.plan) - len(kept)} file(s)"
-                            + (f", kept {len(kept)} existing (RETAIN)" if kept else ""))
+        event.output.append(
+            f"copied {len(run.plan) - len(kept)} file(s)"
+            + (f", kept {len(kept)} existing (RETAIN)" if kept else "")
+        )
         record = getattr(run.world, "record", None)
         if callable(record):
-            record("codedeploy.install", instance=self.instance.id, deployment_id=run.deployment_id,
-                   files=sorted(p for p in run.plan if p not in kept))
+            record(
+                "codedeploy.install",
+                instance=self.instance.id,
+                deployment_id=run.deployment_id,
+                files=sorted(p for p in run.plan if p not in kept),
+            )
         event.status = "Succeeded"
         return True
 
@@ -247,18 +288,30 @@ def _ordered(instances: list[Instance]) -> list[Instance]:
     return sorted(instances, key=lambda i: i.healthy)
 
 
-def run_fleet(run: ServerRun, instances: list[Instance], order: tuple[str, ...], t0: float, *,
-              current_dir: Path | None, current_appspec: dict[str, Any],
-              previous_of: Callable[[Instance], Revision | None],
-              on_done: Callable[[Instance, _TargetOutcome], None]) -> tuple[str, float, str]:
+def run_fleet(
+    run: ServerRun,
+    instances: list[Instance],
+    order: tuple[str, ...],
+    t0: float,
+    *,
+    current_dir: Path | None,
+    current_appspec: dict[str, Any],
+    previous_of: Callable[[Instance], Revision | None],
+    on_done: Callable[[Instance, _TargetOutcome], None],
+) -> tuple[str, float, str]:
     """Deploy to a fleet by the configuration's batches; (status, end time, message)."""
     config: HostsConfig = run.group.config
     fleet = _ordered(instances)
     n = len(fleet)
 
     def one(instance: Instance, start: float) -> _TargetOutcome:
-        target = _Target(run, instance, previous=previous_of(instance), current_dir=current_dir,
-                         current_appspec=current_appspec)
+        target = _Target(
+            run,
+            instance,
+            previous=previous_of(instance),
+            current_dir=current_dir,
+            current_appspec=current_appspec,
+        )
         outcome = target.go(order, start)
         on_done(instance, outcome)
         return outcome
@@ -274,31 +327,46 @@ def run_fleet(run: ServerRun, instances: list[Instance], order: tuple[str, ...],
             outcome = one(instance, t)
             t = outcome.end
             if outcome.status == "Stopped":
-                skip_rest(fleet[index + 1:])
+                skip_rest(fleet[index + 1 :])
                 return "Stopped", t, ""
             if outcome.status == "Failed":
                 last = index == n - 1
                 if last and n > 1:
-                    return ("Succeeded", t, f"{instance.id} failed, but with OneAtATime a failure "
-                            "on the last instance still counts as success")
-                skip_rest(fleet[index + 1:])
+                    return (
+                        "Succeeded",
+                        t,
+                        f"{instance.id} failed, but with OneAtATime a failure "
+                        "on the last instance still counts as success",
+                    )
+                skip_rest(fleet[index + 1 :])
                 return "Failed", t, f"{instance.id} failed; OneAtATime stops at the first failure"
         return "Succeeded", t, ""
     minimum = config.minimum(n)
     healthy = sum(1 for i in fleet if i.healthy)
     if minimum > 0 and healthy <= minimum:
         skip_rest(fleet)
-        return "Failed", t, (
-            f"HEALTH_CONSTRAINTS: {config.name} needs {minimum} healthy instance(s) of {n} "
-            f"at all times, and only {healthy} are healthy; nothing can be taken out of service")
+        return (
+            "Failed",
+            t,
+            (
+                f"HEALTH_CONSTRAINTS: {config.name} needs {minimum} healthy instance(s) of {n} "
+                f"at all times, and only {healthy} are healthy; nothing can be taken out of service"
+            ),
+        )
     succeeded = failed = 0
     pending = list(fleet)
     while pending:
         room = healthy - failed - minimum if minimum > 0 else len(pending)
         if room <= 0:
             skip_rest(pending)
-            return "Failed", t, (f"{failed} instance(s) failed: deploying further would drop the "
-                                 f"healthy count below the minimum of {minimum}")
+            return (
+                "Failed",
+                t,
+                (
+                    f"{failed} instance(s) failed: deploying further would drop the "
+                    f"healthy count below the minimum of {minimum}"
+                ),
+            )
         batch, pending = pending[:room], pending[room:]
         ends = []
         stopped = False
@@ -315,5 +383,8 @@ def run_fleet(run: ServerRun, instances: list[Instance], order: tuple[str, ...],
     need = max(minimum, 1)
     if succeeded >= need:
         return "Succeeded", t, ""
-    return "Failed", t, (f"only {succeeded} of {n} instance(s) succeeded; {config.name} needs "
-                         f"at least {need}")
+    return (
+        "Failed",
+        t,
+        (f"only {succeeded} of {n} instance(s) succeeded; {config.name} needs at least {need}"),
+    )

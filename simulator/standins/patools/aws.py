@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import datetime
-import hashlib
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from patools.common import aws_error, fail, options, record, store_blob, world
+from patools.common import md5, sha256, aws_error, fail, options, record, store_blob, world
 
 SUPPORTED = {
     "sts": ("get-caller-identity",),
@@ -155,7 +154,7 @@ def s3_sync(opts: dict[str, Any], w: dict[str, Any], args: list[str]) -> None:
         fail(f"The user-provided path {args[0]} does not exist.", 255)
     for path in sorted(p for p in local.rglob("*") if p.is_file()):
         key = f"{prefix.rstrip('/')}/{path.relative_to(local)}".lstrip("/")
-        etag = hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
+        etag = md5(path.read_bytes()).hexdigest()
         if existing.get(key, {}).get("etag") != etag:
             _upload(path, bucket, key)
 
@@ -199,7 +198,7 @@ def _parameter(w: dict[str, Any], selector: str, decrypt: bool) -> dict[str, Any
         return None
     value = chosen["value"]
     if param["type"] == "SecureString" and not decrypt:
-        value = base64.b64encode(hashlib.sha256(value.encode()).digest()).decode()
+        value = base64.b64encode(sha256(value.encode()).digest()).decode()
     record("ssm.read", name=name, version=chosen["version"])
     region = w["region"]
     arn = f"arn:aws:ssm:{region}:{w['account']}:parameter/{name.lstrip('/')}"
@@ -265,7 +264,7 @@ def cloudformation_package(opts: dict[str, Any], w: dict[str, Any]) -> None:
         fail("aws: error: the following arguments are required: --s3-bucket", 252)
     _bucket(w, bucket, "PutObject")
     text = template.read_text()
-    key = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+    key = md5(text.encode()).hexdigest()
     record("s3.put", bucket=bucket, key=key, blob=store_blob(template))
     lines = []
     for line in text.splitlines():
@@ -328,9 +327,9 @@ def lambda_update_function_code(opts: dict[str, Any], w: dict[str, Any]) -> None
         path = Path(zip_file.removeprefix("fileb://"))
         if not path.is_file():
             fail(f"Error parsing parameter '--zip-file': Unable to load paramfile {zip_file}", 255)
-        sha = base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
+        sha = base64.b64encode(sha256(path.read_bytes()).digest()).decode()
     elif isinstance(opts.get("s3-key"), str):
-        sha = base64.b64encode(hashlib.sha256(str(opts["s3-key"]).encode()).digest()).decode()
+        sha = base64.b64encode(sha256(str(opts["s3-key"]).encode()).digest()).decode()
     else:
         fail("aws lambda update-function-code: give --zip-file fileb://FILE or --s3-bucket/--s3-key", 252)
     record("lambda.update_code", function=name, sha256=sha)
@@ -388,7 +387,7 @@ def deploy_create_deployment(opts: dict[str, Any], w: dict[str, Any]) -> None:
         aws_error("DeploymentGroupDoesNotExistException", "CreateDeployment",
                   f"No Deployment Group found for name: {group}")
     revision = {k: v for k, v in opts.items() if k in ("s3-location", "revision", "github-location")}
-    digest = hashlib.sha256(json.dumps([app, group, revision, len(sys.argv)]).encode()).hexdigest()
+    digest = sha256(json.dumps([app, group, revision, len(sys.argv)]).encode()).hexdigest()
     deployment_id = "d-" + digest[:9].upper()
     record("deploy.create", application=app, group=group, deployment_id=deployment_id,
            revision=json.dumps(revision), config=opts.get("deployment-config-name") or "")

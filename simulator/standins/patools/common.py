@@ -9,6 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+try:  # the builtin hash modules load much faster than OpenSSL-backed hashlib
+    from _md5 import md5
+    from _sha256 import sha256
+except ImportError:  # pragma: no cover - other Python builds
+    from hashlib import md5, sha256
+
+__all__ = ["md5", "sha256"]
+
 STATE_DIR = Path(os.environ.get("PA_TEST_STATE_DIR", "/codebuild/pa/state"))
 JOURNAL_DIR = Path(os.environ.get("PA_TEST_JOURNAL_DIR", "/codebuild/pa/journal"))
 JOURNAL = JOURNAL_DIR / "journal.jsonl"

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from patools.common import docker_state, fail, options, record, save_docker_state, world
+from patools.common import sha256, docker_state, fail, options, record, save_docker_state, world
 
 _FLAGS = ("password-stdin", "no-cache", "pull", "q", "quiet", "rm", "all-tags", "a")
 
@@ -82,16 +81,16 @@ def build(args: list[str]) -> int:
     if not instructions or not instructions[0].upper().startswith(("FROM", "ARG")):
         fail("ERROR: failed to solve: dockerfile parse error: no FROM instruction at the start")
     files = sorted(p for p in context.rglob("*") if p.is_file() and "node_modules" not in p.parts)
-    digest = hashlib.sha256()
+    digest = sha256()
     for path in files[:2000]:
         digest.update(str(path.relative_to(context)).encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(sha256(path.read_bytes()).digest())
     image_id = "sha256:" + digest.hexdigest()
     size = sum(p.stat().st_size for p in files[:2000])
     print(f"Sending build context to Docker daemon  {size / 1024:.2f}kB")
     for number, line in enumerate(instructions, start=1):
         print(f"Step {number}/{len(instructions)} : {line}")
-        step = hashlib.sha256(f"{image_id}{number}".encode()).hexdigest()[:12]
+        step = sha256(f"{image_id}{number}".encode()).hexdigest()[:12]
         word = line.split(None, 1)[0].upper()
         if word in ("COPY", "ADD"):
             sources = line.split()[1:-1]
@@ -146,9 +145,9 @@ def push(args: list[str]) -> int:
         fail(f"name unknown: The repository with name '{repo_name}' does not exist in the "
              f"registry with id '{account}'")
     image_id = state["images"][ref]
-    digest = "sha256:" + hashlib.sha256(f"{image_id}{repo_name}".encode()).hexdigest()
+    digest = "sha256:" + sha256(f"{image_id}{repo_name}".encode()).hexdigest()
     for layer in range(3):
-        print(f"{hashlib.sha256(f'{image_id}{layer}'.encode()).hexdigest()[:12]}: Pushed")
+        print(f"{sha256(f'{image_id}{layer}'.encode()).hexdigest()[:12]}: Pushed")
     print(f"{version}: digest: {digest} size: 1574")
     record("ecr.push", repository=repo_name, tag=version, digest=digest)
     return 0
@@ -175,7 +174,7 @@ def pull(args: list[str]) -> int:
         state = docker_state()
         if name.split("/", 1)[0] not in state["auths"]:
             fail("Error response from daemon: Head: no basic auth credentials")
-        state["images"][f"{name}:{version}"] = "sha256:" + hashlib.sha256(name.encode()).hexdigest()
+        state["images"][f"{name}:{version}"] = "sha256:" + sha256(name.encode()).hexdigest()
         save_docker_state(state)
         print(f"{version}: Pulling from {repo_name}\nStatus: Downloaded newer image for {name}:{version}")
         return 0

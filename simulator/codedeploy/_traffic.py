@@ -1,0 +1,384 @@
+"""Lambda and ECS blue/green deployments: hook functions, traffic shifted on a virtual clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.codedeploy._alarms import AlarmWatch
+from simulator.codedeploy._configs import TrafficConfig
+from simulator.codedeploy._group import DeploymentGroup
+from simulator.codedeploy._options import DeployInputError, DeployOptions
+from simulator.codedeploy._result import DeploymentResult, LifecycleEvent, TrafficPoint
+
+HOOK_SECONDS = 10.0  # virtual time a hook function takes unless the world says otherwise
+CALLBACK_LIMIT = 3600.0  # no PutLifecycleEventHookExecutionStatus within 1 hour = failed
+LAMBDA_EVENTS = ("BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic")
+ECS_EVENTS = (
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "AllowTestTraffic",
+    "AfterAllowTestTraffic",
+    "BeforeAllowTraffic",
+    "AllowTraffic",
+    "AfterAllowTraffic",
+)
+ECS_RESERVED_SECONDS = {"Install": 60.0, "AllowTestTraffic": 5.0}
+
+
+def _ci(mapping: Any, name: str) -> Any:
+    """Value of a key in any casing (docs use lower case for Lambda, PascalCase for ECS)."""
+    if not isinstance(mapping, dict):
+        return None
+    for key, value in mapping.items():
+        if str(key).lower() == name.lower():
+            return value
+    return None
+
+
+def _hooks(appspec: dict[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in _ci(appspec, "hooks") or []:
+        if isinstance(item, dict):
+            for event, function in item.items():
+                out[str(event)] = str(function)
+    return out
+
+
+def _resource(appspec: dict[str, Any], wanted: str) -> dict[str, Any]:
+    for item in _ci(appspec, "resources") or []:
+        if isinstance(item, dict):
+            for body in item.values():
+                if isinstance(body, dict) and _ci(body, "type") == wanted:
+                    return _ci(body, "properties") or {}
+    raise DeployInputError(f"the AppSpec has no resource of type {wanted}; add one under Resources")
+
+
+@dataclass
+class _Run:
+    deployment_id: str
+    group: DeploymentGroup
+    world: Any
+    watch: AlarmWatch
+    target: str
+    events: list[LifecycleEvent] = field(default_factory=list)
+    traffic: list[TrafficPoint] = field(default_factory=list)
+    steps: list[tuple[float, str]] = field(default_factory=list)
+    stopped_by: tuple[float, str] | None = None
+
+    def record(self, action: str, **details: Any) -> None:
+        record = getattr(self.world, "record", None)
+        if callable(record):
+            record(action, deployment_id=self.deployment_id, **details)
+
+    def hook(self, event: LifecycleEvent, function: str | None, t: float) -> bool:
+        """Invoke a hook function; the world scripts what it reports back."""
+        event.start = t
+        if not function:
+            event.status, event.end = "Succeeded", t
+            return True
+        functions = getattr(self.world, "state", self.world).get("lambda", {})
+        body = functions.get(function)
+        if body is None:
+            event.status, event.end, event.error_code = "Failed", t + 1, "UnknownError"
+            event.message = (
+                f"hook function {function} does not exist (declare it under lambda.functions)"
+            )
+            return False
+        spec = (body.get("hooks") or {}) if isinstance(body, dict) else {}
+        script = spec.get(event.event, spec)
+        if not isinstance(script, dict):
+            script = {"outcome": script}
+        outcome = str(script.get("outcome", "Succeeded"))
+        seconds = float(script.get("seconds", HOOK_SECONDS))
+        self.record("lambda.invoke", function=function, hook=event.event, outcome=outcome)
+        event.output.append(f"invoked {function}: reported {outcome}")
+        if isinstance(script.get("error_rate"), int | float):
+            self.watch.error_rate((t + seconds) / 60, float(script["error_rate"]))
+        if outcome == "NoCallback":
+            event.status, event.end, event.error_code = "Failed", t + CALLBACK_LIMIT, "UnknownError"
+            event.message = (
+                f"{function} did not call PutLifecycleEventHookExecutionStatus within 1 hour"
+            )
+            return False
+        event.end = t + seconds
+        if outcome != "Succeeded":
+            event.status, event.error_code = "Failed", "ScriptFailed"
+            event.message = f"{function} reported Failed for {event.event}"
+            return False
+        event.status = "Succeeded"
+        return True
+
+    def shift(self, event: LifecycleEvent, config: TrafficConfig, t: float, apply: Any) -> bool:
+        """Move traffic step by step; False if an alarm stopped it (event ends then)."""
+        event.start = t
+        previous_minute = t / 60
+        for minute, percent in config.steps():
+            at = t + minute * 60
+            fired = self.watch.fired_by(at / 60)
+            if fired is not None:
+                self.stopped_by = fired
+                event.end = max(fired[0] * 60, previous_minute * 60)
+                event.status = "Failed"
+                event.message = f"alarm {fired[1]} went into ALARM: deployment stopped"
+                return False
+            apply(percent)
+            self.traffic.append(TrafficPoint(at / 60, percent))
+            if percent > 0:
+                self.watch.traffic_started(at / 60)
+            previous_minute = at / 60
+        event.end = t + config.steps()[-1][0] * 60
+        event.status = "Succeeded"
+        return True
+
+    def finish(self, order: tuple[str, ...], t: float, failed_at: int | None) -> None:
+        """Mark every event after the failing one Skipped."""
+        names = [e.event for e in self.events]
+        for name in order:
+            if name not in names:
+                self.events.append(LifecycleEvent(self.target, name, "Skipped"))
+        del failed_at, t
+
+
+def _outcome(run: _Run, ok: bool, t: float) -> tuple[str, str]:
+    if run.stopped_by is None:
+        fired = run.watch.fired_by(t / 60)
+        if fired is not None:
+            run.stopped_by = fired
+            return "Stopped", f"alarm {fired[1]} went into ALARM at minute {fired[0]:g}"
+    if run.stopped_by is not None:
+        return (
+            "Stopped",
+            f"alarm {run.stopped_by[1]} went into ALARM at minute {run.stopped_by[0]:g}",
+        )
+    if not ok:
+        failed = next(e for e in run.events if e.status == "Failed")
+        return "Failed", f"{failed.event} failed: {failed.message}"
+    return "Succeeded", ""
+
+
+def deploy_lambda(
+    appspec: dict[str, Any], world: Any, group: DeploymentGroup, options: DeployOptions
+) -> DeploymentResult:
+    """Shift a Lambda alias from currentversion to targetversion (fact sheet 3.3, 4.3, 5.3)."""
+    props = _resource(appspec, "AWS::Lambda::Function")
+    name, alias = _ci(props, "name"), _ci(props, "alias")
+    current, target = _ci(props, "currentversion"), _ci(props, "targetversion")
+    if not name or not alias or current is None or target is None:
+        raise DeployInputError(
+            "the Lambda resource needs name, alias, currentversion and "
+            "targetversion under properties"
+        )
+    functions = getattr(world, "state", world).get("lambda", {})
+    fn = functions.get(str(name))
+    if fn is None:
+        raise DeployInputError(
+            f"Lambda function {name} is not in the world; add it under "
+            "lambda.functions with its versions and alias"
+        )
+    versions = {v["version"] for v in fn.get("versions", [])}
+    for label, number in (("currentversion", current), ("targetversion", target)):
+        if int(number) not in versions:
+            raise DeployInputError(
+                f"{label} {number} is not a published version of {name} "
+                f"(versions: {sorted(versions)})"
+            )
+    deployment_id = options.new_id(world)
+    run = _Run(deployment_id, group, world, AlarmWatch(world, group.alarms), f"{name}:{alias}")
+    run.record("codedeploy.create_deployment", application=group.application, group=group.name)
+    hooks = _hooks(appspec)
+    setter = getattr(world, "lambda_update_alias", None)
+
+    def apply(percent: float) -> None:
+        if callable(setter):
+            if percent >= 100:
+                setter(str(name), str(alias), int(target))
+            else:
+                setter(str(name), str(alias), int(current), {str(target): round(percent / 100, 4)})
+
+    run.traffic.append(TrafficPoint(0.0, 0.0))
+    t, ok = 0.0, True
+    for event_name in LAMBDA_EVENTS:
+        event = LifecycleEvent(run.target, event_name)
+        run.events.append(event)
+        if event_name == "AllowTraffic":
+            ok = run.shift(event, group.config, t, apply)
+        else:
+            ok = run.hook(event, hooks.get(event_name), t)
+        t = event.end or t
+        if not ok:
+            break
+    run.finish(LAMBDA_EVENTS, t, None)
+    status, message = _outcome(run, ok, t)
+    if status != "Succeeded":
+        run.watch.commit(deployment_id, t / 60)
+    return DeploymentResult(
+        deployment_id,
+        status,
+        group.config.name,
+        "Lambda",
+        group.application,
+        group.name,
+        run.events,
+        run.traffic,
+        message,
+        steps=run.steps,
+        duration_s=t,
+    )
+
+
+def rollback_traffic(
+    failed: DeploymentResult,
+    appspec: dict[str, Any],
+    world: Any,
+    group: DeploymentGroup,
+    options: DeployOptions,
+) -> DeploymentResult:
+    """Lambda/ECS rollback: a new deployment that sends all traffic back to the original."""
+    deployment_id = options.new_id(world)
+    t = failed.duration_s
+    target = failed.events[0].target if failed.events else group.name
+    event = LifecycleEvent(target, "AllowTraffic", "Succeeded", t, t + 5.0)
+    record = getattr(world, "record", None)
+    if group.platform == "Lambda":
+        props = _resource(appspec, "AWS::Lambda::Function")
+        setter = getattr(world, "lambda_update_alias", None)
+        if callable(setter):
+            setter(
+                str(_ci(props, "name")), str(_ci(props, "alias")), int(_ci(props, "currentversion"))
+            )
+        event.output.append("alias points at the current version again (100%)")
+    else:
+        _ecs_state(world, group)["production"] = "original"
+        event.output.append("production listener routes to the original task set again")
+        if callable(record):
+            record(
+                "ecs.delete_task_set",
+                service=target,
+                task_set="replacement",
+                deployment_id=deployment_id,
+            )
+    if callable(record):
+        record(
+            "codedeploy.deployment",
+            deployment_id=deployment_id,
+            status="Succeeded",
+            rollback_of=failed.deployment_id,
+        )
+    return DeploymentResult(
+        deployment_id,
+        "Succeeded",
+        failed.config,
+        group.platform,
+        group.application,
+        group.name,
+        [event],
+        [TrafficPoint((t + 5.0) / 60, 0.0)],
+        f"rollback of {failed.deployment_id}",
+        duration_s=t + 5.0,
+    )
+
+
+def _ecs_state(world: Any, group: DeploymentGroup) -> dict[str, Any]:
+    state = getattr(world, "state", world)
+    services = state.setdefault("ecs", {}).setdefault("deployments", {})
+    key = f"{group.raw.get('cluster', 'default')}/{group.raw.get('service', group.application)}"
+    return services.setdefault(key, {"task_sets": [], "production": "original", "test": "original"})
+
+
+def deploy_ecs(
+    appspec: dict[str, Any], world: Any, group: DeploymentGroup, options: DeployOptions
+) -> DeploymentResult:
+    """ECS blue/green: replacement task set, test listener, then production shifting (4.4)."""
+    props = _resource(appspec, "AWS::ECS::Service")
+    task_def = _ci(props, "TaskDefinition")
+    lbi = _ci(props, "LoadBalancerInfo") or {}
+    if not task_def or not _ci(lbi, "ContainerName") or _ci(lbi, "ContainerPort") is None:
+        raise DeployInputError(
+            "the ECS resource needs TaskDefinition and LoadBalancerInfo "
+            "(ContainerName, ContainerPort)"
+        )
+    deployment_id = options.new_id(world)
+    cluster = group.raw.get("cluster", "default")
+    service = group.raw.get("service", group.application)
+    run = _Run(deployment_id, group, world, AlarmWatch(world, group.alarms), f"{cluster}/{service}")
+    run.record("codedeploy.create_deployment", application=group.application, group=group.name)
+    ecs = _ecs_state(world, group)
+    hooks = _hooks(appspec)
+
+    def apply(percent: float) -> None:
+        ecs["production_weights"] = {"original": 100 - percent, "replacement": percent}
+        run.record(
+            "ecs.modify_listener",
+            service=run.target,
+            listener="production",
+            replacement_percent=percent,
+        )
+
+    run.traffic.append(TrafficPoint(0.0, 0.0))
+    t, ok = 0.0, True
+    for event_name in ECS_EVENTS:
+        event = LifecycleEvent(run.target, event_name)
+        run.events.append(event)
+        if event_name == "AllowTraffic":
+            ok = run.shift(event, group.config, t, apply)
+        elif (
+            event_name in ("AllowTestTraffic", "AfterAllowTestTraffic") and not group.test_listener
+        ):
+            event.status, event.start, event.end = "Skipped", t, t
+            event.message = "no test listener in the deployment group"
+        elif event_name in ECS_RESERVED_SECONDS:
+            event.start, event.end, event.status = (
+                t,
+                t + ECS_RESERVED_SECONDS[event_name],
+                "Succeeded",
+            )
+            if event_name == "Install":
+                ecs["task_sets"].append(
+                    {
+                        "id": f"ecs-svc/{deployment_id}",
+                        "task_definition": str(task_def),
+                        "role": "replacement",
+                    }
+                )
+                run.record("ecs.create_task_set", service=run.target, task_definition=str(task_def))
+                event.output.append(f"replacement task set started with {task_def}")
+            else:
+                ecs["test"] = "replacement"
+                run.record(
+                    "ecs.modify_listener",
+                    service=run.target,
+                    listener="test",
+                    replacement_percent=100,
+                )
+                event.output.append("test listener routes to the replacement task set")
+        else:
+            ok = run.hook(event, hooks.get(event_name), t)
+        t = event.end if event.end is not None else t
+        if not ok:
+            break
+    run.finish(ECS_EVENTS, t, None)
+    status, message = _outcome(run, ok, t)
+    if status == "Succeeded":
+        ecs["production"] = "replacement"
+        wait = group.termination_wait_minutes
+        run.steps.append((t / 60, f"waiting {wait:g} min before deleting the original task set"))
+        t += wait * 60
+        run.steps.append((t / 60, "original task set deleted"))
+        run.record("ecs.delete_task_set", service=run.target, task_set="original")
+    else:
+        run.watch.commit(deployment_id, t / 60)
+    return DeploymentResult(
+        deployment_id,
+        status,
+        group.config.name,
+        "ECS",
+        group.application,
+        group.name,
+        run.events,
+        run.traffic,
+        message,
+        steps=run.steps,
+        duration_s=t,
+    )

@@ -1,0 +1,145 @@
+"""World fixtures: parsing, clear errors, recorded changes, save and restore."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simulator.world import World, WorldError, empty_world, load_world
+
+FULL = """
+account: "111122223333"
+region: eu-west-1
+accounts:
+  "444455556666": {name: production, region: us-east-1}
+roles:
+  - name: DeployRole
+    account: "444455556666"
+    trust: ["111122223333"]
+parameters:
+  /app/db/password: {type: SecureString, value: hunter2}
+  /app/flag:
+    versions:
+      - value: "off"
+      - value: "on"
+        labels: [prod]
+      - value: maybe
+secrets:
+  prod/api-key:
+    value: {API_KEY: abc123}
+  rotated:
+    versions:
+      - {id: old, value: one, stages: [AWSPREVIOUS]}
+      - {id: new, value: two, stages: [AWSCURRENT]}
+ecr:
+  repositories:
+    web: {images: [{tag: v1}]}
+s3:
+  buckets:
+    artifacts: {versioning: true, objects: {"readme.txt": hello}}
+lambda:
+  functions:
+    orders:
+      versions: [1, 2]
+      aliases: {live: {version: 1}}
+alarms:
+  HighErrors: {behaviour: after_traffic, minutes: 3}
+sns:
+  topics: [deploy-events]
+codedeploy:
+  applications:
+    web:
+      compute_platform: Server
+      deployment_groups:
+        prod: {deployment_config: CodeDeployDefault.OneAtATime, alarms: [HighErrors]}
+"""
+
+
+def test_full_fixture_loads():
+    world = load_world(FULL)
+    assert world.account_id == "111122223333" and world.region == "eu-west-1"
+    assert world.can_assume("arn:aws:iam::444455556666:role/DeployRole", "111122223333")
+    assert not world.can_assume("arn:aws:iam::444455556666:role/DeployRole", "999999999999")
+    assert world.ssm_get("/app/flag")["value"] == "maybe"
+    assert world.ssm_get("/app/flag:1")["value"] == "off"
+    assert world.ssm_get("/app/flag:prod")["value"] == "on"
+    assert json.loads(world.secret_get("prod/api-key")["value"]) == {"API_KEY": "abc123"}
+    assert world.secret_get("rotated")["value"] == "two"
+    assert world.secret_get("rotated", version_stage="AWSPREVIOUS")["value"] == "one"
+    assert world.s3_get("artifacts", "readme.txt") == b"hello"
+    assert world.state["alarms"]["HighErrors"]["state"] == "OK"
+    group = world.state["codedeploy"]["applications"]["web"]["deployment_groups"]["prod"]
+    assert group["alarms"] == ["HighErrors"]
+
+
+def test_missing_things_raise_with_the_aws_error_name():
+    world = load_world(FULL)
+    with pytest.raises(KeyError, match="ParameterNotFound"):
+        world.ssm_get("/nope")
+    with pytest.raises(KeyError, match="ParameterVersionLabelNotFound"):
+        world.ssm_get("/app/flag:staging")
+    with pytest.raises(KeyError, match="ResourceNotFoundException"):
+        world.secret_get("nope")
+
+
+def test_changes_are_recorded_and_survive_a_round_trip():
+    world = load_world(FULL)
+    world.ecr_push("web", "v2", "sha256:" + "a" * 64)
+    world.s3_put("artifacts", "build/out.zip", b"PK\x03\x04zip")
+    version = world.lambda_publish("orders")
+    world.lambda_update_alias("orders", "live", 1, {str(version): 0.1})
+    assert [c["action"] for c in world.changes] == [
+        "ecr.push",
+        "s3.put",
+        "lambda.publish_version",
+        "lambda.update_alias",
+    ]
+    saved = json.loads(json.dumps(world.to_dict()))
+    restored = World.from_dict(saved)
+    assert restored.s3_get("artifacts", "build/out.zip") == b"PK\x03\x04zip"
+    assert restored.state["lambda"]["orders"]["aliases"]["live"]["weights"] == {"3": 0.1}
+    assert restored.changes == world.changes
+    assert restored.to_dict() == world.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("account: 12345\n", "account: '12345' is not a 12-digit account id"),
+        ("region: mars\n", "region: 'mars' is not a region name"),
+        ("paramters: {}\n", "paramters: unknown key; did you mean `parameters`?"),
+        ("parameters:\n  /x: {type: Secret, value: a}\n", "is not a parameter type"),
+        ("parameters:\n  /x: {type: String}\n", "parameters./x: no value; add `value:`"),
+        ("secrets:\n  s:\n    versions: [{id: a, value: b, stages: [AWSPREVIOUS]}]\n",
+         "no version has the AWSCURRENT stage"),
+        ("lambda:\n  functions:\n    f: {versions: [1], aliases: {live: {version: 7}}}\n",
+         "points at version 7, which is not listed"),
+        ("alarms:\n  A: {behaviour: after_traffic}\n", "after_traffic needs `minutes`"),
+        ("codedeploy:\n  applications:\n    a:\n      deployment_groups:\n        g: {alarms: [X]}\n",
+         "alarm 'X' is not declared"),
+        ("roles:\n  - {name: R, account: '999999999999'}\n", "account 999999999999 is not declared"),
+        ("ecr: [1, 2]\n", "ecr: expected a mapping, got a list"),
+        ("a: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_bad_fixtures_get_specific_errors(text, expected):
+    with pytest.raises(WorldError) as info:
+        load_world(text, filename="lab.yml")
+    assert str(info.value).startswith("lab.yml")
+    assert expected in str(info.value)
+
+
+def test_restore_refuses_other_shapes():
+    with pytest.raises(WorldError, match="not the shape"):
+        World.from_dict({"nope": 1})
+
+
+def test_empty_world_and_sandbox_view_hide_object_bodies():
+    world = empty_world()
+    assert world.account_id == "123456789012"
+    world.state["s3"]["b"] = {"region": "us-east-1", "versioning": False, "objects": {}}
+    world.s3_put("b", "k", b"secret body")
+    view = world.sandbox_view()
+    assert view["s3"]["b"]["objects"]["k"] == {"size": 11, "etag": world.state["s3"]["b"]["objects"]["k"]["etag"]}
+    assert view["registry"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com"
