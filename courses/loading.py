@@ -14,7 +14,6 @@ from courses.models import Lesson, Module
 from courses.services import lesson_render
 from courses.validation import LessonSource, ModuleSource, read_modules
 
-
 # The note core.diagrams puts above a diagram it could not render.
 _FALLBACK_RE = re.compile(r"Diagram not rendered \((.*?)\); its source follows")
 
@@ -100,7 +99,8 @@ def load_modules(root: Path, report: LoadReport) -> None:
     """Load content/modules into the database; ContentErrors (and no writes) on any bad file.
 
     Runs inside load_all's transaction. An object saved in the admin since its last load is
-    kept as the instructor left it (a warning says so) unless report.force is set.
+    kept as the instructor left it (a warning says so) unless report.force is set; force also
+    re-renders unchanged files (e.g. after installing graphviz).
     """
     modules_dir = Path(root) / "modules"
     if not modules_dir.is_dir():

@@ -13,19 +13,6 @@ from courses import search
 from courses.models import Lesson, LessonProgress, Module
 from courses.search import SearchHit
 
-__all__ = [
-    "ModuleRow",
-    "SearchHit",
-    "course_neighbours",
-    "dashboard_panel",
-    "lesson_for_viewer",
-    "lesson_search",
-    "module_for_viewer",
-    "module_lessons",
-    "module_rows",
-    "resume_lesson",
-]
-
 
 @dataclass(frozen=True)
 class ModuleRow:
@@ -148,13 +135,6 @@ def course_neighbours(lesson: Lesson) -> tuple[Neighbour | None, Neighbour | Non
         Neighbour(*prev_row[1:]) if prev_row else None,
         Neighbour(*next_row[1:]) if next_row else None,
     )
-
-
-def lesson_progress(user, lesson: Lesson) -> LessonProgress | None:
-    """The viewer's progress row for a lesson, if any."""
-    if not user.is_authenticated:
-        return None
-    return LessonProgress.objects.filter(user=user, lesson=lesson).first()
 
 
 def resume_lesson(user) -> Lesson | None:

@@ -457,25 +457,30 @@ def settings_update(user, *, desired_retention_value: float) -> QuizSettings:
 def cards_record(
     user, answers: list[tuple[int, bool, int | None]], *, source: str, now: datetime | None = None
 ) -> list[ReviewCard]:
-    """Review one FSRS card per answered question (created on first answer), logging each."""
+    """Review one FSRS card per answered question (created on first answer), logging each.
+
+    Bulk writes: one query to read the cards, one to create new ones, one to update the others
+    and one for the logs, whatever the number of answers (an exam submits 65 at once).
+    """
     now = _now(now)
     retention = desired_retention(user)
     question_ids = [qid for qid, _c, _t in answers]
     cards = {
         c.question_id: c for c in ReviewCard.objects.filter(user=user, question_id__in=question_ids)
     }
-    logs = []
-    touched = []
+    new_cards: list[ReviewCard] = []
+    reviews: list[tuple[ReviewCard, int, bool, int | None, datetime | None, datetime]] = []
     for question_id, correct, time_ms in answers:
         card = cards.get(question_id)
         if card is None:
-            card = ReviewCard.objects.create(user=user, question_id=question_id, due=now)
+            card = ReviewCard(user=user, question_id=question_id, due=now)
             cards[question_id] = card
+            new_cards.append(card)
         rating = rating_for(correct=correct, time_ms=time_ms)
         due_before = card.due if card.reps else None
         updated = card_review(
             card.card or None,
-            card_id=card.pk,
+            card_id=question_id,  # unique per learner, which is all FSRS needs
             rating=rating,
             now=now,
             duration_ms=time_ms,
@@ -487,22 +492,27 @@ def cards_record(
         card.lapses += int(not correct and card.reps > 1)
         card.last_rating = int(rating)
         card.last_review = now
-        card.save()
-        touched.append(card)
-        logs.append(
-            ReviewLog(
-                card=card,
-                rating=int(rating),
-                reviewed_at=now,
-                duration_ms=time_ms,
-                correct=correct,
-                source=source,
-                due_before=due_before,
-                due_after=updated.due,
-            )
+        reviews.append((card, int(rating), correct, time_ms, due_before, updated.due))
+    ReviewCard.objects.bulk_create(new_cards)
+    fresh = {id(c) for c in new_cards}
+    ReviewCard.objects.bulk_update(
+        [c for c in cards.values() if id(c) not in fresh and c.last_review == now],
+        ["card", "due", "reps", "lapses", "last_rating", "last_review"],
+    )
+    ReviewLog.objects.bulk_create(
+        ReviewLog(
+            card=card,
+            rating=rating,
+            reviewed_at=now,
+            duration_ms=time_ms,
+            correct=correct,
+            source=source,
+            due_before=due_before,
+            due_after=due_after,
         )
-    ReviewLog.objects.bulk_create(logs)
-    return touched
+        for card, rating, correct, time_ms, due_before, due_after in reviews
+    )
+    return [card for card, *_rest in reviews]
 
 
 # --- authoring -----------------------------------------------------------------------------------

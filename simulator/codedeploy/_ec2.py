@@ -108,9 +108,6 @@ def deploy_server(
     if status == "Succeeded":
         store.mark_group(deployment_id)
     _record(world, "codedeploy.deployment", deployment_id=deployment_id, status=status)
-    getattr(world, "state", {}).setdefault("deployments", []).append(
-        {"id": deployment_id, "group": group.name, "status": status, "rollback_of": rollback_of}
-    )
     return result
 
 

@@ -249,9 +249,9 @@ class _Target:
     def _install(self, event: LifecycleEvent) -> bool:
         run = self.run
         files = run.store.instance_files(self.instance.id, self.instance.preexisting_files)
-        last = self.previous.deployment_id if self.previous else None
-        # The agent first removes what the last successful deployment installed.
-        for path in [p for p, origin in files.items() if last and origin == last]:
+        # The agent first removes what the group's most recent Install copied (its cleanup
+        # file); only files CodeDeploy did not put there can conflict.
+        for path in [p for p, origin in files.items() if origin != "preexisting"]:
             del files[path]
         conflicts = sorted(p for p in run.plan if p in files)
         behaviour = run.file_exists_behavior

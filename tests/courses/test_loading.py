@@ -251,3 +251,44 @@ def test_load_content_command_reports_errors_and_force(content_root, settings):
     with pytest.raises(CommandError, match=re.escape("1 content error(s); nothing was changed.")):
         call_command("load_content", root=content_root, stdout=StringIO(), stderr=err)
     assert f"{lesson_path(content_root)}:7: 'minutes' must be a whole number" in err.getvalue()
+
+
+def test_force_rerenders_unchanged_files(content_root):
+    load(content_root)
+    report = load(content_root, force=True)
+    assert report.counts == {"modules updated": 2, "lessons updated": 3}
+
+
+def test_unrendered_diagram_is_a_warning(content_root, monkeypatch, settings, tmp_path):
+    settings.DIAGRAM_CACHE_DIR = tmp_path / "diagrams"
+    monkeypatch.setenv("PATH", "/nonexistent")
+    body = "Flow:\n\n```dot\ndigraph { a -> b }\n```\n"
+    path = write_lesson(content_root, "codebuild-basics", "flow", "Flow", 3, "codebuild", body)
+    report = load(content_root)
+    assert report.warnings == [
+        f"{path}: dot diagram shown as source: graphviz `dot` is not installed on the server"
+    ]
+    assert "diagram-fallback" in Lesson.objects.get(slug="flow").body_html
+
+
+def test_reserved_slug_empty_body_and_binary_file(content_root):
+    write_module(content_root, "search", "Search", 7)
+    write_lesson(content_root, "search", "x", "X", 1, "codebuild", "Text.")
+    replace_line(lesson_path(content_root), "When pre_build fails", "")
+    empty = write_lesson(content_root, "codebuild-basics", "empty", "Empty", 5, "codebuild", "")
+    empty.write_text(empty.read_text().split("## Exam focus")[0])
+    binary = content_root / "modules" / "codedeploy-basics" / "binary.md"
+    binary.write_bytes(b"---\ntitle: \xff\xfe\n---\n")
+    with pytest.raises(ContentErrors) as caught:
+        load(content_root)
+    texts = "\n".join(str(e) for e in caught.value.errors)
+    assert "module folder name 'search' is reserved" in texts
+    assert f"{empty}:9: the lesson has no body" in texts
+    assert f"{binary}: not UTF-8 text" in texts
+
+
+def test_module_without_lessons_is_a_warning(content_root):
+    folder = write_module(content_root, "coming-soon", "Coming soon", 5)
+    report = load(content_root)
+    assert report.warnings == [f"{folder}: module has no lessons yet"]
+    assert Module.objects.get(slug="coming-soon").published

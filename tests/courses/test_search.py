@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from courses.models import Lesson, Module
@@ -127,3 +128,15 @@ def test_diagram_labels_are_not_indexed_but_prose_is(loaded, content_root, setti
     assert "<svg" in Lesson.objects.get(slug="diagram").body_html
     assert titles("wombats") == ["Diagram"]
     assert titles("quetzal") == []
+
+
+def test_the_backend_index_exists():
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'courses_lesson_fts'")
+            assert "USING fts5" in cursor.fetchone()[0]
+        else:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'courses_lesson_search_gin'"
+            )
+            assert "USING gin (search_vector)" in cursor.fetchone()[0]

@@ -233,7 +233,16 @@ def test_failure_rolls_back_to_last_good_revision(tmp_path, options):
     world = server_world(2, extra_group=group)
     assert deploy((v1 / "appspec.yml").read_text(), v1, world, "prod",
                   options(FakeRunner())).succeeded
-    runner = FakeRunner(fail_when("i-1", "ValidateService"))
+    first_id: list[str] = []
+
+    def v2_fails(call):
+        first_id.append(first_id[0] if first_id else call.env["DEPLOYMENT_ID"])
+        bad = call.env["DEPLOYMENT_ID"] == first_id[0]
+        if bad and call.target == "i-1" and call.env["LIFECYCLE_EVENT"] == "ValidateService":
+            return ScriptOutcome("Failed", 1, 0.01, [])
+        return None
+
+    runner = FakeRunner(v2_fails)
     result = deploy((v2 / "appspec.yml").read_text(), v2, world, "prod", options(runner))
     assert result.status == "Failed"
     assert result.rolled_back is True
@@ -256,7 +265,7 @@ def test_failure_without_rollback_config_is_not_rolled_back(tmp_path, options):
 def test_alarm_stops_and_rolls_back(tmp_path, options):
     v1 = write_revision(tmp_path / "v1", "v1")
     v2 = write_revision(tmp_path / "v2", "v2")
-    top = "alarms:\n  HighErrors: {behaviour: after_traffic, minutes: 0.5}"
+    top = "alarms:\n  HighErrors: {behaviour: after_traffic, minutes: 0.2}"
     group = ("          alarms: [HighErrors]\n"
              "          auto_rollback: [DEPLOYMENT_STOP_ON_ALARM]")
     world = server_world(3, extra_top=top, extra_group=group)
