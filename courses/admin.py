@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from courses import services
+from courses.forms import LessonAdminForm
 from courses.models import Lesson, LessonProgress, Module
 
 EDIT_NOTE = (
@@ -55,12 +56,17 @@ class ModuleAdmin(admin.ModelAdmin):
         ),
     )
 
+    def get_readonly_fields(self, request, obj=None):
+        # Slugs are stable references (URLs, questions, labs, learners' history).
+        return (*self.readonly_fields, "slug") if obj else self.readonly_fields
+
     def save_model(self, request, obj, form, change) -> None:
         services.module_save_from_admin(obj, changed=_is_admin_edit(form, change))
 
 
 @admin.register(Lesson)
 class LessonAdmin(admin.ModelAdmin):
+    form = LessonAdminForm
     list_display = (
         "title",
         "module",
@@ -104,6 +110,10 @@ class LessonAdmin(admin.ModelAdmin):
             mark_safe(obj.toc_html),  # noqa: S308 — sanitised at render time
             mark_safe(obj.body_html),  # noqa: S308 — sanitised at render time
         )
+
+    def get_readonly_fields(self, request, obj=None):
+        # `<module>/<lesson>` is a stable reference (URLs, questions, labs, learners' history).
+        return (*self.readonly_fields, "module", "slug") if obj else self.readonly_fields
 
     def save_model(self, request, obj, form, change) -> None:
         services.lesson_save_from_admin(obj, changed=_is_admin_edit(form, change))

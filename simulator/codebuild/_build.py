@@ -671,6 +671,7 @@ def _copy_source(source: Path, target: Path) -> None:
         raise _Failed("CLIENT_ERROR", f"source directory {source} does not exist")
     target.mkdir(parents=True, exist_ok=True)
     shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+    target.chmod(0o755)  # copytree copies the source's mode; the sandbox uid must enter it
 
 
 def build(

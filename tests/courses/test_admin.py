@@ -100,3 +100,22 @@ def test_progress_admin_is_read_only(instructor_client, learner, lesson):
 def test_learners_cannot_use_the_admin(learner_client, loaded):
     response = learner_client.get(reverse("admin:courses_lesson_changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_admin_rejects_unknown_tags_and_a_task_outside_the_domain(instructor_client, lesson):
+    url = reverse("admin:courses_lesson_change", args=[lesson.pk])
+    response = instructor_client.post(url, lesson_form(lesson, tags='["codebuld"]', task="2.1"))
+    assert response.status_code == 200  # the form again, with errors
+    html = response.content.decode()
+    assert "Unknown topic tag(s): codebuld." in html
+    assert "Task 2.1 belongs to domain 2, not 3." in html
+    lesson.refresh_from_db()
+    assert lesson.tags == ["codebuild", "buildspec"] and not lesson.edited_in_admin
+
+
+def test_slugs_cannot_be_changed_in_the_admin(instructor_client, lesson):
+    url = reverse("admin:courses_lesson_change", args=[lesson.pk])
+    response = instructor_client.post(url, lesson_form(lesson, slug="renamed", title="New"))
+    assert response.status_code == 302
+    lesson.refresh_from_db()
+    assert (lesson.slug, lesson.title) == ("buildspec-structure", "New")

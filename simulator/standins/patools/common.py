@@ -49,6 +49,7 @@ def store_blob(source: Path) -> str:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
+    sys.stdout.flush()  # keep stdout and stderr lines in the order they were written
     print(message, file=sys.stderr)
     raise SystemExit(code)
 
