@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import time
@@ -48,6 +49,8 @@ def _cfn_lint_matches(text: str) -> set[tuple[str, int]]:
 
 
 def _versus_cfn_lint() -> None:
+    # Django's logging setup (bench/__main__) lets cfn-lint log whole templates: silence it.
+    logging.getLogger("cfnlint").setLevel(logging.ERROR)
     templates = [p for p in corpus_files("pipeline") if is_template(p.read_text("utf-8-sig"))]
     names = [str(p) for p in templates]
     cfn_lint = str(Path(sys.executable).with_name("cfn-lint"))

@@ -83,8 +83,8 @@ def main() -> None:
     folder = _use_scratch_database()
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.test.utils import CaptureQueriesContext
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from bench.stats import summary_ms
     from quizzes import services

@@ -340,3 +340,19 @@ def stage_status(outcome: Outcome, params: dict[str, Any]) -> Verdict:
 def python(outcome: Outcome, params: dict[str, Any]) -> Verdict:
     """A registered Python check."""
     return PYTHON_CHECKS[params["function"]](outcome, params)
+
+
+# --- registered Python checks -------------------------------------------------------------------
+
+
+@python_check("script_in_event")
+def script_in_event(outcome: Outcome, params: dict[str, Any]) -> Verdict:
+    """A hook script (regex `script`) ran in lifecycle event `event`, and in no other event."""
+    ran = _section(outcome, "deployment").get("scripts", [])
+    pattern = str(params.get("script", ""))
+    events = sorted({s["event"] for s in ran if re.search(pattern, s["script"])})
+    if events == [params.get("event")]:
+        return Verdict(True)
+    if not events:
+        return Verdict(False, f"no script matching /{pattern}/ ran")
+    return Verdict(False, f"/{pattern}/ ran in {', '.join(events)}")

@@ -81,10 +81,18 @@ class QuestionAdmin(admin.ModelAdmin):
     def edited(self, obj: Question) -> bool:
         return obj.admin_edit_pending
 
+    class Media:
+        js = ("js/quizzes-admin.js",)
+
     @admin.display(description="preview")
     def preview(self, obj: Question) -> str:
+        live_url = reverse("quizzes:question_preview_live")
         if not obj.pk:
-            return "Save to see the preview."
+            return format_html(
+                '<div id="quiz-live-preview" data-url="{}">Type a stem and options to see '
+                "the preview.</div>",
+                live_url,
+            )
         options = list(obj.options.all())
         html = render_to_string(
             "quizzes/instructor/_preview_body.html",
@@ -103,7 +111,11 @@ class QuestionAdmin(admin.ModelAdmin):
         )
         link = reverse("quizzes:question_preview", args=[obj.pk])
         return format_html(
-            '{}<p><a href="{}" target="_blank">Open the preview page</a></p>', html, link
+            '<div id="quiz-live-preview" data-url="{}">{}</div>'
+            '<p><a href="{}" target="_blank">Open the saved version as a page</a></p>',
+            live_url,
+            html,
+            link,
         )
 
     def save_model(self, request, obj: Question, form, change) -> None:

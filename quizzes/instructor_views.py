@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
 from functools import wraps
+from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
 
 from accounts.services import is_instructor
+from core.markdown import render_markdown
 from quizzes import stats
 from quizzes.models import Question
 
@@ -158,4 +162,46 @@ def question_preview(request: HttpRequest, question_id: int) -> HttpResponse:
         request,
         "quizzes/instructor/preview.html",
         {"question": question, "options": list(question.options.all()), "nav_active": "quizzes"},
+    )
+
+
+def _int(value: str, default: int) -> int:
+    return int(value) if value.strip().isdigit() else default
+
+
+@instructor_required
+@require_POST
+def question_preview_live(request: HttpRequest) -> HttpResponse:
+    """Render the admin form's unsaved question as a learner would see it (the live preview)."""
+    data = request.POST
+    try:
+        tags = json.loads(data.get("tags") or "[]")
+    except ValueError:
+        tags = []
+    question = Question(
+        external_id=data.get("external_id", ""),
+        domain=_int(data.get("domain", ""), 1),
+        task=data.get("task", ""),
+        tags=tags if isinstance(tags, list) else [],
+        difficulty=data.get("difficulty", ""),
+        type=data.get("type", Question.SINGLE),
+        choose=_int(data.get("choose", ""), 1),
+        lesson_ref=data.get("lesson_ref", ""),
+        published=data.get("published") == "on",
+    )
+    question.stem_html = render_markdown(data.get("stem_markdown", "")).html
+    options = []
+    for n in range(min(_int(data.get("options-TOTAL_FORMS", "0"), 0), 20)):
+        text = data.get(f"options-{n}-text", "").strip()
+        if not text or data.get(f"options-{n}-DELETE") == "on":
+            continue
+        options.append(
+            SimpleNamespace(
+                text_html=render_markdown(text).html,
+                correct=data.get(f"options-{n}-correct") == "on",
+                explanation_html=render_markdown(data.get(f"options-{n}-explanation", "")).html,
+            )
+        )
+    return render(
+        request, "quizzes/instructor/_preview_body.html", {"question": question, "options": options}
     )

@@ -236,10 +236,18 @@ def _clock_out(attempt: Attempt, now: datetime) -> None:
         )
 
 
-def attempt_item_view(attempt: Attempt, position: int, *, now: datetime | None = None) -> None:
-    """Record that `position` is on screen from now (closing the clock on the previous one)."""
+def attempt_item_view(
+    attempt: Attempt, position: int, *, answered: bool = False, now: datetime | None = None
+) -> None:
+    """Record that `position` is on screen from now (closing the clock on the previous one).
+
+    A practice/review question already answered is only being read: its clock stays stopped.
+    """
     now = _now(now)
-    if attempt.finished or attempt.current_position == position:
+    timing = None if answered and attempt.mode != Attempt.EXAM else position
+    if attempt.finished or (attempt.current_position == position and timing is not None):
+        return
+    if attempt.current_position is None and timing is None:
         return
     with transaction.atomic():
         try:
@@ -247,8 +255,9 @@ def attempt_item_view(attempt: Attempt, position: int, *, now: datetime | None =
         except AttemptClosed:
             return
         _clock_out(locked, now)
-        Attempt.objects.filter(pk=locked.pk).update(current_position=position, current_since=now)
-    attempt.current_position, attempt.current_since = position, now
+        since = now if timing is not None else None
+        Attempt.objects.filter(pk=locked.pk).update(current_position=timing, current_since=since)
+    attempt.current_position, attempt.current_since = timing, since
 
 
 @dataclass

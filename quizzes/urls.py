@@ -25,6 +25,11 @@ urlpatterns = [
     path("instructor/domains/", instructor_views.domain_stats, name="domain_stats"),
     path("instructor/domains.csv", instructor_views.domain_stats_csv, name="domain_stats_csv"),
     path(
+        "instructor/questions/preview/",
+        instructor_views.question_preview_live,
+        name="question_preview_live",
+    ),
+    path(
         "instructor/questions/<int:question_id>/preview/",
         instructor_views.question_preview,
         name="question_preview",

@@ -153,7 +153,7 @@ def attempt_question(request: HttpRequest, attempt_id: int, position: int) -> Ht
         return redirect("quizzes:attempt_result", attempt.pk)
     view = selectors.attempt_item_view(attempt, position)
     if not attempt.finished:
-        services.attempt_item_view(attempt, position)
+        services.attempt_item_view(attempt, position, answered=view.item.answered_at is not None)
     total = len(view.nav)
     context = {
         "attempt": attempt,

@@ -8,17 +8,29 @@ from simulator._check import KINDS, PLATFORMS, check, detect_kind
 from simulator._findings import Finding, Report, Severity
 from simulator._loading import Loaded, load_document
 from simulator._rules import RULES, RuleInfo
+from simulator.codebuild import BuildOptions, BuildResult, build
+from simulator.sandbox import Limits, Sandbox, SandboxUnavailable
+from simulator.world import World, WorldError, load_world
 
 __all__: list[str] = [
     "KINDS",
     "PLATFORMS",
     "RULES",
+    "BuildOptions",
+    "BuildResult",
     "Finding",
+    "Limits",
     "Loaded",
     "Report",
     "RuleInfo",
+    "Sandbox",
+    "SandboxUnavailable",
     "Severity",
+    "World",
+    "WorldError",
+    "build",
     "check",
     "detect_kind",
     "load_document",
+    "load_world",
 ]

@@ -1,4 +1,4 @@
-"""The run subcommands of `python -m simulator`: build (deploy and pipeline plug in the same way)."""
+"""The run subcommands of `python -m simulator`: build (deploy and pipeline plug in alike)."""
 
 from __future__ import annotations
 
@@ -88,12 +88,22 @@ def _add_build(subparsers: Any) -> None:
     )
     parser.add_argument("--buildspec", required=True, metavar="FILE")
     parser.add_argument("--source", required=True, metavar="DIR")
-    parser.add_argument("--world", metavar="FILE", default=None,
-                        help="world fixture (YAML); default: an empty account")
-    parser.add_argument("--time-limit", type=_positive_seconds, default=600.0, metavar="SECONDS",
-                        help="real wall-clock limit of the sandboxed run (default 600)")
-    parser.add_argument("--artifacts-out", metavar="DIR", default=None,
-                        help="also write the artifact zip(s) here")
+    parser.add_argument(
+        "--world",
+        metavar="FILE",
+        default=None,
+        help="world fixture (YAML); default: an empty account",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=_positive_seconds,
+        default=600.0,
+        metavar="SECONDS",
+        help="real wall-clock limit of the sandboxed run (default 600)",
+    )
+    parser.add_argument(
+        "--artifacts-out", metavar="DIR", default=None, help="also write the artifact zip(s) here"
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(handler=_run_build)
 

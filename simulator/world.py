@@ -62,24 +62,36 @@ class _Reader:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise _fail(self.filename, path, f"expected a mapping, got {_kind(value)}",
-                        "write `key: value` pairs under it")
+            raise _fail(
+                self.filename,
+                path,
+                f"expected a mapping, got {_kind(value)}",
+                "write `key: value` pairs under it",
+            )
         return value
 
     def listing(self, value: Any, path: tuple[Any, ...]) -> list[Any]:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise _fail(self.filename, path, f"expected a list, got {_kind(value)}",
-                        "write one `- item` per line")
+            raise _fail(
+                self.filename,
+                path,
+                f"expected a list, got {_kind(value)}",
+                "write one `- item` per line",
+            )
         return value
 
     def text(self, value: Any, path: tuple[Any, ...], *, required: bool = True) -> str:
         if value is None and not required:
             return ""
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise _fail(self.filename, path, f"expected text, got {_kind(value)}",
-                        "write a plain string (quote it if it looks like a number)")
+            raise _fail(
+                self.filename,
+                path,
+                f"expected text, got {_kind(value)}",
+                "write a plain string (quote it if it looks like a number)",
+            )
         return str(value)
 
     def keys(self, data: dict[str, Any], allowed: tuple[str, ...], path: tuple[Any, ...]) -> None:
@@ -138,8 +150,10 @@ class World:
     # -- Parameter Store -------------------------------------------------------------------
     def ssm_get(self, selector: str) -> dict[str, Any]:
         """The parameter version for `name`, `name:version` or `name:label` (KeyError if none)."""
-        name, _, qualifier = selector.partition(":") if not selector.startswith("arn:") else (
-            selector.split(":parameter", 1)[-1], "", ""
+        name, _, qualifier = (
+            selector.partition(":")
+            if not selector.startswith("arn:")
+            else (selector.split(":parameter", 1)[-1], "", "")
         )
         param = self.state["parameters"].get(name)
         if param is None:
@@ -167,10 +181,15 @@ class World:
         name = secret_id
         if secret_id.startswith("arn:"):
             name = secret_id.split(":secret:", 1)[-1]
-            name = re.sub(r"-[A-Za-z0-9]{6}$", "", name) if name not in self.state["secrets"] else name
+            name = (
+                re.sub(r"-[A-Za-z0-9]{6}$", "", name) if name not in self.state["secrets"] else name
+            )
         secret = self.state["secrets"].get(name)
         if secret is None:
-            raise KeyError(f"ResourceNotFoundException: Secrets Manager can't find the specified secret {secret_id}")
+            raise KeyError(
+                "ResourceNotFoundException: Secrets Manager can't find the specified secret "
+                f"{secret_id}"
+            )
         for version in secret["versions"]:
             if version_id and version["id"] == version_id:
                 return {"name": name, **version}
@@ -250,8 +269,13 @@ class World:
     ) -> None:
         fn = self.state["lambda"][name]
         fn["aliases"][alias] = {"version": version, "weights": dict(weights or {})}
-        self.record("lambda.update_alias", function=name, alias=alias, version=version,
-                    weights=dict(weights or {}))
+        self.record(
+            "lambda.update_alias",
+            function=name,
+            alias=alias,
+            version=version,
+            weights=dict(weights or {}),
+        )
 
     # -- snapshots -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -284,7 +308,9 @@ class World:
         view["s3"] = {
             name: {
                 "region": b["region"],
-                "objects": {k: {"size": o["size"], "etag": o["etag"]} for k, o in b["objects"].items()},
+                "objects": {
+                    k: {"size": o["size"], "etag": o["etag"]} for k, o in b["objects"].items()
+                },
             }
             for name, b in self.state["s3"].items()
         }
@@ -323,8 +349,12 @@ def _parse(data: Any, filename: str) -> World:
     r.keys(top, _TOP_KEYS, ())
     account = r.text(top.get("account", DEFAULT_ACCOUNT), ("account",))
     if not _ACCOUNT_RE.match(account):
-        raise _fail(filename, ("account",), f"{account!r} is not a 12-digit account id",
-                    'quote it, e.g. account: "123456789012"')
+        raise _fail(
+            filename,
+            ("account",),
+            f"{account!r} is not a 12-digit account id",
+            'quote it, e.g. account: "123456789012"',
+        )
     region = r.text(top.get("region", DEFAULT_REGION), ("region",))
     if not _REGION_RE.match(region):
         raise _fail(filename, ("region",), f"{region!r} is not a region name", "e.g. us-east-1")
@@ -339,7 +369,9 @@ def _parse(data: Any, filename: str) -> World:
     state["alarms"] = _alarms(r, top.get("alarms"))
     state["sns"] = {
         r.text(t, ("sns", i)): {"messages": []}
-        for i, t in enumerate(r.listing(r.mapping(top.get("sns"), ("sns",)).get("topics"), ("sns", "topics")))
+        for i, t in enumerate(
+            r.listing(r.mapping(top.get("sns"), ("sns",)).get("topics"), ("sns", "topics"))
+        )
     }
     for key in ("ecs", "ec2", "codedeploy", "codeartifact"):
         # Deployment-side data is kept as given (shape-checked); the deploy engine reads it.
@@ -375,10 +407,21 @@ def _roles(r: _Reader, raw: Any, main: str, accounts: dict[str, Any]) -> dict[st
         name = r.text(spec.get("name"), (*path, "name"))
         account = r.text(spec.get("account", main), (*path, "account"))
         if account not in accounts:
-            raise _fail(r.filename, (*path, "account"), f"account {account} is not declared",
-                        "add it under `accounts:`")
-        trust = [r.text(t, (*path, "trust", j)) for j, t in enumerate(r.listing(spec.get("trust"), (*path, "trust")))]
-        roles[f"arn:aws:iam::{account}:role/{name}"] = {"name": name, "account": account, "trust": trust}
+            raise _fail(
+                r.filename,
+                (*path, "account"),
+                f"account {account} is not declared",
+                "add it under `accounts:`",
+            )
+        trust = [
+            r.text(t, (*path, "trust", j))
+            for j, t in enumerate(r.listing(spec.get("trust"), (*path, "trust")))
+        ]
+        roles[f"arn:aws:iam::{account}:role/{name}"] = {
+            "name": name,
+            "account": account,
+            "trust": trust,
+        }
     return roles
 
 
@@ -391,8 +434,12 @@ def _parameters(r: _Reader, raw: Any) -> dict[str, Any]:
         r.keys(spec, ("type", "value", "versions", "description"), path)
         ptype = r.text(spec.get("type", "String"), (*path, "type"))
         if ptype not in _PARAM_TYPES:
-            raise _fail(r.filename, (*path, "type"), f"{ptype!r} is not a parameter type",
-                        f"use one of {', '.join(_PARAM_TYPES)}")
+            raise _fail(
+                r.filename,
+                (*path, "type"),
+                f"{ptype!r} is not a parameter type",
+                f"use one of {', '.join(_PARAM_TYPES)}",
+            )
         raw_versions = spec.get("versions")
         if raw_versions is None:
             if "value" not in spec:
@@ -406,16 +453,25 @@ def _parameters(r: _Reader, raw: Any) -> dict[str, Any]:
             vpath = (*path, "versions", j - 1)
             ver = r.mapping(ver, vpath)
             r.keys(ver, ("value", "labels"), vpath)
-            labels = [r.text(x, (*vpath, "labels")) for x in r.listing(ver.get("labels"), (*vpath, "labels"))]
+            labels = [
+                r.text(x, (*vpath, "labels"))
+                for x in r.listing(ver.get("labels"), (*vpath, "labels"))
+            ]
             for label in labels:
                 if label in seen_labels:
-                    raise _fail(r.filename, (*vpath, "labels"), f"label {label!r} is on two versions",
-                                "a label can be on only one version at a time")
+                    raise _fail(
+                        r.filename,
+                        (*vpath, "labels"),
+                        f"label {label!r} is on two versions",
+                        "a label can be on only one version at a time",
+                    )
                 seen_labels.add(label)
             value = ver.get("value")
             if isinstance(value, list) and ptype == "StringList":
                 value = ",".join(str(v) for v in value)
-            versions.append({"version": j, "value": r.text(value, (*vpath, "value")), "labels": labels})
+            versions.append(
+                {"version": j, "value": r.text(value, (*vpath, "value")), "labels": labels}
+            )
         if not versions:
             raise _fail(r.filename, path, "no versions", "list at least one version")
         params[str(name)] = {"type": ptype, "versions": versions}
@@ -426,7 +482,11 @@ def _secrets(r: _Reader, raw: Any) -> dict[str, Any]:
     secrets: dict[str, Any] = {}
     for name, spec in r.mapping(raw, ("secrets",)).items():
         path = ("secrets", name)
-        spec = r.mapping(spec, path) if isinstance(spec, dict) and ("value" in spec or "versions" in spec) else {"value": spec}
+        spec = (
+            r.mapping(spec, path)
+            if isinstance(spec, dict) and ("value" in spec or "versions" in spec)
+            else {"value": spec}
+        )
         r.keys(spec, ("value", "versions", "description"), path)
         if "versions" in spec:
             versions = []
@@ -434,16 +494,27 @@ def _secrets(r: _Reader, raw: Any) -> dict[str, Any]:
                 vpath = (*path, "versions", j)
                 ver = r.mapping(ver, vpath)
                 r.keys(ver, ("id", "value", "stages"), vpath)
-                versions.append({
-                    "id": r.text(ver.get("id", f"v{j + 1}"), (*vpath, "id")),
-                    "value": _secret_string(ver.get("value", "")),
-                    "stages": [r.text(s, (*vpath, "stages")) for s in r.listing(ver.get("stages"), (*vpath, "stages"))],
-                })
+                versions.append(
+                    {
+                        "id": r.text(ver.get("id", f"v{j + 1}"), (*vpath, "id")),
+                        "value": _secret_string(ver.get("value", "")),
+                        "stages": [
+                            r.text(s, (*vpath, "stages"))
+                            for s in r.listing(ver.get("stages"), (*vpath, "stages"))
+                        ],
+                    }
+                )
             if not any("AWSCURRENT" in v["stages"] for v in versions):
-                raise _fail(r.filename, path, "no version has the AWSCURRENT stage",
-                            "add `stages: [AWSCURRENT]` to the current version")
+                raise _fail(
+                    r.filename,
+                    path,
+                    "no version has the AWSCURRENT stage",
+                    "add `stages: [AWSCURRENT]` to the current version",
+                )
         else:
-            versions = [{"id": "v1", "value": _secret_string(spec.get("value")), "stages": ["AWSCURRENT"]}]
+            versions = [
+                {"id": "v1", "value": _secret_string(spec.get("value")), "stages": ["AWSCURRENT"]}
+            ]
         secrets[str(name)] = {"versions": versions}
     return secrets
 
@@ -461,8 +532,12 @@ def _ecr(r: _Reader, raw: Any, main: str, accounts: dict[str, Any]) -> dict[str,
         r.keys(body, ("account", "images"), path)
         account = r.text(body.get("account", main), (*path, "account"))
         if account not in accounts:
-            raise _fail(r.filename, (*path, "account"), f"account {account} is not declared",
-                        "add it under `accounts:`")
+            raise _fail(
+                r.filename,
+                (*path, "account"),
+                f"account {account} is not declared",
+                "add it under `accounts:`",
+            )
         images = []
         for j, img in enumerate(r.listing(body.get("images"), (*path, "images"))):
             img = r.mapping(img, (*path, "images", j))
@@ -513,9 +588,19 @@ def _lambdas(r: _Reader, raw: Any) -> dict[str, Any]:
         for j, ver in enumerate(r.listing(body.get("versions"), (*path, "versions"))):
             number = ver.get("version") if isinstance(ver, dict) else ver
             if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-                raise _fail(r.filename, (*path, "versions", j), f"{number!r} is not a version number",
-                            "versions are positive integers: [1, 2]")
-            versions.append({"version": number, "code_sha256": _digest(f"{name}:{number}")[7:], "description": ""})
+                raise _fail(
+                    r.filename,
+                    (*path, "versions", j),
+                    f"{number!r} is not a version number",
+                    "versions are positive integers: [1, 2]",
+                )
+            versions.append(
+                {
+                    "version": number,
+                    "code_sha256": _digest(f"{name}:{number}")[7:],
+                    "description": "",
+                }
+            )
         known = {v["version"] for v in versions}
         aliases = {}
         for alias, target in r.mapping(body.get("aliases"), (*path, "aliases")).items():
@@ -523,10 +608,17 @@ def _lambdas(r: _Reader, raw: Any) -> dict[str, Any]:
             target = target if isinstance(target, dict) else {"version": target}
             version = target.get("version")
             if version not in known:
-                raise _fail(r.filename, apath, f"points at version {version!r}, which is not listed",
-                            f"use one of {sorted(known)} or add it to `versions`")
+                raise _fail(
+                    r.filename,
+                    apath,
+                    f"points at version {version!r}, which is not listed",
+                    f"use one of {sorted(known)} or add it to `versions`",
+                )
             weights = r.mapping(target.get("weights"), (*apath, "weights"))
-            aliases[str(alias)] = {"version": version, "weights": {str(k): float(v) for k, v in weights.items()}}
+            aliases[str(alias)] = {
+                "version": version,
+                "weights": {str(k): float(v) for k, v in weights.items()},
+            }
         functions[str(name)] = {
             "runtime": r.text(body.get("runtime", "nodejs20.x"), (*path, "runtime")),
             "versions": versions,
@@ -546,14 +638,26 @@ def _alarms(r: _Reader, raw: Any) -> dict[str, Any]:
         r.keys(body, ("behaviour", "minutes", "threshold", "state"), path)
         behaviour = r.text(body.get("behaviour", "ok"), (*path, "behaviour"))
         if behaviour not in _ALARM_BEHAVIOURS:
-            raise _fail(r.filename, (*path, "behaviour"), f"{behaviour!r} is not a behaviour",
-                        f"use one of {', '.join(_ALARM_BEHAVIOURS)}")
+            raise _fail(
+                r.filename,
+                (*path, "behaviour"),
+                f"{behaviour!r} is not a behaviour",
+                f"use one of {', '.join(_ALARM_BEHAVIOURS)}",
+            )
         if behaviour == "after_traffic" and not isinstance(body.get("minutes"), int | float):
-            raise _fail(r.filename, (*path, "minutes"), "after_traffic needs `minutes`",
-                        "e.g. minutes: 3 (ALARM 3 minutes after the new version takes traffic)")
+            raise _fail(
+                r.filename,
+                (*path, "minutes"),
+                "after_traffic needs `minutes`",
+                "e.g. minutes: 3 (ALARM 3 minutes after the new version takes traffic)",
+            )
         if behaviour == "error_rate" and not isinstance(body.get("threshold"), int | float):
-            raise _fail(r.filename, (*path, "threshold"), "error_rate needs `threshold`",
-                        "e.g. threshold: 5 (percent of errors reported by hook scripts)")
+            raise _fail(
+                r.filename,
+                (*path, "threshold"),
+                "error_rate needs `threshold`",
+                "e.g. threshold: 5 (percent of errors reported by hook scripts)",
+            )
         alarms[str(name)] = {**copy.deepcopy(body), "behaviour": behaviour, "state": "OK"}
     return alarms
 
@@ -569,5 +673,9 @@ def _check_codedeploy(r: _Reader, state: dict[str, Any]) -> None:
             group = r.mapping(group, gpath)
             for j, alarm in enumerate(r.listing(group.get("alarms"), (*gpath, "alarms"))):
                 if alarm not in state["alarms"]:
-                    raise _fail(r.filename, (*gpath, "alarms", j), f"alarm {alarm!r} is not declared",
-                                "add it under `alarms:`")
+                    raise _fail(
+                        r.filename,
+                        (*gpath, "alarms", j),
+                        f"alarm {alarm!r} is not declared",
+                        "add it under `alarms:`",
+                    )

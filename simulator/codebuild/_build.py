@@ -97,7 +97,7 @@ class PhaseRecord:
 
     @property
     def duration_ms(self) -> int:
-        return int(round((self.end - self.start) * 1000))
+        return round((self.end - self.start) * 1000)
 
 
 @dataclass
@@ -170,7 +170,7 @@ class _Build:
         self.source_dir = source_dir
         self.world = world
         self.o = options
-        self.rng = options.rng or random.Random()  # noqa: S311 - ids, not secrets
+        self.rng = options.rng or random.Random()
         self.log_lines: list[str] = []
         self.phases: list[PhaseRecord] = []
         self.secrets: list[str] = []
@@ -279,8 +279,12 @@ class _Build:
 
     def _run_build_phases(self) -> None:
         assert self.spec is not None
-        order = [("INSTALL", "install"), ("PRE_BUILD", "pre_build"), ("BUILD", "build"),
-                 ("POST_BUILD", "post_build")]
+        order = [
+            ("INSTALL", "install"),
+            ("PRE_BUILD", "pre_build"),
+            ("BUILD", "build"),
+            ("POST_BUILD", "post_build"),
+        ]
         index = 0
         while index < len(order):
             api_name, key = order[index]
@@ -327,6 +331,7 @@ class _Build:
         spec = self.spec
         assert spec is not None
         w = self.world
+        arn = f"arn:aws:codebuild:{w.region}:{w.account_id}"
         env = {
             "PATH": f"{TOOLS_PATH}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             "HOME": "/root",
@@ -334,14 +339,14 @@ class _Build:
             "AWS_REGION": w.region,
             "AWS_DEFAULT_REGION": w.region,
             "CODEBUILD_BUILD_ID": self.build_id,
-            "CODEBUILD_BUILD_ARN": f"arn:aws:codebuild:{w.region}:{w.account_id}:build/{self.build_id}",
+            "CODEBUILD_BUILD_ARN": f"{arn}:build/{self.build_id}",
             "CODEBUILD_BUILD_NUMBER": str(self.build_number),
             "CODEBUILD_BUILD_IMAGE": IMAGE,
             "CODEBUILD_BUILD_SUCCEEDING": "1",
             "CODEBUILD_INITIATOR": self.o.initiator,
             "CODEBUILD_KMS_KEY_ID": f"arn:aws:kms:{w.region}:{w.account_id}:alias/aws/s3",
             "CODEBUILD_LOG_PATH": self.build_id.split(":", 1)[1],
-            "CODEBUILD_PROJECT_ARN": f"arn:aws:codebuild:{w.region}:{w.account_id}:project/{self.o.project_name}",
+            "CODEBUILD_PROJECT_ARN": f"{arn}:project/{self.o.project_name}",
             "CODEBUILD_RESOLVED_SOURCE_VERSION": self.o.source_version,
             "CODEBUILD_SOURCE_VERSION": self.o.source_version,
             "CODEBUILD_SRC_DIR": SRC_DIR,
@@ -387,7 +392,9 @@ class _Build:
             found = self.world.secret_get(secret_id, version_stage=stage, version_id=version_id)
         except KeyError as exc:
             raise _Failed("CLIENT_ERROR", f"Secrets Manager: {exc.args[0]} (for {name})") from exc
-        self.world.record("secrets.read", name=found["name"], version_id=found["id"], by="codebuild")
+        self.world.record(
+            "secrets.read", name=found["name"], version_id=found["id"], by="codebuild"
+        )
         value = found["value"]
         if json_key:
             try:
@@ -396,7 +403,8 @@ class _Build:
             except (ValueError, KeyError, TypeError) as exc:
                 raise _Failed(
                     "CLIENT_ERROR",
-                    f"Secrets Manager: secret {secret_id} has no JSON key {json_key!r} (for {name})",
+                    f"Secrets Manager: secret {secret_id} has no JSON key {json_key!r} "
+                    f"(for {name})",
                 ) from exc
             value = value if isinstance(value, str) else json.dumps(value)
         return value
@@ -427,8 +435,10 @@ class _Build:
         if phase.runtime_versions:
             self._runtimes(phase)
         if phase.run_as:
-            self.container(f"run-as {phase.run_as}: simulated commands always run as an "
-                           "unprivileged build user")
+            self.container(
+                f"run-as {phase.run_as}: simulated commands always run as an "
+                "unprivileged build user"
+            )
         attempts = 1 + (phase.on_failure.retries if phase.on_failure.mode == "RETRY" else 0)
         for attempt in range(1, attempts + 1):
             failure = self._run_list(phase.commands)
@@ -436,12 +446,15 @@ class _Build:
             failure = failure or final_failure
             if failure is None:
                 return
-            if self.session_dead or attempt == attempts or not re.search(
-                phase.on_failure.pattern, failure.message
+            if (
+                self.session_dead
+                or attempt == attempts
+                or not re.search(phase.on_failure.pattern, failure.message)
             ):
                 raise failure
-            self.container(f"Phase {key.upper()} failed, retrying (attempt {attempt + 1} of "
-                           f"{attempts})")
+            self.container(
+                f"Phase {key.upper()} failed, retrying (attempt {attempt + 1} of {attempts})"
+            )
 
     def _runtimes(self, phase: Phase) -> None:
         for runtime, version in phase.runtime_versions:
@@ -451,11 +464,14 @@ class _Build:
                     f"Unknown runtime named '{runtime}'. This build image has the following "
                     f"runtimes: {', '.join(sorted(RUNTIMES))}",
                 )
-            self.container(f"Selecting '{runtime}' runtime version '{version}' based on manual "
-                           "selections...")
+            self.container(
+                f"Selecting '{runtime}' runtime version '{version}' based on manual selections..."
+            )
             if version.rstrip(".x") not in RUNTIMES[runtime] and version != "latest":
-                self.container(f"Runtime version {version} of {runtime} is not on {IMAGE}: "
-                               "CodeBuild would try to install it at build time")
+                self.container(
+                    f"Runtime version {version} of {runtime} is not on {IMAGE}: "
+                    "CodeBuild would try to install it at build time"
+                )
 
     def _run_list(self, commands: tuple[str, ...]) -> _Failed | None:
         for command in commands:
@@ -470,15 +486,19 @@ class _Build:
             if outcome.session_over:
                 self.session_dead = True
                 self.container(f"Command was stopped by the sandbox: {outcome.reason}")
-                return _Failed("COMMAND_EXECUTION_ERROR",
-                               f"Error while executing command: {command}. Reason: {outcome.reason}")
+                return _Failed(
+                    "COMMAND_EXECUTION_ERROR",
+                    f"Error while executing command: {command}. Reason: {outcome.reason}",
+                )
             code = outcome.exit_code
             self.container(f"Command did not exit successfully {command} exit status {code}")
             reason = f"exit status {code}"
             if outcome.reason:
                 reason += f" ({outcome.reason})"
-            return _Failed("COMMAND_EXECUTION_ERROR",
-                           f"Error while executing command: {command}. Reason: {reason}")
+            return _Failed(
+                "COMMAND_EXECUTION_ERROR",
+                f"Error while executing command: {command}. Reason: {reason}",
+            )
         return None
 
     def _execute(self, command: str) -> CommandOutcome:
@@ -504,7 +524,7 @@ class _Build:
             return
         lines: list[str] = []
         script = "; ".join(
-            f"printf '%s=%s\\n' {n} \"$(printf %s \"${{{n}-}}\" | base64 -w0)\"" for n in names
+            f'printf \'%s=%s\\n\' {n} "$(printf %s "${{{n}-}}" | base64 -w0)"' for n in names
         )
         self.session.run(script, on_line=lines.append)
         for line in lines:
@@ -519,8 +539,11 @@ class _Build:
     def _bucket(self) -> str:
         name = self.o.artifact_bucket or f"codebuild-artifacts-{self.world.account_id}"
         if name not in self.world.state["s3"]:
-            self.world.state["s3"][name] = {"region": self.world.region, "versioning": False,
-                                            "objects": {}}
+            self.world.state["s3"][name] = {
+                "region": self.world.region,
+                "versioning": False,
+                "objects": {},
+            }
             self.world.record("s3.create_bucket", bucket=name)
         return name
 
@@ -551,24 +574,36 @@ class _Build:
                 self.container(f"Skipping {note}")
             count = len(chosen.files) + len(chosen.links)
             if artifact.base_directory and not chosen.base_dirs:
-                raise _Failed("CLIENT_ERROR",
-                              f"no matching base directory path found for {artifact.base_directory}")
+                raise _Failed(
+                    "CLIENT_ERROR",
+                    f"no matching base directory path found for {artifact.base_directory}",
+                )
             if count == 0:
-                raise _Failed("CLIENT_ERROR", f"no matching artifact paths found ({label} artifact)")
+                raise _Failed(
+                    "CLIENT_ERROR", f"no matching artifact paths found ({label} artifact)"
+                )
             self.container(f"Found {count} file(s)")
             try:
                 data = make_zip(self.work, chosen, max_bytes=MAX_OBJECT_BYTES)
             except ValueError as exc:
                 raise _Failed("CLIENT_ERROR", f"artifact {label}: {exc}") from exc
-            name = self._artifact_name(artifact.name) or (artifact.identifier or self.o.project_name)
+            name = self._artifact_name(artifact.name) or (
+                artifact.identifier or self.o.project_name
+            )
             bucket = self._bucket()
             prefix = artifact.s3_prefix.strip("/")
             key = "/".join(p for p in (prefix, self.o.project_name, artifact.identifier, name) if p)
             key = key if key.endswith(".zip") else f"{key}.zip"
-            self.world.s3_put(bucket, key, data,
-                              metadata={"codebuild-buildarn": self.env.get("CODEBUILD_BUILD_ARN", "")})
+            self.world.s3_put(
+                bucket,
+                key,
+                data,
+                metadata={"codebuild-buildarn": self.env.get("CODEBUILD_BUILD_ARN", "")},
+            )
             files = sorted([n for _p, n in chosen.files] + [n for _p, n, _t in chosen.links])
-            self.artifacts.append(ArtifactRecord(artifact.identifier, name, bucket, key, files, data))
+            self.artifacts.append(
+                ArtifactRecord(artifact.identifier, name, bucket, key, files, data)
+            )
 
     def _artifact_name(self, raw: str) -> str:
         if not raw:
@@ -586,8 +621,12 @@ class _Build:
         for report in spec.reports:
             kind = "CODE_COVERAGE" if report.file_format in COVERAGE_FORMATS else "TEST"
             summary = ReportSummary(report.group, report.file_format, kind)
-            chosen = select(self.work, report.files, base_directory=report.base_directory,
-                            discard_paths=report.discard_paths)
+            chosen = select(
+                self.work,
+                report.files,
+                base_directory=report.base_directory,
+                discard_paths=report.discard_paths,
+            )
             if not chosen.files:
                 summary.problems.append("no report files matched")
             for tree_path, _name in chosen.files:
@@ -605,7 +644,9 @@ class _Build:
                     f"{summary.skipped} skipped"
                 )
             else:
-                coverage = "unknown" if summary.line_coverage is None else f"{summary.line_coverage}%"
+                coverage = (
+                    "unknown" if summary.line_coverage is None else f"{summary.line_coverage}%"
+                )
                 self.container(f"Report group {report.group}: line coverage {coverage}")
             for problem in summary.problems:
                 self.container(f"Report group {report.group}: {problem}")
@@ -628,11 +669,15 @@ class _Build:
     def _save_cache(self) -> None:
         if not self.spec or not self.spec.cache_paths:
             return
-        inside = tuple(p for p in self.spec.cache_paths if not p.startswith("/") or p.startswith(SRC_DIR))
+        inside = tuple(
+            p for p in self.spec.cache_paths if not p.startswith("/") or p.startswith(SRC_DIR)
+        )
         for path in self.spec.cache_paths:
             if path not in inside:
-                self.container(f"Cache path {path} is outside the source directory: not cached "
-                               "by the simulator")
+                self.container(
+                    f"Cache path {path} is outside the source directory: not cached "
+                    "by the simulator"
+                )
         if not inside:
             return
         chosen = select(self.work, inside)
@@ -648,9 +693,14 @@ class _Build:
             self.container(f"Build {self.status}: {self.reason}")
 
     def _result(self) -> BuildResult:
-        self.world.record("codebuild.build", build_id=self.build_id, project=self.o.project_name,
-                          status=self.status, artifacts=[a.key for a in self.artifacts],
-                          exported_variables=dict(self.exported))
+        self.world.record(
+            "codebuild.build",
+            build_id=self.build_id,
+            project=self.o.project_name,
+            status=self.status,
+            artifacts=[a.key for a in self.artifacts],
+            exported_variables=dict(self.exported),
+        )
         return BuildResult(
             build_id=self.build_id,
             build_number=self.build_number,
@@ -687,7 +737,9 @@ def build(
     from simulator.sandbox import probe
 
     probe()
-    return _Build(buildspec, Path(source_dir), world or empty_world(), options or BuildOptions()).run()
+    return _Build(
+        buildspec, Path(source_dir), world or empty_world(), options or BuildOptions()
+    ).run()
 
 
 __all__ = ["BuildOptions", "BuildResult", "PhaseRecord", "build"]

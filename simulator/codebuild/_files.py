@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import stat
 import zipfile
@@ -97,9 +98,11 @@ def select(
                     result.links.append((entry.path, name, target))
                     seen.add(name)
                 else:
-                    why = "it points outside the source directory" if not link_stays_inside(
-                        entry.path, target
-                    ) else "symlinks are kept only with enable-symlinks: yes"
+                    why = (
+                        "it points outside the source directory"
+                        if not link_stays_inside(entry.path, target)
+                        else "symlinks are kept only with enable-symlinks: yes"
+                    )
                     result.skipped.append(f"{entry.path} -> {target}: {why}")
                 continue
             result.files.append((entry.path, name))
@@ -136,20 +139,40 @@ def make_zip(root: Path, selection: Selection, *, max_bytes: int) -> bytes:
     return buffer.getvalue()
 
 
+def _plain_path(root: Path, parts: tuple[str, ...]) -> bool:
+    """Every existing parent is a real directory (no symlink) and the target is not a link."""
+    current = root
+    for index, part in enumerate(parts):
+        current = current / part
+        if current.is_symlink():
+            return False
+        last = index == len(parts) - 1
+        if not last and current.exists() and not current.is_dir():
+            return False
+    return True
+
+
 def unzip_into(data: bytes, root: Path) -> int:
     """Extract a (cache) zip written by make_zip into root; names are checked, links skipped."""
     count = 0
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for info in archive.infolist():
             parts = PurePosixPath(info.filename).parts
-            if info.is_dir() or not parts or any(p in ("..", "") for p in parts) or info.filename.startswith("/"):
+            if (
+                info.is_dir()
+                or not parts
+                or any(p in ("..", "") for p in parts)
+                or info.filename.startswith("/")
+            ):
                 continue
             if stat.S_ISLNK(info.external_attr >> 16):
                 continue
+            if not _plain_path(root, parts):
+                continue  # a symlink (or file) in the way: never write through it
             target = root.joinpath(*parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            if target.is_symlink():
-                continue
-            target.write_bytes(archive.read(info))
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(archive.read(info))
             count += 1
     return count

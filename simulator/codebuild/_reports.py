@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET  # noqa: S405 - inputs are size-capped; expat limits expansion
+import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -90,7 +90,9 @@ def _junit(root: ET.Element, summary: ReportSummary) -> None:
                 status = mapped
                 message = children[tag].get("message") or (children[tag].text or "").strip()
                 break
-        summary.add(TestCase(case.get("name", "?"), case.get("classname", ""), status, message[:500]))
+        summary.add(
+            TestCase(case.get("name", "?"), case.get("classname", ""), status, message[:500])
+        )
 
 
 def _testng(root: ET.Element, summary: ReportSummary) -> None:
@@ -98,14 +100,21 @@ def _testng(root: ET.Element, summary: ReportSummary) -> None:
         if method.get("is-config") == "true":
             continue
         mapped = {"PASS": "SUCCEEDED", "FAIL": "FAILED", "SKIP": "SKIPPED"}
-        summary.add(TestCase(method.get("name", "?"), "", mapped.get(method.get("status", ""), "ERROR")))
+        summary.add(
+            TestCase(method.get("name", "?"), "", mapped.get(method.get("status", ""), "ERROR"))
+        )
 
 
 def _nunit(root: ET.Element, summary: ReportSummary) -> None:
     for case in root.iter("test-case"):
         result = (case.get("result") or "").lower()
-        status = {"success": "SUCCEEDED", "passed": "SUCCEEDED", "failure": "FAILED",
-                  "failed": "FAILED", "error": "ERROR"}.get(result, "SKIPPED")
+        status = {
+            "success": "SUCCEEDED",
+            "passed": "SUCCEEDED",
+            "failure": "FAILED",
+            "failed": "FAILED",
+            "error": "ERROR",
+        }.get(result, "SKIPPED")
         summary.add(TestCase(case.get("name", "?"), "", status))
 
 
@@ -125,8 +134,12 @@ def _cucumber(data: bytes, name: str, summary: ReportSummary) -> None:
     for feature in features if isinstance(features, list) else []:
         for scenario in feature.get("elements", []) if isinstance(feature, dict) else []:
             statuses = [s.get("result", {}).get("status") for s in scenario.get("steps", [])]
-            status = "FAILED" if "failed" in statuses else (
-                "SKIPPED" if statuses and all(s != "passed" for s in statuses) else "SUCCEEDED"
+            status = (
+                "FAILED"
+                if "failed" in statuses
+                else (
+                    "SKIPPED" if statuses and all(s != "passed" for s in statuses) else "SUCCEEDED"
+                )
             )
             summary.add(TestCase(scenario.get("name", "?"), feature.get("name", ""), status))
 
@@ -165,8 +178,12 @@ def parse_report_file(summary: ReportSummary, name: str, data: bytes) -> None:
             _cucumber(data, name, summary)
         else:
             root = _xml(data, name)
-            {"TESTNGXML": _testng, "NUNITXML": _nunit, "NUNIT3XML": _nunit,
-             "VISUALSTUDIOTRX": _trx}.get(fmt, _junit)(root, summary)
+            {
+                "TESTNGXML": _testng,
+                "NUNITXML": _nunit,
+                "NUNIT3XML": _nunit,
+                "VISUALSTUDIOTRX": _trx,
+            }.get(fmt, _junit)(root, summary)
         summary.files.append(name)
     except ReportError as exc:
         summary.problems.append(str(exc))

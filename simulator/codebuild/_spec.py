@@ -99,7 +99,9 @@ class _Parser:
     def scalar(self, value: Any, path: tuple[Any, ...]) -> str:
         """Text of a scalar as written (YAML `yes`/`0.2` keep their spelling)."""
         if isinstance(value, dict | list) or value is None:
-            raise self.fail(path, "expected a single value", "write it on one line, quoted if needed")
+            raise self.fail(
+                path, "expected a single value", "write it on one line, quoted if needed"
+            )
         return self.loaded.raw.get(path, value if isinstance(value, str) else str(value))
 
     def mapping(self, value: Any, path: tuple[Any, ...]) -> dict[str, Any]:
@@ -163,8 +165,11 @@ def parse_buildspec(text: str, *, filename: str = "buildspec.yml") -> Buildspec:
         raise p.fail(("phases",), "no phases", "add `phases:` with at least a `build:` phase")
     for name, body in phases.items():
         if name not in PHASES:
-            raise p.fail(("phases", name), f"unknown phase {name!r}",
-                         f"phase names are fixed: {', '.join(PHASES)}")
+            raise p.fail(
+                ("phases", name),
+                f"unknown phase {name!r}",
+                f"phase names are fixed: {', '.join(PHASES)}",
+            )
         spec.phases[name] = _parse_phase(p, name, body)
     if "artifacts" in top:
         spec.artifacts = _parse_artifacts(p, top["artifacts"])
@@ -193,23 +198,34 @@ def _parse_env(p: _Parser, top: dict[str, Any], spec: Buildspec) -> None:
         for name, value in p.mapping(env.get(key), ("env", key)).items():
             path = ("env", key, name)
             if not _ENV_NAME.match(str(name)):
-                raise p.fail(path, f"{name!r} is not a valid variable name",
-                             "use letters, digits and underscores")
+                raise p.fail(
+                    path,
+                    f"{name!r} is not a valid variable name",
+                    "use letters, digits and underscores",
+                )
             if str(name).startswith("CODEBUILD_"):
-                raise p.fail(path, "names starting with CODEBUILD_ are reserved",
-                             "rename the variable")
+                raise p.fail(
+                    path, "names starting with CODEBUILD_ are reserved", "rename the variable"
+                )
             target[str(name)] = "" if value is None else p.scalar(value, path)
-    spec.exported_variables = p.strings(env.get("exported-variables"),
-                                        ("env", "exported-variables"), "exported-variables")
+    spec.exported_variables = p.strings(
+        env.get("exported-variables"), ("env", "exported-variables"), "exported-variables"
+    )
     for i, name in enumerate(spec.exported_variables):
         if name.startswith("AWS_"):
-            raise p.fail(("env", "exported-variables", i), f"{name} cannot be exported",
-                         "variables starting with AWS_ cannot be exported")
+            raise p.fail(
+                ("env", "exported-variables", i),
+                f"{name} cannot be exported",
+                "variables starting with AWS_ cannot be exported",
+            )
     if "shell" in env:
         spec.shell = p.scalar(env["shell"], ("env", "shell"))
         if spec.shell not in ("bash", "/bin/sh", "sh"):
-            raise p.fail(("env", "shell"), f"shell {spec.shell!r} is not available on Linux",
-                         "use bash or /bin/sh")
+            raise p.fail(
+                ("env", "shell"),
+                f"shell {spec.shell!r} is not available on Linux",
+                "use bash or /bin/sh",
+            )
 
 
 def _parse_on_failure(p: _Parser, value: Any, path: tuple[Any, ...]) -> OnFailure:
@@ -229,8 +245,11 @@ def _parse_on_failure(p: _Parser, value: Any, path: tuple[Any, ...]) -> OnFailur
             except re.error as exc:
                 raise p.fail(path, f"invalid regex {pattern!r} ({exc})", "fix the pattern") from exc
         return OnFailure("RETRY", count, pattern or ".*")
-    raise p.fail(path, f"{text!r} is not a valid on-failure value",
-                 "use ABORT, CONTINUE, RETRY, RETRY-<count>, RETRY-<regex> or RETRY-<count>-<regex>")
+    raise p.fail(
+        path,
+        f"{text!r} is not a valid on-failure value",
+        "use ABORT, CONTINUE, RETRY, RETRY-<count>, RETRY-<regex> or RETRY-<count>-<regex>",
+    )
 
 
 def _parse_phase(p: _Parser, name: str, body: Any) -> Phase:
@@ -246,12 +265,18 @@ def _parse_phase(p: _Parser, name: str, body: Any) -> Phase:
     runtimes: tuple[tuple[str, str], ...] = ()
     if "runtime-versions" in body:
         if name != "install":
-            raise p.fail((*path, "runtime-versions"), "runtime-versions is only allowed in install",
-                         "move it to phases.install")
+            raise p.fail(
+                (*path, "runtime-versions"),
+                "runtime-versions is only allowed in install",
+                "move it to phases.install",
+            )
         raw = p.mapping(body["runtime-versions"], (*path, "runtime-versions"))
         if not raw:
-            raise p.fail((*path, "runtime-versions"), "runtime-versions is empty",
-                         "name at least one runtime, e.g. nodejs: 20")
+            raise p.fail(
+                (*path, "runtime-versions"),
+                "runtime-versions is empty",
+                "name at least one runtime, e.g. nodejs: 20",
+            )
         runtimes = tuple(
             (str(k), p.scalar(v, (*path, "runtime-versions", k))) for k, v in raw.items()
         )
@@ -283,7 +308,9 @@ def _parse_artifact(p: _Parser, identifier: str, body: Any, path: tuple[Any, ...
             else ""
         ),
         discard_paths=p.yes(body.get("discard-paths"), (*path, "discard-paths")),
-        exclude_paths=p.strings(body.get("exclude-paths"), (*path, "exclude-paths"), "exclude-paths"),
+        exclude_paths=p.strings(
+            body.get("exclude-paths"), (*path, "exclude-paths"), "exclude-paths"
+        ),
         enable_symlinks=p.yes(body.get("enable-symlinks"), (*path, "enable-symlinks")),
         s3_prefix=p.scalar(body["s3-prefix"], (*path, "s3-prefix")) if "s3-prefix" in body else "",
     )
@@ -294,7 +321,9 @@ def _parse_artifacts(p: _Parser, raw: Any) -> list[ArtifactSpec]:
     found = [_parse_artifact(p, "", body, ("artifacts",))]
     secondary = p.mapping(body.get("secondary-artifacts"), ("artifacts", "secondary-artifacts"))
     for ident, spec in secondary.items():
-        found.append(_parse_artifact(p, str(ident), spec, ("artifacts", "secondary-artifacts", ident)))
+        found.append(
+            _parse_artifact(p, str(ident), spec, ("artifacts", "secondary-artifacts", ident))
+        )
     return found
 
 
@@ -306,8 +335,11 @@ def _parse_report(p: _Parser, group: str, body: Any) -> ReportSpec:
         raise p.fail(path, "a report group needs `files`", "list the report files")
     fmt = p.scalar(body.get("file-format", "JUNITXML"), (*path, "file-format")).upper()
     if fmt not in _REPORT_FORMATS:
-        raise p.fail((*path, "file-format"), f"unknown report format {fmt!r}",
-                     f"use one of {', '.join(_REPORT_FORMATS)}")
+        raise p.fail(
+            (*path, "file-format"),
+            f"unknown report format {fmt!r}",
+            f"use one of {', '.join(_REPORT_FORMATS)}",
+        )
     return ReportSpec(
         group=group,
         files=files,

@@ -82,7 +82,7 @@ def bwrap_command(bwrap: str, layout: Layout, limits: Limits, program: list[str]
         elif os.path.isdir(host):
             args += ["--ro-bind", host, host]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
+    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]  # noqa: S108 - in-sandbox path
     args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/root"]
     for name in _ETC_FILES:
         if os.path.isfile(f"/etc/{name}"):

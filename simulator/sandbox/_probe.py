@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 
+from simulator.sandbox._bwrap import fresh_host_uid
 from simulator.sandbox._errors import SandboxUnavailable
 
 BWRAP_CANDIDATES = ("/usr/bin/bwrap", "/bin/bwrap")
@@ -38,15 +39,25 @@ def probe(bwrap: str | None = None) -> str:
         elif os.path.isdir(f"/{name}"):
             args += ["--ro-bind", f"/{name}", f"/{name}"]
     args += ["--", "/usr/bin/true"]
+    # As root, probe the way sessions run: from an unprivileged uid (see _bwrap.fresh_host_uid).
+    uid = fresh_host_uid() if os.geteuid() == 0 else None
     try:
-        done = subprocess.run(args, capture_output=True, timeout=10, check=False)
+        done = subprocess.run(
+            args,
+            capture_output=True,
+            timeout=10,
+            check=False,
+            user=uid,
+            group=uid,
+            extra_groups=[] if uid is not None else None,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SandboxUnavailable(f"bubblewrap could not be started ({exc})") from exc
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}"
         raise SandboxUnavailable(
             "bubblewrap cannot create the user/PID/network namespaces the sandbox needs "
-            f"({detail}); allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1"
-            " or user.max_user_namespaces > 0)"
+            f"({detail}); allow unprivileged user namespaces "
+            "(sysctl kernel.unprivileged_userns_clone=1 or user.max_user_namespaces > 0)"
         )
     return path

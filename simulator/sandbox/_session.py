@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.sandbox._errors import SandboxUnavailable
 from simulator.sandbox._bwrap import (
     Layout,
     Mount,
@@ -26,6 +25,7 @@ from simulator.sandbox._bwrap import (
     running_as_root,
     write_etc,
 )
+from simulator.sandbox._errors import SandboxUnavailable
 from simulator.sandbox._limits import MIB, Limits
 from simulator.sandbox._probe import probe
 from simulator.sandbox._safe_fs import tree_usage
@@ -175,7 +175,7 @@ class ShellSession:
                 stderr=subprocess.STDOUT,
                 pass_fds=(cmd_r, status_w),
                 start_new_session=True,
-                preexec_fn=rlimit_setter(self.limits),  # noqa: PLW1509 - only setrlimit calls
+                preexec_fn=rlimit_setter(self.limits),
                 user=uid,
                 group=uid,
                 extra_groups=[] if uid is not None else None,
@@ -244,10 +244,8 @@ class ShellSession:
         if "\0" in command:
             return CommandOutcome(None, "FAILED", "the command contains a NUL byte", 0.0)
         assert self._proc is not None and self._proc.stdout is not None
-        try:
+        with contextlib.suppress(BrokenPipeError):  # a dead shell is noticed below
             os.write(self._cmd_w, command.encode() + b"\0")
-        except BrokenPipeError:
-            pass
         deadline = self._deadline if self._deadline is not None else started + 1e9
         if timeout is not None:
             deadline = min(deadline, started + timeout)
@@ -332,9 +330,7 @@ class ShellSession:
         if code == 152:
             return f"CPU time limit: a process used more than {self.limits.cpu_seconds} s of CPU"
         if code == 153:
-            return (
-                f"file size limit: a file grew past {self.limits.file_size_bytes // MIB} MB"
-            )
+            return f"file size limit: a file grew past {self.limits.file_size_bytes // MIB} MB"
         if any(_MEMORY_SIGNS.search(line) for line in recent):
             return f"memory limit: {self.limits.memory_bytes // MIB} MB of memory per process"
         if code == 137:

@@ -137,7 +137,9 @@ class Channel:
         elif op == "lambda.update_code":
             w.lambda_update_code(self._function(entry), _text(entry, "sha256"))
         elif op == "lambda.publish_version":
-            description = entry.get("description") if isinstance(entry.get("description"), str) else ""
+            description = (
+                entry.get("description") if isinstance(entry.get("description"), str) else ""
+            )
             w.lambda_publish(self._function(entry), description[:256])
         elif op == "lambda.update_alias":
             fn = self._function(entry)
@@ -150,7 +152,9 @@ class Channel:
                 isinstance(v, int | float) and 0 <= v <= 1 for v in weights.values()
             ):
                 raise _Bad("weights must map versions to numbers between 0 and 1")
-            w.lambda_update_alias(fn, alias, version, {str(k): float(v) for k, v in weights.items()})
+            w.lambda_update_alias(
+                fn, alias, version, {str(k): float(v) for k, v in weights.items()}
+            )
         elif op == "cloudformation.deploy":
             stack = _text(entry, "stack")
             params = entry.get("parameters") or {}
@@ -163,7 +167,11 @@ class Channel:
                 "parameters": {str(k)[:256]: str(v)[:4096] for k, v in params.items()},
                 "template": template,
             }
-            w.record("cloudformation.deploy", stack=stack, parameters=w.state["stacks"][stack]["parameters"])
+            w.record(
+                "cloudformation.deploy",
+                stack=stack,
+                parameters=w.state["stacks"][stack]["parameters"],
+            )
         elif op == "deploy.create":
             request = {
                 "deployment_id": _text(entry, "deployment_id"),
@@ -176,8 +184,12 @@ class Channel:
             w.state["deployments"].append(request)
             w.record("deploy.create", **request)
         elif op == "codeartifact.login":
-            w.record("codeartifact.login", tool=_text(entry, "tool"), domain=_text(entry, "domain"),
-                     repository=_text(entry, "repository"))
+            w.record(
+                "codeartifact.login",
+                tool=_text(entry, "tool"),
+                domain=_text(entry, "domain"),
+                repository=_text(entry, "repository"),
+            )
         else:
             raise _Bad(f"unknown operation {op!r:.40}")
 

@@ -19,6 +19,15 @@ from tests.quizzes.bank import make_bank, wrong_letters
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def no_broker(monkeypatch):
+    """The server-side deadline task is not published to a real broker from tests (the test
+    below runs it directly)."""
+    from quizzes.tasks import attempt_expire
+
+    monkeypatch.setattr(attempt_expire, "apply_async", lambda **kw: None)
+
+
 @pytest.fixture
 def learner_page(page):
     demo_users_ensure()

@@ -19,3 +19,14 @@ def t0():
 def bank(db):
     """8 questions per domain (a quarter of them multiple response)."""
     return make_bank({1: 8, 2: 8, 3: 8, 4: 8})
+
+
+@pytest.fixture(autouse=True)
+def no_broker(monkeypatch):
+    """Record expiry scheduling instead of publishing: the test settings keep the real broker
+    folder, and a test must never queue work for someone's worker."""
+    from quizzes.tasks import attempt_expire
+
+    calls: list[dict] = []
+    monkeypatch.setattr(attempt_expire, "apply_async", lambda **kw: calls.append(kw))
+    return calls

@@ -116,9 +116,7 @@ def test_answer_after_the_deadline_is_409(api, learner, bank):
 
 def test_bad_input_is_a_specific_400(api, learner, bank):
     assert api.post("/api/attempts/", {"mode": "speedrun"}, format="json").status_code == 400
-    response = api.post(
-        "/api/attempts/", {"mode": "practice", "tags": ["amplify"]}, format="json"
-    )
+    response = api.post("/api/attempts/", {"mode": "practice", "tags": ["amplify"]}, format="json")
     assert response.status_code == 400 and "No published question" in response.json()["detail"]
     attempt = services.attempt_start_exam(learner)
     response = api.post(

@@ -130,13 +130,15 @@ def test_the_sweep_finalises_every_overdue_attempt(learner, other_learner, bank,
 
 
 def test_starting_an_exam_schedules_expiry_at_the_deadline(
-    learner, bank, t0, monkeypatch, django_capture_on_commit_callbacks
+    learner, bank, t0, no_broker, django_capture_on_commit_callbacks
 ):
-    calls = []
-    monkeypatch.setattr(tasks.attempt_expire, "apply_async", lambda **kw: calls.append(kw))
     with django_capture_on_commit_callbacks(execute=True):
         attempt = services.attempt_start_exam(learner, now=t0, seed=1)
-    assert calls == [{"args": [attempt.pk], "eta": t0 + timedelta(minutes=130)}]
+    assert no_broker == [{"args": [attempt.pk], "eta": t0 + timedelta(minutes=130)}]
+    # Resuming does not schedule a second task.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attempt_start_exam(learner, now=t0 + timedelta(minutes=5))
+    assert len(no_broker) == 1
 
 
 def test_a_broker_outage_does_not_stop_the_exam(

@@ -131,3 +131,16 @@ def test_answer_time_is_measured_on_the_server_and_rates_the_card(learner, bank,
     # Reading explanations afterwards does not add to the answer time.
     services.attempt_item_view(attempt, 2, now=t0 + timedelta(minutes=5))
     assert AttemptItem.objects.get(pk=item.pk).time_spent_ms == 15_000
+
+
+def test_rereading_an_answered_question_does_not_count_as_answer_time(learner, bank, t0):
+    attempt = start(learner, t0, count=2)
+    services.attempt_item_view(attempt, 1, now=t0)
+    item = attempt.items.get(position=1)
+    services.attempt_answer(attempt, 1, correct_letters(item), now=t0 + timedelta(seconds=30))
+    attempt.refresh_from_db()
+    services.attempt_item_view(attempt, 1, answered=True, now=t0 + timedelta(seconds=31))
+    services.attempt_item_view(attempt, 2, now=t0 + timedelta(minutes=4))
+    services.attempt_item_view(attempt, 1, answered=True, now=t0 + timedelta(minutes=5))
+    times = dict(attempt.items.values_list("position", "time_spent_ms"))
+    assert times == {1: 30_000, 2: 60_000}

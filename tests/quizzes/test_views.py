@@ -133,7 +133,9 @@ def test_answer_to_a_finished_attempt_is_409(learner_client, learner, bank):
     response = learner_client.post(q_url(attempt, 1), {"option": ["A"]})
     assert response.status_code == 409
     assert "already finished" in response.content.decode()
-    response = learner_client.post(q_url(attempt, 1), {"option": ["A"]}, headers={"X-Autosave": "1"})
+    response = learner_client.post(
+        q_url(attempt, 1), {"option": ["A"]}, headers={"X-Autosave": "1"}
+    )
     assert response.status_code == 409 and "result_url" in response.json()
 
 
@@ -210,4 +212,6 @@ def test_dashboard_shows_the_quiz_panel(learner_client, learner, bank):
     assert "Quizzes and exam readiness" in page
     assert "Readiness by domain" in page and "3 Deployment" in page
     assert '<svg class="trend"' in page
-    assert "Weakest topics" in page and "/study/codebuild-buildspec/build-phases-and-failures/" in page
+    assert (
+        "Weakest topics" in page and "/study/codebuild-buildspec/build-phases-and-failures/" in page
+    )

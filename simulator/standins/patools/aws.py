@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from patools.common import md5, sha256, aws_error, fail, options, record, store_blob, world
+from patools.common import aws_error, fail, md5, options, record, sha256, store_blob, world
 
 SUPPORTED = {
     "sts": ("get-caller-identity",),
@@ -23,9 +23,20 @@ SUPPORTED = {
     "deploy": ("create-deployment",),
     "codeartifact": ("login", "get-authorization-token"),
 }
-_GLOBAL_FLAGS = ("no-cli-pager", "debug", "no-verify-ssl", "no-paginate", "with-decryption",
-                 "recursive", "publish", "dryrun", "quiet", "no-execute-changeset",
-                 "no-fail-on-empty-changeset", "fail-on-empty-changeset")
+_GLOBAL_FLAGS = (
+    "no-cli-pager",
+    "debug",
+    "no-verify-ssl",
+    "no-paginate",
+    "with-decryption",
+    "recursive",
+    "publish",
+    "dryrun",
+    "quiet",
+    "no-execute-changeset",
+    "no-fail-on-empty-changeset",
+    "fail-on-empty-changeset",
+)
 
 
 def _print(data: Any, opts: dict[str, Any]) -> None:
@@ -71,26 +82,34 @@ def ecr_describe_repositories(opts: dict[str, Any], w: dict[str, Any]) -> None:
         repos.append({"repositoryName": name, "repositoryUri": uri, "registryId": repo["account"]})
     for name in names or []:
         if name not in w["ecr"]:
-            aws_error("RepositoryNotFoundException", "DescribeRepositories",
-                      f"The repository with name '{name}' does not exist in the registry with id "
-                      f"'{w['account']}'")
+            aws_error(
+                "RepositoryNotFoundException",
+                "DescribeRepositories",
+                f"The repository with name '{name}' does not exist in the registry with id "
+                f"'{w['account']}'",
+            )
     _print({"repositories": repos}, opts)
 
 
 def ecr_describe_images(opts: dict[str, Any], w: dict[str, Any]) -> None:
     name = opts.get("repository-name")
     if name not in w["ecr"]:
-        aws_error("RepositoryNotFoundException", "DescribeImages",
-                  f"The repository with name '{name}' does not exist in the registry with id "
-                  f"'{w['account']}'")
-    details = [{"repositoryName": name, "imageDigest": i["digest"], "imageTags": i["tags"]}
-               for i in w["ecr"][name]["images"]]
+        aws_error(
+            "RepositoryNotFoundException",
+            "DescribeImages",
+            f"The repository with name '{name}' does not exist in the registry with id "
+            f"'{w['account']}'",
+        )
+    details = [
+        {"repositoryName": name, "imageDigest": i["digest"], "imageTags": i["tags"]}
+        for i in w["ecr"][name]["images"]
+    ]
     _print({"imageDetails": details}, opts)
 
 
 # -- s3 ----------------------------------------------------------------------------------
 def _split_s3(uri: str) -> tuple[str, str]:
-    rest = uri[len("s3://"):]
+    rest = uri[len("s3://") :]
     bucket, _, key = rest.partition("/")
     return bucket, key
 
@@ -129,8 +148,11 @@ def s3_cp(opts: dict[str, Any], w: dict[str, Any], args: list[str]) -> None:
         bucket, key = _split_s3(src)
         objects = _bucket(w, bucket, "HeadObject")["objects"]
         if key not in objects:
-            fail("fatal error: An error occurred (404) when calling the HeadObject operation: "
-                 "Key \"" + key + "\" does not exist", 1)
+            fail(
+                "fatal error: An error occurred (404) when calling the HeadObject operation: "
+                'Key "' + key + '" does not exist',
+                1,
+            )
         body = objects[key].get("data_b64")
         if body is None:
             fail(f"download: s3://{bucket}/{key} is too large for the simulator's sandbox view", 1)
@@ -146,7 +168,9 @@ def s3_cp(opts: dict[str, Any], w: dict[str, Any], args: list[str]) -> None:
 
 def s3_sync(opts: dict[str, Any], w: dict[str, Any], args: list[str]) -> None:
     if len(args) != 2 or not args[1].startswith("s3://"):
-        fail("aws s3 sync: the simulator supports uploads only: aws s3 sync <LocalDir> <S3Uri>", 252)
+        fail(
+            "aws s3 sync: the simulator supports uploads only: aws s3 sync <LocalDir> <S3Uri>", 252
+        )
     local = Path(args[0])
     bucket, prefix = _split_s3(args[1])
     existing = _bucket(w, bucket, "ListObjectsV2")["objects"]
@@ -170,7 +194,7 @@ def s3_ls(opts: dict[str, Any], w: dict[str, Any], args: list[str]) -> None:
     for key in sorted(objects):
         if not key.startswith(prefix):
             continue
-        rest = key[len(prefix):]
+        rest = key[len(prefix) :]
         if "/" in rest and not opts.get("recursive"):
             directory = rest.split("/", 1)[0]
             if directory not in shown_dirs:
@@ -202,8 +226,15 @@ def _parameter(w: dict[str, Any], selector: str, decrypt: bool) -> dict[str, Any
     record("ssm.read", name=name, version=chosen["version"])
     region = w["region"]
     arn = f"arn:aws:ssm:{region}:{w['account']}:parameter/{name.lstrip('/')}"
-    return {"Name": name, "Type": param["type"], "Value": value, "Version": chosen["version"],
-            "LastModifiedDate": "2026-01-01T00:00:00+00:00", "ARN": arn, "DataType": "text"}
+    return {
+        "Name": name,
+        "Type": param["type"],
+        "Value": value,
+        "Version": chosen["version"],
+        "LastModifiedDate": "2026-01-01T00:00:00+00:00",
+        "ARN": arn,
+        "DataType": "text",
+    }
 
 
 def ssm_get_parameter(opts: dict[str, Any], w: dict[str, Any]) -> None:
@@ -244,13 +275,24 @@ def secretsmanager_get_secret_value(opts: dict[str, Any], w: dict[str, Any]) -> 
             chosen = version
             break
     if chosen is None:
-        aws_error("ResourceNotFoundException", "GetSecretValue",
-                  "Secrets Manager can't find the specified secret.")
+        aws_error(
+            "ResourceNotFoundException",
+            "GetSecretValue",
+            "Secrets Manager can't find the specified secret.",
+        )
     record("secrets.read", name=secret_id, version_id=chosen["id"])
     arn = f"arn:aws:secretsmanager:{w['region']}:{w['account']}:secret:{secret_id}-AbCdEf"
-    _print({"ARN": arn, "Name": secret_id, "VersionId": chosen["id"],
-            "SecretString": chosen["value"], "VersionStages": chosen["stages"],
-            "CreatedDate": "2026-01-01T00:00:00+00:00"}, opts)
+    _print(
+        {
+            "ARN": arn,
+            "Name": secret_id,
+            "VersionId": chosen["id"],
+            "SecretString": chosen["value"],
+            "VersionStages": chosen["stages"],
+            "CreatedDate": "2026-01-01T00:00:00+00:00",
+        },
+        opts,
+    )
 
 
 # -- cloudformation ----------------------------------------------------------------------
@@ -270,7 +312,7 @@ def cloudformation_package(opts: dict[str, Any], w: dict[str, Any]) -> None:
     for line in text.splitlines():
         stripped = line.strip()
         for prop in ("CodeUri:", "ContentUri:", "Code:"):
-            value = stripped[len(prop):].strip()
+            value = stripped[len(prop) :].strip()
             if stripped.startswith(prop) and value and not value.startswith(("s3://", "{")):
                 indent = line[: len(line) - len(line.lstrip())]
                 line = f"{indent}{prop} s3://{bucket}/{key}"
@@ -298,14 +340,25 @@ def cloudformation_deploy(opts: dict[str, Any], w: dict[str, Any]) -> None:
     caps = [caps] if isinstance(caps, str) else caps
     text = template.read_text()
     if "AWS::IAM::" in text and not {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"} & set(caps):
-        aws_error("InsufficientCapabilitiesException", "CreateChangeSet",
-                  "Requires capabilities : [CAPABILITY_IAM]")
+        aws_error(
+            "InsufficientCapabilitiesException",
+            "CreateChangeSet",
+            "Requires capabilities : [CAPABILITY_IAM]",
+        )
     if "Transform" in text and "Serverless" in text and "CAPABILITY_AUTO_EXPAND" not in caps:
-        aws_error("InsufficientCapabilitiesException", "CreateChangeSet",
-                  "Requires capabilities : [CAPABILITY_AUTO_EXPAND]")
+        aws_error(
+            "InsufficientCapabilitiesException",
+            "CreateChangeSet",
+            "Requires capabilities : [CAPABILITY_AUTO_EXPAND]",
+        )
     existed = stack in w.get("stacks", {})
-    record("cloudformation.deploy", stack=stack, blob=store_blob(template), parameters=params,
-           capabilities=caps)
+    record(
+        "cloudformation.deploy",
+        stack=stack,
+        blob=store_blob(template),
+        parameters=params,
+        capabilities=caps,
+    )
     print("\nWaiting for changeset to be created..")
     print(f"Waiting for stack {'update' if existed else 'create'}/update to complete")
     print(f"Successfully created/updated stack - {stack}")
@@ -314,8 +367,11 @@ def cloudformation_deploy(opts: dict[str, Any], w: dict[str, Any]) -> None:
 # -- lambda ------------------------------------------------------------------------------
 def _function(w: dict[str, Any], name: Any, operation: str) -> dict[str, Any]:
     if not isinstance(name, str) or name not in w["lambda"]:
-        aws_error("ResourceNotFoundException", operation, f"Function not found: "
-                  f"arn:aws:lambda:{w['region']}:{w['account']}:function:{name}")
+        aws_error(
+            "ResourceNotFoundException",
+            operation,
+            f"Function not found: arn:aws:lambda:{w['region']}:{w['account']}:function:{name}",
+        )
     return w["lambda"][name]
 
 
@@ -331,10 +387,18 @@ def lambda_update_function_code(opts: dict[str, Any], w: dict[str, Any]) -> None
     elif isinstance(opts.get("s3-key"), str):
         sha = base64.b64encode(sha256(str(opts["s3-key"]).encode()).digest()).decode()
     else:
-        fail("aws lambda update-function-code: give --zip-file fileb://FILE or --s3-bucket/--s3-key", 252)
+        fail(
+            "aws lambda update-function-code: give --zip-file fileb://FILE or --s3-bucket/--s3-key",
+            252,
+        )
     record("lambda.update_code", function=name, sha256=sha)
-    result = {"FunctionName": name, "Runtime": fn["runtime"], "CodeSha256": sha,
-              "Version": "$LATEST", "LastUpdateStatus": "InProgress"}
+    result = {
+        "FunctionName": name,
+        "Runtime": fn["runtime"],
+        "CodeSha256": sha,
+        "Version": "$LATEST",
+        "LastUpdateStatus": "InProgress",
+    }
     if opts.get("publish"):
         record("lambda.publish_version", function=name, description="")
         result["Version"] = str(max([v["version"] for v in fn["versions"]] or [0]) + 1)
@@ -347,8 +411,15 @@ def lambda_publish_version(opts: dict[str, Any], w: dict[str, Any]) -> None:
     description = opts.get("description") if isinstance(opts.get("description"), str) else ""
     record("lambda.publish_version", function=name, description=description)
     number = max([v["version"] for v in fn["versions"]] or [0]) + 1
-    _print({"FunctionName": name, "Version": str(number), "Description": description,
-            "CodeSha256": fn["code_sha256"]}, opts)
+    _print(
+        {
+            "FunctionName": name,
+            "Version": str(number),
+            "Description": description,
+            "CodeSha256": fn["code_sha256"],
+        },
+        opts,
+    )
 
 
 def lambda_update_alias(opts: dict[str, Any], w: dict[str, Any]) -> None:
@@ -360,8 +431,9 @@ def lambda_update_alias(opts: dict[str, Any], w: dict[str, Any]) -> None:
         aws_error("ResourceNotFoundException", "UpdateAlias", f"Alias not found: {alias}")
     known = {str(v["version"]) for v in fn["versions"]}
     if version is not None and str(version) not in known and version != "$LATEST":
-        aws_error("ResourceNotFoundException", "UpdateAlias",
-                  f"Function not found: {name}:{version}")
+        aws_error(
+            "ResourceNotFoundException", "UpdateAlias", f"Function not found: {name}:{version}"
+        )
     weights: dict[str, float] = {}
     routing = opts.get("routing-config")
     if isinstance(routing, str) and "=" in routing:
@@ -371,8 +443,14 @@ def lambda_update_alias(opts: dict[str, Any], w: dict[str, Any]) -> None:
             weights[key.strip().strip('"')] = float(value)
     target = int(version) if version and str(version).isdigit() else fn["aliases"][alias]["version"]
     record("lambda.update_alias", function=name, alias=alias, version=target, weights=weights)
-    _print({"Name": alias, "FunctionVersion": str(target),
-            "RoutingConfig": {"AdditionalVersionWeights": weights}}, opts)
+    _print(
+        {
+            "Name": alias,
+            "FunctionVersion": str(target),
+            "RoutingConfig": {"AdditionalVersionWeights": weights},
+        },
+        opts,
+    )
 
 
 # -- deploy / codeartifact -----------------------------------------------------------------
@@ -381,16 +459,30 @@ def deploy_create_deployment(opts: dict[str, Any], w: dict[str, Any]) -> None:
     group = opts.get("deployment-group-name")
     apps = w.get("codedeploy", {}).get("applications", {}) or {}
     if app not in apps:
-        aws_error("ApplicationDoesNotExistException", "CreateDeployment",
-                  f"No application found for name: {app}")
+        aws_error(
+            "ApplicationDoesNotExistException",
+            "CreateDeployment",
+            f"No application found for name: {app}",
+        )
     if group not in (apps[app].get("deployment_groups") or {}):
-        aws_error("DeploymentGroupDoesNotExistException", "CreateDeployment",
-                  f"No Deployment Group found for name: {group}")
-    revision = {k: v for k, v in opts.items() if k in ("s3-location", "revision", "github-location")}
+        aws_error(
+            "DeploymentGroupDoesNotExistException",
+            "CreateDeployment",
+            f"No Deployment Group found for name: {group}",
+        )
+    revision = {
+        k: v for k, v in opts.items() if k in ("s3-location", "revision", "github-location")
+    }
     digest = sha256(json.dumps([app, group, revision, len(sys.argv)]).encode()).hexdigest()
     deployment_id = "d-" + digest[:9].upper()
-    record("deploy.create", application=app, group=group, deployment_id=deployment_id,
-           revision=json.dumps(revision), config=opts.get("deployment-config-name") or "")
+    record(
+        "deploy.create",
+        application=app,
+        group=group,
+        deployment_id=deployment_id,
+        revision=json.dumps(revision),
+        config=opts.get("deployment-config-name") or "",
+    )
     _print({"deploymentId": deployment_id}, opts)
 
 
@@ -399,14 +491,20 @@ def codeartifact_login(opts: dict[str, Any], w: dict[str, Any]) -> None:
     domain = opts.get("domain")
     repo = opts.get("repository")
     if tool not in ("npm", "pip", "twine", "dotnet", "nuget", "swift"):
-        fail("aws: error: argument --tool: Invalid choice, valid choices are: "
-             "dotnet | npm | nuget | pip | swift | twine", 252)
+        fail(
+            "aws: error: argument --tool: Invalid choice, valid choices are: "
+            "dotnet | npm | nuget | pip | swift | twine",
+            252,
+        )
     domains = w.get("codeartifact", {}).get("domains", {}) or {}
     if domain not in domains or repo not in (domains[domain].get("repositories") or []):
-        aws_error("ResourceNotFoundException", "GetRepositoryEndpoint",
-                  f"The repository {repo} in domain {domain} was not found")
+        aws_error(
+            "ResourceNotFoundException",
+            "GetRepositoryEndpoint",
+            f"The repository {repo} in domain {domain} was not found",
+        )
     owner = opts.get("domain-owner") or w["account"]
-    url = (f"https://{domain}-{owner}.d.codeartifact.{w['region']}.amazonaws.com/{tool}/{repo}/")
+    url = f"https://{domain}-{owner}.d.codeartifact.{w['region']}.amazonaws.com/{tool}/{repo}/"
     home = Path(os.environ.get("HOME", "/root"))
     if tool == "npm":
         (home / ".npmrc").write_text(f"registry={url}\n")
@@ -429,20 +527,28 @@ def codeartifact_get_authorization_token(opts: dict[str, Any], w: dict[str, Any]
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in ("help", "--help", "-h"):
         print("usage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]")
-        print("simulated commands: " + "; ".join(f"{s} {'|'.join(c)}" for s, c in SUPPORTED.items()))
+        print(
+            "simulated commands: " + "; ".join(f"{s} {'|'.join(c)}" for s, c in SUPPORTED.items())
+        )
         return 0 if argv else 252
     if argv[0] == "--version":
         print("aws-cli/2.17.0 Python/3.11.9 Linux/6.1 exe/x86_64 (simulated)")
         return 0
     opts, positional = options(argv, _GLOBAL_FLAGS)
     if len(positional) < 2:
-        fail("usage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\n"
-             "aws: error: the following arguments are required: operation", 252)
+        fail(
+            "usage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\n"
+            "aws: error: the following arguments are required: operation",
+            252,
+        )
     service, operation, *rest = positional
     if service not in SUPPORTED or operation not in SUPPORTED[service]:
         known = ", ".join(f"{s} {c}" for s, ops in SUPPORTED.items() for c in ops)
-        fail(f"aws: error: `aws {service} {operation}` is not available in the simulator "
-             f"(simulated: {known})", 252)
+        fail(
+            f"aws: error: `aws {service} {operation}` is not available in the simulator "
+            f"(simulated: {known})",
+            252,
+        )
     handler = globals()[f"{service}_{operation.replace('-', '_')}"]
     w = world()
     if service == "s3":

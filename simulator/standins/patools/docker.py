@@ -6,9 +6,8 @@ import base64
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
-from patools.common import sha256, docker_state, fail, options, record, save_docker_state, world
+from patools.common import docker_state, fail, options, record, save_docker_state, sha256, world
 
 _FLAGS = ("password-stdin", "no-cache", "pull", "q", "quiet", "rm", "all-tags", "a")
 
@@ -34,8 +33,10 @@ def login(args: list[str]) -> int:
         password = sys.stdin.read().strip()
     else:
         password = str(opts.get("password") or opts.get("p") or "")
-        print("WARNING! Using --password via the CLI is insecure. Use --password-stdin.",
-              file=sys.stderr)
+        print(
+            "WARNING! Using --password via the CLI is insecure. Use --password-stdin.",
+            file=sys.stderr,
+        )
     w = world()
     ok = False
     if password.startswith("PAECR."):
@@ -49,16 +50,22 @@ def login(args: list[str]) -> int:
         ok = False
     if not ok:
         if registry.endswith(".amazonaws.com"):
-            fail(f"Error response from daemon: login attempt to https://{registry}/v2/ failed "
-                 "with status: 400 Bad Request")
-        fail(f'Error response from daemon: Get "https://{registry}/v2/": dial tcp: lookup '
-             f"{registry}: no such host (the sandbox has no network)")
+            fail(
+                f"Error response from daemon: login attempt to https://{registry}/v2/ failed "
+                "with status: 400 Bad Request"
+            )
+        fail(
+            f'Error response from daemon: Get "https://{registry}/v2/": dial tcp: lookup '
+            f"{registry}: no such host (the sandbox has no network)"
+        )
     state = docker_state()
     state["auths"][registry] = True
     save_docker_state(state)
     record("docker.login", registry=registry, account=w["account"])
-    print("WARNING! Your password will be stored unencrypted in /root/.docker/config.json.",
-          file=sys.stderr)
+    print(
+        "WARNING! Your password will be stored unencrypted in /root/.docker/config.json.",
+        file=sys.stderr,
+    )
     print("Login Succeeded")
     return 0
 
@@ -72,10 +79,13 @@ def build(args: list[str]) -> int:
     if not context.is_dir():
         fail(f'unable to prepare context: path "{context}" not found')
     if not dockerfile.is_file():
-        fail("ERROR: failed to solve: failed to read dockerfile: open Dockerfile: "
-             "no such file or directory")
+        fail(
+            "ERROR: failed to solve: failed to read dockerfile: open Dockerfile: "
+            "no such file or directory"
+        )
     instructions = [
-        line.strip() for line in dockerfile.read_text().splitlines()
+        line.strip()
+        for line in dockerfile.read_text().splitlines()
         if line.strip() and not line.strip().startswith("#")
     ]
     if not instructions or not instructions[0].upper().startswith(("FROM", "ARG")):
@@ -98,8 +108,10 @@ def build(args: list[str]) -> int:
                 if source.startswith("--") or source.strip("./") == "":
                     continue
                 if not any(context.glob(source.lstrip("/"))):
-                    fail(f"COPY failed: file not found in build context or excluded by "
-                         f".dockerignore: stat {source}: file does not exist")
+                    fail(
+                        f"COPY failed: file not found in build context or excluded by "
+                        f".dockerignore: stat {source}: file does not exist"
+                    )
         print(f" ---> {step}")
     print(f"Successfully built {_short(image_id)}")
     state = docker_state()
@@ -124,7 +136,7 @@ def tag(args: list[str]) -> int:
 
 
 def push(args: list[str]) -> int:
-    opts, positional = options(args, _FLAGS)
+    _opts, positional = options(args, _FLAGS)
     if len(positional) != 1:
         fail('"docker push" requires exactly 1 argument.')
     name, version = _split_ref(positional[0])
@@ -142,8 +154,10 @@ def push(args: list[str]) -> int:
     expected = f"{repo['account']}.dkr.ecr.{w['region']}.amazonaws.com" if repo else None
     if repo is None or registry != expected:
         account = registry.split(".", 1)[0]
-        fail(f"name unknown: The repository with name '{repo_name}' does not exist in the "
-             f"registry with id '{account}'")
+        fail(
+            f"name unknown: The repository with name '{repo_name}' does not exist in the "
+            f"registry with id '{account}'"
+        )
     image_id = state["images"][ref]
     digest = "sha256:" + sha256(f"{image_id}{repo_name}".encode()).hexdigest()
     for layer in range(3):
@@ -176,15 +190,26 @@ def pull(args: list[str]) -> int:
             fail("Error response from daemon: Head: no basic auth credentials")
         state["images"][f"{name}:{version}"] = "sha256:" + sha256(name.encode()).hexdigest()
         save_docker_state(state)
-        print(f"{version}: Pulling from {repo_name}\nStatus: Downloaded newer image for {name}:{version}")
+        print(
+            f"{version}: Pulling from {repo_name}\n"
+            f"Status: Downloaded newer image for {name}:{version}"
+        )
         return 0
-    fail(f'Error response from daemon: Get "https://{name.split("/", 1)[0]}/v2/": dial tcp: '
-         "lookup: no such host (the sandbox has no network; only images in the simulated ECR "
-         "can be pulled)")
+    fail(
+        f'Error response from daemon: Get "https://{name.split("/", 1)[0]}/v2/": dial tcp: '
+        "lookup: no such host (the sandbox has no network; only images in the simulated ECR "
+        "can be pulled)"
+    )
 
 
-COMMANDS = {"login": login, "build": build, "tag": tag, "push": push, "images": images,
-            "pull": pull}
+COMMANDS = {
+    "login": login,
+    "build": build,
+    "tag": tag,
+    "push": push,
+    "images": images,
+    "pull": pull,
+}
 
 
 def main(argv: list[str]) -> int:
@@ -200,7 +225,10 @@ def main(argv: list[str]) -> int:
         argv = argv[1:]
     if command not in COMMANDS:
         if command in ("run", "exec", "compose", "buildx", "start", "create"):
-            fail(f"docker: '{command}' cannot run in the simulator: there is no container "
-                 f"runtime (simulated commands: {', '.join(COMMANDS)})", 125)
+            fail(
+                f"docker: '{command}' cannot run in the simulator: there is no container "
+                f"runtime (simulated commands: {', '.join(COMMANDS)})",
+                125,
+            )
         fail(f"docker: '{command}' is not a docker command.\nSee 'docker --help'")
     return COMMANDS[command](argv[1:])

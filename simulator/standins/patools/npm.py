@@ -18,9 +18,11 @@ def _read_json(path: Path, what: str) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
-        fail(f"npm ERR! code ENOENT\nnpm ERR! syscall open\nnpm ERR! path {path.resolve()}\n"
-             f"npm ERR! errno -2\nnpm ERR! enoent Could not read {what}: Error: ENOENT: no such "
-             f"file or directory, open '{path.resolve()}'")
+        fail(
+            f"npm ERR! code ENOENT\nnpm ERR! syscall open\nnpm ERR! path {path.resolve()}\n"
+            f"npm ERR! errno -2\nnpm ERR! enoent Could not read {what}: Error: ENOENT: no such "
+            f"file or directory, open '{path.resolve()}'"
+        )
     except ValueError as exc:
         fail(f"npm ERR! code EJSONPARSE\nnpm ERR! JSON.parse Failed to parse {what}: {exc}")
     if not isinstance(data, dict):
@@ -39,7 +41,8 @@ def _install(lock: dict[str, Any], package: dict[str, Any], *, production: bool)
     modules = Path("node_modules")
     modules.mkdir(exist_ok=True)
     packages = {
-        k: v for k, v in (lock.get("packages") or {}).items()
+        k: v
+        for k, v in (lock.get("packages") or {}).items()
         if k.startswith("node_modules/") and not (production and v.get("dev"))
     }
     if not packages:  # lockfileVersion 1
@@ -51,8 +54,9 @@ def _install(lock: dict[str, Any], package: dict[str, Any], *, production: bool)
         (target / "package.json").write_text(
             json.dumps({"name": name, "version": info.get("version", "0.0.0")})
         )
-    (modules / ".package-lock.json").write_text(json.dumps({"name": package.get("name"),
-                                                            "packages": packages}))
+    (modules / ".package-lock.json").write_text(
+        json.dumps({"name": package.get("name"), "packages": packages})
+    )
     return len(packages)
 
 
@@ -62,26 +66,34 @@ def ci(args: list[str]) -> int:
     if not lock_path.is_file() and Path("npm-shrinkwrap.json").is_file():
         lock_path = Path("npm-shrinkwrap.json")
     if not lock_path.is_file():
-        fail("npm ERR! code EUSAGE\nnpm ERR!\nnpm ERR! The `npm ci` command can only install with "
-             "an existing package-lock.json or\nnpm ERR! npm-shrinkwrap.json with lockfileVersion "
-             ">= 1. Run an install with npm@5 or\nnpm ERR! later to generate a package-lock.json "
-             "file, then try again.")
+        fail(
+            "npm ERR! code EUSAGE\nnpm ERR!\nnpm ERR! The `npm ci` command can only install with "
+            "an existing package-lock.json or\nnpm ERR! npm-shrinkwrap.json with lockfileVersion "
+            ">= 1. Run an install with npm@5 or\nnpm ERR! later to generate a package-lock.json "
+            "file, then try again."
+        )
     lock = _read_json(lock_path, lock_path.name)
     root = (lock.get("packages") or {}).get("", {})
-    locked = _declared(root) if root else {
-        k: v.get("version", "") for k, v in (lock.get("dependencies") or {}).items()
-    }
+    locked = (
+        _declared(root)
+        if root
+        else {k: v.get("version", "") for k, v in (lock.get("dependencies") or {}).items()}
+    )
     declared = _declared(package)
     missing = sorted(set(declared) - set(locked))
     changed = sorted(k for k in set(declared) & set(locked) if root and declared[k] != locked[k])
     if missing or changed:
         lines = [f"npm ERR! Missing: {name}@{declared[name]} from lock file" for name in missing]
-        lines += [f"npm ERR! Invalid: lock file's {k}@{locked[k]} does not satisfy {k}@{declared[k]}"
-                  for k in changed]
-        fail("npm ERR! code EUSAGE\nnpm ERR!\nnpm ERR! `npm ci` can only install packages when "
-             "your package.json and package-lock.json or npm-shrinkwrap.json are in sync. Please "
-             "update your lock file with `npm install` before continuing.\nnpm ERR!\n"
-             + "\n".join(lines))
+        lines += [
+            f"npm ERR! Invalid: lock file's {k}@{locked[k]} does not satisfy {k}@{declared[k]}"
+            for k in changed
+        ]
+        fail(
+            "npm ERR! code EUSAGE\nnpm ERR!\nnpm ERR! `npm ci` can only install packages when "
+            "your package.json and package-lock.json or npm-shrinkwrap.json are in sync. Please "
+            "update your lock file with `npm install` before continuing.\nnpm ERR!\n"
+            + "\n".join(lines)
+        )
     production = "--production" in args or "--omit=dev" in args
     count = _install(lock, package, production=production)
     print(f"\nadded {count} packages, and audited {count + 1} packages in 1s\n")
@@ -91,19 +103,31 @@ def ci(args: list[str]) -> int:
 
 def install(args: list[str]) -> int:
     if any(not a.startswith("-") for a in args):
-        fail("npm ERR! code ENOTCACHED\nnpm ERR! request to https://registry.npmjs.org failed: "
-             "the sandbox is offline, so only the packages already in package-lock.json can be "
-             "installed (use `npm ci`)")
+        fail(
+            "npm ERR! code ENOTCACHED\nnpm ERR! request to https://registry.npmjs.org failed: "
+            "the sandbox is offline, so only the packages already in package-lock.json can be "
+            "installed (use `npm ci`)"
+        )
     package = _read_json(Path("package.json"), "package.json")
     lock_path = Path("package-lock.json")
     if lock_path.is_file():
         lock = _read_json(lock_path, "package-lock.json")
     else:
-        lock = {"name": package.get("name"), "lockfileVersion": 3, "requires": True,
-                "packages": {"": {"name": package.get("name"), **{
-                    k: package[k] for k in ("dependencies", "devDependencies") if k in package
-                }}, **{f"node_modules/{n}": {"version": v.lstrip("^~")}
-                       for n, v in _declared(package).items()}}}
+        lock = {
+            "name": package.get("name"),
+            "lockfileVersion": 3,
+            "requires": True,
+            "packages": {
+                "": {
+                    "name": package.get("name"),
+                    **{k: package[k] for k in ("dependencies", "devDependencies") if k in package},
+                },
+                **{
+                    f"node_modules/{n}": {"version": v.lstrip("^~")}
+                    for n, v in _declared(package).items()
+                },
+            },
+        }
         lock_path.write_text(json.dumps(lock, indent=2) + "\n")
     count = _install(lock, package, production=False)
     print(f"\nadded {count} packages, and audited {count + 1} packages in 1s\n")
@@ -115,8 +139,10 @@ def run_script(name: str, extra: list[str]) -> int:
     package = _read_json(Path("package.json"), "package.json")
     scripts = package.get("scripts") or {}
     if name not in scripts:
-        fail(f'npm ERR! Missing script: "{name}"\nnpm ERR!\nnpm ERR! To see a list of scripts, run:'
-             "\nnpm ERR!   npm run")
+        fail(
+            f'npm ERR! Missing script: "{name}"\nnpm ERR!\nnpm ERR! To see a list of scripts, run:'
+            "\nnpm ERR!   npm run"
+        )
     command = scripts[name]
     if extra:
         command += " " + " ".join(extra)
@@ -125,10 +151,13 @@ def run_script(name: str, extra: list[str]) -> int:
     env = dict(os.environ)
     env["PATH"] = f"{Path('node_modules/.bin').resolve()}:{env.get('PATH', '')}"
     env["npm_lifecycle_event"] = name
-    code = subprocess.call(["/bin/sh", "-c", command], env=env)  # noqa: S603 - learner's script
+    code = subprocess.call(["/bin/sh", "-c", command], env=env)
     if code != 0:
-        print(f"npm ERR! Lifecycle script `{name}` failed with error:\nnpm ERR! Error: command "
-              f"failed\nnpm ERR!   command: sh -c {command}", file=sys.stderr)
+        print(
+            f"npm ERR! Lifecycle script `{name}` failed with error:\nnpm ERR! Error: command "
+            f"failed\nnpm ERR!   command: sh -c {command}",
+            file=sys.stderr,
+        )
     return code
 
 
@@ -140,7 +169,7 @@ def main(argv: list[str]) -> int:
     extra: list[str] = []
     if "--" in rest:
         at = rest.index("--")
-        rest, extra = rest[:at], rest[at + 1:]
+        rest, extra = rest[:at], rest[at + 1 :]
     if command in ("-v", "--version"):
         print(VERSION)
         return 0
@@ -158,5 +187,8 @@ def main(argv: list[str]) -> int:
         return run_script(names[0], extra or names[1:])
     if command in ("test", "t", "start"):
         return run_script("test" if command == "t" else command, extra)
-    fail(f"npm ERR! `{command}` is not available in the simulator (offline): "
-         "use ci, install, run, test or start", 1)
+    fail(
+        f"npm ERR! `{command}` is not available in the simulator (offline): "
+        "use ci, install, run, test or start",
+        1,
+    )

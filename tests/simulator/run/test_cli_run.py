@@ -16,14 +16,21 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_build_json_succeeds_and_writes_artifacts(tmp_path, capsys):
-    code = main([
-        "build",
-        "--buildspec", str(FIXTURES / "node-buildspec.yml"),
-        "--source", str(FIXTURES / "node-app"),
-        "--world", str(FIXTURES / "node-world.yml"),
-        "--artifacts-out", str(tmp_path / "out"),
-        "--format", "json",
-    ])
+    code = main(
+        [
+            "build",
+            "--buildspec",
+            str(FIXTURES / "node-buildspec.yml"),
+            "--source",
+            str(FIXTURES / "node-app"),
+            "--world",
+            str(FIXTURES / "node-world.yml"),
+            "--artifacts-out",
+            str(tmp_path / "out"),
+            "--format",
+            "json",
+        ]
+    )
     data = json.loads(capsys.readouterr().out)
     assert code == 0
     assert list(data) == ["status", "phases", "artifacts", "exported_variables", "log"]
@@ -38,13 +45,17 @@ def test_build_json_succeeds_and_writes_artifacts(tmp_path, capsys):
 
 def test_build_text_streams_the_log_and_exits_1_on_failure(tmp_path, capsys):
     spec = tmp_path / "buildspec.yml"
-    spec.write_text("version: 0.2\nphases:\n  build:\n    commands:\n      - echo hello\n      - exit 4\n")
+    spec.write_text(
+        "version: 0.2\nphases:\n  build:\n    commands:\n      - echo hello\n      - exit 4\n"
+    )
     code = main(["build", "--buildspec", str(spec), "--source", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 1
     assert "\nhello\n" in out
     assert "Command did not exit successfully exit 4 exit status 4" in out
-    assert out.rstrip().endswith("Build FAILED: Error while executing command: exit 4. Reason: exit status 4")
+    assert out.rstrip().endswith(
+        "Build FAILED: Error while executing command: exit 4. Reason: exit status 4"
+    )
 
 
 @pytest.mark.parametrize(
@@ -73,3 +84,21 @@ def test_usage_errors_exit_2(tmp_path, capsys, args, message):
         code = exc.code
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_build_refuses_without_a_sandbox(tmp_path, capsys, monkeypatch):
+    from simulator.sandbox import SandboxUnavailable, _probe
+
+    def unavailable(_bwrap=None):
+        raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
+
+    monkeypatch.setattr(_probe, "probe", unavailable)
+    monkeypatch.setattr("simulator.sandbox.probe", unavailable)
+    marker = tmp_path / "ran"
+    spec = tmp_path / "buildspec.yml"
+    spec.write_text(f"version: 0.2\nphases:\n  build:\n    commands:\n      - touch {marker}\n")
+    code = main(["build", "--buildspec", str(spec), "--source", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "cannot run the build: bubblewrap (bwrap) is not installed" in captured.err
+    assert not marker.exists()

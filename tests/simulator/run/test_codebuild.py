@@ -65,8 +65,17 @@ def test_node_docker_buildspec_end_to_end():
     )
     assert result.status == "SUCCEEDED", result.log
     assert [p.name for p in result.phases] == [
-        "SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD",
-        "BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING", "COMPLETED",
+        "SUBMITTED",
+        "QUEUED",
+        "PROVISIONING",
+        "DOWNLOAD_SOURCE",
+        "INSTALL",
+        "PRE_BUILD",
+        "BUILD",
+        "POST_BUILD",
+        "UPLOAD_ARTIFACTS",
+        "FINALIZING",
+        "COMPLETED",
     ]
     assert "Login Succeeded" in result.log_lines
     images = world.state["ecr"]["demo-app"]["images"]
@@ -101,9 +110,12 @@ def test_log_format_is_codebuilds_and_streams(tmp_path):
 
 def test_pre_build_failure_skips_to_finalizing(tmp_path):
     spec = (
-        "version: 0.2\nphases:\n  pre_build:\n    commands:\n" + commands("exit 3")
-        + "  build:\n    commands:\n" + commands("echo never")
-        + "  post_build:\n    commands:\n" + commands("echo never")
+        "version: 0.2\nphases:\n  pre_build:\n    commands:\n"
+        + commands("exit 3")
+        + "  build:\n    commands:\n"
+        + commands("echo never")
+        + "  post_build:\n    commands:\n"
+        + commands("echo never")
         + "artifacts:\n  files: ['**/*']\n"
     )
     result = run_build(tmp_path, spec, {"a.txt": "x"})
@@ -123,7 +135,8 @@ def test_build_failure_still_runs_post_build_and_upload(tmp_path):
     spec = (
         "version: 0.2\nphases:\n  build:\n    commands:\n"
         + commands("echo before; echo $CODEBUILD_BUILD_SUCCEEDING", "false", "echo skipped")
-        + "    finally:\n" + commands("echo cleanup")
+        + "    finally:\n"
+        + commands("echo cleanup")
         + "  post_build:\n    commands:\n"
         + commands('echo "succeeding=$CODEBUILD_BUILD_SUCCEEDING"', "echo out > out.txt")
         + "artifacts:\n  files: [out.txt]\n"
@@ -144,8 +157,10 @@ def test_on_failure_continue_abort_and_retry(tmp_path):
         + commands("false")
         + "  pre_build:\n    on-failure: RETRY-2\n    commands:\n"
         + commands("n=$(cat n 2>/dev/null || echo 0); echo $((n+1)) > n; [ $n -ge 2 ]")
-        + "  build:\n    on-failure: ABORT\n    commands:\n" + commands("false")
-        + "  post_build:\n    commands:\n" + commands("echo post")
+        + "  build:\n    on-failure: ABORT\n    commands:\n"
+        + commands("false")
+        + "  post_build:\n    commands:\n"
+        + commands("echo post")
     )
     result = run_build(tmp_path, spec)
     assert statuses(result)[4:] == [
@@ -170,15 +185,18 @@ def test_retry_with_a_regex_that_does_not_match_does_not_retry(tmp_path):
     assert result.phase("BUILD").status == "FAILED"
 
 
-@pytest.mark.parametrize(("version", "expected"), [("0.2", ["[1] /tmp"]), ("0.1", ["[] /codebuild/output/src"])])
+@pytest.mark.parametrize(
+    ("version", "expected"), [("0.2", ["[1] /tmp"]), ("0.1", ["[] /codebuild/output/src"])]
+)
 def test_one_shell_in_0_2_and_a_fresh_shell_per_command_in_0_1(tmp_path, version, expected):
-    spec = (
-        f"version: {version}\nphases:\n  build:\n    commands:\n"
-        + commands("X=1; cd /tmp", 'echo "[$X] $(pwd)"')
+    spec = f"version: {version}\nphases:\n  build:\n    commands:\n" + commands(
+        "X=1; cd /tmp", 'echo "[$X] $(pwd)"'
     )
     result = run_build(tmp_path, spec)
     assert result.status == "SUCCEEDED"
-    assert [line for line in result.log_lines if line.startswith("[") and "]" in line[:4]] == expected
+    assert [
+        line for line in result.log_lines if line.startswith("[") and "]" in line[:4]
+    ] == expected
 
 
 def test_env_sources_precedence_masking_and_exported_variables(tmp_path):
@@ -241,7 +259,9 @@ def test_artifact_selection_and_secondary_artifacts(tmp_path):
     primary, docs = result.artifacts
     assert primary.name == "app-7" and primary.key == "lab-project/app-7.zip"
     assert primary.files == ["app.js", "lib/util.js"]
-    assert any("etc-link -> /etc: it points outside the source directory" in x for x in result.log_lines)
+    assert any(
+        "etc-link -> /etc: it points outside the source directory" in x for x in result.log_lines
+    )
     assert docs.identifier == "docs" and docs.files == ["readme.md"]
     with zipfile.ZipFile(io.BytesIO(primary.data)) as archive:
         assert archive.read("lib/util.js") == b"util"
@@ -249,7 +269,8 @@ def test_artifact_selection_and_secondary_artifacts(tmp_path):
 
 def test_no_matching_artifacts_fails_upload(tmp_path):
     spec = (
-        "version: 0.2\nphases:\n  build:\n    commands:\n" + commands("true")
+        "version: 0.2\nphases:\n  build:\n    commands:\n"
+        + commands("true")
         + "artifacts:\n  files: [missing.txt]\n"
     )
     result = run_build(tmp_path, spec)
@@ -265,7 +286,8 @@ def test_junit_report_summary(tmp_path):
         '<testcase classname="c" name="later"><skipped/></testcase></testsuite>'
     )
     spec = (
-        "version: 0.2\nphases:\n  build:\n    commands:\n" + commands("true")
+        "version: 0.2\nphases:\n  build:\n    commands:\n"
+        + commands("true")
         + "reports:\n  unit:\n    files: ['reports/*.xml']\n    file-format: junitxml\n"
     )
     result = run_build(tmp_path, spec, {"reports/junit.xml": xml})
@@ -299,9 +321,28 @@ def test_cache_is_saved_and_restored(tmp_path):
         + commands("ls deps 2>/dev/null || echo cold", "mkdir -p deps && echo 1 > deps/a")
         + "cache:\n  paths: ['deps/**/*']\n"
     )
-    first = run_build(tmp_path / "one", spec, world=world) if (tmp_path / "one").mkdir() is None else None
-    assert first is not None and "cold" in first.log_lines
+    (tmp_path / "one").mkdir()
+    first = run_build(tmp_path / "one", spec, world=world)
+    assert "cold" in first.log_lines
     (tmp_path / "two").mkdir()
     second = run_build(tmp_path / "two", spec, world=world)
     assert "cold" not in second.log_lines and "a" in second.log_lines
     assert world.changes_of("codebuild.cache_restore")
+
+
+def test_cache_restore_never_writes_through_a_source_symlink(tmp_path):
+    world = load_world(WORLD)
+    spec = (
+        "version: 0.2\nphases:\n  build:\n    commands:\n"
+        + commands("mkdir -p deps && echo 1 > deps/a")
+        + "cache:\n  paths: ['deps/**/*']\n"
+    )
+    (tmp_path / "one").mkdir()
+    run_build(tmp_path / "one", spec, world=world)
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    source = tmp_path / "two" / "src"
+    source.mkdir(parents=True)
+    (source / "deps").symlink_to(target)
+    run_build(tmp_path / "two", spec, world=world)
+    assert list(target.iterdir()) == []

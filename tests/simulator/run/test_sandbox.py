@@ -87,7 +87,7 @@ def test_busy_loop_hits_cpu_limit_first(session_factory):
     outcome, _, took = run(session, "bash -c 'while :; do :; done'")
     assert outcome.status == "FAILED"
     assert (outcome.reason or "").startswith("CPU time limit")
-    assert took < 1 + 1.5
+    assert took < 10  # CPU seconds, not wall seconds: a loaded machine stretches the wall time
 
 
 def test_sleep_times_out(session_factory):
@@ -185,7 +185,9 @@ def test_writing_outside_the_work_tree_fails(session_factory):
     session = session_factory()
     outcome, lines, _ = run(session, "echo x > /usr/evil; echo y > /etc/evil; touch /evil")
     assert outcome.status == "FAILED"
-    assert sum("Read-only file system" in line or "Permission denied" in line for line in lines) == 3
+    assert (
+        sum("Read-only file system" in line or "Permission denied" in line for line in lines) == 3
+    )
     assert not Path("/usr/evil").exists() and not Path("/etc/evil").exists()
 
 

@@ -71,8 +71,10 @@ def test_docker_push_needs_login_and_repository(tools):
     assert code == 0 and "Login Succeeded" in lines
     code, lines = tools(f"docker push {REPO}:v1")
     assert code == 0 and lines[-1].startswith("v1: digest: sha256:")
-    code, lines = tools(f"docker tag {REPO}:v1 {REPO.replace('web', 'nope')}:v1 && "
-                        f"docker push {REPO.replace('web', 'nope')}:v1")
+    code, lines = tools(
+        f"docker tag {REPO}:v1 {REPO.replace('web', 'nope')}:v1 && "
+        f"docker push {REPO.replace('web', 'nope')}:v1"
+    )
     assert code == 1 and "The repository with name 'nope' does not exist" in lines[-1]
     assert [c["tag"] for c in tools.world.changes_of("ecr.push")] == ["v1"]
 
@@ -83,7 +85,9 @@ def test_docker_build_needs_a_dockerfile(tools):
 
 
 def test_aws_reads_and_writes_the_world(tools):
-    code, lines = tools("aws ssm get-parameter --name /cfg/url --query Parameter.Value --output text")
+    code, lines = tools(
+        "aws ssm get-parameter --name /cfg/url --query Parameter.Value --output text"
+    )
     assert (code, lines) == (0, ["https://example.test"])
     code, lines = tools("aws ssm get-parameter --name /missing")
     assert code == 254 and "ParameterNotFound" in lines[-1]
@@ -91,17 +95,23 @@ def test_aws_reads_and_writes_the_world(tools):
     assert code == 0 and lines[-1] == "payload"
     code, _ = tools("echo result > r.txt && aws s3 cp r.txt s3://bucket/out/r.txt")
     assert code == 0 and tools.world.s3_get("bucket", "out/r.txt") == b"result\n"
-    code, lines = tools("aws lambda publish-version --function-name orders --query Version --output text")
+    code, lines = tools(
+        "aws lambda publish-version --function-name orders --query Version --output text"
+    )
     assert (code, lines) == (0, ["2"])
-    assert tools(
-        "aws lambda update-alias --function-name orders --name live --function-version 2"
-    )[0] == 0
+    assert (
+        tools("aws lambda update-alias --function-name orders --name live --function-version 2")[0]
+        == 0
+    )
     assert tools.world.state["lambda"]["orders"]["aliases"]["live"]["version"] == 2
-    code, lines = tools("aws deploy create-deployment --application-name web "
-                        "--deployment-group-name prod --s3-location bucket=bucket,key=a.zip,bundleType=zip")
+    code, lines = tools(
+        "aws deploy create-deployment --application-name web "
+        "--deployment-group-name prod --s3-location bucket=bucket,key=a.zip,bundleType=zip"
+    )
     assert code == 0 and tools.world.state["deployments"][0]["group"] == "prod"
-    code, lines = tools("aws codeartifact login --tool npm --domain corp --repository npm-store "
-                        "&& cat ~/.npmrc")
+    code, lines = tools(
+        "aws codeartifact login --tool npm --domain corp --repository npm-store && cat ~/.npmrc"
+    )
     assert code == 0 and lines[-1].startswith("registry=https://corp-111122223333.d.codeartifact")
 
 
@@ -154,12 +164,32 @@ def test_builders_check_their_inputs(tools):
 
 def test_forged_journal_entries_are_ignored(tools):
     notes: list[str] = []
-    tools("mkdir -p /codebuild/pa/journal/blobs && ln -s /etc/shadow /codebuild/pa/journal/blobs/blob-9")
     tools(
-        "printf '%s\\n' '{\"op\":\"s3.put\",\"bucket\":\"bucket\",\"key\":\"k\",\"blob\":\"blob-9\"}' "
-        "'{\"op\":\"s3.put\",\"bucket\":\"bucket\",\"key\":\"k\",\"blob\":\"../../x\"}' "
+        "mkdir -p /codebuild/pa/journal/blobs && ln -s /etc/shadow /codebuild/pa/journal/blobs/blob-9"
+    )
+    tools(
+        'printf \'%s\\n\' \'{"op":"s3.put","bucket":"bucket","key":"k","blob":"blob-9"}\' '
+        '\'{"op":"s3.put","bucket":"bucket","key":"k","blob":"../../x"}\' '
         "'{\"op\":\"rm -rf\"}' 'not json' >> /codebuild/pa/journal/journal.jsonl"
     )
     assert "k" not in tools.world.state["s3"]["bucket"]["objects"]
     assert tools.world.changes_of("s3.put") == []
     del notes
+
+
+def test_cloudformation_and_sam_deploy_record_stacks(tools):
+    template = "Resources:\n  Role:\n    Type: AWS::IAM::Role\n"
+    (tools.work_dir / "template.yaml").write_text(template)
+    code, lines = tools("aws cloudformation deploy --template-file template.yaml --stack-name app")
+    assert code == 254 and "Requires capabilities : [CAPABILITY_IAM]" in lines[-1]
+    code, lines = tools(
+        "aws cloudformation deploy --template-file template.yaml --stack-name app "
+        "--capabilities CAPABILITY_IAM --parameter-overrides Env=prod Size=2"
+    )
+    assert code == 0 and lines[-1] == "Successfully created/updated stack - app"
+    stack = tools.world.state["stacks"]["app"]
+    assert stack["status"] == "CREATE_COMPLETE"
+    assert stack["parameters"] == {"Env": "prod", "Size": "2"}
+    code, lines = tools("sam build && sam deploy --stack-name app --capabilities CAPABILITY_IAM")
+    assert code == 0 and "Successfully created/updated stack - app in eu-west-1" in lines
+    assert tools.world.state["stacks"]["app"]["status"] == "UPDATE_COMPLETE"

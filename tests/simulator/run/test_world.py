@@ -111,14 +111,23 @@ def test_changes_are_recorded_and_survive_a_round_trip():
         ("paramters: {}\n", "paramters: unknown key; did you mean `parameters`?"),
         ("parameters:\n  /x: {type: Secret, value: a}\n", "is not a parameter type"),
         ("parameters:\n  /x: {type: String}\n", "parameters./x: no value; add `value:`"),
-        ("secrets:\n  s:\n    versions: [{id: a, value: b, stages: [AWSPREVIOUS]}]\n",
-         "no version has the AWSCURRENT stage"),
-        ("lambda:\n  functions:\n    f: {versions: [1], aliases: {live: {version: 7}}}\n",
-         "points at version 7, which is not listed"),
+        (
+            "secrets:\n  s:\n    versions: [{id: a, value: b, stages: [AWSPREVIOUS]}]\n",
+            "no version has the AWSCURRENT stage",
+        ),
+        (
+            "lambda:\n  functions:\n    f: {versions: [1], aliases: {live: {version: 7}}}\n",
+            "points at version 7, which is not listed",
+        ),
         ("alarms:\n  A: {behaviour: after_traffic}\n", "after_traffic needs `minutes`"),
-        ("codedeploy:\n  applications:\n    a:\n      deployment_groups:\n        g: {alarms: [X]}\n",
-         "alarm 'X' is not declared"),
-        ("roles:\n  - {name: R, account: '999999999999'}\n", "account 999999999999 is not declared"),
+        (
+            "codedeploy:\n  applications:\n    a:\n      deployment_groups:\n        g: {alarms: [X]}\n",
+            "alarm 'X' is not declared",
+        ),
+        (
+            "roles:\n  - {name: R, account: '999999999999'}\n",
+            "account 999999999999 is not declared",
+        ),
         ("ecr: [1, 2]\n", "ecr: expected a mapping, got a list"),
         ("a: [unclosed\n", "not valid YAML"),
     ],
@@ -141,5 +150,8 @@ def test_empty_world_and_sandbox_view_hide_object_bodies():
     world.state["s3"]["b"] = {"region": "us-east-1", "versioning": False, "objects": {}}
     world.s3_put("b", "k", b"secret body")
     view = world.sandbox_view()
-    assert view["s3"]["b"]["objects"]["k"] == {"size": 11, "etag": world.state["s3"]["b"]["objects"]["k"]["etag"]}
+    assert view["s3"]["b"]["objects"]["k"] == {
+        "size": 11,
+        "etag": world.state["s3"]["b"]["objects"]["k"]["etag"],
+    }
     assert view["registry"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com"

@@ -1,0 +1,82 @@
+"""Benchmark the run side: the Node/Docker buildspec end to end, and the sandbox's own overhead."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+from bench.stats import summary_ms, time_calls
+from simulator.codebuild import BuildOptions, build
+from simulator.sandbox import ShellSession
+from simulator.world import load_world
+
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "simulator" / "run" / "fixtures"
+ENV = {"PATH": "/usr/bin:/bin", "HOME": "/root"}
+BUILD_GOAL_MS = 1000.0
+
+# For contrast, cited rather than measured: CodeBuild on-demand machines are created for each
+# build and destroyed afterwards ("reserved capacity ... ready to process builds immediately"),
+# https://docs.aws.amazon.com/codebuild/latest/userguide/fleets.html; a third-party write-up
+# reports about 60 s of provisioning for a 30 s build on on-demand compute,
+# https://barkingiguana.com/writing/choosing-codebuild-compute-on-demand-reserved-or-lambda/
+AWS_CONTRAST = (
+    "on AWS the same build first waits for an on-demand machine: provisioning alone is "
+    "tens of seconds (about 60 s reported for a 30 s build; see the sources in bench_run.py)"
+)
+
+
+def _node_build() -> None:
+    world = load_world(FIXTURES / "node-world.yml")
+    result = build(
+        (FIXTURES / "node-buildspec.yml").read_text(),
+        FIXTURES / "node-app",
+        world,
+        BuildOptions(artifact_bucket="artifact-store"),
+    )
+    if result.status != "SUCCEEDED":
+        raise SystemExit(f"benchmark build did not succeed:\n{result.log}")
+
+
+def _phase_breakdown() -> str:
+    world = load_world(FIXTURES / "node-world.yml")
+    result = build(
+        (FIXTURES / "node-buildspec.yml").read_text(),
+        FIXTURES / "node-app",
+        world,
+        BuildOptions(artifact_bucket="artifact-store"),
+    )
+    return "  ".join(f"{p.name} {p.duration_ms}" for p in result.phases if p.duration_ms)
+
+
+def main() -> None:
+    samples = time_calls(_node_build, repeat=5, warmup=1)
+    p50 = statistics.median(samples)
+    verdict = "meets" if p50 <= BUILD_GOAL_MS else "misses"
+    print(f"node/docker buildspec end to end: {summary_ms(samples)}")
+    print(f"  goal <= {BUILD_GOAL_MS:.0f} ms: {verdict} it (p50 {p50:.0f} ms)")
+    print(f"  phases (ms): {_phase_breakdown()}")
+    print(f"  {AWS_CONTRAST}")
+
+    with ShellSession(env=ENV) as session:
+        in_session = time_calls(
+            lambda: session.run("true", on_line=lambda _line: None), repeat=200, warmup=5
+        )
+
+    def fresh() -> None:
+        with ShellSession(env=ENV) as one:
+            one.run("true", on_line=lambda _line: None)
+
+    fresh_samples = time_calls(fresh, repeat=20, warmup=2)
+    host = time_calls(lambda: subprocess.run(["true"], check=True), repeat=200, warmup=5)
+    print(f"`true` in a running sandbox shell (0.2): {summary_ms(in_session)}")
+    print(f"`true` in a fresh sandbox (0.1, hooks):  {summary_ms(fresh_samples)}")
+    print(f"`true` on the host (subprocess):         {summary_ms(host)}")
+    overhead = statistics.median(fresh_samples) - statistics.median(host)
+    print(f"  sandbox start-up overhead per fresh command: {overhead:.1f} ms")
+    started = time.perf_counter()
+    with ShellSession(env=ENV) as session:
+        session.run("for i in $(seq 200); do /bin/true; done", on_line=lambda _line: None)
+    per_exec = (time.perf_counter() - started) * 1000 / 200
+    print(f"  process start inside the sandbox (200 x /bin/true): {per_exec:.2f} ms each")

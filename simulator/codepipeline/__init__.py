@@ -1,0 +1,21 @@
+"""CodePipeline on the world: stages, parallel actions, artifacts, variables, approvals."""
+
+from simulator.codepipeline._actions import PROVIDERS
+from simulator.codepipeline._execution import (
+    PipelineExecution,
+    resume_pipeline,
+    retry_stage,
+    run_pipeline,
+)
+from simulator.codepipeline._model import PipelineInputError, PipelineOptions, load_pipeline
+
+__all__ = [
+    "PROVIDERS",
+    "PipelineExecution",
+    "PipelineInputError",
+    "PipelineOptions",
+    "load_pipeline",
+    "resume_pipeline",
+    "retry_stage",
+    "run_pipeline",
+]

@@ -1,0 +1,2 @@
+#!/bin/bash
+echo "after_install: $LIFECYCLE_EVENT on $DEPLOYMENT_GROUP_NAME"

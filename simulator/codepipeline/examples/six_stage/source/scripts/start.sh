@@ -1,0 +1,2 @@
+#!/bin/bash
+echo "start: $LIFECYCLE_EVENT on $DEPLOYMENT_GROUP_NAME"

@@ -1,0 +1,108 @@
+"""Pictures: DOT of pipelines and executions, SVG rendering and fallback, traffic charts."""
+
+from __future__ import annotations
+
+import json
+import random
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from simulator.codedeploy import DeploymentResult, LifecycleEvent, TrafficPoint
+from simulator.codepipeline import PipelineOptions, run_pipeline
+from simulator.codepipeline.examples import SIX_STAGE
+from simulator.pictures import (
+    STATUS_COLOURS,
+    dot_available,
+    execution_dot,
+    pipeline_dot,
+    render_svg,
+    traffic_svg,
+)
+from simulator.pictures import _render
+from tests.simulator.pipeline.conftest import WORLD, action, pipeline
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def six_stage() -> dict:
+    return json.loads((SIX_STAGE / "pipeline.json").read_text())
+
+
+def test_pipeline_dot_has_stages_actions_and_artifact_edges():
+    dot = pipeline_dot(six_stage())
+    assert dot.startswith('digraph "app-pipeline" {')
+    assert dot.count("subgraph cluster_") == 6
+    assert 'label="Deploy_Staging"' in dot
+    assert '-> a2_1 [label="source_output"]' in dot  # source artifact into SecurityScan
+    assert '[label="build_output"]' in dot
+    assert "UnitTests\\nTest/CodeBuild\\nrunOrder 1" in dot
+
+
+def test_execution_dot_colours_actions_by_status(tmp_path):
+    from simulator.world import load_world
+
+    world = load_world(WORLD)
+    (tmp_path / "index.html").write_text("hi")
+    body = pipeline(("Checks", [action("Flaky", "Invoke", "Lambda", {"FunctionName": "flaky"})]),
+                    ("Deploy", [action("Never", "Invoke", "Lambda", {"FunctionName": "smoke"})]))
+    execution = run_pipeline(body, {"Src": tmp_path}, world,
+                             PipelineOptions(rng=random.Random(1)))
+    dot = execution_dot(execution)
+    assert f'fillcolor="{STATUS_COLOURS["Failed"]}"' in dot
+    assert f'fillcolor="{STATUS_COLOURS["Succeeded"]}"' in dot
+    assert "Never\\nInvoke/Lambda\\nrunOrder 1\\nnot run" in dot
+    assert ": Failed" in dot
+
+
+@pytest.mark.skipif(not dot_available(), reason="Graphviz dot is not installed here")
+def test_render_svg_with_graphviz():
+    svg = render_svg(pipeline_dot(six_stage()))
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    texts = {t.text for t in root.iter(f"{SVG}text")}
+    assert "SecurityScan" in texts and "build_output" in texts
+
+
+def test_render_svg_fallback_without_graphviz(monkeypatch):
+    monkeypatch.setattr(_render.shutil, "which", lambda _name: None)
+    svg = render_svg('digraph "x" { a -> b; }')
+    root = ET.fromstring(svg)
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "not installed" in texts[0]
+    assert 'digraph "x" { a -> b; }' in texts
+
+
+def test_render_svg_reports_a_broken_graph():
+    if not dot_available():
+        pytest.skip("Graphviz dot is not installed here")
+    with pytest.raises(_render.RenderError, match="dot failed"):
+        render_svg("digraph { a -> ")
+
+
+def test_traffic_chart_is_valid_svg_with_steps_and_events():
+    result = DeploymentResult(
+        "d-ABCDEFGHI", "Stopped", "CodeDeployDefault.LambdaCanary10Percent5Minutes", "Lambda",
+        "app", "live",
+        events=[LifecycleEvent("fn:live", "BeforeAllowTraffic", "Succeeded", 0, 10),
+                LifecycleEvent("fn:live", "AllowTraffic", "Failed", 10, 190),
+                LifecycleEvent("fn:live", "AfterAllowTraffic", "Skipped")],
+        traffic=[TrafficPoint(0, 0), TrafficPoint(10 / 60, 10), TrafficPoint(3.3, 0)],
+        rolled_back=True,
+    )
+    svg = traffic_svg(result)
+    root = ET.fromstring(svg)
+    path = next(root.iter(f"{SVG}path"))
+    assert path.get("d").startswith("M60.0,")
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert any("rolled back" in (t or "") for t in texts)
+    assert "AllowTraffic" in texts and "AfterAllowTraffic" not in texts  # skipped: no mark
+    assert "100%" in texts
+
+
+def test_traffic_chart_escapes_names():
+    svg = traffic_svg({"status": "Succeeded", "deployment_id": "<d>", "traffic": [],
+                       "events": [{"target": "a&b", "event": "<x>", "status": "Succeeded",
+                                   "start": 0, "end": 1}]})
+    ET.fromstring(svg)  # parses: everything was escaped
+    assert "&lt;x&gt;" in svg
