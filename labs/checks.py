@@ -356,3 +356,48 @@ def script_in_event(outcome: Outcome, params: dict[str, Any]) -> Verdict:
     if not events:
         return Verdict(False, f"no script matching /{pattern}/ ran")
     return Verdict(False, f"/{pattern}/ ran in {', '.join(events)}")
+
+
+@python_check("max_targets_at_once")
+def max_targets_at_once(outcome: Outcome, params: dict[str, Any]) -> Verdict:
+    """At most `max` instances were being deployed to at the same (virtual) time."""
+    spans: dict[str, list[float]] = {}
+    for event in _section(outcome, "deployment").get("events", []):
+        if event.get("start") is None or event.get("end") is None:
+            continue
+        span = spans.setdefault(event["target"], [event["start"], event["end"]])
+        span[0], span[1] = min(span[0], event["start"]), max(span[1], event["end"])
+    # Sweep over start/end points; an end at the same instant as a start frees the slot first.
+    points = sorted([(s, 1) for s, _ in spans.values()] + [(e, -1) for _, e in spans.values()])
+    busy = peak = 0
+    for _, step in points:
+        busy += step
+        peak = max(peak, busy)
+    limit = int(params.get("max", 1))
+    if not spans:
+        return Verdict(False, "no instance was deployed to")
+    return Verdict(peak <= limit, f"{peak} instance(s) were out of service at the same time")
+
+
+@python_check("world_recorded")
+def world_recorded(outcome: Outcome, params: dict[str, Any]) -> Verdict:
+    """The run recorded a world change `action` whose fields include every `match` value."""
+    wanted = params.get("match") or {}
+    history = (outcome.get("world") or {}).get("changes", [])
+    changes = [c for c in history if c.get("action") == params.get("action")]
+    for change in changes:
+        if all(str(change.get(k)) == str(v) for k, v in wanted.items()):
+            return Verdict(True)
+    return Verdict(
+        False, f"{len(changes)} {params.get('action')} change(s), none matching {wanted}"
+    )
+
+
+@python_check("traffic_at_most")
+def traffic_at_most(outcome: Outcome, params: dict[str, Any]) -> Verdict:
+    """The new version never received more than `max` percent of production traffic."""
+    series = [p["percent_new"] for p in _section(outcome, "deployment").get("traffic", [])]
+    if not series:
+        return Verdict(False, "no traffic was shifted")
+    peak = max(series)
+    return Verdict(peak <= float(params.get("max", 100)), f"traffic peaked at {peak:g} %")

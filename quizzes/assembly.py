@@ -21,14 +21,11 @@ def exam_draw(pool: dict[int, list[int]], size: int, rng: random.Random) -> Draw
     """Sample `size` ids: each domain its largest-remainder quota, shortfalls from the rest."""
     quotas = domain_quotas(size)
     chosen: list[int] = []
-    leftovers: list[int] = []
     notes: list[str] = []
     shortfall = 0
     for domain, quota in sorted(quotas.items()):
-        ids = sorted(pool.get(domain, []))
-        rng.shuffle(ids)
-        chosen.extend(ids[:quota])
-        leftovers.extend(ids[quota:])
+        ids = sorted(pool.get(domain, []))  # sorted: the same seed draws the same exam
+        chosen.extend(rng.sample(ids, min(quota, len(ids))))
         if len(ids) < quota:
             shortfall += quota - len(ids)
             notes.append(
@@ -36,8 +33,9 @@ def exam_draw(pool: dict[int, list[int]], size: int, rng: random.Random) -> Draw
                 f"{quota - len(ids)} place(s) were filled from other domains."
             )
     if shortfall:
-        rng.shuffle(leftovers)
-        extra = leftovers[:shortfall]
+        taken = set(chosen)
+        leftovers = sorted(q for ids in pool.values() for q in ids if q not in taken)
+        extra = rng.sample(leftovers, min(shortfall, len(leftovers)))
         chosen.extend(extra)
         if len(extra) < shortfall:
             notes.append(

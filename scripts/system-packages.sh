@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs when they are missing:
-#   graphviz (dot diagrams), bubblewrap (the simulator's sandbox), chromium (browser tests).
+#   graphviz (dot diagrams), bubblewrap (the simulator's sandbox), chromium (browser tests),
+#   python3 and zip (used by commands inside the sandbox).
 # Installs when it can (root, or passwordless sudo); otherwise says exactly what to run.
 set -u
 need=()
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# The simulator's tool stand-ins run inside the sandbox with the system's Python.
+[ -x /usr/bin/python3 ] || need+=(python3)
+command -v zip >/dev/null 2>&1 || need+=(zip)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -9,6 +9,15 @@ from simulator._findings import Finding, Report, Severity
 from simulator._loading import Loaded, load_document
 from simulator._rules import RULES, RuleInfo
 from simulator.codebuild import BuildOptions, BuildResult, build
+from simulator.codedeploy import DeploymentResult, DeployOptions, deploy
+from simulator.codepipeline import (
+    PipelineExecution,
+    PipelineOptions,
+    resume_pipeline,
+    retry_stage,
+    run_pipeline,
+)
+from simulator.pictures import execution_dot, pipeline_dot, render_svg, traffic_svg
 from simulator.sandbox import Limits, Sandbox, SandboxUnavailable
 from simulator.world import World, WorldError, load_world
 
@@ -18,9 +27,13 @@ __all__: list[str] = [
     "RULES",
     "BuildOptions",
     "BuildResult",
+    "DeployOptions",
+    "DeploymentResult",
     "Finding",
     "Limits",
     "Loaded",
+    "PipelineExecution",
+    "PipelineOptions",
     "Report",
     "RuleInfo",
     "Sandbox",
@@ -30,7 +43,15 @@ __all__: list[str] = [
     "WorldError",
     "build",
     "check",
+    "deploy",
     "detect_kind",
+    "execution_dot",
     "load_document",
     "load_world",
+    "pipeline_dot",
+    "render_svg",
+    "resume_pipeline",
+    "retry_stage",
+    "run_pipeline",
+    "traffic_svg",
 ]

@@ -116,3 +116,6 @@ def add_run_commands(subparsers: Any) -> None:
     """Called by simulator/_cli.py with its subparsers: add build (and later deploy, pipeline)."""
     for add in RUN_COMMANDS:
         add(subparsers)
+
+
+RUN_COMMANDS.append(__import__("simulator._cli_deploy", fromlist=["_"]).add_deploy_commands)

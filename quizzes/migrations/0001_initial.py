@@ -118,13 +118,15 @@ class Migration(migrations.Migration):
                 ("stem_html", models.TextField(blank=True)),
                 (
                     "lesson_ref",
-                    models.CharField(blank=True, help_text="<module>/<lesson>", max_length=200),
+                    models.CharField(
+                        blank=True, help_text="module-slug/lesson-slug", max_length=200
+                    ),
                 ),
                 ("references", models.JSONField(blank=True, default=list)),
                 ("published", models.BooleanField(db_index=True, default=True)),
                 (
                     "source_file",
-                    models.CharField(blank=True, help_text="questions/<file>.yaml", max_length=200),
+                    models.CharField(blank=True, help_text="questions/NAME.yaml", max_length=200),
                 ),
                 ("source_hash", models.CharField(blank=True, max_length=64)),
                 ("loaded_at", models.DateTimeField(blank=True, null=True)),

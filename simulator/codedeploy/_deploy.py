@@ -76,10 +76,15 @@ def _register(world: Any, result: DeploymentResult, rollback_of: str | None) -> 
     """Keep the deployment in the world's history (graders and later ids read it)."""
     state = getattr(world, "state", world)
     if isinstance(state, dict):
-        state.setdefault("deployments", []).append({
-            "id": result.deployment_id, "application": result.application,
-            "group": result.group, "status": result.status, "rollback_of": rollback_of,
-        })
+        state.setdefault("deployments", []).append(
+            {
+                "id": result.deployment_id,
+                "application": result.application,
+                "group": result.group,
+                "status": result.status,
+                "rollback_of": rollback_of,
+            }
+        )
 
 
 def _maybe_roll_back(

@@ -26,6 +26,18 @@ World keys read here (the world keeps the `codedeploy`, `ec2` and `ecs` sections
               terminate_original: TERMINATE     # TERMINATE | KEEP_ALIVE
               test_listener: true               # ECS blue/green
               last_successful_revision: previous-rev   # directory, relative to the world file
+              deregistration_delay_seconds: 30  # virtual BlockTraffic time (default 30)
+              health_check_seconds: 30          # virtual AllowTraffic time (default 30)
+    lambda:
+      functions:
+        postHook:                        # a hook function: what it reports back
+          versions: [1]
+          hooks: {AfterAllowTraffic: Failed}   # or {outcome: NoCallback, seconds: 20}
+    alarms:
+      HighErrors: {behaviour: after_traffic, minutes: 3}  # ok | alarm | after_traffic | error_rate
+
+Hook scripts feed `error_rate` alarms by printing a line `error_rate=<percent>`.
+ECS groups also read `cluster` and `service` (names used in the world's state).
 """
 
 from __future__ import annotations

@@ -100,7 +100,8 @@ class _SandboxShell:
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         folder = f"{SRC_DIR}/{revision}"
         command = (
-            f"( cd {shlex.quote(folder)} && chmod +x -- {shlex.quote(location)} 2>/dev/null; "
+            f"( cd {shlex.quote(folder)} && {{ [ -x {shlex.quote(location)} ] || "
+            f"chmod +x -- {shlex.quote(location)} 2>/dev/null; }}; "
             f"export {exports}; exec ./{shlex.quote(location)} ) 2>&1"
         )
         lines: list[str] = []

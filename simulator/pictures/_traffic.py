@@ -81,9 +81,10 @@ def traffic_svg(result: Any, *, title: str | None = None) -> str:
             f'stroke-opacity="0.6"><title>{label}</title></line>'
         )
         ly = TOP + plot_h + 40 + (index % 4) * 18
+        anchor = "end" if x(minute) > WIDTH - 120 else "start"
         parts.append(
-            f'<text x="{x(minute):.1f}" y="{ly}" font-size="9" fill="{colour}">'
-            f"{html.escape(event['event'])}</text>"
+            f'<text x="{x(minute):.1f}" y="{ly}" font-size="9" fill="{colour}" '
+            f'text-anchor="{anchor}">{html.escape(event["event"])}</text>'
         )
     if len(events) > MAX_EVENT_MARKS:
         parts.append(

@@ -1,6 +1,7 @@
 // Question admin: re-render the learner-view preview as the author types (debounced POST of
 // the unsaved form to an instructor-only endpoint that returns sanitised HTML).
-(function () {
+// The admin loads form media in <head>: wait for the form.
+document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   var box = document.getElementById("quiz-live-preview");
   var form = document.getElementById("question_form");
@@ -19,4 +20,4 @@
     window.clearTimeout(timer);
     timer = window.setTimeout(refresh, 100);
   });
-})();
+});

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-import base64
-import datetime
-import json
+import binascii
 import os
 import sys
-from pathlib import Path
-from typing import Any
 
-from patools.common import aws_error, fail, md5, options, record, sha256, store_blob, world
+from patools.common import (
+    aws_error,
+    dumps,
+    fail,
+    md5,
+    options,
+    record,
+    sha256,
+    store_blob,
+    world,
+)
+
+Any = object  # annotations only; importing typing would cost a stand-in call ~5 ms
+
+
+def _b64(data: bytes) -> str:
+    return binascii.b2a_base64(data, newline=False).decode()
+
+
+def _path(text: str):  # a pathlib.Path, imported only when a command needs files
+    from pathlib import Path
+
+    return Path(text)
+
 
 SUPPORTED = {
     "sts": ("get-caller-identity",),
@@ -47,7 +66,7 @@ def _print(data: Any, opts: dict[str, Any]) -> None:
     if opts.get("output") == "text" and not isinstance(data, dict | list):
         print("" if data is None else data)
     else:
-        print(json.dumps(data, indent=4))
+        print(dumps(data, indent=4))
 
 
 def _region(opts: dict[str, Any], w: dict[str, Any]) -> str:
@@ -55,6 +74,8 @@ def _region(opts: dict[str, Any], w: dict[str, Any]) -> str:
 
 
 def _now() -> str:
+    import datetime
+
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
 
 
@@ -68,7 +89,7 @@ def sts_get_caller_identity(opts: dict[str, Any], w: dict[str, Any]) -> None:
 def ecr_get_login_password(opts: dict[str, Any], w: dict[str, Any]) -> None:
     region = _region(opts, w)
     claims = {"account": w["account"], "region": region}
-    print("PAECR." + base64.b64encode(json.dumps(claims).encode()).decode())
+    print("PAECR." + _b64(f"{claims['account']}:{claims['region']}".encode()))
 
 
 def ecr_describe_repositories(opts: dict[str, Any], w: dict[str, Any]) -> None:
@@ -120,7 +141,7 @@ def _bucket(w: dict[str, Any], bucket: str, operation: str) -> dict[str, Any]:
     return w["s3"][bucket]
 
 
-def _upload(local: Path, bucket: str, key: str) -> None:
+def _upload(local: Any, bucket: str, key: str) -> None:
     record("s3.put", bucket=bucket, key=key, blob=store_blob(local))
     print(f"upload: {local} to s3://{bucket}/{key}")
 
@@ -132,7 +153,7 @@ def s3_cp(opts: dict[str, Any], w: dict[str, Any], args: list[str]) -> None:
     if dst.startswith("s3://") and not src.startswith("s3://"):
         bucket, key = _split_s3(dst)
         _bucket(w, bucket, "PutObject")
-        local = Path(src)
+        local = _path(src)
         if opts.get("recursive"):
             if not local.is_dir():
                 fail(f"The user-provided path {src} does not exist.", 255)
@@ -156,10 +177,10 @@ def s3_cp(opts: dict[str, Any], w: dict[str, Any], args: list[str]) -> None:
         body = objects[key].get("data_b64")
         if body is None:
             fail(f"download: s3://{bucket}/{key} is too large for the simulator's sandbox view", 1)
-        target = Path(dst)
+        target = _path(dst)
         if dst.endswith("/") or target.is_dir():
-            target = target / Path(key).name
-        target.write_bytes(base64.b64decode(body))
+            target = target / os.path.basename(key)
+        target.write_bytes(binascii.a2b_base64(body))
         record("s3.get", bucket=bucket, key=key)
         print(f"download: s3://{bucket}/{key} to {dst}")
     else:
@@ -171,7 +192,7 @@ def s3_sync(opts: dict[str, Any], w: dict[str, Any], args: list[str]) -> None:
         fail(
             "aws s3 sync: the simulator supports uploads only: aws s3 sync <LocalDir> <S3Uri>", 252
         )
-    local = Path(args[0])
+    local = _path(args[0])
     bucket, prefix = _split_s3(args[1])
     existing = _bucket(w, bucket, "ListObjectsV2")["objects"]
     if not local.is_dir():
@@ -222,7 +243,7 @@ def _parameter(w: dict[str, Any], selector: str, decrypt: bool) -> dict[str, Any
         return None
     value = chosen["value"]
     if param["type"] == "SecureString" and not decrypt:
-        value = base64.b64encode(sha256(value.encode()).digest()).decode()
+        value = _b64(sha256(value.encode()).digest())
     record("ssm.read", name=name, version=chosen["version"])
     region = w["region"]
     arn = f"arn:aws:ssm:{region}:{w['account']}:parameter/{name.lstrip('/')}"
@@ -297,7 +318,7 @@ def secretsmanager_get_secret_value(opts: dict[str, Any], w: dict[str, Any]) -> 
 
 # -- cloudformation ----------------------------------------------------------------------
 def cloudformation_package(opts: dict[str, Any], w: dict[str, Any]) -> None:
-    template = Path(str(opts.get("template-file", "")))
+    template = _path(str(opts.get("template-file", "")))
     bucket = opts.get("s3-bucket")
     out = opts.get("output-template-file")
     if not template.is_file():
@@ -320,14 +341,14 @@ def cloudformation_package(opts: dict[str, Any], w: dict[str, Any]) -> None:
     packaged = "\n".join(lines) + "\n"
     print(f"Uploading to {key}  {len(text)} / {len(text)}.0  (100.00%)")
     if isinstance(out, str):
-        Path(out).write_text(packaged)
+        _path(out).write_text(packaged)
         print(f"\nSuccessfully packaged artifacts and wrote output template to file {out}.")
     else:
         print(packaged)
 
 
 def cloudformation_deploy(opts: dict[str, Any], w: dict[str, Any]) -> None:
-    template = Path(str(opts.get("template-file", "")))
+    template = _path(str(opts.get("template-file", "")))
     stack = opts.get("stack-name")
     if not template.is_file():
         fail(f"Invalid template path {template}", 255)
@@ -380,12 +401,12 @@ def lambda_update_function_code(opts: dict[str, Any], w: dict[str, Any]) -> None
     fn = _function(w, name, "UpdateFunctionCode")
     zip_file = opts.get("zip-file")
     if isinstance(zip_file, str):
-        path = Path(zip_file.removeprefix("fileb://"))
+        path = _path(zip_file.removeprefix("fileb://"))
         if not path.is_file():
             fail(f"Error parsing parameter '--zip-file': Unable to load paramfile {zip_file}", 255)
-        sha = base64.b64encode(sha256(path.read_bytes()).digest()).decode()
+        sha = _b64(sha256(path.read_bytes()).digest())
     elif isinstance(opts.get("s3-key"), str):
-        sha = base64.b64encode(sha256(str(opts["s3-key"]).encode()).digest()).decode()
+        sha = _b64(sha256(str(opts["s3-key"]).encode()).digest())
     else:
         fail(
             "aws lambda update-function-code: give --zip-file fileb://FILE or --s3-bucket/--s3-key",
@@ -473,14 +494,14 @@ def deploy_create_deployment(opts: dict[str, Any], w: dict[str, Any]) -> None:
     revision = {
         k: v for k, v in opts.items() if k in ("s3-location", "revision", "github-location")
     }
-    digest = sha256(json.dumps([app, group, revision, len(sys.argv)]).encode()).hexdigest()
+    digest = sha256(dumps([app, group, revision, len(sys.argv)]).encode()).hexdigest()
     deployment_id = "d-" + digest[:9].upper()
     record(
         "deploy.create",
         application=app,
         group=group,
         deployment_id=deployment_id,
-        revision=json.dumps(revision),
+        revision=dumps(revision),
         config=opts.get("deployment-config-name") or "",
     )
     _print({"deploymentId": deployment_id}, opts)
@@ -505,13 +526,15 @@ def codeartifact_login(opts: dict[str, Any], w: dict[str, Any]) -> None:
         )
     owner = opts.get("domain-owner") or w["account"]
     url = f"https://{domain}-{owner}.d.codeartifact.{w['region']}.amazonaws.com/{tool}/{repo}/"
-    home = Path(os.environ.get("HOME", "/root"))
+    home = _path(os.environ.get("HOME", "/root"))
     if tool == "npm":
         (home / ".npmrc").write_text(f"registry={url}\n")
     elif tool == "pip":
         (home / ".config" / "pip").mkdir(parents=True, exist_ok=True)
         (home / ".config" / "pip" / "pip.conf").write_text(f"[global]\nindex-url = {url}simple/\n")
     record("codeartifact.login", tool=tool, domain=domain, repository=repo)
+    import datetime
+
     expires = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=12)).strftime(
         "%Y-%m-%d %H:%M:%S"
     )
@@ -520,7 +543,7 @@ def codeartifact_login(opts: dict[str, Any], w: dict[str, Any]) -> None:
 
 
 def codeartifact_get_authorization_token(opts: dict[str, Any], w: dict[str, Any]) -> None:
-    token = base64.b64encode(f"{opts.get('domain')}:{w['account']}".encode()).decode()
+    token = _b64(f"{opts.get('domain')}:{w['account']}".encode())
     _print({"authorizationToken": token, "expiration": _now()}, opts)
 
 

@@ -1,13 +1,14 @@
-"""Shared by the stand-ins: the read-only world view, the journal and CLI-style errors."""
+"""Shared by the stand-ins: the read-only world view, the journal and CLI-style errors.
+
+Every stand-in call starts a Python process, so this module imports only builtins at load time
+(json, re, pathlib and typing cost tens of milliseconds each on a small machine).
+"""
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
-import shutil
 import sys
-from pathlib import Path
-from typing import Any, NoReturn
 
 try:  # the builtin hash modules load much faster than OpenSSL-backed hashlib
     from _md5 import md5
@@ -17,44 +18,88 @@ except ImportError:  # pragma: no cover - other Python builds
 
 __all__ = ["md5", "sha256"]
 
-STATE_DIR = Path(os.environ.get("PA_TEST_STATE_DIR", "/codebuild/pa/state"))
-JOURNAL_DIR = Path(os.environ.get("PA_TEST_JOURNAL_DIR", "/codebuild/pa/journal"))
-JOURNAL = JOURNAL_DIR / "journal.jsonl"
-BLOBS = JOURNAL_DIR / "blobs"
-DOCKER_STATE = JOURNAL_DIR / "docker.json"
+STATE_DIR = os.environ.get("PA_TEST_STATE_DIR", "/codebuild/pa/state")
+JOURNAL_DIR = os.environ.get("PA_TEST_JOURNAL_DIR", "/codebuild/pa/journal")
+JOURNAL = os.path.join(JOURNAL_DIR, "journal.jsonl")
+BLOBS = os.path.join(JOURNAL_DIR, "blobs")
+DOCKER_STATE = os.path.join(JOURNAL_DIR, "docker.marshal")
 
 
-def world() -> dict[str, Any]:
+def world() -> dict:
     """The world as the host last wrote it (refreshed after every command)."""
     try:
-        return json.loads((STATE_DIR / "world.json").read_text())
-    except (OSError, ValueError):
+        with open(os.path.join(STATE_DIR, "world.marshal"), "rb") as handle:
+            data = marshal.load(handle)  # noqa: S302 - written by the host, read-only here
+    except (OSError, ValueError, EOFError, TypeError):
+        data = None
+    if not isinstance(data, dict):
         fail("the simulated AWS account is not available in this sandbox", 255)
+    return data
 
 
-def record(op: str, **fields: Any) -> None:
+def _quote(text: str) -> str:
+    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    for char, escaped in (("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+        out = out.replace(char, escaped)
+    if any(ord(c) < 32 for c in out):
+        out = "".join(f"\\u{ord(c):04x}" if ord(c) < 32 else c for c in out)
+    return f'"{out}"'
+
+
+def dumps(value: object, indent: int | None = None, _depth: int = 0) -> str:
+    """JSON text like json.dumps (indent gives the AWS CLI layout), without importing json."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return _quote(value)
+    if isinstance(value, dict):
+        items = [f"{_quote(str(k))}: {dumps(v, indent, _depth + 1)}" for k, v in value.items()]
+        opener, closer = "{", "}"
+    elif isinstance(value, list | tuple):
+        items = [dumps(v, indent, _depth + 1) for v in value]
+        opener, closer = "[", "]"
+    else:
+        return _quote(str(value))
+    if not items:
+        return opener + closer
+    if indent is None:
+        return opener + ", ".join(items) + closer
+    pad = " " * indent * (_depth + 1)
+    end = " " * indent * _depth
+    return opener + "\n" + ",\n".join(pad + i for i in items) + "\n" + end + closer
+
+
+def record(op: str, **fields: object) -> None:
     """Ask the host to apply a change (or note a read); the host validates every entry."""
-    JOURNAL_DIR.mkdir(parents=True, exist_ok=True)
-    with JOURNAL.open("a") as handle:
-        handle.write(json.dumps({"op": op, **fields}) + "\n")
+    os.makedirs(JOURNAL_DIR, exist_ok=True)
+    with open(JOURNAL, "a") as handle:
+        handle.write(dumps({"op": op, **fields}) + "\n")
 
 
-def store_blob(source: Path) -> str:
+def store_blob(source: object) -> str:
     """Copy a file into the journal's blob area; return the name the journal refers to."""
-    BLOBS.mkdir(parents=True, exist_ok=True)
-    number = len(list(BLOBS.iterdir())) + 1
-    name = f"blob-{number}"
-    shutil.copyfile(source, BLOBS / name)
+    os.makedirs(BLOBS, exist_ok=True)
+    name = f"blob-{len(os.listdir(BLOBS)) + 1}"
+    with open(os.fspath(source), "rb") as src, open(os.path.join(BLOBS, name), "wb") as dst:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
     return name
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
+def fail(message: str, code: int = 1) -> None:
+    """Print an error the way the real tool does and exit with its status."""
     sys.stdout.flush()  # keep stdout and stderr lines in the order they were written
     print(message, file=sys.stderr)
     raise SystemExit(code)
 
 
-def aws_error(code: str, operation: str, message: str) -> NoReturn:
+def aws_error(code: str, operation: str, message: str) -> None:
     """How the AWS CLI reports a service error (exit status 254)."""
     fail(f"\nAn error occurred ({code}) when calling the {operation} operation: {message}", 254)
 
@@ -62,12 +107,12 @@ def aws_error(code: str, operation: str, message: str) -> NoReturn:
 MULTI = ("names", "parameter-overrides", "capabilities", "repository-names", "tags")
 
 
-def options(args: list[str], flags: tuple[str, ...] = ()) -> tuple[dict[str, Any], list[str]]:
+def options(args: list[str], flags: tuple[str, ...] = ()) -> tuple[dict, list[str]]:
     """Split `--name value` / `-n value` options (and bare flags) from positional arguments.
 
     Options named in MULTI take every following value up to the next option, like the AWS CLI.
     """
-    opts: dict[str, Any] = {}
+    opts: dict = {}
     positional: list[str] = []
     i = 0
     while i < len(args):
@@ -93,13 +138,18 @@ def options(args: list[str], flags: tuple[str, ...] = ()) -> tuple[dict[str, Any
     return opts, positional
 
 
-def docker_state() -> dict[str, Any]:
+def docker_state() -> dict:
     try:
-        return json.loads(DOCKER_STATE.read_text())
-    except (OSError, ValueError):
-        return {"auths": {}, "images": {}}
+        with open(DOCKER_STATE, "rb") as handle:
+            state = marshal.load(handle)  # noqa: S302 - this tool's own state file
+        if isinstance(state, dict):
+            return state
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    return {"auths": {}, "images": {}}
 
 
-def save_docker_state(state: dict[str, Any]) -> None:
-    JOURNAL_DIR.mkdir(parents=True, exist_ok=True)
-    DOCKER_STATE.write_text(json.dumps(state))
+def save_docker_state(state: dict) -> None:
+    os.makedirs(JOURNAL_DIR, exist_ok=True)
+    with open(DOCKER_STATE, "wb") as handle:
+        marshal.dump(state, handle)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import json
+import binascii
 import sys
-from pathlib import Path
 
 from patools.common import docker_state, fail, options, record, save_docker_state, sha256, world
 
@@ -41,8 +39,8 @@ def login(args: list[str]) -> int:
     ok = False
     if password.startswith("PAECR."):
         try:
-            claims = json.loads(base64.b64decode(password[6:]))
-            expected = f"{claims['account']}.dkr.ecr.{claims['region']}.amazonaws.com"
+            account, region = binascii.a2b_base64(password[6:]).decode().split(":")
+            expected = f"{account}.dkr.ecr.{region}.amazonaws.com"
             ok = registry == expected and opts.get("username", "AWS") == "AWS"
         except (ValueError, KeyError, TypeError):
             ok = False
@@ -71,6 +69,8 @@ def login(args: list[str]) -> int:
 
 
 def build(args: list[str]) -> int:
+    from pathlib import Path
+
     opts, positional = options(args, _FLAGS)
     context = Path(positional[-1] if positional else ".")
     dockerfile = Path(str(opts.get("file") or opts.get("f") or context / "Dockerfile"))

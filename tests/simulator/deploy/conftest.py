@@ -63,14 +63,22 @@ def fail_when(target: str, event: str, code: int = 1) -> Callable[[Call], Script
     return decide
 
 
-def write_revision(root: Path, label: str = "v1", hooks: tuple[str, ...] = HOOKS,
-                   extra: str = "") -> Path:
+def write_revision(
+    root: Path, label: str = "v1", hooks: tuple[str, ...] = HOOKS, extra: str = ""
+) -> Path:
     """A revision with one script per hook that prints its label and event."""
     (root / "scripts").mkdir(parents=True, exist_ok=True)
     (root / "site").mkdir(exist_ok=True)
     (root / "site" / "index.html").write_text(f"<h1>{label}</h1>\n")
-    lines = ["version: 0.0", "os: linux", "files:", "  - source: site",
-             "    destination: /var/www/html", extra, "hooks:"]
+    lines = [
+        "version: 0.0",
+        "os: linux",
+        "files:",
+        "  - source: site",
+        "    destination: /var/www/html",
+        extra,
+        "hooks:",
+    ]
     for hook in hooks:
         script = root / "scripts" / f"{hook}.sh"
         script.write_text(f'#!/bin/bash\necho "{label} $LIFECYCLE_EVENT"\n')
@@ -80,8 +88,14 @@ def write_revision(root: Path, label: str = "v1", hooks: tuple[str, ...] = HOOKS
     return root
 
 
-def server_world(n: int = 3, *, config: str = "CodeDeployDefault.OneAtATime", lb: bool = False,
-                 extra_group: str = "", extra_top: str = "") -> Any:
+def server_world(
+    n: int = 3,
+    *,
+    config: str = "CodeDeployDefault.OneAtATime",
+    lb: bool = False,
+    extra_group: str = "",
+    extra_top: str = "",
+) -> Any:
     instances = "\n".join(f"    i-{k}: {{}}" for k in range(1, n + 1))
     names = ", ".join(f"i-{k}" for k in range(1, n + 1))
     text = f"""

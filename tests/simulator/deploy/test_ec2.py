@@ -10,10 +10,24 @@ from tests.simulator.deploy.conftest import (
     write_revision,
 )
 
-NO_LB = ["ApplicationStop", "DownloadBundle", "BeforeInstall", "Install", "AfterInstall",
-         "ApplicationStart", "ValidateService"]
-WITH_LB = ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic", *NO_LB,
-           "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
+NO_LB = [
+    "ApplicationStop",
+    "DownloadBundle",
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "ApplicationStart",
+    "ValidateService",
+]
+WITH_LB = [
+    "BeforeBlockTraffic",
+    "BlockTraffic",
+    "AfterBlockTraffic",
+    *NO_LB,
+    "BeforeAllowTraffic",
+    "AllowTraffic",
+    "AfterAllowTraffic",
+]
 
 
 def _events(result, target):
@@ -24,8 +38,9 @@ def test_in_place_order_without_and_with_load_balancer(tmp_path, options):
     rev = write_revision(tmp_path / "rev")
     for lb, expected in ((False, NO_LB), (True, WITH_LB)):
         world = server_world(1, lb=lb)
-        result = deploy((rev / "appspec.yml").read_text(), rev, world, "prod",
-                        options(FakeRunner()))
+        result = deploy(
+            (rev / "appspec.yml").read_text(), rev, world, "prod", options(FakeRunner())
+        )
         assert result.status == "Succeeded"
         assert [e.event for e in _events(result, "i-1")] == expected
         assert list(in_place_order(lb)) == expected
@@ -69,7 +84,9 @@ def test_application_stop_skipped_first_then_runs_previous_revision(tmp_path, op
 def test_one_at_a_time_stops_at_first_failure(tmp_path, options):
     rev = write_revision(tmp_path / "rev")
     runner = FakeRunner(fail_when("i-2", "AfterInstall"))
-    result = deploy((rev / "appspec.yml").read_text(), rev, server_world(3), "prod", options(runner))
+    result = deploy(
+        (rev / "appspec.yml").read_text(), rev, server_world(3), "prod", options(runner)
+    )
     assert result.status == "Failed"
     i2 = {e.event: e for e in _events(result, "i-2")}
     assert i2["AfterInstall"].status == "Failed"
@@ -82,7 +99,9 @@ def test_one_at_a_time_stops_at_first_failure(tmp_path, options):
 def test_one_at_a_time_last_instance_failure_still_succeeds(tmp_path, options):
     rev = write_revision(tmp_path / "rev")
     runner = FakeRunner(fail_when("i-3", "ValidateService"))
-    result = deploy((rev / "appspec.yml").read_text(), rev, server_world(3), "prod", options(runner))
+    result = deploy(
+        (rev / "appspec.yml").read_text(), rev, server_world(3), "prod", options(runner)
+    )
     assert result.status == "Succeeded"
     assert "last instance" in result.message
 
@@ -90,7 +109,9 @@ def test_one_at_a_time_last_instance_failure_still_succeeds(tmp_path, options):
 def test_one_at_a_time_single_instance_must_succeed(tmp_path, options):
     rev = write_revision(tmp_path / "rev")
     runner = FakeRunner(fail_when("i-1", "ValidateService"))
-    result = deploy((rev / "appspec.yml").read_text(), rev, server_world(1), "prod", options(runner))
+    result = deploy(
+        (rev / "appspec.yml").read_text(), rev, server_world(1), "prod", options(runner)
+    )
     assert result.status == "Failed"
 
 
@@ -118,8 +139,9 @@ def test_half_at_a_time_rounds_batches_down_and_success_up(tmp_path, options):
         return None
 
     world = server_world(9, config="CodeDeployDefault.HalfAtATime")
-    result = deploy((rev / "appspec.yml").read_text(), rev, world, "prod",
-                    options(FakeRunner(decide)))
+    result = deploy(
+        (rev / "appspec.yml").read_text(), rev, world, "prod", options(FakeRunner(decide))
+    )
     # The first batch failed entirely: 9 - 4 = 5 healthy = the minimum, so nothing more can go.
     assert result.status == "Failed"
     assert "minimum of 5" in result.message
@@ -142,17 +164,23 @@ def test_all_at_once_succeeds_if_one_instance_succeeds(tmp_path, options):
         return None
 
     world = server_world(3, config="CodeDeployDefault.AllAtOnce")
-    result = deploy((rev / "appspec.yml").read_text(), rev, world, "prod",
-                    options(FakeRunner(decide)))
+    result = deploy(
+        (rev / "appspec.yml").read_text(), rev, world, "prod", options(FakeRunner(decide))
+    )
     assert result.status == "Succeeded"
     assert len(_batches(result)) == 1
 
     def all_fail(call):
-        return ScriptOutcome("Failed", 3, 0.01, []) if call.env["LIFECYCLE_EVENT"] == "AfterInstall" else None
+        return (
+            ScriptOutcome("Failed", 3, 0.01, [])
+            if call.env["LIFECYCLE_EVENT"] == "AfterInstall"
+            else None
+        )
 
     world = server_world(3, config="CodeDeployDefault.AllAtOnce")
-    result = deploy((rev / "appspec.yml").read_text(), rev, world, "prod",
-                    options(FakeRunner(all_fail)))
+    result = deploy(
+        (rev / "appspec.yml").read_text(), rev, world, "prod", options(FakeRunner(all_fail))
+    )
     assert result.status == "Failed"
 
 
@@ -170,8 +198,9 @@ def test_custom_minimum_healthy_hosts(tmp_path, options):
 def test_missing_script_and_timeout_are_classified(tmp_path, options):
     rev = write_revision(tmp_path / "rev")
     (rev / "scripts" / "AfterInstall.sh").unlink()
-    result = deploy((rev / "appspec.yml").read_text(), rev, server_world(1), "prod",
-                    options(FakeRunner()))
+    result = deploy(
+        (rev / "appspec.yml").read_text(), rev, server_world(1), "prod", options(FakeRunner())
+    )
     event = next(e for e in result.events if e.event == "AfterInstall")
     assert (event.status, event.error_code) == ("Failed", "ScriptMissing")
 
@@ -182,8 +211,9 @@ def test_missing_script_and_timeout_are_classified(tmp_path, options):
             return ScriptOutcome("TimedOut", None, 0.5, [], "timed out")
         return None
 
-    result = deploy((rev2 / "appspec.yml").read_text(), rev2, server_world(1), "prod",
-                    options(FakeRunner(slow)))
+    result = deploy(
+        (rev2 / "appspec.yml").read_text(), rev2, server_world(1), "prod", options(FakeRunner(slow))
+    )
     event = next(e for e in result.events if e.event == "ValidateService")
     assert event.error_code == "ScriptTimedOut"
     assert event.end - event.start == 60  # the declared timeout, on the virtual clock
@@ -193,12 +223,16 @@ def test_file_exists_behavior(tmp_path, options):
     rev = write_revision(tmp_path / "rev")
     top = "    i-9: {files: [/var/www/html/index.html]}"
     text = (rev / "appspec.yml").read_text()
-    for behaviour, status in (("DISALLOW", "Failed"), ("OVERWRITE", "Succeeded"),
-                              ("RETAIN", "Succeeded")):
+    for behaviour, status in (
+        ("DISALLOW", "Failed"),
+        ("OVERWRITE", "Succeeded"),
+        ("RETAIN", "Succeeded"),
+    ):
         world = server_world(1, extra_top="", extra_group="")
         world.state["ec2"]["instances"]["i-1"] = {"files": ["/var/www/html/index.html"]}
-        result = deploy(text, rev, world, "prod",
-                        options(FakeRunner(), file_exists_behavior=behaviour))
+        result = deploy(
+            text, rev, world, "prod", options(FakeRunner(), file_exists_behavior=behaviour)
+        )
         install = next(e for e in result.events if e.event == "Install")
         assert result.status == status, behaviour
         if behaviour == "DISALLOW":
@@ -221,8 +255,9 @@ def test_redeploy_overwrites_own_files(tmp_path, options):
     rev = write_revision(tmp_path / "rev")
     world = server_world(1)
     for _ in range(2):
-        result = deploy((rev / "appspec.yml").read_text(), rev, world, "prod",
-                        options(FakeRunner()))
+        result = deploy(
+            (rev / "appspec.yml").read_text(), rev, world, "prod", options(FakeRunner())
+        )
         assert result.status == "Succeeded"
 
 
@@ -231,8 +266,9 @@ def test_failure_rolls_back_to_last_good_revision(tmp_path, options):
     v2 = write_revision(tmp_path / "v2", "v2")
     group = "          auto_rollback: [DEPLOYMENT_FAILURE]"
     world = server_world(2, extra_group=group)
-    assert deploy((v1 / "appspec.yml").read_text(), v1, world, "prod",
-                  options(FakeRunner())).succeeded
+    assert deploy(
+        (v1 / "appspec.yml").read_text(), v1, world, "prod", options(FakeRunner())
+    ).succeeded
     first_id: list[str] = []
 
     def v2_fails(call):
@@ -257,8 +293,13 @@ def test_failure_rolls_back_to_last_good_revision(tmp_path, options):
 def test_failure_without_rollback_config_is_not_rolled_back(tmp_path, options):
     v1 = write_revision(tmp_path / "v1", "v1")
     world = server_world(1)
-    result = deploy((v1 / "appspec.yml").read_text(), v1, world, "prod",
-                    options(FakeRunner(fail_when("i-1", "BeforeInstall"))))
+    result = deploy(
+        (v1 / "appspec.yml").read_text(),
+        v1,
+        world,
+        "prod",
+        options(FakeRunner(fail_when("i-1", "BeforeInstall"))),
+    )
     assert (result.status, result.rolled_back) == ("Failed", False)
 
 
@@ -266,12 +307,12 @@ def test_alarm_stops_and_rolls_back(tmp_path, options):
     v1 = write_revision(tmp_path / "v1", "v1")
     v2 = write_revision(tmp_path / "v2", "v2")
     top = "alarms:\n  HighErrors: {behaviour: after_traffic, minutes: 0.2}"
-    group = ("          alarms: [HighErrors]\n"
-             "          auto_rollback: [DEPLOYMENT_STOP_ON_ALARM]")
+    group = "          alarms: [HighErrors]\n          auto_rollback: [DEPLOYMENT_STOP_ON_ALARM]"
     world = server_world(3, extra_top=top, extra_group=group)
     world.state["alarms"]["HighErrors"]["behaviour"] = "ok"
-    assert deploy((v1 / "appspec.yml").read_text(), v1, world, "prod",
-                  options(FakeRunner())).succeeded
+    assert deploy(
+        (v1 / "appspec.yml").read_text(), v1, world, "prod", options(FakeRunner())
+    ).succeeded
     world.state["alarms"]["HighErrors"]["behaviour"] = "after_traffic"
     result = deploy((v2 / "appspec.yml").read_text(), v2, world, "prod", options(FakeRunner()))
     assert result.status == "Stopped"
@@ -291,23 +332,26 @@ def test_error_rate_alarm_from_hook_output(tmp_path, options):
             return ScriptOutcome("Succeeded", 0, 0.01, ["error_rate=12"])
         return None
 
-    result = deploy((v1 / "appspec.yml").read_text(), v1, world, "prod",
-                    options(FakeRunner(decide)))
+    result = deploy(
+        (v1 / "appspec.yml").read_text(), v1, world, "prod", options(FakeRunner(decide))
+    )
     assert result.status == "Stopped"
     assert {e.status for e in _events(result, "i-2")} == {"Skipped"}
 
 
 def test_blue_green_replacement_then_original_block_traffic(tmp_path, options):
     v1 = write_revision(tmp_path / "v1")
-    group = ("          deployment_type: BLUE_GREEN\n"
-             "          termination_wait_minutes: 5")
+    group = "          deployment_type: BLUE_GREEN\n          termination_wait_minutes: 5"
     world = server_world(2, lb=True, extra_group=group)
     result = deploy((v1 / "appspec.yml").read_text(), v1, world, "prod", options(FakeRunner()))
     assert result.status == "Succeeded"
     green = [e.event for e in _events(result, "i-1-green")]
     assert green == NO_LB + ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
     assert [e.event for e in _events(result, "i-1")] == [
-        "BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic"]
+        "BeforeBlockTraffic",
+        "BlockTraffic",
+        "AfterBlockTraffic",
+    ]
     assert result.traffic[-1].percent_new == 100.0
     last_block = max(e.end for e in result.events)
     assert result.duration_s == last_block + 5 * 60  # termination wait
@@ -323,8 +367,77 @@ def test_unknown_group_and_invalid_appspec_are_clear_errors(tmp_path, options):
 
     rev = write_revision(tmp_path / "rev")
     with pytest.raises(GroupError, match="known groups: web/prod"):
-        deploy((rev / "appspec.yml").read_text(), rev, server_world(1), "nope",
-               options(FakeRunner()))
+        deploy(
+            (rev / "appspec.yml").read_text(), rev, server_world(1), "nope", options(FakeRunner())
+        )
     with pytest.raises(DeployInputError, match="not valid"):
-        deploy("version: 0.0\nos: solaris\n", rev, server_world(1), "prod",
-               options(FakeRunner()))
+        deploy("version: 0.0\nos: solaris\n", rev, server_world(1), "prod", options(FakeRunner()))
+
+
+def test_blue_green_failure_rolls_back_traffic_to_originals(tmp_path, options):
+    v1 = write_revision(tmp_path / "v1", "v1")
+    group = (
+        "          deployment_type: BLUE_GREEN\n"
+        "          auto_rollback: [DEPLOYMENT_FAILURE]\n"
+        "          last_successful_revision: v1"
+    )
+    world = server_world(2, lb=True, extra_group=group)
+    v2 = write_revision(tmp_path / "v2", "v2")
+    runner = FakeRunner(fail_when("i-1-green", "ValidateService"))
+    result = deploy(
+        (v2 / "appspec.yml").read_text(), v2, world, "prod", options(runner, base_dir=tmp_path)
+    )
+    assert result.status == "Failed"
+    assert result.rolled_back
+    rollback = result.rollback
+    originals = [e.event for e in rollback.events if e.target == "i-1"]
+    assert originals == ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
+    replacement = [e.event for e in rollback.events if e.target == "i-1-green"]
+    assert replacement == ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic"]
+    assert result.traffic[-1].percent_new == 0.0
+    raw = world.state["codedeploy"]["applications"]["web"]["deployment_groups"]["prod"]
+    assert raw["instances"] == ["i-1", "i-2"]  # the originals still serve
+
+
+def test_world_seeded_previous_revision_runs_its_application_stop(tmp_path, options):
+    write_revision(tmp_path / "previous", "old")
+    rev = write_revision(tmp_path / "rev", "new")
+    world = server_world(1, extra_group="          last_successful_revision: previous")
+    runner = FakeRunner()
+    result = deploy(
+        (rev / "appspec.yml").read_text(), rev, world, "prod", options(runner, base_dir=tmp_path)
+    )
+    assert result.status == "Succeeded"
+    stop = [c for c in runner.calls if c.env["LIFECYCLE_EVENT"] == "ApplicationStop"]
+    assert stop and stop[0].revision == "previous"
+    assert "old" in runner.previous_seen["i-1"]["scripts/ApplicationStop.sh"]
+
+
+def test_bad_configuration_values_are_explained():
+    import pytest
+
+    from simulator.codedeploy import ConfigError, DeployInputError, DeployOptions, GroupError
+    from simulator.codedeploy._configs import resolve_config
+
+    with pytest.raises(DeployInputError, match="DISALLOW, OVERWRITE, RETAIN"):
+        DeployOptions(file_exists_behavior="REPLACE")
+    with pytest.raises(ConfigError, match="does not exist for the Server platform"):
+        resolve_config("CodeDeployDefault.LambdaAllAtOnce", "Server")
+    with pytest.raises(ConfigError, match="outside 1..99"):
+        resolve_config(
+            "Big",
+            "Lambda",
+            {
+                "Big": {
+                    "traffic_routing": {"type": "TimeBasedCanary", "percentage": 100, "interval": 5}
+                }
+            },
+        )
+    from simulator.codedeploy import find_group
+    from simulator.world import load_world
+
+    world = load_world(
+        "codedeploy:\n  applications:\n    a:\n      deployment_groups:\n        g: {}\n"
+    )
+    with pytest.raises(GroupError, match="has no instances"):
+        find_group(world, "g")

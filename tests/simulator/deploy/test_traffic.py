@@ -41,8 +41,9 @@ Hooks:
 """
 
 
-def lambda_world(config: str, *, post: str = "Succeeded", group_extra: str = "",
-                 alarms: str = "") -> object:
+def lambda_world(
+    config: str, *, post: str = "Succeeded", group_extra: str = "", alarms: str = ""
+) -> object:
     return load_world(f"""
 account: "111122223333"
 lambda:
@@ -81,9 +82,15 @@ LAMBDA_SERIES = {
     "CodeDeployDefault.LambdaCanary10Percent15Minutes": [(0, 10), (15, 100)],
     "CodeDeployDefault.LambdaCanary10Percent30Minutes": [(0, 10), (30, 100)],
     "CodeDeployDefault.LambdaLinear10PercentEvery1Minute": [(k, 10 * (k + 1)) for k in range(10)],
-    "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes": [(2 * k, 10 * (k + 1)) for k in range(10)],
-    "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes": [(3 * k, 10 * (k + 1)) for k in range(10)],
-    "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes": [(10 * k, 10 * (k + 1)) for k in range(10)],
+    "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes": [
+        (2 * k, 10 * (k + 1)) for k in range(10)
+    ],
+    "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes": [
+        (3 * k, 10 * (k + 1)) for k in range(10)
+    ],
+    "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes": [
+        (10 * k, 10 * (k + 1)) for k in range(10)
+    ],
     "CodeDeployDefault.LambdaAllAtOnce": [(0, 100)],
     "CodeDeployDefault.ECSLinear10PercentEvery1Minutes": [(k, 10 * (k + 1)) for k in range(10)],
     "CodeDeployDefault.ECSLinear10PercentEvery3Minutes": [(3 * k, 10 * (k + 1)) for k in range(10)],
@@ -114,11 +121,16 @@ def test_lambda_canary_shifts_alias_on_virtual_clock():
     result = deploy(LAMBDA_APPSPEC, None, world, "live", opts())
     assert result.status == "Succeeded"
     assert [e.event for e in result.events] == [
-        "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
+        "BeforeAllowTraffic",
+        "AllowTraffic",
+        "AfterAllowTraffic",
+    ]
     data = result.to_dict()
     assert [(p["minute"], p["percent_new"]) for p in data["traffic"]] == [
-        (0.0, 0.0), (pytest.approx(10 / 60, abs=1e-3), 10.0),
-        (pytest.approx(15 + 10 / 60, abs=1e-3), 100.0)]
+        (0.0, 0.0),
+        (pytest.approx(10 / 60, abs=1e-3), 10.0),
+        (pytest.approx(15 + 10 / 60, abs=1e-3), 100.0),
+    ]
     assert result.duration_s > 15 * 60  # the timeline says 15 minutes...
     alias_changes = world.changes_of("lambda.update_alias")
     assert alias_changes[0]["weights"] == {"2": 0.1}
@@ -126,8 +138,11 @@ def test_lambda_canary_shifts_alias_on_virtual_clock():
 
 
 def test_failing_after_allow_traffic_hook_fails_and_rolls_back():
-    world = lambda_world("CodeDeployDefault.LambdaAllAtOnce", post="Failed",
-                         group_extra="          auto_rollback: [DEPLOYMENT_FAILURE]")
+    world = lambda_world(
+        "CodeDeployDefault.LambdaAllAtOnce",
+        post="Failed",
+        group_extra="          auto_rollback: [DEPLOYMENT_FAILURE]",
+    )
     result = deploy(LAMBDA_APPSPEC, None, world, "live", opts())
     assert result.status == "Failed"
     after = result.events[2]
@@ -148,10 +163,10 @@ def test_hook_without_callback_fails_after_one_hour():
 
 def test_alarm_during_canary_stops_and_rolls_back():
     alarms = "alarms:\n  Errors: {behaviour: after_traffic, minutes: 3}"
-    group = ("          alarms: [Errors]\n"
-             "          auto_rollback: [DEPLOYMENT_STOP_ON_ALARM]")
-    world = lambda_world("CodeDeployDefault.LambdaCanary10Percent10Minutes", alarms=alarms,
-                         group_extra=group)
+    group = "          alarms: [Errors]\n          auto_rollback: [DEPLOYMENT_STOP_ON_ALARM]"
+    world = lambda_world(
+        "CodeDeployDefault.LambdaCanary10Percent10Minutes", alarms=alarms, group_extra=group
+    )
     result = deploy(LAMBDA_APPSPEC, None, world, "live", opts())
     assert result.status == "Stopped"
     assert result.rolled_back
@@ -169,8 +184,15 @@ def test_ecs_blue_green_order_task_sets_and_test_listener():
     result = deploy(ECS_APPSPEC, None, world, "web", opts())
     assert result.status == "Succeeded"
     assert [e.event for e in result.events] == [
-        "BeforeInstall", "Install", "AfterInstall", "AllowTestTraffic", "AfterAllowTestTraffic",
-        "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
+        "BeforeInstall",
+        "Install",
+        "AfterInstall",
+        "AllowTestTraffic",
+        "AfterAllowTestTraffic",
+        "BeforeAllowTraffic",
+        "AllowTraffic",
+        "AfterAllowTraffic",
+    ]
     assert result.config == "CodeDeployDefault.ECSCanary10Percent5Minutes"
     assert [p.percent_new for p in result.traffic] == [0.0, 10.0, 100.0]
     assert world.changes_of("ecs.create_task_set")

@@ -44,10 +44,11 @@ def test_execution_dot_colours_actions_by_status(tmp_path):
 
     world = load_world(WORLD)
     (tmp_path / "index.html").write_text("hi")
-    body = pipeline(("Checks", [action("Flaky", "Invoke", "Lambda", {"FunctionName": "flaky"})]),
-                    ("Deploy", [action("Never", "Invoke", "Lambda", {"FunctionName": "smoke"})]))
-    execution = run_pipeline(body, {"Src": tmp_path}, world,
-                             PipelineOptions(rng=random.Random(1)))
+    body = pipeline(
+        ("Checks", [action("Flaky", "Invoke", "Lambda", {"FunctionName": "flaky"})]),
+        ("Deploy", [action("Never", "Invoke", "Lambda", {"FunctionName": "smoke"})]),
+    )
+    execution = run_pipeline(body, {"Src": tmp_path}, world, PipelineOptions(rng=random.Random(1)))
     dot = execution_dot(execution)
     assert f'fillcolor="{STATUS_COLOURS["Failed"]}"' in dot
     assert f'fillcolor="{STATUS_COLOURS["Succeeded"]}"' in dot
@@ -82,11 +83,17 @@ def test_render_svg_reports_a_broken_graph():
 
 def test_traffic_chart_is_valid_svg_with_steps_and_events():
     result = DeploymentResult(
-        "d-ABCDEFGHI", "Stopped", "CodeDeployDefault.LambdaCanary10Percent5Minutes", "Lambda",
-        "app", "live",
-        events=[LifecycleEvent("fn:live", "BeforeAllowTraffic", "Succeeded", 0, 10),
-                LifecycleEvent("fn:live", "AllowTraffic", "Failed", 10, 190),
-                LifecycleEvent("fn:live", "AfterAllowTraffic", "Skipped")],
+        "d-ABCDEFGHI",
+        "Stopped",
+        "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+        "Lambda",
+        "app",
+        "live",
+        events=[
+            LifecycleEvent("fn:live", "BeforeAllowTraffic", "Succeeded", 0, 10),
+            LifecycleEvent("fn:live", "AllowTraffic", "Failed", 10, 190),
+            LifecycleEvent("fn:live", "AfterAllowTraffic", "Skipped"),
+        ],
         traffic=[TrafficPoint(0, 0), TrafficPoint(10 / 60, 10), TrafficPoint(3.3, 0)],
         rolled_back=True,
     )
@@ -101,8 +108,15 @@ def test_traffic_chart_is_valid_svg_with_steps_and_events():
 
 
 def test_traffic_chart_escapes_names():
-    svg = traffic_svg({"status": "Succeeded", "deployment_id": "<d>", "traffic": [],
-                       "events": [{"target": "a&b", "event": "<x>", "status": "Succeeded",
-                                   "start": 0, "end": 1}]})
+    svg = traffic_svg(
+        {
+            "status": "Succeeded",
+            "deployment_id": "<d>",
+            "traffic": [],
+            "events": [
+                {"target": "a&b", "event": "<x>", "status": "Succeeded", "start": 0, "end": 1}
+            ],
+        }
+    )
     ET.fromstring(svg)  # parses: everything was escaped
     assert "&lt;x&gt;" in svg

@@ -36,8 +36,12 @@ lambda:
 def source_action(name: str = "Src", namespace: str | None = "SourceVariables") -> dict[str, Any]:
     action: dict[str, Any] = {
         "name": name,
-        "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "CodeCommit",
-                         "version": "1"},
+        "actionTypeId": {
+            "category": "Source",
+            "owner": "AWS",
+            "provider": "CodeCommit",
+            "version": "1",
+        },
         "configuration": {"RepositoryName": "repo", "BranchName": "main"},
         "outputArtifacts": [{"name": "src"}],
     }
@@ -46,12 +50,24 @@ def source_action(name: str = "Src", namespace: str | None = "SourceVariables") 
     return action
 
 
-def action(name: str, category: str, provider: str, config: dict[str, str], *,
-           inputs: tuple[str, ...] = (), run_order: int = 1, **extra: Any) -> dict[str, Any]:
+def action(
+    name: str,
+    category: str,
+    provider: str,
+    config: dict[str, str],
+    *,
+    inputs: tuple[str, ...] = (),
+    run_order: int = 1,
+    **extra: Any,
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": name,
-        "actionTypeId": {"category": category, "owner": "AWS", "provider": provider,
-                         "version": "1"},
+        "actionTypeId": {
+            "category": category,
+            "owner": "AWS",
+            "provider": provider,
+            "version": "1",
+        },
         "configuration": config,
         "runOrder": run_order,
         **extra,

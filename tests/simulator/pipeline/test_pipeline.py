@@ -13,8 +13,13 @@ S3_DEPLOY = ("Deploy", "S3")
 
 
 def s3_deploy(name: str = "Publish", key: str = "site", **kw):
-    return action(name, *S3_DEPLOY, {"BucketName": "website", "Extract": "false",
-                                     "ObjectKey": key}, inputs=("src",), **kw)
+    return action(
+        name,
+        *S3_DEPLOY,
+        {"BucketName": "website", "Extract": "false", "ObjectKey": key},
+        inputs=("src",),
+        **kw,
+    )
 
 
 def test_variables_are_resolved_in_configuration(world, src):
@@ -29,19 +34,24 @@ def test_variables_are_resolved_in_configuration(world, src):
 
 def test_unresolvable_variable_fails_the_action_clearly(world, src):
     execution = run_pipeline(
-        pipeline(("Deploy", [s3_deploy(key="#{SourceVariables.Tag}")])), src, world, opts())
+        pipeline(("Deploy", [s3_deploy(key="#{SourceVariables.Tag}")])), src, world, opts()
+    )
     assert execution.status == "Failed"
     summary = execution.action("Deploy", "Publish")["summary"]
     assert "Unable to resolve variable" in summary and "no variable 'Tag'" in summary
     # A namespace no action declares is refused before the run (the checker's rule).
     with pytest.raises(PipelineInputError, match="BuildVariables"):
-        run_pipeline(pipeline(("Deploy", [s3_deploy(key="#{BuildVariables.Tag}")])), src,
-                     world, opts())
+        run_pipeline(
+            pipeline(("Deploy", [s3_deploy(key="#{BuildVariables.Tag}")])), src, world, opts()
+        )
 
 
 def test_pipeline_level_variables_and_overrides(world, src):
-    body = pipeline(("Deploy", [s3_deploy(key="#{variables.Stage}/site.zip")]),
-                    variables=[{"name": "Stage", "defaultValue": "beta"}], pipelineType="V2")
+    body = pipeline(
+        ("Deploy", [s3_deploy(key="#{variables.Stage}/site.zip")]),
+        variables=[{"name": "Stage", "defaultValue": "beta"}],
+        pipelineType="V2",
+    )
     run = run_pipeline(body, src, world, opts())
     assert "beta/site.zip" in world.state["s3"]["website"]["objects"]
     run = run_pipeline(body, src, world, opts(variables={"Stage": "prod"}))
@@ -53,12 +63,21 @@ def test_pipeline_level_variables_and_overrides(world, src):
 
 def test_failed_action_stops_stage_and_pipeline_but_parallel_peer_finishes(world, src):
     body = pipeline(
-        ("Checks", [
-            action("Flaky", "Invoke", "Lambda", {"FunctionName": "flaky"}, run_order=1),
-            action("Smoke", "Invoke", "Lambda", {"FunctionName": "smoke"}, run_order=1,
-                   namespace="Smoke"),
-            action("Later", "Invoke", "Lambda", {"FunctionName": "smoke"}, run_order=2),
-        ]),
+        (
+            "Checks",
+            [
+                action("Flaky", "Invoke", "Lambda", {"FunctionName": "flaky"}, run_order=1),
+                action(
+                    "Smoke",
+                    "Invoke",
+                    "Lambda",
+                    {"FunctionName": "smoke"},
+                    run_order=1,
+                    namespace="Smoke",
+                ),
+                action("Later", "Invoke", "Lambda", {"FunctionName": "smoke"}, run_order=2),
+            ],
+        ),
         ("Deploy", [s3_deploy()]),
     )
     execution = run_pipeline(body, src, world, opts())
@@ -74,10 +93,13 @@ def test_failed_action_stops_stage_and_pipeline_but_parallel_peer_finishes(world
 
 def test_retry_failed_stage_after_fixing_the_cause(world, src):
     body = pipeline(
-        ("Checks", [
-            action("Flaky", "Invoke", "Lambda", {"FunctionName": "flaky"}),
-            action("Smoke", "Invoke", "Lambda", {"FunctionName": "smoke"}),
-        ]),
+        (
+            "Checks",
+            [
+                action("Flaky", "Invoke", "Lambda", {"FunctionName": "flaky"}),
+                action("Smoke", "Invoke", "Lambda", {"FunctionName": "smoke"}),
+            ],
+        ),
         ("Deploy", [s3_deploy()]),
     )
     failed = run_pipeline(body, src, world, opts())
@@ -95,9 +117,15 @@ def test_retry_failed_stage_after_fixing_the_cause(world, src):
 
 
 def _approval_pipeline():
-    approval = action("Approve", "Approval", "Manual",
-                      {"NotificationArn": "arn:aws:sns:us-east-1:111122223333:approvals",
-                       "CustomData": "check #{SourceVariables.BranchName}"})
+    approval = action(
+        "Approve",
+        "Approval",
+        "Manual",
+        {
+            "NotificationArn": "arn:aws:sns:us-east-1:111122223333:approvals",
+            "CustomData": "check #{SourceVariables.BranchName}",
+        },
+    )
     return pipeline(("Approval", [approval]), ("Deploy", [s3_deploy()]))
 
 
@@ -139,8 +167,10 @@ def test_cross_account_action_needs_trust(world, src):
     trusted = s3_deploy(roleArn="arn:aws:iam::444455556666:role/deployer")
     assert run_pipeline(pipeline(("Deploy", [trusted])), src, world, opts()).status == "Succeeded"
     assert world.changes_of("sts.assume_role")
-    for role in ("arn:aws:iam::444455556666:role/untrusting",
-                 "arn:aws:iam::444455556666:role/missing"):
+    for role in (
+        "arn:aws:iam::444455556666:role/untrusting",
+        "arn:aws:iam::444455556666:role/missing",
+    ):
         refused = run_pipeline(pipeline(("Deploy", [s3_deploy(roleArn=role)])), src, world, opts())
         assert refused.status == "Failed"
         assert "AccessDenied" in refused.action("Deploy", "Publish")["summary"]
@@ -159,11 +189,20 @@ def test_cross_region_action_uses_its_region_store(world, src):
 
 
 def test_cloudformation_stack_created_then_updated_with_outputs(world, src):
-    cfn = action("Stack", "Deploy", "CloudFormation", {
-        "ActionMode": "CREATE_UPDATE", "StackName": "web",
-        "RoleArn": "arn:aws:iam::111122223333:role/cfn",
-        "TemplatePath": "src::template.yml", "ParameterOverrides": '{"Env": "prod"}',
-    }, inputs=("src",), namespace="StackOut")
+    cfn = action(
+        "Stack",
+        "Deploy",
+        "CloudFormation",
+        {
+            "ActionMode": "CREATE_UPDATE",
+            "StackName": "web",
+            "RoleArn": "arn:aws:iam::111122223333:role/cfn",
+            "TemplatePath": "src::template.yml",
+            "ParameterOverrides": '{"Env": "prod"}',
+        },
+        inputs=("src",),
+        namespace="StackOut",
+    )
     first = run_pipeline(pipeline(("Deploy", [cfn])), src, world, opts())
     assert first.status == "Succeeded"
     stack = world.state["stacks"]["web"]
@@ -195,3 +234,32 @@ def test_log_lines_are_streamed(world, src):
     run_pipeline(pipeline(("Deploy", [s3_deploy()])), src, world, opts(on_log=lines.append))
     assert lines[0].startswith("Pipeline lab-pipeline: execution")
     assert "Stage Deploy: Succeeded" in lines
+
+
+def test_standard_ecs_deploy_reads_imagedefinitions(world, src):
+    (src["Src"] / "imagedefinitions.json").write_text(
+        '[{"name": "web", "imageUri": "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:7"}]'
+    )
+    ecs = action(
+        "Ecs", "Deploy", "ECS", {"ClusterName": "prod", "ServiceName": "web"}, inputs=("src",)
+    )
+    execution = run_pipeline(pipeline(("Deploy", [ecs])), src, world, opts())
+    assert execution.status == "Succeeded"
+    change = world.changes_of("ecs.update_service")[0]
+    assert change["images"] == {"web": "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:7"}
+    (src["Src"] / "imagedefinitions.json").write_text("{not json")
+    broken = run_pipeline(pipeline(("Deploy", [ecs])), src, world, opts())
+    assert "must be a JSON array" in broken.action("Deploy", "Ecs")["summary"]
+
+
+def test_unsupported_provider_fails_with_the_supported_list(world, src):
+    beanstalk = action(
+        "Eb",
+        "Deploy",
+        "ElasticBeanstalk",
+        {"ApplicationName": "a", "EnvironmentName": "e"},
+        inputs=("src",),
+    )
+    execution = run_pipeline(pipeline(("Deploy", [beanstalk])), src, world, opts())
+    summary = execution.action("Deploy", "Eb")["summary"]
+    assert "not simulated" in summary and "Deploy/CodeDeploy" in summary

@@ -27,7 +27,13 @@ def test_six_stages_pause_at_approval_then_canary_to_production(tmp_path):
     world, paused = _run(SIX_STAGE / "source")
     data = paused.to_dict()
     assert [s["status"] for s in data["stages"]] == [
-        "Succeeded", "Succeeded", "Succeeded", "Succeeded", "InProgress", None]
+        "Succeeded",
+        "Succeeded",
+        "Succeeded",
+        "Succeeded",
+        "InProgress",
+        None,
+    ]
     test_stage = data["stages"][2]["actions"]
     assert [a["status"] for a in test_stage] == ["Succeeded", "Succeeded"]
     version = data["variables"]["BuildVariables"]["APP_VERSION"]
@@ -37,8 +43,12 @@ def test_six_stages_pause_at_approval_then_canary_to_production(tmp_path):
     staging = world.changes_of("ec2.terminate")
     assert staging and staging[0]["instances"] == ["i-staging-1", "i-staging-2"]
 
-    done = resume_pipeline(json.loads(json.dumps(paused.to_state())), world, approve=True,
-                           options=PipelineOptions(rng=random.Random(12)))
+    done = resume_pipeline(
+        json.loads(json.dumps(paused.to_state())),
+        world,
+        approve=True,
+        options=PipelineOptions(rng=random.Random(12)),
+    )
     assert done.status == "Succeeded"
     deployment = done.action("Deploy_Production", "Deploy")["detail"]["deployment"]
     assert deployment["config"] == "CodeDeployDefault.ECSCanary10Percent5Minutes"
