@@ -17,7 +17,10 @@ DATA = REPO / "tests" / "simulator" / "data"
 EXAMPLES = {
     "buildspec (course notes)": ("example_buildspec.yml", "buildspec"),
     "ECS appspec (course notes)": ("example_ecs_appspec.yaml", "appspec"),
-    "six-stage pipeline (course notes, as get-pipeline JSON)": ("example_pipeline.json", "pipeline"),
+    "six-stage pipeline (course notes, as get-pipeline JSON)": (
+        "example_pipeline.json",
+        "pipeline",
+    ),
 }
 
 
@@ -31,7 +34,7 @@ def _in_process() -> None:
     print("In-process check() time (goal: p50 <= 2 ms each):")
     for label, (name, kind) in EXAMPLES.items():
         text = (DATA / name).read_text()
-        samples = time_calls(lambda t=text, k=kind: check(t, k, filename=name), repeat=2000)
+        samples = time_calls(lambda t=text, k=kind, n=name: check(t, k, filename=n), repeat=2000)
         print(f"  {label:58s} {summary_ms(samples)}")
 
 
@@ -54,8 +57,10 @@ def _cfn_lint_batch(texts: dict[str, str]) -> dict[str, set[tuple[str, int]]]:
             paths[str(path)] = name
         done = subprocess.run(
             [cfn_lint, "--format", "parseable", "--regions", "us-east-1", "--", *paths],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     for row in done.stdout.splitlines():
         parts = row.split(":", 6)
         if len(parts) == 7 and parts[0] in paths:
@@ -68,9 +73,14 @@ def _versus_cfn_lint() -> None:
     names = [str(p) for p in templates]
     cfn_lint = str(Path(sys.executable).with_name("cfn-lint"))
     theirs = min(_wall([cfn_lint, "--regions", "us-east-1", "--", *names]) for _ in range(2))
-    ours = min(_wall([sys.executable, "-m", "simulator", "check", "--kind", "pipeline", *names]) for _ in range(3))  # noqa: E501
+    ours = min(
+        _wall([sys.executable, "-m", "simulator", "check", "--kind", "pipeline", *names])
+        for _ in range(3)
+    )
     print(f"\ncfn-lint vs ours on the {len(names)} CloudFormation pipeline templates (CLI, wall):")
-    print(f"  cfn-lint {theirs:.2f} s   ours {ours:.2f} s   ratio {theirs / ours:.1f}x (goal >= 20x)")
+    print(
+        f"  cfn-lint {theirs:.2f} s   ours {ours:.2f} s   ratio {theirs / ours:.1f}x (goal >= 20x)"
+    )
     mutants = [m for p in templates for m in mutants_for(p)]
     baseline = _cfn_lint_batch({p.name: p.read_text("utf-8-sig") for p in templates})
     lint = _cfn_lint_batch({f"{i}": m.text for i, m in enumerate(mutants)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -281,24 +282,174 @@ def _run_deploy(spec: LabSpec, files, root: Path, world, on_log) -> RunOutput:
         "log": text_log,
         "secret_values": secret_values(world),
     }
-    return RunOutput(outcome, log=text_log, pictures=_pictures(deployment=result))
+    return RunOutput(
+        outcome, log=text_log, pictures=_pictures(deployment=deployment_summary(result))
+    )
 
 
-def _pictures(**items: Any) -> dict[str, str]:
-    """SVG pictures from simulator.pictures when that module is installed (else none)."""
-    try:
-        from simulator import pictures
-    except ImportError:
-        return {}
+def _pictures(deployment: Any = None, execution: Any = None) -> dict[str, str]:
+    """SVG pictures: the deployment's traffic chart and the pipeline execution graph."""
+    from simulator.pictures import RenderError, execution_dot, render_svg, traffic_svg
+
     out: dict[str, str] = {}
-    drawers = {"deployment": ("traffic", "traffic_svg"), "pipeline": ("pipeline", "pipeline_svg")}
-    for key, value in items.items():
-        name, func = drawers[key]
-        draw = getattr(pictures, func, None)
-        if callable(draw) and value is not None:
-            out[name] = draw(value)
+    if deployment is not None and deployment.get("traffic"):
+        out["traffic"] = traffic_svg(deployment)
+    if execution is not None:
+        # Without a drawing the page still shows the stage list, so a render error is dropped.
+        with contextlib.suppress(RenderError):
+            out["pipeline"] = render_svg(execution_dot(execution))
+    return out
+
+
+# --- pipelines ------------------------------------------------------------------------------------
+
+APPROVALS = {"approved": True, "rejected": False, "yes": True, "no": False}
+_PHASE_DONE = re.compile(r"Phase complete: (\w+) State: (\w+)")
+
+
+def _decision(spec: LabSpec, approval: str | None) -> bool | None:
+    """True/False to decide approvals now, None to pause at the first one (learner decides)."""
+    fixed = str(spec.scenario.get("approve", "learner")).lower()
+    if fixed in ("yes", "no"):
+        return APPROVALS[fixed]
+    if approval is None:
+        return None
+    if approval not in APPROVALS:
+        raise ValueError(f"approval must be 'approved' or 'rejected', got {approval!r}")
+    return APPROVALS[approval]
+
+
+def _source_dirs(spec: LabSpec, files: dict[str, str], root: Path) -> dict[str, Path]:
+    """Source action -> folder; the learner's files (buildspec, appspec…) go into the first one,
+    the way they would be committed to the repository the pipeline pulls."""
+    dirs = {name: root / "sources" / name for name in spec.scenario.get("sources") or {}}
+    if not dirs:
+        raise ValueError("a pipeline scenario needs scenario.sources: {SourceAction: folder}")
+    target = dirs[spec.scenario.get("edit_source") or next(iter(dirs))]
+    target.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        if name != spec.scenario["pipeline"]:
+            write_tree(target, {name: text})
+    return dirs
+
+
+def _build_from_log(lines: list[str], label: str) -> dict[str, Any] | None:
+    """The CodeBuild action's build (phases, commands, status) read from its log lines."""
+    prefix = f"[{label}] "
+    own = [line[len(prefix) :] for line in lines if line.startswith(prefix)]
+    if not any("[Container]" in line for line in own):
+        return None
+    phases = [
+        {"name": m.group(1), "status": m.group(2)}
+        for line in own
+        if (m := _PHASE_DONE.search(line))
+    ]
+    failed = any(p["status"] not in ("SUCCEEDED",) for p in phases)
+    return {
+        "status": "FAILED" if failed else "SUCCEEDED",
+        "phases": phases,
+        "commands": commands_from_log("\n".join(own)),
+        "log": "\n".join(own),
+    }
+
+
+def pipeline_summary(execution, lines: list[str]) -> dict[str, Any]:
+    """The execution as checks read it: status, definition, stages, approvals, and the last
+    build and deployment it ran (so build and deployment checks work on pipeline labs too)."""
+    data = execution.to_dict()
+    state = execution.state
+    summary: dict[str, Any] = {
+        "status": data["status"],
+        "definition": state["pipeline"],
+        "stages": data["stages"],
+        "approvals": [
+            {
+                "stage": s["name"],
+                "action": a["name"],
+                "status": a["status"],
+                "summary": a["summary"],
+            }
+            for s in state["stages"]
+            for a in s["actions"]
+            if a["category"] == "Approval"
+        ],
+        "waiting": data.get("waiting"),
+    }
+    out: dict[str, Any] = {"pipeline": summary}
+    for stage in state["stages"]:
+        for action in stage["actions"]:
+            if action["status"] is None:
+                continue
+            if action["provider"] == "CodeBuild" and action["category"] == "Build":
+                build = _build_from_log(lines, f"{stage['name']}/{action['name']}")
+                if build is not None:
+                    out["build"] = build
+            deployment = (action.get("detail") or {}).get("deployment")
+            if deployment:
+                out["deployment"] = {**deployment, "stage": stage["name"]}
     return out
 
 
 def _run_pipeline(spec, files, root, world, approval, resume, on_log) -> RunOutput:
-    raise NotImplementedError("pipeline scenarios: waiting for simulator.codepipeline")
+    from simulator.codepipeline import (
+        PipelineInputError,
+        PipelineOptions,
+        resume_pipeline,
+        run_pipeline,
+    )
+    from simulator.world import World, WorldError
+
+    lines: list[str] = []
+
+    def log(line: str) -> None:
+        lines.append(line)
+        if on_log:
+            on_log(line)
+
+    seed = int(hashlib.sha256(spec.slug.encode()).hexdigest()[:8], 16)
+    decision = _decision(spec, approval)
+    options = PipelineOptions(
+        approve=decision,
+        rng=random.Random(seed),
+        on_log=log,
+        build_time_limit=float(spec.scenario.get("time_limit", BUILD_TIME_LIMIT)),
+    )
+    try:
+        sources = _source_dirs(spec, files, root)
+        if resume is not None:
+            if decision is None:
+                raise PipelineInputError("resuming needs approval='approved' or 'rejected'")
+            world = World.from_dict(resume["world"])
+            state = dict(resume["execution"])
+            state["sources"] = {k: str(v) for k, v in sources.items()}
+            lines.extend(resume.get("log_lines") or [])
+            execution = resume_pipeline(state, world, approve=decision, options=options)
+        else:
+            pipeline_text = _fixed_or_edited(spec, files, "pipeline")
+            execution = run_pipeline(pipeline_text[1], sources, world, options)
+    except (PipelineInputError, DeployInputError, WorldError, KeyError, TypeError) as exc:
+        log(f"The pipeline could not start: {str(exc).strip(chr(39))}")
+        text = "\n".join(lines)
+        outcome = {"pipeline": {"status": "NotStarted", "message": str(exc)},
+                   "world": world_summary(world), "log": text}  # fmt: skip
+        return RunOutput(outcome, log=text)
+    summary = pipeline_summary(execution, lines)
+    running_log = list(lines)  # what a resumed run continues from (without the summary below)
+    deployment = summary.get("deployment")
+    if deployment and deployment.get("traffic"):
+        shifts = ", ".join(
+            f"{p['percent_new']:g}% @ {p['minute']:g} min" for p in deployment["traffic"]
+        )
+        log(f"[{deployment['stage']}] traffic on the new version: {shifts}")
+    for line in execution.to_text().splitlines():
+        log(line)
+    text = "\n".join(lines)
+    outcome = {**summary, "world": world_summary(world), "log": text,
+               "secret_values": secret_values(world)}  # fmt: skip
+    pictures = _pictures(deployment=deployment, execution=execution)
+    if execution.waiting is not None:
+        paused = {"execution": execution.to_state(), "world": world.to_dict(),
+                  "log_lines": running_log}  # fmt: skip
+        return RunOutput(outcome, log=text, pictures=pictures, awaiting_approval=True,
+                         paused_state=paused)  # fmt: skip
+    return RunOutput(outcome, log=text, pictures=pictures)

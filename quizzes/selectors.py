@@ -96,6 +96,16 @@ def due_question_ids(user, *, now: datetime, limit: int) -> list[int]:
     )
 
 
+def due_today_count(user, *, now: datetime | None = None) -> int:
+    """Cards due by the end of today (the site's time zone), including those due now."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    end_of_day = local.replace(hour=23, minute=59, second=59, microsecond=999999)
+    return ReviewCard.objects.filter(
+        user_id=user.pk, due__lte=end_of_day, question__published=True
+    ).count()
+
+
 def due_count(user, *, now: datetime | None = None) -> int:
     """Cards due now ("due today" = due by now: FSRS schedules to the minute)."""
     now = now or timezone.now()
@@ -390,6 +400,7 @@ def dashboard_panel(request) -> Panel | None:
         "trend_svg": trend_svg(trend_points(user)),
         "exams": exams,
         "due": due_count(user),
+        "due_today": due_today_count(user),
     }
     return Panel(
         title="Quizzes and exam readiness",
@@ -400,10 +411,18 @@ def dashboard_panel(request) -> Panel | None:
 
 
 def topic_links(tags: list[str]) -> list[TopicLink]:
-    """A practice link per tag that has published questions."""
+    """A practice link per tag that has published questions (one query for all tags)."""
+    if not tags:
+        return []
+    counts = Question.objects.filter(published=True).aggregate(
+        **{
+            f"t{i}": Count("id", filter=Q(tags_index__contains=f"|{tag}|"))
+            for i, tag in enumerate(tags)
+        }
+    )
     links = []
-    for tag in tags:
-        count = Question.objects.filter(published=True, tags_index__contains=f"|{tag}|").count()
+    for i, tag in enumerate(tags):
+        count = counts[f"t{i}"]
         if count:
             links.append(
                 TopicLink(

@@ -3,7 +3,8 @@
 set -u
 PY=.venv/bin/python
 mkdir -p var
-$PY -m celery -A config worker --loglevel=INFO --concurrency=2 --hostname=local@%h &
+$PY -m celery -A config worker --beat --schedule var/celerybeat-schedule --loglevel=INFO \
+  --concurrency=2 --hostname=local@%h &
 worker=$!
 $PY manage.py runserver 127.0.0.1:8000 &
 web=$!

@@ -98,8 +98,10 @@ def _detect(data: dict[Any, Any]) -> str | None:
 
 
 def _hooks_entry(ctx: Context) -> tuple[str, Any] | None:
-    return _ci(ctx.data, "hooks") if platform(ctx) != "ec2" else (
-        ("hooks", ctx.data["hooks"]) if "hooks" in ctx.data else None
+    return (
+        _ci(ctx.data, "hooks")
+        if platform(ctx) != "ec2"
+        else (("hooks", ctx.data["hooks"]) if "hooks" in ctx.data else None)
     )
 
 
@@ -186,7 +188,7 @@ def version_quoted(ctx: Context) -> None:
         ctx.report(
             "AS002",
             ("version",),
-            "version is the string \"0.0\"; the CodeDeploy agent compares it with the number 0.0",
+            'version is the string "0.0"; the CodeDeploy agent compares it with the number 0.0',
             "write it unquoted: version: 0.0",
         )
 
@@ -231,8 +233,10 @@ def wrong_type(ctx: Context) -> None:
     elif plat in ("lambda", "ecs"):
         expect = {"Resources": list, "Hooks": list}
     for name, kind in expect.items():
-        found = _ci(ctx.data, name) if plat != "ec2" else (
-            (name, ctx.data[name]) if name in ctx.data else None
+        found = (
+            _ci(ctx.data, name)
+            if plat != "ec2"
+            else ((name, ctx.data[name]) if name in ctx.data else None)
         )
         if found and found[1] is not None and not isinstance(found[1], kind):
             shape = "a list (items start with `- `)" if kind is list else "a mapping"
@@ -344,8 +348,12 @@ def files_entry(ctx: Context) -> None:
         return
     for i, entry in enumerate(files):
         if not isinstance(entry, dict):
-            ctx.report("AS006", ("files", i), "each files entry needs source and destination",
-                       "write: - source: /\n    destination: /var/www/app")  # fmt: skip
+            ctx.report(
+                "AS006",
+                ("files", i),
+                "each files entry needs source and destination",
+                "write: - source: /\n    destination: /var/www/app",
+            )
             continue
         for key in ("source", "destination"):
             if not entry.get(key):
@@ -430,7 +438,7 @@ def permission_mode(ctx: Context) -> None:
                 "AS012",
                 (*path, "mode"),
                 f"mode {text!r} is not a numeric chmod mode (1-4 octal digits, each 0-7)",
-                "write an octal number such as \"0644\" or 755; symbolic modes like u+x are"
+                'write an octal number such as "0644" or 755; symbolic modes like u+x are'
                 " not supported",
             )
 
@@ -445,7 +453,7 @@ def permission_mode_octal(ctx: Context) -> None:
                 (*path, "mode"),
                 f"unquoted {raw} is read by YAML 1.1 as the octal number {perm['mode']}, so the"
                 f" agent would apply mode {perm['mode']}, not {raw}",
-                f"quote it: mode: \"{raw}\" (or drop the leading zero: {raw.lstrip('0') or '0'})",
+                f'quote it: mode: "{raw}" (or drop the leading zero: {raw.lstrip("0") or "0"})',
             )
 
 
@@ -462,7 +470,9 @@ def permission_type(ctx: Context) -> None:
                     "AS014",
                     (*path, "type", i) if isinstance(kinds, list) else (*path, "type"),
                     f"type {kind!r} is not valid",
-                    join_hint(did_you_mean(kind, ("file", "directory")), "use file and/or directory"),
+                    join_hint(
+                        did_you_mean(kind, ("file", "directory")), "use file and/or directory"
+                    ),
                 )
 
 
@@ -614,7 +624,9 @@ def resource_type(ctx: Context) -> None:
             )
 
 
-@_rule("AS023", E, "Lambda resource without name/alias/currentversion/targetversion", LAMBDA_ECS_DOC)  # fmt: skip
+@_rule(
+    "AS023", E, "Lambda resource without name/alias/currentversion/targetversion", LAMBDA_ECS_DOC
+)
 def lambda_required(ctx: Context) -> None:
     if platform(ctx) != "lambda":
         return
@@ -676,19 +688,31 @@ def _ecs_lbi(props: dict[Any, Any], ppath: Path) -> tuple[Path, dict[Any, Any]] 
     return None
 
 
-@_rule("AS026", E, "ECS resource without TaskDefinition/ContainerName/ContainerPort", LAMBDA_ECS_DOC)  # fmt: skip
+@_rule(
+    "AS026", E, "ECS resource without TaskDefinition/ContainerName/ContainerPort", LAMBDA_ECS_DOC
+)
 def ecs_required(ctx: Context) -> None:
     if platform(ctx) != "ecs":
         return
     for path, _name, body in _resources(ctx):
         ppath, props = _props(body, path)
         if not _ci(props, "TaskDefinition"):
-            ctx.report("AS026", ppath, "the ECS service has no `TaskDefinition`",
-                       "add TaskDefinition: <task definition ARN>", key=True)  # fmt: skip
+            ctx.report(
+                "AS026",
+                ppath,
+                "the ECS service has no `TaskDefinition`",
+                "add TaskDefinition: <task definition ARN>",
+                key=True,
+            )
         lbi = _ecs_lbi(props, ppath)
         if lbi is None:
-            ctx.report("AS026", ppath, "the ECS service has no `LoadBalancerInfo`",
-                       "add LoadBalancerInfo with ContainerName and ContainerPort", key=True)  # fmt: skip
+            ctx.report(
+                "AS026",
+                ppath,
+                "the ECS service has no `LoadBalancerInfo`",
+                "add LoadBalancerInfo with ContainerName and ContainerPort",
+                key=True,
+            )
             continue
         for key in ("ContainerName", "ContainerPort"):
             found = _ci(lbi[1], key)
@@ -768,7 +792,9 @@ def ecs_public_ip(ctx: Context) -> None:
                 "AS029",
                 (*net[0], found[0]),  # type: ignore[index]
                 f"AssignPublicIp {found[1]!r} is not valid",
-                join_hint(did_you_mean(found[1], ("ENABLED", "DISABLED")), "use ENABLED or DISABLED"),
+                join_hint(
+                    did_you_mean(found[1], ("ENABLED", "DISABLED")), "use ENABLED or DISABLED"
+                ),
             )
 
 

@@ -17,10 +17,22 @@ from simulator._images import (
     version_available,
 )
 from simulator._rules import Context, did_you_mean, join_hint, rule
-from simulator._shapes import BOOL, INT, SCALAR, STR, STRS, YESNO, Issue, ListOf, Map, MapOf
-from simulator._shapes import type_name, walk
+from simulator._shapes import (
+    BOOL,
+    INT,
+    SCALAR,
+    STR,
+    STRS,
+    YESNO,
+    Issue,
+    ListOf,
+    Map,
+    MapOf,
+    type_name,
+    walk,
+)
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 STRUCT = "codebuild-buildspec/buildspec-structure"
 PHASES_DOC = "codebuild-buildspec/build-phases-and-failures"
 ENV_DOC = "codebuild-buildspec/build-environment-variables"
@@ -166,7 +178,9 @@ BELONGS = {
 _SECRETISH = re.compile(
     r"PASS(WORD|WD)?$|PASSWORD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL", re.I
 )
-_NOT_SECRET_SUFFIX = re.compile(r"(_NAME|_ARN|_ID|_PATH|_PARAM|_PARAMETER|_FILE|_URL|_REGION)$", re.I)
+_NOT_SECRET_SUFFIX = re.compile(
+    r"(_NAME|_ARN|_ID|_PATH|_PARAM|_PARAMETER|_FILE|_URL|_REGION)$", re.I
+)
 _AWS_KEY = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")
 _VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -272,7 +286,7 @@ def version_invalid(ctx: Context) -> None:
         )
 
 
-@_rule("BS003", I, "version 0.1 runs every command in a separate shell", PHASES_DOC)
+@_rule("BS003", INFO, "version 0.1 runs every command in a separate shell", PHASES_DOC)
 def version_01(ctx: Context) -> None:
     if _version(ctx) == "0.1":
         ctx.report(
@@ -334,9 +348,9 @@ def wrong_type(ctx: Context) -> None:
             continue
         if issue.path[-1:] in (("commands",), ("finally",)) and isinstance(issue.value, str):
             continue  # BS012
-        if len(issue.path) >= 2 and issue.path[-2] in ("commands", "finally"):
-            if isinstance(issue.value, dict):
-                continue  # BS011
+        in_commands = len(issue.path) >= 2 and issue.path[-2] in ("commands", "finally")
+        if in_commands and isinstance(issue.value, dict):
+            continue  # BS011
         if len(issue.path) == 2 and issue.path[0] == "phases" and issue.value is None:
             continue  # an empty phase: BS009
         if issue.path == ("phases",) and issue.value is None:
@@ -683,7 +697,7 @@ def variable_not_expanded(ctx: Context) -> None:
                     path,
                     f"{name!r} is set to the literal text {value!r}: `${match.group(1)}` is not"
                     " expanded, and the value replaces any existing variable of that name",
-                    f"set it in a command instead, e.g. - export {name}=\"{value}\"",
+                    f'set it in a command instead, e.g. - export {name}="{value}"',
                 )
 
 
@@ -698,7 +712,9 @@ def yaml11_surprise(ctx: Context) -> None:
         if raw is None:
             continue
         value = _lookup(ctx.data, path)
-        if str(value).lower() == raw.lower() or (isinstance(value, bool) and raw in ("true", "false")):
+        if str(value).lower() == raw.lower() or (
+            isinstance(value, bool) and raw in ("true", "false")
+        ):
             continue
         shown = str(value).lower() if isinstance(value, bool) else str(value)
         ctx.report(
@@ -706,7 +722,7 @@ def yaml11_surprise(ctx: Context) -> None:
             path,
             f"YAML 1.1 reads the unquoted {raw!r} as {type_name(value)}; CodeBuild may see"
             f" {shown!r}",
-            f"quote it: \"{raw}\"",
+            f'quote it: "{raw}"',
         )
 
 
@@ -980,7 +996,12 @@ def discard_paths_collision(ctx: Context) -> None:
 _BATCH_KINDS = ("build-graph", "build-list", "build-matrix", "build-fanout")
 
 
-@_rule("BS031", E, "batch needs exactly one of build-graph, build-list, build-matrix, build-fanout", BATCH_DOC)  # fmt: skip
+@_rule(
+    "BS031",
+    E,
+    "batch needs exactly one of build-graph, build-list, build-matrix, build-fanout",
+    BATCH_DOC,
+)
 def batch_kind(ctx: Context) -> None:
     batch = ctx.data.get("batch")
     if not isinstance(batch, dict):
@@ -990,7 +1011,10 @@ def batch_kind(ctx: Context) -> None:
         ctx.report(
             "BS031",
             ("batch",),
-            "batch has " + (f"{len(present)} build types ({', '.join(present)})" if present else "no build type"),
+            "batch has "
+            + (
+                f"{len(present)} build types ({', '.join(present)})" if present else "no build type"
+            ),
             "use exactly one of build-graph, build-list, build-matrix or build-fanout",
             key=True,
         )
@@ -1002,7 +1026,9 @@ def batch_identifier(ctx: Context) -> None:
     for _kind, path, task in _batch_tasks(ctx):
         ident = task.get("identifier")
         if not isinstance(ident, str) or not ident:
-            ctx.report("BS032", path, "this batch task has no `identifier`", "add `identifier: <name>`")
+            ctx.report(
+                "BS032", path, "this batch task has no `identifier`", "add `identifier: <name>`"
+            )
         elif ident in seen:
             ctx.report(
                 "BS032",
@@ -1017,11 +1043,13 @@ def batch_identifier(ctx: Context) -> None:
 @_rule("BS033", E, "`depend-on` names an unknown task or forms a cycle", BATCH_DOC)
 def batch_depend_on(ctx: Context) -> None:
     graph: dict[str, list[str]] = {}
-    for kind, path, task in _batch_tasks(ctx):
+    for kind, _path, task in _batch_tasks(ctx):
         if kind != "build-graph":
             continue
         deps = task.get("depend-on") or []
-        graph[str(task.get("identifier"))] = [str(d) for d in deps] if isinstance(deps, list) else []
+        graph[str(task.get("identifier"))] = (
+            [str(d) for d in deps] if isinstance(deps, list) else []
+        )
     for kind, path, task in _batch_tasks(ctx):
         deps = task.get("depend-on")
         if kind != "build-graph" or not isinstance(deps, list):
@@ -1080,7 +1108,9 @@ def fanout_parallelism(ctx: Context) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         ctx.report(
             "BS035",
-            ("batch", "build-fanout", "parallelism") if "parallelism" in fanout else ("batch", "build-fanout"),
+            ("batch", "build-fanout", "parallelism")
+            if "parallelism" in fanout
+            else ("batch", "build-fanout"),
             "build-fanout needs `parallelism`: a whole number of builds, at least 1",
             "e.g. parallelism: 5",
             key="parallelism" not in fanout,

@@ -56,7 +56,10 @@ def detect_kind(data: Any, filename: str) -> tuple[str | None, str]:
             return "appspec", "it has AppSpec keys (`os`, `hooks` or a `Resources` list)"
         if _is_cfn_template(data):
             if pipeline_resources(data):
-                return "pipeline", "it is a CloudFormation template with AWS::CodePipeline::Pipeline"
+                return (
+                    "pipeline",
+                    "it is a CloudFormation template with AWS::CodePipeline::Pipeline",
+                )
             return "template", "it is a CloudFormation template"
         inner = data.get("pipeline")
         if "stages" in data or (isinstance(inner, dict) and "stages" in inner):

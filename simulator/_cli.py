@@ -30,7 +30,9 @@ def _read(path: str) -> bytes | Report:
         with open(path, "rb") as handle:
             return handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        return _unreadable(path, "no such file", "check the path (it is relative to the current directory)")
+        return _unreadable(
+            path, "no such file", "check the path (it is relative to the current directory)"
+        )
     except OSError as exc:
         return _unreadable(path, f"cannot read the file: {exc.strerror}", "check its permissions")
 

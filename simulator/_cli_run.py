@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from simulator._cli_deploy import add_deploy_commands
 from simulator.codebuild import BuildOptions, build
 from simulator.sandbox import SandboxUnavailable
 from simulator.world import World, WorldError, empty_world, load_world
@@ -109,7 +110,7 @@ def _add_build(subparsers: Any) -> None:
 
 
 # Each run subcommand registers itself here; deploy and pipeline add their own entries.
-RUN_COMMANDS = [_add_build]
+RUN_COMMANDS = [_add_build, add_deploy_commands]
 
 
 def add_run_commands(subparsers: Any) -> None:
@@ -117,5 +118,3 @@ def add_run_commands(subparsers: Any) -> None:
     for add in RUN_COMMANDS:
         add(subparsers)
 
-
-RUN_COMMANDS.append(__import__("simulator._cli_deploy", fromlist=["_"]).add_deploy_commands)

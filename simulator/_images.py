@@ -107,9 +107,12 @@ NO_RUNTIME_VERSIONS = (
 )
 """Images the current docs do not list as supporting runtime-versions (Ubuntu < 5.0, AL2 < 4.0)."""
 
-KNOWN_RUNTIMES = frozenset(
-    name for table in IMAGES.values() for name in table
-) | {"android", "docker", "php", "rust"}
+KNOWN_RUNTIMES = frozenset(name for table in IMAGES.values() for name in table) | {
+    "android",
+    "docker",
+    "php",
+    "rust",
+}
 
 
 def normalise_image(name: str) -> str:

@@ -38,10 +38,27 @@ CFN_TAGS = {
     "!Condition": "Condition",
     **{
         f"!{name}": f"Fn::{name}"
-        for name in (
-            "And Base64 Cidr Equals FindInMap ForEach GetAZs GetAtt If ImportValue Join Length "
-            "Not Or Select Split Sub ToJsonString Transform"
-        ).split()
+        for name in [
+            "And",
+            "Base64",
+            "Cidr",
+            "Equals",
+            "FindInMap",
+            "ForEach",
+            "GetAZs",
+            "GetAtt",
+            "If",
+            "ImportValue",
+            "Join",
+            "Length",
+            "Not",
+            "Or",
+            "Select",
+            "Split",
+            "Sub",
+            "ToJsonString",
+            "Transform",
+        ]
     },
 }
 _YAML11_BOOL = {"yes": True, "no": False, "on": True, "off": False, "true": True, "false": False}
@@ -110,8 +127,9 @@ class Loaded:
         return self.data is not None
 
 
-def _finding(code: str, message: str, hint: str, filename: str, line: int = 1, col: int = 1,
-             path: str = "") -> Finding:  # fmt: skip
+def _finding(
+    code: str, message: str, hint: str, filename: str, line: int = 1, col: int = 1, path: str = ""
+) -> Finding:
     severity, _ = LOADING_CODES[code]
     return Finding(code, severity, line, col, path, message, hint, filename, LOAD_DOC)
 
@@ -165,7 +183,9 @@ def _depth_problem(text: str) -> tuple[int, int] | None:
         for number, line in enumerate(text.splitlines(), 1):
             if "[" not in line and "{" not in line and "]" not in line and "}" not in line:
                 continue
-            bare = _FLOW_QUOTED.sub("", line) if ('"' in line or "'" in line or "#" in line) else line
+            bare = (
+                _FLOW_QUOTED.sub("", line) if ('"' in line or "'" in line or "#" in line) else line
+            )
             for ch in bare:
                 if ch in "[{":
                     depth += 1
@@ -256,7 +276,9 @@ class _Builder:
                 return self._scalar(node, path)
             if isinstance(node, yaml.SequenceNode):
                 self._check_tag(node, (_TAG + "seq", _TAG + "omap", _TAG + "pairs"))
-                return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
+                return [
+                    self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)
+                ]
             self._check_tag(node, (_TAG + "map", _TAG + "set"))
             return self._mapping(node, path, depth)
         finally:
@@ -280,7 +302,9 @@ class _Builder:
             elif long_name == "Fn::GetAZs" and value == "":
                 value = ""
         elif isinstance(node, yaml.SequenceNode):
-            value = [self.build(c, (*path, long_name, i), depth + 1) for i, c in enumerate(node.value)]
+            value = [
+                self.build(c, (*path, long_name, i), depth + 1) for i, c in enumerate(node.value)
+            ]
         else:
             value = self._mapping(node, (*path, long_name), depth)
         return {long_name: value}
@@ -290,7 +314,9 @@ class _Builder:
         merged: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _TAG + "merge":
-                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                sources = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
                 for source in sources:
                     built = self.build(source, path, depth + 1)
                     if isinstance(built, dict):
@@ -324,9 +350,8 @@ class _Builder:
 
     def _scalar(self, node: yaml.ScalarNode, path: Path | None) -> Any:
         tag, text = node.tag, node.value
-        if node.style in ("'", '"', "|", ">"):
-            if path is not None:
-                self.loaded.quoted.add(path)
+        if node.style in ("'", '"', "|", ">") and path is not None:
+            self.loaded.quoted.add(path)
         plain = not node.style
         if tag == _TAG + "str" or tag == _TAG + "timestamp" or tag == _TAG + "binary":
             if tag == _TAG + "binary":

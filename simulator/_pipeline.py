@@ -10,7 +10,7 @@ from simulator._findings import Severity
 from simulator._pipeline_model import Action, Pipeline, find_pipelines, is_intrinsic, literal
 from simulator._rules import Context, did_you_mean, join_hint, rule
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 STRUCTURE = "codepipeline/pipeline-structure"
 APPROVALS = "codepipeline/approvals-and-notifications"
 VARIABLES = "codepipeline/pipeline-variables-and-triggers"
@@ -240,11 +240,20 @@ def stage_names(ctx: Context) -> None:
                 ctx.report("PL005", stage.path, "this stage has no name", "add a name")
             elif isinstance(stage.name, str):
                 if not _NAME.match(stage.name):
-                    ctx.report("PL005", path, f"stage name {stage.name!r} must be 1-100 characters"
-                               " of A-Z a-z 0-9 . @ - _", "rename the stage")  # fmt: skip
+                    ctx.report(
+                        "PL005",
+                        path,
+                        f"stage name {stage.name!r} must be 1-100 characters"
+                        " of A-Z a-z 0-9 . @ - _",
+                        "rename the stage",
+                    )
                 elif stage.name in seen:
-                    ctx.report("PL005", path, f"two stages are named {stage.name!r}",
-                               "stage names must be unique in a pipeline")  # fmt: skip
+                    ctx.report(
+                        "PL005",
+                        path,
+                        f"two stages are named {stage.name!r}",
+                        "stage names must be unique in a pipeline",
+                    )
                 seen.add(stage.name)
 
 
@@ -259,11 +268,20 @@ def action_names(ctx: Context) -> None:
                     ctx.report("PL006", action.path, "this action has no name", "add a name")
                 elif isinstance(action.name, str):
                     if not _NAME.match(action.name):
-                        ctx.report("PL006", path, f"action name {action.name!r} must be 1-100"
-                                   " characters of A-Z a-z 0-9 . @ - _", "rename it")  # fmt: skip
+                        ctx.report(
+                            "PL006",
+                            path,
+                            f"action name {action.name!r} must be 1-100"
+                            " characters of A-Z a-z 0-9 . @ - _",
+                            "rename it",
+                        )
                     elif action.name in seen:
-                        ctx.report("PL006", path, f"two actions in stage {stage.name!r} are named"
-                                   f" {action.name!r}", "action names must be unique in a stage")  # fmt: skip
+                        ctx.report(
+                            "PL006",
+                            path,
+                            f"two actions in stage {stage.name!r} are named {action.name!r}",
+                            "action names must be unique in a stage",
+                        )
                     seen.add(action.name)
 
 
@@ -336,7 +354,10 @@ def category_owner(ctx: Context) -> None:
                 "PL009",
                 (*type_path, _k(pipe, "category")),
                 f"category {action.category!r} is not valid",
-                join_hint(did_you_mean(action.category, CATEGORIES), f"categories: {', '.join(CATEGORIES)}"),
+                join_hint(
+                    did_you_mean(action.category, CATEGORIES),
+                    f"categories: {', '.join(CATEGORIES)}",
+                ),
             )
         if isinstance(action.owner, str) and action.owner not in OWNERS:
             ctx.report(
@@ -401,7 +422,7 @@ def run_order(ctx: Context) -> None:
             )
 
 
-@_rule("PL013", I, "runOrder values with gaps (allowed)")
+@_rule("PL013", INFO, "runOrder values with gaps (allowed)")
 def run_order_gaps(ctx: Context) -> None:
     for pipe in _pipelines(ctx):
         for stage in pipe.stages:
@@ -518,9 +539,7 @@ def cross_region(ctx: Context) -> None:
         if isinstance(stores, dict):
             regions = {str(r) for r in stores}
         elif isinstance(stores, list):
-            regions = {
-                str(literal(s.get("Region"))) for s in stores if isinstance(s, dict)
-            }
+            regions = {str(literal(s.get("Region"))) for s in stores if isinstance(s, dict)}
         for action in pipe.actions():
             if not isinstance(action.region, str):
                 continue
@@ -545,7 +564,8 @@ def cross_region(ctx: Context) -> None:
                 ctx.report(
                     "PL018",
                     path,
-                    f"no artifact store for region {action.region} (stores: {', '.join(sorted(regions))})",
+                    f"no artifact store for region {action.region}"
+                    f" (stores: {', '.join(sorted(regions))})",
                     f"add an artifactStores entry for {action.region}",
                 )
 
@@ -553,7 +573,9 @@ def cross_region(ctx: Context) -> None:
 @_rule("PL020", E, "namespace duplicated or equal to an artifact name", VARIABLES)
 def namespaces(ctx: Context) -> None:
     for pipe in _pipelines(ctx):
-        artifacts = {n for a in pipe.actions() for n, _ in (*a.inputs, *a.outputs) if isinstance(n, str)}
+        artifacts = {
+            n for a in pipe.actions() for n, _ in (*a.inputs, *a.outputs) if isinstance(n, str)
+        }
         seen: set[str] = set()
         for action in pipe.actions():
             ns = action.namespace
@@ -570,7 +592,9 @@ def namespaces(ctx: Context) -> None:
             elif ns in ("codepipeline", "variables"):
                 problem = f"namespace {ns!r} is reserved"
             if problem:
-                ctx.report("PL020", path, problem, "namespaces must be unique and differ from artifacts")
+                ctx.report(
+                    "PL020", path, problem, "namespaces must be unique and differ from artifacts"
+                )
             seen.add(ns)
 
 
@@ -609,7 +633,9 @@ def pipeline_variables(ctx: Context) -> None:
         names: set[str] = set()
         items = declared if isinstance(declared, list) else []
         if len(items) > 50:
-            ctx.report("PL025", pipe.field_path("variables"), f"{len(items)} variables (at most 50)", "")
+            ctx.report(
+                "PL025", pipe.field_path("variables"), f"{len(items)} variables (at most 50)", ""
+            )
         for i, item in enumerate(items):
             name = literal(item.get(_k(pipe, "name"))) if isinstance(item, dict) else None
             if isinstance(name, str):
@@ -682,7 +708,9 @@ def triggers(ctx: Context) -> None:
         if not isinstance(items, list):
             continue
         connections = {
-            a.name for a in pipe.actions() if a.category == "Source" and a.provider == "CodeStarSourceConnection"
+            a.name
+            for a in pipe.actions()
+            if a.category == "Source" and a.provider == "CodeStarSourceConnection"
         }
         used: set[str] = set()
         for i, trig in enumerate(items):
@@ -692,14 +720,23 @@ def triggers(ctx: Context) -> None:
             provider = literal(trig.get(_k(pipe, "providerType")))
             git = trig.get(_k(pipe, "gitConfiguration"))
             if provider is not None and provider != "CodeStarSourceConnection":
-                ctx.report("PL024", path, f"trigger providerType {provider!r} is not"
-                           " CodeStarSourceConnection", "triggers work only with connections")  # fmt: skip
+                ctx.report(
+                    "PL024",
+                    path,
+                    f"trigger providerType {provider!r} is not CodeStarSourceConnection",
+                    "triggers work only with connections",
+                )
             if not isinstance(git, dict):
                 ctx.report("PL024", path, "the trigger has no gitConfiguration", "add one")
                 continue
             source = literal(git.get(_k(pipe, "sourceActionName")))
             if source is None:
-                ctx.report("PL024", path, "gitConfiguration needs sourceActionName", "name the source action")
+                ctx.report(
+                    "PL024",
+                    path,
+                    "gitConfiguration needs sourceActionName",
+                    "name the source action",
+                )
             elif isinstance(source, str) and source not in connections:
                 ctx.report(
                     "PL024",
@@ -708,15 +745,23 @@ def triggers(ctx: Context) -> None:
                     did_you_mean(source, [str(c) for c in connections]) or "name the source action",
                 )
             elif source in used:
-                ctx.report("PL024", path, f"two triggers for source action {source!r}",
-                           "one trigger configuration per source action")  # fmt: skip
+                ctx.report(
+                    "PL024",
+                    path,
+                    f"two triggers for source action {source!r}",
+                    "one trigger configuration per source action",
+                )
             if isinstance(source, str):
                 used.add(source)
             for kind in ("push", "pullRequest"):
                 filters = git.get(_k(pipe, kind))
                 if isinstance(filters, list) and not 1 <= len(filters) <= 3:
-                    ctx.report("PL024", (*path, _k(pipe, "gitConfiguration"), _k(pipe, kind)),
-                               f"{kind} takes 1-3 filters, not {len(filters)}", "")  # fmt: skip
+                    ctx.report(
+                        "PL024",
+                        (*path, _k(pipe, "gitConfiguration"), _k(pipe, kind)),
+                        f"{kind} takes 1-3 filters, not {len(filters)}",
+                        "",
+                    )
 
 
 @_rule("PL026", E, "configuration key or value too long")
@@ -724,8 +769,13 @@ def configuration_lengths(ctx: Context) -> None:
     for pipe, action in _actions(ctx):
         for key, value in action.configuration.items():
             if len(str(key)) > 50:
-                ctx.report("PL026", _config_path(pipe, action, key), f"configuration key {key!r}"
-                           " is longer than 50 characters", "shorten it", key=True)  # fmt: skip
+                ctx.report(
+                    "PL026",
+                    _config_path(pipe, action, key),
+                    f"configuration key {key!r} is longer than 50 characters",
+                    "shorten it",
+                    key=True,
+                )
             if isinstance(value, str) and not 1 <= len(value) <= 1000:
                 ctx.report(
                     "PL026",
@@ -742,11 +792,19 @@ def timeout_minutes(ctx: Context) -> None:
             continue
         path = (*action.path, _k(pipe, "timeoutInMinutes"))
         if action.provider != "Manual" and action.type_known and action.provider is not None:
-            ctx.report("PL027", path, "timeoutInMinutes can be set only on manual approval actions",
-                       "remove it")  # fmt: skip
+            ctx.report(
+                "PL027",
+                path,
+                "timeoutInMinutes can be set only on manual approval actions",
+                "remove it",
+            )
         elif not isinstance(action.timeout, int) or not 5 <= action.timeout <= 86400:
-            ctx.report("PL027", path, f"timeoutInMinutes {action.timeout!r} must be 5-86400",
-                       "the default is 7 days (10080)")  # fmt: skip
+            ctx.report(
+                "PL027",
+                path,
+                f"timeoutInMinutes {action.timeout!r} must be 5-86400",
+                "the default is 7 days (10080)",
+            )
 
 
 @_rule("PL028", E, "CodeBuild PrimarySource missing or not an input")
@@ -764,7 +822,11 @@ def primary_source(ctx: Context) -> None:
                 f"set PrimarySource to one of: {', '.join(map(str, names))}",
                 key=True,
             )
-        elif isinstance(primary, str) and all(isinstance(n, str) for n in names) and primary not in names:
+        elif (
+            isinstance(primary, str)
+            and all(isinstance(n, str) for n in names)
+            and primary not in names
+        ):
             ctx.report(
                 "PL028",
                 _config_path(pipe, action, "PrimarySource"),
@@ -815,7 +877,9 @@ def template_path(ctx: Context) -> None:
             if not isinstance(value, str) or "#{" in value:
                 continue
             artifact = value.split("::", 1)[0] if "::" in value else None
-            if artifact is None or (all(isinstance(n, str) for n in names) and artifact not in names):
+            if artifact is None or (
+                all(isinstance(n, str) for n in names) and artifact not in names
+            ):
                 ctx.report(
                     "PL021",
                     _config_path(pipe, action, key),
@@ -830,7 +894,12 @@ def action_role_arns(ctx: Context) -> None:
     for pipe, action in _actions(ctx):
         checks = [((*action.path, _k(pipe, "roleArn")), action.role_arn)]
         if action.provider in ("CloudFormation", "CloudFormationStackSet"):
-            checks.append((_config_path(pipe, action, "RoleArn"), literal(action.configuration.get("RoleArn"))))
+            checks.append(
+                (
+                    _config_path(pipe, action, "RoleArn"),
+                    literal(action.configuration.get("RoleArn")),
+                )
+            )
         for path, value in checks:
             if (
                 isinstance(value, str)

@@ -107,7 +107,9 @@ def expand_if(items: Any, path: Path) -> list[tuple[Any, Path]]:
     return out
 
 
-def _artifacts(action: dict[Any, Any], key: str, name_key: str, path: Path) -> list[tuple[Any, Path]]:
+def _artifacts(
+    action: dict[Any, Any], key: str, name_key: str, path: Path
+) -> list[tuple[Any, Path]]:
     result = []
     for item, ipath in expand_if(action.get(key), (*path, key)):
         if isinstance(item, dict):

@@ -33,22 +33,32 @@ OTHER_CONFIGS = (
 )
 _SEVERITY = {"E": Severity.ERROR, "W": Severity.WARNING, "I": Severity.INFO}
 for _letter, _severity in _SEVERITY.items():
-    register(f"CF{_letter}", _severity, f"cfn-lint rule {_letter}xxxx (code CF<rule id>)",
-             TEMPLATE_DOC, "template")  # fmt: skip
+    register(
+        f"CF{_letter}",
+        _severity,
+        f"cfn-lint rule {_letter}xxxx (code CF<rule id>)",
+        TEMPLATE_DOC,
+        "template",
+    )
 
 
-@rule("TP001", Severity.ERROR, "SAM DeploymentPreference Type is not a Lambda deployment"
-      " configuration", doc=SAM_DOC, kind="template")  # fmt: skip
+@rule(
+    "TP001",
+    Severity.ERROR,
+    "SAM DeploymentPreference Type is not a Lambda deployment configuration",
+    doc=SAM_DOC,
+    kind="template",
+)
 def sam_deployment_type(ctx: Context) -> None:
     places: list[tuple[tuple[Any, ...], Any]] = []
     globals_fn = ctx.data.get("Globals", {})
     if isinstance(globals_fn, dict) and isinstance(globals_fn.get("Function"), dict):
         places.append((("Globals", "Function"), globals_fn["Function"]))
     resources = ctx.data.get("Resources")
-    for name, res in (resources.items() if isinstance(resources, dict) else []):
-        if isinstance(res, dict) and res.get("Type") == "AWS::Serverless::Function":
-            if isinstance(res.get("Properties"), dict):
-                places.append((("Resources", name, "Properties"), res["Properties"]))
+    for name, res in resources.items() if isinstance(resources, dict) else []:
+        serverless = isinstance(res, dict) and res.get("Type") == "AWS::Serverless::Function"
+        if serverless and isinstance(res.get("Properties"), dict):
+            places.append((("Resources", name, "Properties"), res["Properties"]))
     for path, props in places:
         pref = props.get("DeploymentPreference")
         kind = pref.get("Type") if isinstance(pref, dict) else None
@@ -71,8 +81,13 @@ def sam_deployment_type(ctx: Context) -> None:
         )
 
 
-@rule("TP002", Severity.ERROR, "cfn-lint could not run on the template", doc=TEMPLATE_DOC,
-      kind="template")  # fmt: skip
+@rule(
+    "TP002",
+    Severity.ERROR,
+    "cfn-lint could not run on the template",
+    doc=TEMPLATE_DOC,
+    kind="template",
+)
 def cfn_lint(ctx: Context) -> None:
     """Run cfn-lint on the same text; map each match to our finding shape and line."""
     from cfnlint.api import ManualArgs, lint  # lazy: cfn-lint takes ~1 s to import
@@ -89,14 +104,31 @@ def cfn_lint(ctx: Context) -> None:
         rule_id = str(match.rule.id)
         severity = _SEVERITY.get(rule_id[:1], Severity.WARNING)
         ctx.findings.append(
-            _cfn_finding(ctx, f"CF{rule_id}", severity, match.linenumber, match.columnnumber,
-                         str(match.message), "/".join(str(p) for p in getattr(match, "path", []) or []))  # fmt: skip
+            _cfn_finding(
+                ctx,
+                f"CF{rule_id}",
+                severity,
+                match.linenumber,
+                match.columnnumber,
+                str(match.message),
+                "/".join(str(p) for p in getattr(match, "path", []) or []),
+            )
         )
 
 
-def _cfn_finding(ctx: Context, code: str, severity: Severity, line: int, column: int,
-                 message: str, path: str) -> Any:  # fmt: skip
+def _cfn_finding(
+    ctx: Context, code: str, severity: Severity, line: int, column: int, message: str, path: str
+) -> Any:
     from simulator._findings import Finding
 
-    return Finding(code, severity, int(line or 1), int(column or 1), path.replace("/", "."),
-                   message, "see the cfn-lint rule " + code[2:], ctx.file, TEMPLATE_DOC)  # fmt: skip
+    return Finding(
+        code,
+        severity,
+        int(line or 1),
+        int(column or 1),
+        path.replace("/", "."),
+        message,
+        "see the cfn-lint rule " + code[2:],
+        ctx.file,
+        TEMPLATE_DOC,
+    )

@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
+from .base import filesystem_broker_options
 
 SECRET_KEY = "test-only-key"  # noqa: S105
 DEBUG = False
@@ -12,6 +13,9 @@ LOCAL_MODE = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 VAR_DIR = Path(os.environ.get("PA_VAR_DIR", tempfile.mkdtemp(prefix="pa-test-var-")))
 DIAGRAM_CACHE_DIR = VAR_DIR / "diagrams"
+if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
+    # Messages published by tests stay in this run's private folder, never the repo's var/.
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -52,3 +52,12 @@ def progress_bar(done: int, total: int, label: str = "") -> str:
         done,
         total,
     )
+
+
+@register.filter
+def first_undone(rows: list) -> object | None:
+    """The first published row (with `.done` and `.lesson`) not yet done; None when all are done."""
+    for row in rows or ():
+        if not getattr(row, "done", False) and getattr(row.lesson, "published", True):
+            return row
+    return None

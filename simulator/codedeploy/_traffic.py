@@ -132,13 +132,12 @@ class _Run:
         event.status = "Succeeded"
         return True
 
-    def finish(self, order: tuple[str, ...], t: float, failed_at: int | None) -> None:
-        """Mark every event after the failing one Skipped."""
+    def skip_rest(self, order: tuple[str, ...]) -> None:
+        """Every event that did not run (after a failure or a stop) is Skipped."""
         names = [e.event for e in self.events]
         for name in order:
             if name not in names:
                 self.events.append(LifecycleEvent(self.target, name, "Skipped"))
-        del failed_at, t
 
 
 def _outcome(run: _Run, ok: bool, t: float) -> tuple[str, str]:
@@ -209,7 +208,7 @@ def deploy_lambda(
         t = event.end or t
         if not ok:
             break
-    run.finish(LAMBDA_EVENTS, t, None)
+    run.skip_rest(LAMBDA_EVENTS)
     status, message = _outcome(run, ok, t)
     if status != "Succeeded":
         run.watch.commit(deployment_id, t / 60)
@@ -358,7 +357,7 @@ def deploy_ecs(
         t = event.end if event.end is not None else t
         if not ok:
             break
-    run.finish(ECS_EVENTS, t, None)
+    run.skip_rest(ECS_EVENTS)
     status, message = _outcome(run, ok, t)
     if status == "Succeeded":
         ecs["production"] = "replacement"

@@ -49,7 +49,7 @@ def codes(result: GradeResult, name: str) -> set[str]:
 def test_there_are_at_least_eight_labs_covering_every_scenario_kind():
     assert len(SLUGS) >= 8
     kinds = {spec_of(slug).scenario["kind"] for slug in SLUGS}
-    assert {"check", "build", "deploy"} <= kinds
+    assert kinds == {"check", "build", "deploy", "pipeline"}
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -209,9 +209,7 @@ def test_lambda_canary_reference_fails_in_after_allow_traffic_and_rolls_back():
 def test_ecs_alarm_without_rollback_only_stops_the_deployment():
     spec = spec_of("ecs-blue-green-canary")
     template = spec.reference["deployment-group.yaml"]
-    no_rollback = re.sub(
-        r"      AutoRollbackConfiguration:\n(        .*\n)+", "", template
-    )
+    no_rollback = re.sub(r"      AutoRollbackConfiguration:\n(        .*\n)+", "", template)
     result = grade_with("ecs-blue-green-canary", **{"deployment-group.yaml": no_rollback})
     assert result.outcome["deployment"]["status"] == "Stopped"
     assert failed_ids(result) == {"rolled-back"}
@@ -224,3 +222,36 @@ def test_ecs_all_at_once_sends_everything_to_the_broken_release():
     )
     assert max(p["percent_new"] for p in result.outcome["deployment"]["traffic"]) == 100
     assert {"never-full", "rolled-back", "canary-config"} <= failed_ids(result)
+
+
+def test_complete_pipeline_starter_has_one_line_to_fix():
+    spec = spec_of("complete-pipeline")
+    starter = graded("complete-pipeline", "starter")
+    [finding] = [f for f in starter.findings["buildspec.yml"] if f["severity"] == "error"]
+    assert (finding["code"], finding["line"]) == ("BS006", 15)
+    # The browser test changes exactly this line; nothing else differs from the reference.
+    fixed = spec.files["buildspec.yml"].replace("  prebuild:\n", "  pre_build:\n")
+    assert fixed == spec.reference["buildspec.yml"]
+
+
+def test_complete_pipeline_covers_the_hands_on_lab_of_the_notes():
+    result = graded("complete-pipeline", "reference")
+    stages = [s["name"] for s in result.outcome["pipeline"]["stages"]]
+    assert stages == ["Source", "Build", "Staging", "Approval", "Production"]
+    actions = {
+        (a["category"], a["provider"])
+        for s in result.outcome["pipeline"]["stages"]
+        for a in s["actions"]
+    }
+    assert {("Build", "CodeBuild"), ("Approval", "Manual"),
+            ("Deploy", "CodeDeployToECS")} <= actions  # fmt: skip
+    group = spec_of("complete-pipeline").world
+    assert "DEPLOYMENT_STOP_ON_ALARM" in group and "ECSCanary10Percent5Minutes" in group
+
+
+def test_cross_account_starter_is_denied_by_the_untrusted_role():
+    starter = graded("cross-account-pipeline", "starter")
+    assert "AccessDenied" in starter.log
+    assert "role/orders-readonly" in starter.log
+    stages = {s["name"]: s["status"] for s in starter.outcome["pipeline"]["stages"]}
+    assert stages["Test"] == "Succeeded" and stages["Production"] == "Failed"

@@ -99,3 +99,12 @@ def test_retention_setting_is_validated(learner):
     assert services.desired_retention(learner) == 0.9
     services.settings_update(learner, desired_retention_value=0.85)
     assert services.desired_retention(learner) == 0.85
+
+
+def test_due_today_counts_cards_due_later_today(learner, t0):
+    make_question("only-one", domain=1)
+    card = answer_one(learner, t0, right=False)  # Again: back in minutes, still today
+    assert selectors.due_count(learner, now=t0 + timedelta(seconds=61)) == 0
+    assert selectors.due_today_count(learner, now=t0 + timedelta(seconds=61)) == 1
+    ReviewCard.objects.filter(pk=card.pk).update(due=t0 + timedelta(days=1))
+    assert selectors.due_today_count(learner, now=t0) == 0

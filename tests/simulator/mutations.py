@@ -34,8 +34,16 @@ def _replace(text: str, pos: tuple[int, int], old: str, new: str) -> str | None:
     return "\n".join(lines)
 
 
-def _mutant(source: str, name: str, text: str, pos: tuple[int, int], old: str, new: str,
-            code: str, cfn_rule: str = "") -> list[Mutant]:  # fmt: skip
+def _mutant(
+    source: str,
+    name: str,
+    text: str,
+    pos: tuple[int, int],
+    old: str,
+    new: str,
+    code: str,
+    cfn_rule: str = "",
+) -> list[Mutant]:
     changed = _replace(text, pos, old, new)
     return [Mutant(source, name, changed, code, pos[0], cfn_rule)] if changed else []
 
@@ -82,41 +90,102 @@ def pipeline_mutants(source: str, text: str) -> list[Mutant]:
     for pipe in find_pipelines(loaded.data)[:1]:
         actions = pipe.actions()
         k = pipe.key
-        with_input = next((a for a in actions if a.inputs and isinstance(a.inputs[0][0], str)), None)
+        with_input = next(
+            (a for a in actions if a.inputs and isinstance(a.inputs[0][0], str)), None
+        )
         if with_input:
             name, path = with_input.inputs[0]
-            out += _mutant(source, "input never produced", text, loaded.position(path), name,
-                           "NoSuchArtifact", "PL015", "E3701")  # fmt: skip
+            out += _mutant(
+                source,
+                "input never produced",
+                text,
+                loaded.position(path),
+                name,
+                "NoSuchArtifact",
+                "PL015",
+                "E3701",
+            )
         producers = [(n, p) for a in actions for n, p in a.outputs if isinstance(n, str)]
         if len(producers) >= 2:
             (first, _), (second, path) = producers[0], producers[1]
-            out += _mutant(source, "duplicate output", text, loaded.position(path), second, first,
-                           "PL016", "E3701")  # fmt: skip
-        cat = lambda a: (*a.path, k("actionTypeId"), k("category"))  # noqa: E731
-        if pipe.stages and pipe.stages[0].actions and pipe.stages[0].actions[0].category == "Source":
+            out += _mutant(
+                source,
+                "duplicate output",
+                text,
+                loaded.position(path),
+                second,
+                first,
+                "PL016",
+                "E3701",
+            )
+
+        def cat(a: Any, k: Any = k) -> tuple[Any, ...]:
+            return (*a.path, k("actionTypeId"), k("category"))
+
+        if (
+            pipe.stages
+            and pipe.stages[0].actions
+            and pipe.stages[0].actions[0].category == "Source"
+        ):
             act = pipe.stages[0].actions[0]
-            out += _mutant(source, "build action in first stage", text, loaded.position(cat(act)),
-                           "Source", "Build", "PL007", "E3700")  # fmt: skip
+            out += _mutant(
+                source,
+                "build action in first stage",
+                text,
+                loaded.position(cat(act)),
+                "Source",
+                "Build",
+                "PL007",
+                "E3700",
+            )
         later = next((a for s in pipe.stages[1:] for a in s.actions if a.category == "Build"), None)
         if later:
-            out += _mutant(source, "source action in a later stage", text, loaded.position(cat(later)),
-                           "Build", "Source", "PL008", "E3700")  # fmt: skip
+            out += _mutant(
+                source,
+                "source action in a later stage",
+                text,
+                loaded.position(cat(later)),
+                "Build",
+                "Source",
+                "PL008",
+                "E3700",
+            )
         codebuild = next((a for a in actions if a.provider == "CodeBuild"), None)
         if codebuild:
             pos = loaded.position((*codebuild.path, k("actionTypeId"), k("provider")))
-            out += _mutant(source, "misspelt provider", text, pos, "CodeBuild", "CodeBiuld", "PL010")
-        cfn = next((a for a in actions if isinstance(a.configuration.get("TemplatePath"), str)
-                    and "::" in a.configuration["TemplatePath"]), None)  # fmt: skip
+            out += _mutant(
+                source, "misspelt provider", text, pos, "CodeBuild", "CodeBiuld", "PL010"
+            )
+        cfn = next(
+            (
+                a
+                for a in actions
+                if isinstance(a.configuration.get("TemplatePath"), str)
+                and "::" in a.configuration["TemplatePath"]
+            ),
+            None,
+        )
         if cfn:
             value = cfn.configuration["TemplatePath"]
             pos = loaded.position((*cfn.path, k("configuration"), "TemplatePath"))
-            out += _mutant(source, "TemplatePath from a non-input", text, pos,
-                           value.split("::")[0] + "::", "NotAnInput::", "PL021", "E3703")  # fmt: skip
-        with_runorder = next((a for a in actions if isinstance(a.run_order, int)
-                              and k("runOrder") in a.raw), None)  # fmt: skip
+            out += _mutant(
+                source,
+                "TemplatePath from a non-input",
+                text,
+                pos,
+                value.split("::")[0] + "::",
+                "NotAnInput::",
+                "PL021",
+                "E3703",
+            )
+        with_runorder = next(
+            (a for a in actions if isinstance(a.run_order, int) and k("runOrder") in a.raw), None
+        )
         if with_runorder:
             pos = loaded.position((*with_runorder.path, k("runOrder")))
-            out += _mutant(source, "runOrder 0", text, pos, str(with_runorder.run_order), "0", "PL012")
+            out += _mutant(
+                source, "runOrder 0", text, pos, str(with_runorder.run_order), "0", "PL012"
+            )
     return out
 
 

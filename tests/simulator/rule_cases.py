@@ -37,10 +37,16 @@ NET = "        NetworkConfiguration:\n          AwsvpcConfiguration:\n{lines}"
 
 def pipe(stages: list[Any] | None = None, **top: Any) -> dict[str, Any]:
     """A valid two-stage get-pipeline declaration (as data), overridable."""
-    source = action("Src", "Source", "CodeCommit", outputs=["src"],
-                    config={"RepositoryName": "r", "BranchName": "main"})  # fmt: skip
-    build = action("Build", "Build", "CodeBuild", inputs=["src"], outputs=["out"],
-                   config={"ProjectName": "p"})  # fmt: skip
+    source = action(
+        "Src",
+        "Source",
+        "CodeCommit",
+        outputs=["src"],
+        config={"RepositoryName": "r", "BranchName": "main"},
+    )
+    build = action(
+        "Build", "Build", "CodeBuild", inputs=["src"], outputs=["out"], config={"ProjectName": "p"}
+    )
     body = {
         "name": "demo",
         "roleArn": "arn:aws:iam::123456789012:role/pipe",
@@ -53,13 +59,26 @@ def pipe(stages: list[Any] | None = None, **top: Any) -> dict[str, Any]:
     return {"pipeline": body}
 
 
-def action(name: str, category: str, provider: str, *, owner: str = "AWS",
-           inputs: list[str] | None = None, outputs: list[str] | None = None,
-           config: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:  # fmt: skip
+def action(
+    name: str,
+    category: str,
+    provider: str,
+    *,
+    owner: str = "AWS",
+    inputs: list[str] | None = None,
+    outputs: list[str] | None = None,
+    config: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """One action declaration."""
     result = {
         "name": name,
-        "actionTypeId": {"category": category, "owner": owner, "provider": provider, "version": "1"},
+        "actionTypeId": {
+            "category": category,
+            "owner": owner,
+            "provider": provider,
+            "version": "1",
+        },
         "runOrder": 1,
         "configuration": config or {},
         "inputArtifacts": [{"name": n} for n in inputs or []],
@@ -69,8 +88,13 @@ def action(name: str, category: str, provider: str, *, owner: str = "AWS",
     return result
 
 
-SRC = action("Src", "Source", "CodeCommit", outputs=["src"],
-             config={"RepositoryName": "r", "BranchName": "main"})  # fmt: skip
+SRC = action(
+    "Src",
+    "Source",
+    "CodeCommit",
+    outputs=["src"],
+    config={"RepositoryName": "r", "BranchName": "main"},
+)
 
 
 def two(actions: list[Any], **top: Any) -> dict[str, Any]:
@@ -80,15 +104,28 @@ def two(actions: list[Any], **top: Any) -> dict[str, Any]:
 
 def cb(name: str = "Build", inputs: list[str] | None = None, **kw: Any) -> dict[str, Any]:
     """A CodeBuild build action."""
-    return action(name, "Build", "CodeBuild", inputs=inputs or ["src"],
-                  config=kw.pop("config", {"ProjectName": "p"}), **kw)  # fmt: skip
+    return action(
+        name,
+        "Build",
+        "CodeBuild",
+        inputs=inputs or ["src"],
+        config=kw.pop("config", {"ProjectName": "p"}),
+        **kw,
+    )
 
 
 CFN_STACK = action(
-    "Deploy", "Deploy", "CloudFormation", inputs=["src"],
-    config={"ActionMode": "CREATE_UPDATE", "StackName": "s", "TemplatePath": "src::t.yml",
-            "RoleArn": "arn:aws:iam::123456789012:role/cfn"},
-)  # fmt: skip
+    "Deploy",
+    "Deploy",
+    "CloudFormation",
+    inputs=["src"],
+    config={
+        "ActionMode": "CREATE_UPDATE",
+        "StackName": "s",
+        "TemplatePath": "src::t.yml",
+        "RoleArn": "arn:aws:iam::123456789012:role/cfn",
+    },
+)
 
 SAM = (
     "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n"
@@ -103,7 +140,16 @@ CASES: dict[str, tuple[str, Any, Any, dict[str, Any]]] = {
     "YM004": ("buildspec", "version: caf\xe9\n".encode("latin-1"), BS, {}),
     "YM005": ("buildspec", "#" * (3 * 1024 * 1024), BS, {}),
     "YM006": ("buildspec", "a: " + "[" * 30000, BS, {}),
-    "YM007": ("buildspec", "a: &a [1, 2]\n" + "".join(f"b{i}: &b{i} [*{'a' if i == 0 else f'b{i-1}'}, *{'a' if i == 0 else f'b{i-1}'}, *{'a' if i == 0 else f'b{i-1}'}, *{'a' if i == 0 else f'b{i-1}'}]\n" for i in range(12)), BS, {}),  # noqa: E501
+    "YM007": (
+        "buildspec",
+        "a: &a [1, 2]\n"
+        + "".join(
+            f"b{i}: &b{i} [*{'a' if i == 0 else f'b{i - 1}'}, *{'a' if i == 0 else f'b{i - 1}'}, *{'a' if i == 0 else f'b{i - 1}'}, *{'a' if i == 0 else f'b{i - 1}'}]\n"
+            for i in range(12)
+        ),
+        BS,
+        {},
+    ),
     "YM008": ("buildspec", "version: !!python/object:os.system {}\n", BS, {}),
     "YM009": ("buildspec", "version: 0.2\nphases: [\n", BS, {}),
     "YM010": ("buildspec", "version: " + "9" * 100_000 + "\n", BS, {}),
@@ -120,39 +166,195 @@ CASES: dict[str, tuple[str, Any, Any, dict[str, Any]]] = {
     "BS005": ("buildspec", "version: 0.2\nenv:\n  shell: bash\n", BS, {}),
     "BS006": ("buildspec", bs(phases="  prebuild:\n    commands: [ls]\n"), BS, {}),
     "BS007": ("buildspec", bs("env:\n  variables: [A, B]\n"), BS, {}),
-    "BS008": ("buildspec", bs(phases="  build:\n    runtime-versions:\n      nodejs: 20\n    commands: [ls]\n"), BS, {}),  # noqa: E501
+    "BS008": (
+        "buildspec",
+        bs(phases="  build:\n    runtime-versions:\n      nodejs: 20\n    commands: [ls]\n"),
+        BS,
+        {},
+    ),
     "BS009": ("buildspec", bs(phases="  build:\n    finally: [ls]\n"), BS, {}),
-    "BS010": ("buildspec", bs(phases="  build:\n    on-failure: IGNORE\n    commands: [ls]\n"), bs(phases="  build:\n    on-failure: RETRY-3-timed out.*\n    commands: [ls]\n"), {}),  # noqa: E501
-    "BS011": ("buildspec", bs(phases="  build:\n    commands:\n      - echo a: b\n"), bs(phases="  build:\n    commands:\n      - 'echo a: b'\n"), {}),  # noqa: E501
+    "BS010": (
+        "buildspec",
+        bs(phases="  build:\n    on-failure: IGNORE\n    commands: [ls]\n"),
+        bs(phases="  build:\n    on-failure: RETRY-3-timed out.*\n    commands: [ls]\n"),
+        {},
+    ),
+    "BS011": (
+        "buildspec",
+        bs(phases="  build:\n    commands:\n      - echo a: b\n"),
+        bs(phases="  build:\n    commands:\n      - 'echo a: b'\n"),
+        {},
+    ),
     "BS012": ("buildspec", bs(phases="  build:\n    commands: make all\n"), BS, {}),
-    "BS013": ("buildspec", bs("env:\n  variables:\n    CODEBUILD_X: a\n"), bs("env:\n  variables:\n    X: a\n"), {}),  # noqa: E501
-    "BS014": ("buildspec", bs("env:\n  exported-variables: [AWS_X]\n"), bs("env:\n  exported-variables: [X]\n"), {}),  # noqa: E501
-    "BS015": ("buildspec", bs("env:\n  variables:\n    DB_PASSWORD: hunter2\n"), bs("env:\n  parameter-store:\n    DB_PASSWORD: /app/db/password\n"), {}),  # noqa: E501
-    "BS016": ("buildspec", bs("env:\n  secrets-manager:\n    K: 'id:key:AWSCURRENT:v1'\n"), bs("env:\n  secrets-manager:\n    K: 'prod/api:API_KEY'\n"), {}),  # noqa: E501
+    "BS013": (
+        "buildspec",
+        bs("env:\n  variables:\n    CODEBUILD_X: a\n"),
+        bs("env:\n  variables:\n    X: a\n"),
+        {},
+    ),
+    "BS014": (
+        "buildspec",
+        bs("env:\n  exported-variables: [AWS_X]\n"),
+        bs("env:\n  exported-variables: [X]\n"),
+        {},
+    ),
+    "BS015": (
+        "buildspec",
+        bs("env:\n  variables:\n    DB_PASSWORD: hunter2\n"),
+        bs("env:\n  parameter-store:\n    DB_PASSWORD: /app/db/password\n"),
+        {},
+    ),
+    "BS016": (
+        "buildspec",
+        bs("env:\n  secrets-manager:\n    K: 'id:key:AWSCURRENT:v1'\n"),
+        bs("env:\n  secrets-manager:\n    K: 'prod/api:API_KEY'\n"),
+        {},
+    ),
     "BS017": ("buildspec", bs("env:\n  shell: zsh\n"), bs("env:\n  shell: bash\n"), {}),
-    "BS018": ("buildspec", bs("env:\n  git-credential-helper: maybe\n"), bs("env:\n  git-credential-helper: yes\n"), {}),  # noqa: E501
-    "BS019": ("buildspec", bs(phases="  install:\n    runtime-versions: {}\n  build:\n    commands: [ls]\n"), BS, {}),  # noqa: E501
-    "BS020": ("buildspec", bs(phases="  install:\n    runtime-versions:\n      nodejs: 12\n  build:\n    commands: [ls]\n"), bs(phases="  install:\n    runtime-versions:\n      nodejs: 20\n  build:\n    commands: [ls]\n"), {}),  # noqa: E501
-    "BS021": ("buildspec", bs(phases="  install:\n    runtime-versions:\n      node: 20\n  build:\n    commands: [ls]\n"), bs(phases="  install:\n    runtime-versions:\n      nodejs: 20\n  build:\n    commands: [ls]\n"), {}),  # noqa: E501
-    "BS022": ("buildspec", bs("env:\n  variables:\n    PATH: $PATH:/opt/bin\n"), bs("env:\n  variables:\n    TOOL: /opt/bin\n"), {}),  # noqa: E501
-    "BS023": ("buildspec", BS + "artifacts:\n  name: x\n", BS + "artifacts:\n  files: ['**/*']\n", {}),  # noqa: E501
-    "BS024": ("buildspec", BS + "reports:\n" + "".join(f"  r{i}:\n    files: [a]\n" for i in range(6)), BS + "reports:\n  r1:\n    files: [a]\n", {}),  # noqa: E501
-    "BS025": ("buildspec", BS + "reports:\n  r:\n    base-directory: out\n", BS + "reports:\n  r:\n    files: [a]\n", {}),  # noqa: E501
-    "BS026": ("buildspec", BS + "reports:\n  r:\n    files: [a]\n    file-format: JUNIT\n", BS + "reports:\n  r:\n    files: [a]\n    file-format: junitxml\n", {}),  # noqa: E501
+    "BS018": (
+        "buildspec",
+        bs("env:\n  git-credential-helper: maybe\n"),
+        bs("env:\n  git-credential-helper: yes\n"),
+        {},
+    ),
+    "BS019": (
+        "buildspec",
+        bs(phases="  install:\n    runtime-versions: {}\n  build:\n    commands: [ls]\n"),
+        BS,
+        {},
+    ),
+    "BS020": (
+        "buildspec",
+        bs(
+            phases="  install:\n    runtime-versions:\n      nodejs: 12\n  build:\n    commands: [ls]\n"
+        ),
+        bs(
+            phases="  install:\n    runtime-versions:\n      nodejs: 20\n  build:\n    commands: [ls]\n"
+        ),
+        {},
+    ),
+    "BS021": (
+        "buildspec",
+        bs(
+            phases="  install:\n    runtime-versions:\n      node: 20\n  build:\n    commands: [ls]\n"
+        ),
+        bs(
+            phases="  install:\n    runtime-versions:\n      nodejs: 20\n  build:\n    commands: [ls]\n"
+        ),
+        {},
+    ),
+    "BS022": (
+        "buildspec",
+        bs("env:\n  variables:\n    PATH: $PATH:/opt/bin\n"),
+        bs("env:\n  variables:\n    TOOL: /opt/bin\n"),
+        {},
+    ),
+    "BS023": (
+        "buildspec",
+        BS + "artifacts:\n  name: x\n",
+        BS + "artifacts:\n  files: ['**/*']\n",
+        {},
+    ),
+    "BS024": (
+        "buildspec",
+        BS + "reports:\n" + "".join(f"  r{i}:\n    files: [a]\n" for i in range(6)),
+        BS + "reports:\n  r1:\n    files: [a]\n",
+        {},
+    ),
+    "BS025": (
+        "buildspec",
+        BS + "reports:\n  r:\n    base-directory: out\n",
+        BS + "reports:\n  r:\n    files: [a]\n",
+        {},
+    ),
+    "BS026": (
+        "buildspec",
+        BS + "reports:\n  r:\n    files: [a]\n    file-format: JUNIT\n",
+        BS + "reports:\n  r:\n    files: [a]\n    file-format: junitxml\n",
+        {},
+    ),
     "BS027": ("buildspec", BS + "cache:\n  key: k\n", BS + "cache:\n  paths: [x]\n", {}),
-    "BS028": ("buildspec", BS + "cache:\n  action: load\n  paths: [x]\n", BS + "cache:\n  action: restore\n  paths: [x]\n", {}),  # noqa: E501
-    "BS029": ("buildspec", BS + "cache:\n  key: k\n  fallback-keys: [a, b, c, d, e, f]\n  paths: [x]\n", BS + "cache:\n  key: k\n  fallback-keys: [a]\n  paths: [x]\n", {}),  # noqa: E501
-    "BS030": ("buildspec", BS + "cache:\n  fallback-keys: [a]\n  paths: [x]\n", BS + "cache:\n  key: k\n  fallback-keys: [a]\n  paths: [x]\n", {}),  # noqa: E501
-    "BS031": ("buildspec", bs("batch:\n  fast-fail: true\n"), bs("batch:\n  build-list:\n    - identifier: a\n"), {}),  # noqa: E501
-    "BS032": ("buildspec", bs("batch:\n  build-list:\n    - identifier: a\n    - identifier: a\n"), bs("batch:\n  build-list:\n    - identifier: a\n    - identifier: b\n"), {}),  # noqa: E501
-    "BS033": ("buildspec", bs("batch:\n  build-graph:\n    - identifier: a\n      depend-on: [c]\n"), bs("batch:\n  build-graph:\n    - identifier: a\n    - identifier: b\n      depend-on: [a]\n"), {}),  # noqa: E501
-    "BS034": ("buildspec", bs("batch:\n  build-list:\n    - identifier: a\n      env:\n        compute-type: BUILD_GENERAL1_SMALL\n        fleet: f\n"), bs("batch:\n  build-list:\n    - identifier: a\n      env:\n        fleet: f\n"), {}),  # noqa: E501
-    "BS035": ("buildspec", bs("batch:\n  build-fanout:\n    parallelism: 0\n"), bs("batch:\n  build-fanout:\n    parallelism: 4\n"), {}),  # noqa: E501
-    "BS036": ("buildspec", BS + "artifacts:\n  files: ['**/*.json']\n  discard-paths: yes\n", BS + "artifacts:\n  files: ['**/*.json']\n", {"revision": "TREE"}),  # noqa: E501
-    "BS037": ("buildspec", bs("environment_variables:\n  plaintext:\n    A: b\n"), bs("env:\n  variables:\n    A: b\n"), {}),  # noqa: E501
+    "BS028": (
+        "buildspec",
+        BS + "cache:\n  action: load\n  paths: [x]\n",
+        BS + "cache:\n  action: restore\n  paths: [x]\n",
+        {},
+    ),
+    "BS029": (
+        "buildspec",
+        BS + "cache:\n  key: k\n  fallback-keys: [a, b, c, d, e, f]\n  paths: [x]\n",
+        BS + "cache:\n  key: k\n  fallback-keys: [a]\n  paths: [x]\n",
+        {},
+    ),
+    "BS030": (
+        "buildspec",
+        BS + "cache:\n  fallback-keys: [a]\n  paths: [x]\n",
+        BS + "cache:\n  key: k\n  fallback-keys: [a]\n  paths: [x]\n",
+        {},
+    ),
+    "BS031": (
+        "buildspec",
+        bs("batch:\n  fast-fail: true\n"),
+        bs("batch:\n  build-list:\n    - identifier: a\n"),
+        {},
+    ),
+    "BS032": (
+        "buildspec",
+        bs("batch:\n  build-list:\n    - identifier: a\n    - identifier: a\n"),
+        bs("batch:\n  build-list:\n    - identifier: a\n    - identifier: b\n"),
+        {},
+    ),
+    "BS033": (
+        "buildspec",
+        bs("batch:\n  build-graph:\n    - identifier: a\n      depend-on: [c]\n"),
+        bs(
+            "batch:\n  build-graph:\n    - identifier: a\n    - identifier: b\n      depend-on: [a]\n"
+        ),
+        {},
+    ),
+    "BS034": (
+        "buildspec",
+        bs(
+            "batch:\n  build-list:\n    - identifier: a\n      env:\n        compute-type: BUILD_GENERAL1_SMALL\n        fleet: f\n"
+        ),
+        bs("batch:\n  build-list:\n    - identifier: a\n      env:\n        fleet: f\n"),
+        {},
+    ),
+    "BS035": (
+        "buildspec",
+        bs("batch:\n  build-fanout:\n    parallelism: 0\n"),
+        bs("batch:\n  build-fanout:\n    parallelism: 4\n"),
+        {},
+    ),
+    "BS036": (
+        "buildspec",
+        BS + "artifacts:\n  files: ['**/*.json']\n  discard-paths: yes\n",
+        BS + "artifacts:\n  files: ['**/*.json']\n",
+        {"revision": "TREE"},
+    ),
+    "BS037": (
+        "buildspec",
+        bs("environment_variables:\n  plaintext:\n    A: b\n"),
+        bs("env:\n  variables:\n    A: b\n"),
+        {},
+    ),
     "BS038": ("buildspec", bs("commands:\n  - ls\n"), BS, {}),
-    "BS039": ("buildspec", bs(phases="  install:\n    runtime-versions:\n      python: 3.10\n  build:\n    commands: [ls]\n"), bs(phases="  install:\n    runtime-versions:\n      python: '3.10'\n  build:\n    commands: [ls]\n"), {}),  # noqa: E501
-    "BS040": ("buildspec", bs(phases="  build:\n    commands:\n      - # note\n      - ls\n"), BS, {}),  # noqa: E501
+    "BS039": (
+        "buildspec",
+        bs(
+            phases="  install:\n    runtime-versions:\n      python: 3.10\n  build:\n    commands: [ls]\n"
+        ),
+        bs(
+            phases="  install:\n    runtime-versions:\n      python: '3.10'\n  build:\n    commands: [ls]\n"
+        ),
+        {},
+    ),
+    "BS040": (
+        "buildspec",
+        bs(phases="  build:\n    commands:\n      - # note\n      - ls\n"),
+        BS,
+        {},
+    ),
     # appspec
     "AS001": ("appspec", EC2.replace("0.0", "1.0"), EC2, {}),
     "AS002": ("appspec", EC2.replace("version: 0.0", "version: '0.0'"), EC2, {}),
@@ -160,70 +362,446 @@ CASES: dict[str, tuple[str, Any, Any, dict[str, Any]]] = {
     "AS004": ("appspec", EC2.replace("linux", "ubuntu"), EC2, {}),
     "AS005": ("appspec", EC2 + "hook:\n  AfterInstall: []\n", EC2, {}),
     "AS006": ("appspec", EC2.replace("    destination: /var/www\n", ""), EC2, {}),
-    "AS007": ("appspec", EC2 + "hooks:\n  - AfterInstall\n", EC2 + "hooks:\n  AfterInstall:\n    - location: a.sh\n", {}),  # noqa: E501
+    "AS007": (
+        "appspec",
+        EC2 + "hooks:\n  - AfterInstall\n",
+        EC2 + "hooks:\n  AfterInstall:\n    - location: a.sh\n",
+        {},
+    ),
     "AS008": ("appspec", EC2.replace("/var/www", "var/www"), EC2, {}),
-    "AS009": ("appspec", EC2 + "file_exists_behavior: REPLACE\n", EC2 + "file_exists_behavior: OVERWRITE\n", {}),  # noqa: E501
-    "AS010": ("appspec", EC2.replace("linux", "windows").replace("/var/www", "C:\\\\app") + "permissions:\n  - object: C:\\\\app\n", EC2.replace("linux", "windows").replace("/var/www", "C:\\\\app"), {}),  # noqa: E501
-    "AS011": ("appspec", EC2 + "permissions:\n  - owner: app\n", EC2 + "permissions:\n  - object: /var/www\n", {}),  # noqa: E501
-    "AS012": ("appspec", EC2 + "permissions:\n  - object: /a\n    mode: u+x\n", EC2 + "permissions:\n  - object: /a\n    mode: 755\n", {}),  # noqa: E501
-    "AS013": ("appspec", EC2 + "permissions:\n  - object: /a\n    mode: 0644\n", EC2 + "permissions:\n  - object: /a\n    mode: '0644'\n", {}),  # noqa: E501
-    "AS014": ("appspec", EC2 + "permissions:\n  - object: /a\n    type: [link]\n", EC2 + "permissions:\n  - object: /a\n    type: [file]\n", {}),  # noqa: E501
-    "AS015": ("appspec", EC2 + "permissions:\n  - object: /a\n    acls: ['u::rw']\n", EC2 + "permissions:\n  - object: /a\n    acls: ['u:bob:rw']\n", {}),  # noqa: E501
-    "AS016": ("appspec", EC2 + "permissions:\n  - object: /a\n    context:\n      user: unconfined_u\n", EC2 + "permissions:\n  - object: /a\n    context:\n      type: httpd_sys_content_t\n", {}),  # noqa: E501
-    "AS017": ("appspec", EC2 + "hooks:\n  AfterInstal:\n    - location: a.sh\n", EC2 + "hooks:\n  AfterInstall:\n    - location: a.sh\n", {}),  # noqa: E501
-    "AS018": ("appspec", EC2 + "hooks:\n  AfterInstall:\n    - timeout: 30\n", EC2 + "hooks:\n  AfterInstall:\n    - location: a.sh\n", {}),  # noqa: E501
-    "AS019": ("appspec", EC2 + "hooks:\n  AfterInstall:\n    - location: a.sh\n      timeout: 0\n", EC2 + "hooks:\n  AfterInstall:\n    - location: a.sh\n      timeout: 30\n", {}),  # noqa: E501
-    "AS020": ("appspec", EC2 + "hooks:\n  AfterInstall:\n    - location: a.sh\n      timeout: 4000\n", EC2 + "hooks:\n  AfterInstall:\n    - location: a.sh\n      timeout: 3600\n", {}),  # noqa: E501
-    "AS021": ("appspec", EC2 + "hooks:\n  AfterInstall:\n    - location: scripts/missing.sh\n", EC2 + "hooks:\n  AfterInstall:\n    - location: scripts/start.sh\n", {"revision": "TREE"}),  # noqa: E501
-    "AS022": ("appspec", EC2.replace("linux", "windows").replace("/var/www", "C:\\\\app") + "hooks:\n  AfterInstall:\n    - location: a.ps1\n      runas: bob\n", EC2.replace("linux", "windows").replace("/var/www", "C:\\\\app") + "hooks:\n  AfterInstall:\n    - location: a.ps1\n", {}),  # noqa: E501
-    "AS023": ("appspec", LAMBDA.format(t=2).replace("        Alias: live\n", ""), LAMBDA.format(t=2), {}),  # noqa: E501
+    "AS009": (
+        "appspec",
+        EC2 + "file_exists_behavior: REPLACE\n",
+        EC2 + "file_exists_behavior: OVERWRITE\n",
+        {},
+    ),
+    "AS010": (
+        "appspec",
+        EC2.replace("linux", "windows").replace("/var/www", "C:\\\\app")
+        + "permissions:\n  - object: C:\\\\app\n",
+        EC2.replace("linux", "windows").replace("/var/www", "C:\\\\app"),
+        {},
+    ),
+    "AS011": (
+        "appspec",
+        EC2 + "permissions:\n  - owner: app\n",
+        EC2 + "permissions:\n  - object: /var/www\n",
+        {},
+    ),
+    "AS012": (
+        "appspec",
+        EC2 + "permissions:\n  - object: /a\n    mode: u+x\n",
+        EC2 + "permissions:\n  - object: /a\n    mode: 755\n",
+        {},
+    ),
+    "AS013": (
+        "appspec",
+        EC2 + "permissions:\n  - object: /a\n    mode: 0644\n",
+        EC2 + "permissions:\n  - object: /a\n    mode: '0644'\n",
+        {},
+    ),
+    "AS014": (
+        "appspec",
+        EC2 + "permissions:\n  - object: /a\n    type: [link]\n",
+        EC2 + "permissions:\n  - object: /a\n    type: [file]\n",
+        {},
+    ),
+    "AS015": (
+        "appspec",
+        EC2 + "permissions:\n  - object: /a\n    acls: ['u::rw']\n",
+        EC2 + "permissions:\n  - object: /a\n    acls: ['u:bob:rw']\n",
+        {},
+    ),
+    "AS016": (
+        "appspec",
+        EC2 + "permissions:\n  - object: /a\n    context:\n      user: unconfined_u\n",
+        EC2 + "permissions:\n  - object: /a\n    context:\n      type: httpd_sys_content_t\n",
+        {},
+    ),
+    "AS017": (
+        "appspec",
+        EC2 + "hooks:\n  AfterInstal:\n    - location: a.sh\n",
+        EC2 + "hooks:\n  AfterInstall:\n    - location: a.sh\n",
+        {},
+    ),
+    "AS018": (
+        "appspec",
+        EC2 + "hooks:\n  AfterInstall:\n    - timeout: 30\n",
+        EC2 + "hooks:\n  AfterInstall:\n    - location: a.sh\n",
+        {},
+    ),
+    "AS019": (
+        "appspec",
+        EC2 + "hooks:\n  AfterInstall:\n    - location: a.sh\n      timeout: 0\n",
+        EC2 + "hooks:\n  AfterInstall:\n    - location: a.sh\n      timeout: 30\n",
+        {},
+    ),
+    "AS020": (
+        "appspec",
+        EC2 + "hooks:\n  AfterInstall:\n    - location: a.sh\n      timeout: 4000\n",
+        EC2 + "hooks:\n  AfterInstall:\n    - location: a.sh\n      timeout: 3600\n",
+        {},
+    ),
+    "AS021": (
+        "appspec",
+        EC2 + "hooks:\n  AfterInstall:\n    - location: scripts/missing.sh\n",
+        EC2 + "hooks:\n  AfterInstall:\n    - location: scripts/start.sh\n",
+        {"revision": "TREE"},
+    ),
+    "AS022": (
+        "appspec",
+        EC2.replace("linux", "windows").replace("/var/www", "C:\\\\app")
+        + "hooks:\n  AfterInstall:\n    - location: a.ps1\n      runas: bob\n",
+        EC2.replace("linux", "windows").replace("/var/www", "C:\\\\app")
+        + "hooks:\n  AfterInstall:\n    - location: a.ps1\n",
+        {},
+    ),
+    "AS023": (
+        "appspec",
+        LAMBDA.format(t=2).replace("        Alias: live\n", ""),
+        LAMBDA.format(t=2),
+        {},
+    ),
     "AS024": ("appspec", LAMBDA.format(t="$LATEST"), LAMBDA.format(t=2), {}),
     "AS025": ("appspec", LAMBDA.format(t=1), LAMBDA.format(t=2), {}),
     "AS026": ("appspec", ecs().replace("          ContainerName: app\n", ""), ecs(), {}),
     "AS027": ("appspec", ecs(port="'8080'"), ecs(), {}),
-    "AS028": ("appspec", ecs(extra=NET.format(lines="            Subnets: [s-1]\n")), ecs(extra=NET.format(lines="            Subnets: [s-1]\n            SecurityGroups: [sg-1]\n            AssignPublicIp: DISABLED\n")), {}),  # noqa: E501
-    "AS029": ("appspec", ecs(extra=NET.format(lines="            Subnets: [s-1]\n            SecurityGroups: [sg-1]\n            AssignPublicIp: 'yes'\n")), ecs(extra=NET.format(lines="            Subnets: [s-1]\n            SecurityGroups: [sg-1]\n            AssignPublicIp: ENABLED\n")), {}),  # noqa: E501
+    "AS028": (
+        "appspec",
+        ecs(extra=NET.format(lines="            Subnets: [s-1]\n")),
+        ecs(
+            extra=NET.format(
+                lines="            Subnets: [s-1]\n            SecurityGroups: [sg-1]\n            AssignPublicIp: DISABLED\n"
+            )
+        ),
+        {},
+    ),
+    "AS029": (
+        "appspec",
+        ecs(
+            extra=NET.format(
+                lines="            Subnets: [s-1]\n            SecurityGroups: [sg-1]\n            AssignPublicIp: 'yes'\n"
+            )
+        ),
+        ecs(
+            extra=NET.format(
+                lines="            Subnets: [s-1]\n            SecurityGroups: [sg-1]\n            AssignPublicIp: ENABLED\n"
+            )
+        ),
+        {},
+    ),
     "AS030": ("appspec", ecs(td="<TASK_DEFINITION>"), ecs(), {}),
-    "AS031": ("appspec", ecs().replace("AWS::ECS::Service", "AWS::ECS::TaskSet"), ecs(), {"platform": "ecs"}),  # noqa: E501
-    "AS032": ("appspec", ecs(extra="        CapacityProviderStrategy:\n          - CapacityProvider: a\n            Base: 1\n            Weight: 1\n          - CapacityProvider: b\n            Base: 2\n            Weight: 1\n"), ecs(extra="        CapacityProviderStrategy:\n          - CapacityProvider: a\n            Base: 1\n            Weight: 1\n          - CapacityProvider: b\n            Weight: 3\n"), {}),  # noqa: E501
+    "AS031": (
+        "appspec",
+        ecs().replace("AWS::ECS::Service", "AWS::ECS::TaskSet"),
+        ecs(),
+        {"platform": "ecs"},
+    ),
+    "AS032": (
+        "appspec",
+        ecs(
+            extra="        CapacityProviderStrategy:\n          - CapacityProvider: a\n            Base: 1\n            Weight: 1\n          - CapacityProvider: b\n            Base: 2\n            Weight: 1\n"
+        ),
+        ecs(
+            extra="        CapacityProviderStrategy:\n          - CapacityProvider: a\n            Base: 1\n            Weight: 1\n          - CapacityProvider: b\n            Weight: 3\n"
+        ),
+        {},
+    ),
     "AS033": ("appspec", ecs() + "  - AfterInstall: fn2\n", ecs(), {}),
     "AS034": ("appspec", ecs(td="app:3"), ecs(), {}),
     # pipeline
     "PL001": ("pipeline", pipe(name="my pipeline"), pipe(), {}),
     "PL002": ("pipeline", pipe(roleArn="arn:aws:iam::123:user/x"), pipe(), {}),
-    "PL003": ("pipeline", pipe(artifactStores={"us-east-1": {"type": "S3", "location": "b"}}), pipe(), {}),  # noqa: E501
+    "PL003": (
+        "pipeline",
+        pipe(artifactStores={"us-east-1": {"type": "S3", "location": "b"}}),
+        pipe(),
+        {},
+    ),
     "PL004": ("pipeline", pipe([{"name": "Source", "actions": [SRC]}]), pipe(), {}),
-    "PL005": ("pipeline", pipe([{"name": "Source", "actions": [SRC]}, {"name": "Source", "actions": [cb()]}]), pipe(), {}),  # noqa: E501
+    "PL005": (
+        "pipeline",
+        pipe([{"name": "Source", "actions": [SRC]}, {"name": "Source", "actions": [cb()]}]),
+        pipe(),
+        {},
+    ),
     "PL006": ("pipeline", two([cb("B"), cb("B", outputs=["o2"])]), two([cb("B"), cb("C")]), {}),
-    "PL007": ("pipeline", pipe([{"name": "Source", "actions": [SRC, cb()]}, {"name": "B", "actions": [cb("C")]}]), pipe(), {}),  # noqa: E501
-    "PL008": ("pipeline", two([cb(), {**SRC, "name": "Src2", "outputArtifacts": [{"name": "s2"}]}]), pipe(), {}),  # noqa: E501
-    "PL009": ("pipeline", two([{**cb(), "actionTypeId": {"category": "Built", "owner": "AWS", "provider": "CodeBuild", "version": "1"}}]), pipe(), {}),  # noqa: E501
-    "PL010": ("pipeline", two([action("D", "Deploy", "CodeDeploi", inputs=["src"])]), two([action("D", "Deploy", "CodeDeploy", inputs=["src"], config={"ApplicationName": "a", "DeploymentGroupName": "g"})]), {}),  # noqa: E501
+    "PL007": (
+        "pipeline",
+        pipe([{"name": "Source", "actions": [SRC, cb()]}, {"name": "B", "actions": [cb("C")]}]),
+        pipe(),
+        {},
+    ),
+    "PL008": (
+        "pipeline",
+        two([cb(), {**SRC, "name": "Src2", "outputArtifacts": [{"name": "s2"}]}]),
+        pipe(),
+        {},
+    ),
+    "PL009": (
+        "pipeline",
+        two(
+            [
+                {
+                    **cb(),
+                    "actionTypeId": {
+                        "category": "Built",
+                        "owner": "AWS",
+                        "provider": "CodeBuild",
+                        "version": "1",
+                    },
+                }
+            ]
+        ),
+        pipe(),
+        {},
+    ),
+    "PL010": (
+        "pipeline",
+        two([action("D", "Deploy", "CodeDeploi", inputs=["src"])]),
+        two(
+            [
+                action(
+                    "D",
+                    "Deploy",
+                    "CodeDeploy",
+                    inputs=["src"],
+                    config={"ApplicationName": "a", "DeploymentGroupName": "g"},
+                )
+            ]
+        ),
+        {},
+    ),
     "PL011": ("pipeline", two([cb(config={"Project": "p"})]), pipe(), {}),
     "PL012": ("pipeline", two([{**cb(), "runOrder": 0}]), pipe(), {}),
-    "PL013": ("pipeline", two([cb("A"), {**cb("B"), "runOrder": 3}]), two([cb("A"), {**cb("B"), "runOrder": 2}]), {}),  # noqa: E501
-    "PL014": ("pipeline", two([action("Approve", "Approval", "Manual", inputs=["src"])]), two([action("Approve", "Approval", "Manual")]), {}),  # noqa: E501
+    "PL013": (
+        "pipeline",
+        two([cb("A"), {**cb("B"), "runOrder": 3}]),
+        two([cb("A"), {**cb("B"), "runOrder": 2}]),
+        {},
+    ),
+    "PL014": (
+        "pipeline",
+        two([action("Approve", "Approval", "Manual", inputs=["src"])]),
+        two([action("Approve", "Approval", "Manual")]),
+        {},
+    ),
     "PL015": ("pipeline", two([cb(inputs=["sorce"])]), pipe(), {}),
     "PL016": ("pipeline", two([cb(outputs=["src"])]), pipe(), {}),
-    "PL018": ("pipeline", two([{**CFN_STACK, "region": "eu-west-1"}]), two([{**CFN_STACK, "region": "eu-west-1"}], artifactStore=None, artifactStores={"us-east-1": {"type": "S3", "location": "a"}, "eu-west-1": {"type": "S3", "location": "b"}}), {}),  # noqa: E501
-    "PL019": ("pipeline", two([cb(config={"ProjectName": "p", "EnvironmentVariables": "#{Src.CommitId}"})]), two([cb(config={"ProjectName": "p", "EnvironmentVariables": "#{SourceVars.CommitId}"})]), {"src_namespace": "SourceVars"}),  # noqa: E501
-    "PL020": ("pipeline", two([{**cb(), "namespace": "src"}]), two([{**cb(), "namespace": "BuildVars"}]), {}),  # noqa: E501
-    "PL021": ("pipeline", two([{**CFN_STACK, "configuration": {**CFN_STACK["configuration"], "TemplatePath": "t.yml"}}]), two([CFN_STACK]), {}),  # noqa: E501
-    "PL022": ("pipeline", two([cb(outputs=["build output"])]), two([cb(outputs=["build_output"])]), {}),  # noqa: E501
-    "PL023": ("pipeline", pipe(pipelineType="V1", executionMode="QUEUED"), pipe(pipelineType="V2", executionMode="QUEUED"), {}),  # noqa: E501
-    "PL024": ("pipeline", pipe(pipelineType="V2", triggers=[{"providerType": "CodeStarSourceConnection", "gitConfiguration": {"sourceActionName": "Src", "push": [{"branches": {"includes": ["main"]}}]}}]), pipe(pipelineType="V2"), {}),  # noqa: E501
-    "PL025": ("pipeline", two([cb(config={"ProjectName": "#{variables.Env}"})], pipelineType="V2"), two([cb(config={"ProjectName": "#{variables.Env}"})], pipelineType="V2", variables=[{"name": "Env", "defaultValue": "dev"}]), {}),  # noqa: E501
+    "PL018": (
+        "pipeline",
+        two([{**CFN_STACK, "region": "eu-west-1"}]),
+        two(
+            [{**CFN_STACK, "region": "eu-west-1"}],
+            artifactStore=None,
+            artifactStores={
+                "us-east-1": {"type": "S3", "location": "a"},
+                "eu-west-1": {"type": "S3", "location": "b"},
+            },
+        ),
+        {},
+    ),
+    "PL019": (
+        "pipeline",
+        two([cb(config={"ProjectName": "p", "EnvironmentVariables": "#{Src.CommitId}"})]),
+        two([cb(config={"ProjectName": "p", "EnvironmentVariables": "#{SourceVars.CommitId}"})]),
+        {"src_namespace": "SourceVars"},
+    ),
+    "PL020": (
+        "pipeline",
+        two([{**cb(), "namespace": "src"}]),
+        two([{**cb(), "namespace": "BuildVars"}]),
+        {},
+    ),
+    "PL021": (
+        "pipeline",
+        two(
+            [
+                {
+                    **CFN_STACK,
+                    "configuration": {**CFN_STACK["configuration"], "TemplatePath": "t.yml"},
+                }
+            ]
+        ),
+        two([CFN_STACK]),
+        {},
+    ),
+    "PL022": (
+        "pipeline",
+        two([cb(outputs=["build output"])]),
+        two([cb(outputs=["build_output"])]),
+        {},
+    ),
+    "PL023": (
+        "pipeline",
+        pipe(pipelineType="V1", executionMode="QUEUED"),
+        pipe(pipelineType="V2", executionMode="QUEUED"),
+        {},
+    ),
+    "PL024": (
+        "pipeline",
+        pipe(
+            pipelineType="V2",
+            triggers=[
+                {
+                    "providerType": "CodeStarSourceConnection",
+                    "gitConfiguration": {
+                        "sourceActionName": "Src",
+                        "push": [{"branches": {"includes": ["main"]}}],
+                    },
+                }
+            ],
+        ),
+        pipe(pipelineType="V2"),
+        {},
+    ),
+    "PL025": (
+        "pipeline",
+        two([cb(config={"ProjectName": "#{variables.Env}"})], pipelineType="V2"),
+        two(
+            [cb(config={"ProjectName": "#{variables.Env}"})],
+            pipelineType="V2",
+            variables=[{"name": "Env", "defaultValue": "dev"}],
+        ),
+        {},
+    ),
     "PL026": ("pipeline", two([cb(config={"ProjectName": "p" * 1001})]), pipe(), {}),
-    "PL027": ("pipeline", two([{**cb(), "timeoutInMinutes": 60}]), two([{**action("Approve", "Approval", "Manual"), "timeoutInMinutes": 60}]), {}),  # noqa: E501
-    "PL028": ("pipeline", pipe([{"name": "Source", "actions": [SRC, {**SRC, "name": "Src2", "outputArtifacts": [{"name": "s2"}]}]}, {"name": "B", "actions": [cb(inputs=["src", "s2"])]}]), pipe([{"name": "Source", "actions": [SRC, {**SRC, "name": "Src2", "outputArtifacts": [{"name": "s2"}]}]}, {"name": "B", "actions": [cb(inputs=["src", "s2"], config={"ProjectName": "p", "PrimarySource": "src"})]}]), {}),  # noqa: E501
-    "PL029": ("pipeline", two([{**CFN_STACK, "configuration": {**CFN_STACK["configuration"], "ActionMode": "CHANGE_SET_REPLACE"}}]), two([CFN_STACK]), {}),  # noqa: E501
-    "PL030": ("pipeline", two([action("D", "Deploy", "CodeDeployToECS", inputs=["src"], config={"ApplicationName": "a", "DeploymentGroupName": "g", "TaskDefinitionTemplateArtifact": "build", "AppSpecTemplateArtifact": "src"})]), two([action("D", "Deploy", "CodeDeployToECS", inputs=["src"], config={"ApplicationName": "a", "DeploymentGroupName": "g", "TaskDefinitionTemplateArtifact": "src", "AppSpecTemplateArtifact": "src"})]), {}),  # noqa: E501
-    "PL031": ("pipeline", two([action("D", "Deploy", "S3", inputs=["src"], config={"BucketName": "b", "Extract": "false"})]), two([action("D", "Deploy", "S3", inputs=["src"], config={"BucketName": "b", "Extract": "false", "ObjectKey": "a.zip"})]), {}),  # noqa: E501
+    "PL027": (
+        "pipeline",
+        two([{**cb(), "timeoutInMinutes": 60}]),
+        two([{**action("Approve", "Approval", "Manual"), "timeoutInMinutes": 60}]),
+        {},
+    ),
+    "PL028": (
+        "pipeline",
+        pipe(
+            [
+                {
+                    "name": "Source",
+                    "actions": [SRC, {**SRC, "name": "Src2", "outputArtifacts": [{"name": "s2"}]}],
+                },
+                {"name": "B", "actions": [cb(inputs=["src", "s2"])]},
+            ]
+        ),
+        pipe(
+            [
+                {
+                    "name": "Source",
+                    "actions": [SRC, {**SRC, "name": "Src2", "outputArtifacts": [{"name": "s2"}]}],
+                },
+                {
+                    "name": "B",
+                    "actions": [
+                        cb(
+                            inputs=["src", "s2"],
+                            config={"ProjectName": "p", "PrimarySource": "src"},
+                        )
+                    ],
+                },
+            ]
+        ),
+        {},
+    ),
+    "PL029": (
+        "pipeline",
+        two(
+            [
+                {
+                    **CFN_STACK,
+                    "configuration": {
+                        **CFN_STACK["configuration"],
+                        "ActionMode": "CHANGE_SET_REPLACE",
+                    },
+                }
+            ]
+        ),
+        two([CFN_STACK]),
+        {},
+    ),
+    "PL030": (
+        "pipeline",
+        two(
+            [
+                action(
+                    "D",
+                    "Deploy",
+                    "CodeDeployToECS",
+                    inputs=["src"],
+                    config={
+                        "ApplicationName": "a",
+                        "DeploymentGroupName": "g",
+                        "TaskDefinitionTemplateArtifact": "build",
+                        "AppSpecTemplateArtifact": "src",
+                    },
+                )
+            ]
+        ),
+        two(
+            [
+                action(
+                    "D",
+                    "Deploy",
+                    "CodeDeployToECS",
+                    inputs=["src"],
+                    config={
+                        "ApplicationName": "a",
+                        "DeploymentGroupName": "g",
+                        "TaskDefinitionTemplateArtifact": "src",
+                        "AppSpecTemplateArtifact": "src",
+                    },
+                )
+            ]
+        ),
+        {},
+    ),
+    "PL031": (
+        "pipeline",
+        two(
+            [
+                action(
+                    "D",
+                    "Deploy",
+                    "S3",
+                    inputs=["src"],
+                    config={"BucketName": "b", "Extract": "false"},
+                )
+            ]
+        ),
+        two(
+            [
+                action(
+                    "D",
+                    "Deploy",
+                    "S3",
+                    inputs=["src"],
+                    config={"BucketName": "b", "Extract": "false", "ObjectKey": "a.zip"},
+                )
+            ]
+        ),
+        {},
+    ),
     "PL032": ("pipeline", pipe(executionMode="FIFO"), pipe(executionMode="SUPERSEDED"), {}),
-    "PL033": ("pipeline", two([{**CFN_STACK, "configuration": {**CFN_STACK["configuration"], "RoleArn": "cfn-role"}}]), two([CFN_STACK]), {}),  # noqa: E501
+    "PL033": (
+        "pipeline",
+        two(
+            [{**CFN_STACK, "configuration": {**CFN_STACK["configuration"], "RoleArn": "cfn-role"}}]
+        ),
+        two([CFN_STACK]),
+        {},
+    ),
     "PL034": ("pipeline", {"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}, pipe(), {}),
-    "PL035": ("pipeline", pipe([{"name": "Source", "actions": [SRC]}, {"name": "Empty", "actions": []}]), pipe(), {}),  # noqa: E501
+    "PL035": (
+        "pipeline",
+        pipe([{"name": "Source", "actions": [SRC]}, {"name": "Empty", "actions": []}]),
+        pipe(),
+        {},
+    ),
     "PL036": ("pipeline", pipe(name="<PIPELINE_NAME>"), pipe(), {}),
     # templates
-    "TP001": ("template", SAM.format(t="Canary10Percent5Minute"), SAM.format(t="Canary10Percent5Minutes"), {}),  # noqa: E501
+    "TP001": (
+        "template",
+        SAM.format(t="Canary10Percent5Minute"),
+        SAM.format(t="Canary10Percent5Minutes"),
+        {},
+    ),
 }

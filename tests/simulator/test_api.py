@@ -15,9 +15,18 @@ from tests.simulator.corpus import REPO
 
 def test_public_api_is_pinned() -> None:
     mine = {
-        "KINDS", "PLATFORMS", "RULES", "Finding", "Loaded", "Report", "RuleInfo", "Severity",
-        "check", "detect_kind", "load_document",
-    }  # fmt: skip
+        "KINDS",
+        "PLATFORMS",
+        "RULES",
+        "Finding",
+        "Loaded",
+        "Report",
+        "RuleInfo",
+        "Severity",
+        "check",
+        "detect_kind",
+        "load_document",
+    }
     assert mine <= set(simulator.__all__)
     for name in simulator.__all__:
         assert hasattr(simulator, name), name
@@ -36,8 +45,9 @@ def test_simulator_imports_no_django_drf_or_celery() -> None:
         "bad = [m for m in sys.modules if m.split('.')[0] in ('django', 'rest_framework', 'celery')]\n"
         "print(bad)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                          timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
@@ -52,9 +62,28 @@ documents = st.recursive(
         st.dictionaries(
             st.one_of(
                 st.sampled_from(
-                    ["version", "phases", "build", "commands", "env", "variables", "artifacts",
-                     "files", "hooks", "Resources", "os", "stages", "actions", "pipeline", "name",
-                     "inputArtifacts", "outputArtifacts", "runOrder", "actionTypeId", "batch"]
+                    [
+                        "version",
+                        "phases",
+                        "build",
+                        "commands",
+                        "env",
+                        "variables",
+                        "artifacts",
+                        "files",
+                        "hooks",
+                        "Resources",
+                        "os",
+                        "stages",
+                        "actions",
+                        "pipeline",
+                        "name",
+                        "inputArtifacts",
+                        "outputArtifacts",
+                        "runOrder",
+                        "actionTypeId",
+                        "batch",
+                    ]
                 ),
                 st.text(max_size=8),
             ),

@@ -31,7 +31,9 @@ def test_exit_0_when_no_error(files: dict[str, Path], capsys: pytest.CaptureFixt
     assert "0 error(s)" in capsys.readouterr().out
 
 
-def test_exit_1_and_compiler_style_text(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_exit_1_and_compiler_style_text(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["check", str(files["good"]), str(files["bad"])]) == 1
     out = capsys.readouterr().out
     assert f"{files['bad']}:4:17: error BS010 " in out
@@ -42,10 +44,20 @@ def test_json_shape(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) 
     [report] = json.loads(capsys.readouterr().out)
     assert set(report) == {"file", "kind", "findings"}
     assert report["kind"] == "buildspec"
-    assert set(report["findings"][0]) == {"code", "severity", "line", "column", "path", "message", "hint"}  # noqa: E501
+    assert set(report["findings"][0]) == {
+        "code",
+        "severity",
+        "line",
+        "column",
+        "path",
+        "message",
+        "hint",
+    }
 
 
-def test_exit_2_for_directory_and_missing_file(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_exit_2_for_directory_and_missing_file(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["check", str(files["bad"].parent)]) == 2
     assert "YM015" in capsys.readouterr().out
     assert main(["check", str(files["good"].parent / "nope.yml")]) == 2
@@ -60,7 +72,9 @@ def test_exit_2_for_usage_errors(files: dict[str, Path]) -> None:
 
 def test_options_reach_the_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     spec = tmp_path / "buildspec.yml"
-    spec.write_text(GOOD.replace("phases:\n", "phases:\n  install:\n    runtime-versions:\n      nodejs: 20\n"))  # noqa: E501
+    spec.write_text(
+        GOOD.replace("phases:\n", "phases:\n  install:\n    runtime-versions:\n      nodejs: 20\n")
+    )
     assert main(["check", str(spec), "--image", "aws/codebuild/standard:5.0"]) == 0
     assert "BS020" in capsys.readouterr().out
     appspec = tmp_path / "appspec.yml"
@@ -71,12 +85,20 @@ def test_options_reach_the_rules(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_python_dash_m_entry_point(files: dict[str, Path]) -> None:
-    done = subprocess.run([sys.executable, "-m", "simulator", "check", str(files["bad"])], cwd=REPO,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "simulator", "check", str(files["bad"])],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert "BS010" in done.stdout
 
 
 def test_examples_from_the_course_notes_pass(capsys: pytest.CaptureFixture[str]) -> None:
-    paths = [str(DATA / n) for n in ("example_buildspec.yml", "example_ecs_appspec.yaml", "example_pipeline.json")]  # noqa: E501
+    paths = [
+        str(DATA / n)
+        for n in ("example_buildspec.yml", "example_ecs_appspec.yaml", "example_pipeline.json")
+    ]
     assert main(["check", *paths]) == 0

@@ -49,8 +49,9 @@ def test_bad_input_gives_one_clear_finding_fast(name: str) -> None:
 def test_deep_nesting_does_not_crash_the_process() -> None:
     # libyaml's composer segfaults near 30,000 levels: run in a child so a crash shows up.
     code = "import simulator; r = simulator.check('[' * 30000 + ']' * 30000); print(r.codes())"
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                          timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert "YM006" in done.stdout
 

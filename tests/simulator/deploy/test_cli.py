@@ -97,13 +97,13 @@ def test_usage_errors_exit_2(files, capsys, tmp_path):
         "prod",
     ]
     cases = [
-        (base[:2] + [str(tmp_path / "none.yml")] + base[3:], "no such file"),
-        (base[:4] + [str(tmp_path / "nodir")] + base[5:], "not a directory"),
-        (base[:-1] + ["nope"], "known groups: web/prod"),
+        ([*base[:2], str(tmp_path / "none.yml"), *base[3:]], "no such file"),
+        ([*base[:4], str(tmp_path / "nodir"), *base[5:]], "not a directory"),
+        ([*base[:-1], "nope"], "known groups: web/prod"),
     ]
     bad_world = tmp_path / "bad.yml"
     bad_world.write_text("acount: 1\n")
-    cases.append((base[:6] + [str(bad_world)] + base[7:], "did you mean `account`"))
+    cases.append(([*base[:6], str(bad_world), *base[7:]], "did you mean `account`"))
     for argv, message in cases:
         assert main(argv) == 2
         assert message in capsys.readouterr().err

@@ -346,7 +346,7 @@ def test_blue_green_replacement_then_original_block_traffic(tmp_path, options):
     result = deploy((v1 / "appspec.yml").read_text(), v1, world, "prod", options(FakeRunner()))
     assert result.status == "Succeeded"
     green = [e.event for e in _events(result, "i-1-green")]
-    assert green == NO_LB + ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
+    assert green == [*NO_LB, "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
     assert [e.event for e in _events(result, "i-1")] == [
         "BeforeBlockTraffic",
         "BlockTraffic",
@@ -375,7 +375,7 @@ def test_unknown_group_and_invalid_appspec_are_clear_errors(tmp_path, options):
 
 
 def test_blue_green_failure_rolls_back_traffic_to_originals(tmp_path, options):
-    v1 = write_revision(tmp_path / "v1", "v1")
+    write_revision(tmp_path / "v1", "v1")
     group = (
         "          deployment_type: BLUE_GREEN\n"
         "          auto_rollback: [DEPLOYMENT_FAILURE]\n"
@@ -423,7 +423,7 @@ def test_bad_configuration_values_are_explained():
         DeployOptions(file_exists_behavior="REPLACE")
     with pytest.raises(ConfigError, match="does not exist for the Server platform"):
         resolve_config("CodeDeployDefault.LambdaAllAtOnce", "Server")
-    with pytest.raises(ConfigError, match="outside 1..99"):
+    with pytest.raises(ConfigError, match=r"outside 1\.\.99"):
         resolve_config(
             "Big",
             "Lambda",

@@ -67,3 +67,18 @@ def test_failing_script_reports_exit_code_and_output(tmp_path):
     start = next(e for e in result.events if e.event == "ApplicationStart")
     assert start.output == ["starting"]
     assert "exit code 3" in start.message
+
+
+def test_hostile_hook_fails_only_its_instance(tmp_path):
+    rev = write_revision(tmp_path / "rev")
+    (rev / "scripts" / "ValidateService.sh").write_text("#!/bin/bash\nkill -9 -1\nsleep 5\n")
+    world = server_world(2, config="CodeDeployDefault.AllAtOnce")
+    started = time.monotonic()
+    result = run(rev, world, max_script_seconds=3)
+    assert time.monotonic() - started < 10
+    validate = [e for e in result.events if e.event == "ValidateService"]
+    assert [e.status for e in validate] == ["Failed", "Failed"]
+    assert all("exit code 137" in e.message for e in validate)  # SIGKILL, not a hang
+    # The sandbox is still usable: a normal deployment right after succeeds.
+    good = write_revision(tmp_path / "good")
+    assert run(good, server_world(1), seed=3).status == "Succeeded"
