@@ -1,1 +1,1 @@
-"""Benchmarks (`make bench`): each bench_*.py module has `main() -> None` that prints its figures."""
+"""Benchmarks (`make bench`): each bench_*.py module has a `main()` that prints its figures."""

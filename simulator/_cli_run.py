@@ -117,4 +117,3 @@ def add_run_commands(subparsers: Any) -> None:
     """Called by simulator/_cli.py with its subparsers: add build (and later deploy, pipeline)."""
     for add in RUN_COMMANDS:
         add(subparsers)
-
