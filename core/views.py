@@ -33,7 +33,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """Styled 404."""
+    """Styled 404; API clients get JSON in the API's error shape instead of an HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": f"No API endpoint or object at {request.path}: check the URL and the id."},
+            status=404,
+        )
     return render(request, "404.html", status=404)
 
 

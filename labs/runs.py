@@ -164,16 +164,17 @@ def _run_build(spec: LabSpec, files, root: Path, world, on_log) -> RunOutput:
 
 
 def _fixed_or_edited(spec: LabSpec, files: dict[str, str], key: str) -> tuple[str, str] | None:
-    """(name, text) of the file scenario[key] names: the learner's copy, else the revision's."""
+    """(name, text) of the file scenario[key] names: the learner's copy, else a read-only tree's
+    (revision first, e.g. a fixed AppSpec)."""
     name = spec.scenario.get(key)
     if not name:
         return None
     if name in files:
         return name, files[name]
-    for tree in ("revision", "source"):
-        text = spec.trees.get(tree, {}).get(name)
-        if text is not None:
-            return name, text
+    trees = sorted(spec.trees.items(), key=lambda item: item[0] != "revision")
+    for _tree, contents in trees:
+        if name in contents:
+            return name, contents[name]
     raise DeployInputError(f"scenario.{key} names {name!r}, which is in no lab file or tree")
 
 

@@ -69,8 +69,10 @@ def _name_of(value: Any, resources: dict[str, dict[str, Any]], name_key: str) ->
 
 
 def _alarm_names(items: Any, resources: dict[str, dict[str, Any]], where: str) -> list[str]:
+    if items is not None and not isinstance(items, list):
+        raise TemplateSettingsError(f"{where}: alarms must be a list")
     names = []
-    for item in items if isinstance(items, list) else []:
+    for item in items or []:
         raw = item.get("Name") if isinstance(item, dict) and "Name" in item else item
         name = _name_of(raw, resources, "AlarmName")
         if name is None:
@@ -95,8 +97,13 @@ def _from_group(logical: str, props: dict[str, Any], resources) -> GroupSettings
     rollback = props.get("AutoRollbackConfiguration")
     if isinstance(rollback, dict):
         enabled = rollback.get("Enabled", False) in (True, "true", "True")
-        events = rollback.get("Events")
-        settings.auto_rollback = [str(e) for e in events] if enabled and events else []
+        events = rollback.get("Events") or []
+        if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+            raise TemplateSettingsError(
+                f"{logical}.AutoRollbackConfiguration.Events must be a list of event names, "
+                "e.g. [DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM]"
+            )
+        settings.auto_rollback = list(events) if enabled else []
     return settings
 
 

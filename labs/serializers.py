@@ -60,6 +60,13 @@ class CheckRequestSerializer(serializers.Serializer):
     image = serializers.CharField(max_length=200, required=False, allow_blank=True)
     lab = serializers.SlugField(required=False, allow_blank=True)
 
+    def validate_lab(self, slug: str) -> str:
+        if slug and not Lab.objects.filter(slug=slug, published=True).exists():
+            raise serializers.ValidationError(
+                f"There is no published lab '{slug}': use a slug from GET /api/labs/."
+            )
+        return slug
+
 
 class FindingSerializer(serializers.Serializer):
     code = serializers.CharField()

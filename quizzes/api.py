@@ -6,12 +6,13 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import WriteThrottle
+from core.api import StrictLimitOffsetPagination as Pagination
+from core.api import WriteThrottle, query_choice
+from core.exam import DOMAINS, TOPIC_TAGS
 from quizzes import selectors, services
 from quizzes.errors import QuizError
 from quizzes.models import Attempt, Question, ReviewCard
@@ -38,6 +39,10 @@ class WritesThrottled:
         return []
 
 
+# How booleans may be spelled in a query string (what clients and the schema send).
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
 def _error(exc: QuizError) -> Response:
     return Response({"detail": exc.message}, status=exc.status)
 
@@ -52,16 +57,11 @@ def _detail(attempt: Attempt) -> dict:
     return AttemptDetailSerializer(attempt, context=context).data
 
 
-class Pagination(LimitOffsetPagination):
-    default_limit = 50
-    max_limit = 200
-
-
 @extend_schema(
     tags=["questions"],
     parameters=[
-        OpenApiParameter("domain", OpenApiTypes.INT, description="1–4"),
-        OpenApiParameter("tag", OpenApiTypes.STR, description="a topic tag"),
+        OpenApiParameter("domain", OpenApiTypes.INT, enum=list(DOMAINS), description="1–4"),
+        OpenApiParameter("tag", OpenApiTypes.STR, enum=list(TOPIC_TAGS), description="a topic tag"),
     ],
 )
 class QuestionList(generics.ListAPIView):
@@ -72,11 +72,11 @@ class QuestionList(generics.ListAPIView):
 
     def get_queryset(self):
         queryset = Question.objects.filter(published=True).prefetch_related("options")
-        domain = self.request.query_params.get("domain", "")
-        if domain.isdigit():
-            queryset = queryset.filter(domain=int(domain))
-        tag = self.request.query_params.get("tag")
-        if tag:
+        domain = query_choice(self.request, "domain", {str(d): d for d in DOMAINS})
+        if domain is not None:
+            queryset = queryset.filter(domain=domain)
+        tag = query_choice(self.request, "tag", {t: t for t in TOPIC_TAGS})
+        if tag is not None:
             queryset = queryset.filter(tags_index__contains=f"|{tag}|")
         return queryset.order_by("domain", "external_id")
 
@@ -106,7 +106,7 @@ class AttemptListCreate(WritesThrottled, APIView):
     @extend_schema(
         tags=["attempts"],
         request=AttemptStartSerializer,
-        responses={201: AttemptDetailSerializer, 400: ErrorSerializer},
+        responses={201: AttemptDetailSerializer},
     )
     def post(self, request: Request) -> Response:
         serializer = AttemptStartSerializer(data=request.data)
@@ -138,7 +138,7 @@ class AttemptAnswer(WritesThrottled, APIView):
     @extend_schema(
         tags=["attempts"],
         request=AnswerSerializer,
-        responses={200: AnswerResultSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
+        responses={200: AnswerResultSerializer, 409: ErrorSerializer},
     )
     def post(self, request: Request, attempt_id: int) -> Response:
         attempt = _owned(request, attempt_id)
@@ -197,7 +197,11 @@ class AttemptResult(APIView):
 
 @extend_schema(
     tags=["review"],
-    parameters=[OpenApiParameter("due", OpenApiTypes.BOOL, description="only cards due now")],
+    parameters=[
+        OpenApiParameter(
+            "due", OpenApiTypes.BOOL, description="only cards due now (true/1 or false/0)"
+        )
+    ],
 )
 class ReviewCardList(generics.ListAPIView):
     """Your spaced-review cards, soonest due first."""
@@ -209,7 +213,8 @@ class ReviewCardList(generics.ListAPIView):
         queryset = ReviewCard.objects.filter(user_id=self.request.user.pk).select_related(
             "question"
         )
-        if self.request.query_params.get("due") in ("1", "true"):
+        due_only = query_choice(self.request, "due", _BOOLEANS)
+        if due_only:
             queryset = queryset.filter(due__lte=timezone.now(), question__published=True)
         return queryset.order_by("due", "pk")
 

@@ -7,6 +7,7 @@ import hashlib
 from django.conf import settings
 from rest_framework import serializers
 
+from core.api import StrictBooleanField
 from core.exam import DIFFICULTIES, DOMAINS, TOPIC_TAGS
 from quizzes.models import Attempt, Question, ReviewCard
 from quizzes.services import PRACTICE_MAX, PracticeFilters
@@ -126,8 +127,8 @@ class AttemptStartSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=list(DIFFICULTIES)), required=False, default=list
     )
     count = serializers.IntegerField(min_value=1, max_value=PRACTICE_MAX, default=10)
-    only_wrong = serializers.BooleanField(default=False)
-    only_new = serializers.BooleanField(default=False)
+    only_wrong = StrictBooleanField(default=False)
+    only_new = StrictBooleanField(default=False)
 
     def filters(self) -> PracticeFilters:
         data = self.validated_data
@@ -146,7 +147,7 @@ class AnswerSerializer(serializers.Serializer):
     selected = serializers.ListField(
         child=serializers.CharField(max_length=1), max_length=10, help_text='letters, e.g. ["A"]'
     )
-    flagged = serializers.BooleanField(required=False, allow_null=True, default=None)
+    flagged = StrictBooleanField(required=False, allow_null=True, default=None)
 
 
 class AnswerResultSerializer(serializers.Serializer):

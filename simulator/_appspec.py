@@ -214,12 +214,32 @@ def unknown_key(ctx: Context) -> None:
     lowered = {k.lower() for k in known}
     for key in ctx.data:
         ok = key in known if plat == "ec2" else str(key).lower() in lowered
-        if not ok:
+        if not ok and not did_you_mean(key, known):
             ctx.report(
                 "AS005",
                 (key,),
                 f"unknown key {key!r} for a {plat} AppSpec: CodeDeploy does not read it",
                 join_hint(did_you_mean(key, known), f"known keys: {', '.join(known)}"),
+                key=True,
+            )
+
+
+@_rule("AS035", E, "a misspelt top-level key (CodeDeploy ignores it)")
+def misspelt_key(ctx: Context) -> None:
+    plat = platform(ctx)
+    if plat is None:
+        return
+    known = EC2_KEYS if plat == "ec2" else ("version", "Resources", "Hooks")
+    lowered = {k.lower() for k in known}
+    for key in ctx.data:
+        ok = key in known if plat == "ec2" else str(key).lower() in lowered
+        suggestion = did_you_mean(key, known)
+        if not ok and suggestion:
+            ctx.report(
+                "AS035",
+                (key,),
+                f"unknown key {key!r}: CodeDeploy ignores it, so this section has no effect",
+                suggestion,
                 key=True,
             )
 

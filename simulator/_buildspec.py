@@ -308,6 +308,8 @@ def unknown_key(ctx: Context) -> None:
             continue
         if issue.path[:1] == ("phases",) and len(issue.path) == 2:
             continue  # unknown phase names are BS006
+        if did_you_mean(issue.value, issue.choices):
+            continue  # a misspelt known key: BS041
         ctx.report(
             "BS004",
             issue.path,
@@ -318,6 +320,25 @@ def unknown_key(ctx: Context) -> None:
             ),
             key=True,
         )
+
+
+@_rule("BS041", E, "a misspelt key (CodeBuild ignores it, so the section is lost)")
+def misspelt_key(ctx: Context) -> None:
+    for issue in _issues(ctx):
+        if issue.kind != "unknown" or issue.value in BELONGS or _renamed(ctx, issue.path):
+            continue
+        if issue.path[:1] == ("phases",) and len(issue.path) == 2:
+            continue
+        suggestion = did_you_mean(issue.value, issue.choices)
+        if suggestion:
+            ctx.report(
+                "BS041",
+                issue.path,
+                f"unknown key {issue.value!r}: CodeBuild ignores it, so this part of the"
+                " buildspec has no effect",
+                suggestion,
+                key=True,
+            )
 
 
 @_rule("BS038", E, "a buildspec key in the wrong section")

@@ -13,17 +13,6 @@ from simulator._rules import Context, rules_for
 KINDS = ("buildspec", "appspec", "pipeline", "template")
 PLATFORMS = ("ec2", "lambda", "ecs")
 
-_loaded_rule_modules = False
-
-
-def _load_rule_modules() -> None:
-    """Import the rule modules once (they register themselves); templates load cfn-lint lazily."""
-    global _loaded_rule_modules
-    if not _loaded_rule_modules:
-        from simulator import _appspec, _buildspec, _pipeline, _template  # noqa: F401
-
-        _loaded_rule_modules = True
-
 
 def _is_cfn_template(data: dict[Any, Any]) -> bool:
     return isinstance(data.get("Resources"), dict) or "AWSTemplateFormatVersion" in data
@@ -122,7 +111,6 @@ def check(
             )
         )
         return Report(filename, kind, _sorted(findings))
-    _load_rule_modules()
     ctx = Context(
         loaded=loaded,
         file=filename,

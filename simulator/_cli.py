@@ -9,14 +9,14 @@ import sys
 from collections.abc import Sequence
 
 from simulator._check import KINDS, PLATFORMS, check
-from simulator._findings import Finding, Report
+from simulator._findings import Finding, Report, Severity
 from simulator._loading import LOAD_DOC, MAX_BYTES
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 
 def _unreadable(path: str, message: str, hint: str) -> Report:
-    finding = Finding("YM015", "error", 1, 1, "", message, hint, path, LOAD_DOC)  # type: ignore[arg-type]
+    finding = Finding("YM015", Severity.ERROR, 1, 1, "", message, hint, path, LOAD_DOC)
     return Report(path, "unknown", [finding])
 
 
@@ -53,6 +53,13 @@ def check_paths(
         if isinstance(content, Report):
             unreadable = True
             reports.append(content)
+            continue
+        if len(content) > MAX_BYTES:  # only the first MAX_BYTES + 1 bytes were read
+            size = os.path.getsize(path)
+            message = f"the file is {size:,} bytes; the limit is {MAX_BYTES:,}"
+            hint = "check the file: buildspec, appspec and pipeline files are a few kilobytes"
+            finding = Finding("YM005", Severity.ERROR, 1, 1, "", message, hint, path, LOAD_DOC)
+            reports.append(Report(path, "unknown", [finding]))
             continue
         reports.append(
             check(content, kind, filename=path, platform=platform, revision=revision, image=image)

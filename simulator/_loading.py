@@ -76,7 +76,6 @@ LOADING_CODES: dict[str, tuple[Severity, str]] = {
     "YM008": (Severity.ERROR, "tag not allowed"),
     "YM009": (Severity.ERROR, "YAML or JSON syntax error"),
     "YM010": (Severity.ERROR, "number too long"),
-    "YM011": (Severity.WARNING, "YAML 1.1 reads this plain value as a non-string"),
     "YM012": (Severity.WARNING, "duplicate key"),
     "YM013": (Severity.ERROR, "more than one YAML document"),
     "YM014": (Severity.ERROR, "top level is not a mapping"),
@@ -104,12 +103,15 @@ class Loaded:
     key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
     raw: dict[Path, str] = field(default_factory=dict)
     """Source text of plain scalars that YAML turned into a non-string (bool, int, float...)."""
-    quoted: set[Path] = field(default_factory=set)
-    """Paths of scalars written in quotes (or as JSON strings)."""
     is_json: bool = False
+    pending_source: str | None = field(default=None, repr=False)
+    """JSON text whose node positions are computed on the first `position()` call."""
 
     def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """(line, column), 1-based, of the value (or key) at `path`, else its nearest ancestor."""
+        if self.pending_source is not None:
+            text, self.pending_source = self.pending_source, None
+            _fill_positions(self, text)
         if key and path in self.key_positions:
             return self.key_positions[path]
         probe = tuple(path)
@@ -193,7 +195,7 @@ def _depth_problem(text: str) -> tuple[int, int] | None:
                         return depth, number
                 elif ch in "]}" and depth:
                     depth -= 1
-    widest = max((len(m.group(0)) for m in _INDENT.finditer(text)), default=0)
+    widest = max(map(len, _INDENT.findall(text)), default=0)
     if widest <= MAX_DEPTH:
         return None  # each block level takes at least one column: cannot be too deep
     stack: list[int] = []
@@ -208,6 +210,28 @@ def _depth_problem(text: str) -> tuple[int, int] | None:
         chain = len(_INDENT.match(stripped).group(0).split()) if stripped[0] in "-?:" else 0
         if len(stack) + chain > MAX_DEPTH:
             return len(stack) + chain, number
+    return None
+
+
+def _event_depth(text: str) -> tuple[int, int] | None:
+    """(depth, line) if the YAML events nest deeper than MAX_DEPTH.
+
+    The backstop behind the raw-text count, for texts with many brackets: quoting rules are
+    too subtle for a raw scan to be exact. libyaml's event parser keeps its own stack (it
+    handles 100,000 levels without trouble); only the composer recurses, and it runs after.
+    """
+    parser = _Loader(text)
+    depth = 0
+    try:
+        while (event := parser.get_event()) is not None:
+            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return depth, event.start_mark.line + 1
+            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                depth -= 1
+    finally:
+        parser.dispose()
     return None
 
 
@@ -350,8 +374,6 @@ class _Builder:
 
     def _scalar(self, node: yaml.ScalarNode, path: Path | None) -> Any:
         tag, text = node.tag, node.value
-        if node.style in ("'", '"', "|", ">") and path is not None:
-            self.loaded.quoted.add(path)
         plain = not node.style
         if tag == _TAG + "str" or tag == _TAG + "timestamp" or tag == _TAG + "binary":
             if tag == _TAG + "binary":
@@ -506,12 +528,68 @@ def load_document(text: str | bytes, *, filename: str = "<input>") -> Loaded:
         )
         return loaded
     loaded.is_json = text.lstrip().startswith(("{", "["))
+    if loaded.is_json and _load_json(text, loaded):
+        return loaded
+    return _load_yaml(text, loaded)
+
+
+def _load_json(text: str, loaded: Loaded) -> bool:
+    """Fast path for JSON: the json module now, node positions only when a rule needs one."""
+    duplicates: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in items:
+            if key in result:
+                duplicates.append(key)
+            result[key] = value
+        return result
+
     try:
-        parser = _Loader(text)
-        try:
-            node = parser.get_single_node()
-        finally:
-            parser.dispose()
+        data = json.loads(text, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return False  # the YAML path reports the problem with its line and column
+    if duplicates or data is None:
+        return False  # the YAML path reports duplicate keys at their lines
+    loaded.data = data
+    loaded.pending_source = text
+    return True
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """libyaml's composer, after the event-level depth backstop when the text has many brackets."""
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        deep = _event_depth(text)
+        if deep:
+            raise _Refused(
+                "YM006",
+                f"nesting deeper than {MAX_DEPTH} levels",
+                "flatten the structure; real configuration files nest fewer than 20 levels",
+                _LineMark(deep[1]),
+            )
+    parser = _Loader(text)
+    try:
+        return parser.get_single_node()
+    finally:
+        parser.dispose()
+
+
+class _LineMark:
+    """A stand-in for a yaml Mark when only the line is known."""
+
+    def __init__(self, line: int) -> None:
+        self.line, self.column = line - 1, 0
+
+
+def _load_yaml(text: str, loaded: Loaded) -> Loaded:
+    filename = loaded.filename
+    try:
+        node = _compose(text)
+    except _Refused as refused:
+        loaded.findings.append(
+            _mark_finding(refused.code, refused.message, refused.hint, filename, refused.mark)
+        )
+        return loaded
     except yaml.composer.ComposerError as exc:
         if "expected a single document" in str(exc):
             loaded.findings.append(
@@ -545,6 +623,19 @@ def load_document(text: str | bytes, *, filename: str = "<input>") -> Loaded:
             _finding("YM006", "values nest too deeply", "flatten the structure", filename)
         )
     return loaded
+
+
+def _fill_positions(loaded: Loaded, text: str) -> None:
+    """Positions for a document loaded by the JSON fast path (composed on first use)."""
+    scratch = Loaded(data=None, filename=loaded.filename)
+    try:
+        node = _compose(text)
+        if node is not None:
+            _Builder(scratch).build(node, ())
+    except (yaml.YAMLError, _Refused, RecursionError):
+        pass  # positions stay unknown: findings fall back to line 1
+    loaded.positions.update(scratch.positions)
+    loaded.key_positions.update(scratch.key_positions)
 
 
 def _syntax_error(exc: yaml.YAMLError, text: str, loaded: Loaded) -> Loaded:

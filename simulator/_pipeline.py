@@ -96,6 +96,24 @@ REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
     ("Invoke", "Lambda"): ("FunctionName",),
     ("Invoke", "StepFunctions"): ("StateMachineArn",),
 }
+# Variables each action type emits (fact sheet 6.7); other actions define their own names.
+EMITTED: dict[str, tuple[str, ...]] = {
+    "CodeCommit": (
+        "AuthorDate", "BranchName", "CommitId", "CommitMessage", "CommitterDate", "RepositoryName",
+    ),
+    "CodeStarSourceConnection": (
+        "AuthorDate", "BranchName", "CommitId", "CommitMessage", "ConnectionArn",
+        "FullRepositoryName",
+    ),
+    "GitHub": (
+        "AuthorDate", "BranchName", "CommitId", "CommitMessage", "CommitterDate", "CommitUrl",
+        "RepositoryName",
+    ),
+    "S3": ("ETag", "VersionId"),
+    "ECR": ("RegistryId", "RepositoryName", "ImageTag", "ImageDigest", "ImageURI"),
+    "CloudFormationStackSet": ("OperationId", "StackSetId"),
+    "StepFunctions": ("StateMachineArn", "ExecutionArn"),
+}  # fmt: skip
 ACTION_MODES = (
     "CHANGE_SET_EXECUTE",
     "CHANGE_SET_REPLACE",
@@ -624,6 +642,35 @@ def variable_references(ctx: Context) -> None:
                         else:
                             continue
                         ctx.report("PL019", _config_path(pipe, action, key), message, hint)
+
+
+@_rule("PL037", W, "#{namespace.variable} names a variable the action does not emit", VARIABLES)
+def variable_names(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        owners = {a.namespace: a for a in pipe.actions() if isinstance(a.namespace, str)}
+        for action in pipe.actions():
+            for key, value in action.configuration.items():
+                for text in _strings(value):
+                    for ns, var in _REF.findall(text):
+                        if ns == "codepipeline":
+                            known: tuple[str, ...] = ("PipelineExecutionId",)
+                        elif ns in owners and owners[ns].provider in EMITTED:
+                            producer = owners[ns]
+                            if producer.provider == "S3" and producer.category != "Source":
+                                continue
+                            known = EMITTED[str(producer.provider)]
+                        else:
+                            continue  # user-defined outputs (CodeBuild, CloudFormation, Lambda)
+                        if var not in known:
+                            ctx.report(
+                                "PL037",
+                                _config_path(pipe, action, key),
+                                f"#{{{ns}.{var}}}: {var!r} is not a variable that action emits;"
+                                " the pipeline is accepted but this action fails when it runs",
+                                join_hint(
+                                    did_you_mean(var, known), f"it emits: {', '.join(known)}"
+                                ),
+                            )
 
 
 @_rule("PL025", E, "pipeline variable invalid or undefined", VARIABLES)

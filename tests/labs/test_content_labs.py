@@ -82,7 +82,7 @@ def test_every_failed_starter_check_has_feedback(slug):
             assert result["feedback"].strip(), f"{slug}: check {result['id']} has no feedback"
 
 
-def test_validate_lab_command_accepts_every_lab(capsys):
+def test_validate_lab_command_reports_a_valid_lab(capsys):
     call_command("validate_lab", *SLUGS[:1])
     assert f"ok    {SLUGS[0]}: reference 100 %" in capsys.readouterr().out
 
@@ -255,3 +255,44 @@ def test_cross_account_starter_is_denied_by_the_untrusted_role():
     assert "role/orders-readonly" in starter.log
     stages = {s["name"]: s["status"] for s in starter.outcome["pipeline"]["stages"]}
     assert stages["Test"] == "Succeeded" and stages["Production"] == "Failed"
+
+
+@pytest.mark.django_db
+def test_every_lab_page_renders_with_its_starter_files(learner_client):
+    from html import unescape
+
+    from core.content import LoadReport
+    from labs.loading import lab_upsert
+
+    for slug in SLUGS:
+        spec = spec_of(slug)
+        lab_upsert(spec, LoadReport())
+        response = learner_client.get(f"/labs/{slug}/")
+        assert response.status_code == 200, slug
+        page = unescape(response.content.decode())
+        for text in spec.files.values():
+            assert text.splitlines()[1] in page, f"{slug}: starter file not in the editor"
+
+
+def reference_only_lines(spec: LabSpec) -> set[str]:
+    """Lines of the reference files a learner must not be shown (not in starter or help)."""
+    shown = "\n".join([*spec.files.values(), spec.instructions, *(h.text for h in spec.hints)])
+    lines = {line.strip() for text in spec.reference.values() for line in text.splitlines()}
+    return {line for line in lines if len(line) > 12 and line not in shown}
+
+
+@pytest.mark.django_db
+def test_reference_solutions_are_never_sent_to_learners(learner_client):
+    from html import unescape
+
+    from core.content import LoadReport
+    from labs.loading import lab_upsert
+
+    for slug in SLUGS:
+        spec = spec_of(slug)
+        lab_upsert(spec, LoadReport())
+        secret = reference_only_lines(spec)  # empty when the fix is a one-word change
+        for url in (f"/labs/{slug}/", f"/api/labs/{slug}/"):
+            body = unescape(learner_client.get(url).content.decode()).replace('\\"', '"')
+            leaked = [line for line in secret if line in body]
+            assert leaked == [], f"{slug}: {url} shows reference lines"

@@ -244,3 +244,74 @@ def test_an_invalid_pipeline_does_not_start():
     run = run_scenario(spec, {"pipeline.json": '{"pipeline": {"name": "x", "stages": []}}'})
     assert run.outcome["pipeline"]["status"] == "NotStarted"
     assert "not valid" in run.log
+
+
+# --- through the lab services (what the page and the worker do) ----------------------------------
+
+
+@pytest.fixture
+def complete_pipeline_lab(db):
+    from core.content import LoadReport
+    from labs.loading import lab_upsert
+
+    return lab_upsert(lab("complete-pipeline"), LoadReport())
+
+
+def test_learner_fixes_the_buildspec_approves_and_reaches_full_marks(
+    complete_pipeline_lab, learner, monkeypatch
+):
+    from labs import services
+    from labs.models import Submission
+
+    monkeypatch.setattr(services, "grading_enqueue", lambda _pk: None)
+    spec = lab("complete-pipeline")
+    fixed = spec.files["buildspec.yml"].replace("  prebuild:\n", "  pre_build:\n")
+    sub = services.submission_create(learner, complete_pipeline_lab, {"buildspec.yml": fixed})
+    paused = services.submission_grade(sub.pk)
+    assert paused.status == Submission.Status.AWAITING_APPROVAL
+    assert "waiting for approval" in paused.log
+    services.submission_decide_approval(paused, approve=True)
+    graded = services.submission_grade(sub.pk)
+    assert graded.status == Submission.Status.GRADED
+    assert graded.percent == 100.0
+    assert "Production/BlueGreenCanary: Succeeded" in graded.log
+    assert graded.log.count("Build/TestBuildPush: started") == 1  # resumed, not re-run
+
+
+def test_any_shape_of_deployment_settings_gives_settings_or_a_clear_error():
+    from hypothesis import given
+    from hypothesis import settings as hypothesis_settings
+    from hypothesis import strategies as st
+
+    leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8),
+                     st.fixed_dictionaries({"Ref": st.sampled_from(["Alarm", "Fn", "Nope"])}))  # fmt: skip
+    value = st.recursive(leaf, lambda inner: st.lists(inner, max_size=3)
+                         | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=8)  # fmt: skip
+    keys = st.sampled_from(["Type", "Alarms", "Hooks", "DeploymentConfigName",
+                            "AlarmConfiguration", "AutoRollbackConfiguration"])  # fmt: skip
+
+    @hypothesis_settings(max_examples=200, deadline=None)
+    @given(st.dictionaries(keys, value, max_size=4), st.booleans())
+    def check(props, sam):
+        resources = {
+            "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"AlarmName": "a"}},
+            "Fn": {"Type": "AWS::Serverless::Function", "Properties": {"FunctionName": "f"}},
+        }
+        if sam:
+            body = {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"DeploymentPreference": props},
+            }
+        else:
+            body = {"Type": "AWS::CodeDeploy::DeploymentGroup", "Properties": props}
+        resources["Target"] = body
+        try:
+            found = group_settings(json.dumps({"Resources": resources}), "t.json")
+        except TemplateSettingsError as exc:
+            assert str(exc)
+            return
+        assert found.config is None or isinstance(found.config, str)
+        assert all(isinstance(a, str) for a in found.alarms or [])
+        assert all(isinstance(v, str) for v in found.hooks.values())
+
+    check()

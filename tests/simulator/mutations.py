@@ -61,7 +61,7 @@ def buildspec_mutants(source: str, text: str) -> list[Mutant]:
         body = phases[first]
         if isinstance(body, dict) and "commands" in body:
             pos = loaded.position(("phases", first, "commands"), key=True)
-            out += _mutant(source, "misspelt commands", text, pos, "commands", "comands", "BS004")
+            out += _mutant(source, "misspelt commands", text, pos, "commands", "comands", "BS041")
     return out
 
 

@@ -153,7 +153,6 @@ CASES: dict[str, tuple[str, Any, Any, dict[str, Any]]] = {
     "YM008": ("buildspec", "version: !!python/object:os.system {}\n", BS, {}),
     "YM009": ("buildspec", "version: 0.2\nphases: [\n", BS, {}),
     "YM010": ("buildspec", "version: " + "9" * 100_000 + "\n", BS, {}),
-    "YM011": ("buildspec", None, BS, {}),  # reserved family code: see BS039
     "YM012": ("buildspec", BS + "version: 0.2\n", BS, {}),
     "YM013": ("buildspec", BS + "---\n" + BS, BS, {}),
     "YM014": ("buildspec", "- a\n- b\n", BS, {}),
@@ -162,7 +161,8 @@ CASES: dict[str, tuple[str, Any, Any, dict[str, Any]]] = {
     "BS001": ("buildspec", "phases:\n  build:\n    commands: [ls]\n", BS, {}),
     "BS002": ("buildspec", BS.replace("0.2", "0.3"), BS, {}),
     "BS003": ("buildspec", BS.replace("0.2", "0.1"), BS, {}),
-    "BS004": ("buildspec", bs("cahce:\n  paths: [x]\n"), BS, {}),
+    "BS004": ("buildspec", bs("notes: hello\n"), BS, {}),
+    "BS041": ("buildspec", bs("cahce:\n  paths: [x]\n"), BS, {}),
     "BS005": ("buildspec", "version: 0.2\nenv:\n  shell: bash\n", BS, {}),
     "BS006": ("buildspec", bs(phases="  prebuild:\n    commands: [ls]\n"), BS, {}),
     "BS007": ("buildspec", bs("env:\n  variables: [A, B]\n"), BS, {}),
@@ -360,7 +360,8 @@ CASES: dict[str, tuple[str, Any, Any, dict[str, Any]]] = {
     "AS002": ("appspec", EC2.replace("version: 0.0", "version: '0.0'"), EC2, {}),
     "AS003": ("appspec", "version: 0.0\n", EC2, {}),
     "AS004": ("appspec", EC2.replace("linux", "ubuntu"), EC2, {}),
-    "AS005": ("appspec", EC2 + "hook:\n  AfterInstall: []\n", EC2, {}),
+    "AS005": ("appspec", EC2 + "notes: hello\n", EC2, {}),
+    "AS035": ("appspec", EC2 + "hook:\n  AfterInstall: []\n", EC2, {}),
     "AS006": ("appspec", EC2.replace("    destination: /var/www\n", ""), EC2, {}),
     "AS007": (
         "appspec",
@@ -795,6 +796,21 @@ CASES: dict[str, tuple[str, Any, Any, dict[str, Any]]] = {
         pipe([{"name": "Source", "actions": [SRC]}, {"name": "Empty", "actions": []}]),
         pipe(),
         {},
+    ),
+    "PL037": (
+        "pipeline",
+        two([cb(config={"ProjectName": "p", "EnvironmentVariables": "#{SourceVars.CommitID}"})]),
+        two(
+            [
+                cb(
+                    config={
+                        "ProjectName": "p",
+                        "EnvironmentVariables": "#{SourceVars.CommitId} #{codepipeline.PipelineExecutionId}",
+                    }
+                )
+            ]
+        ),
+        {"src_namespace": "SourceVars"},
     ),
     "PL036": ("pipeline", pipe(name="<PIPELINE_NAME>"), pipe(), {}),
     # templates

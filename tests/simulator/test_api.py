@@ -39,6 +39,12 @@ def test_rules_catalogue_has_codes_severities_and_lessons() -> None:
     assert all("/" in r.doc for r in simulator.RULES.values())
 
 
+def test_every_rule_links_to_an_existing_lesson() -> None:
+    for code, info in simulator.RULES.items():
+        module, lesson = info.doc.split("/")
+        assert (REPO / "content" / "modules" / module / f"{lesson}.md").is_file(), code
+
+
 def test_simulator_imports_no_django_drf_or_celery() -> None:
     code = (
         "import sys, simulator, simulator._cli\n"

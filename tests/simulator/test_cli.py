@@ -63,6 +63,17 @@ def test_exit_2_for_directory_and_missing_file(
     assert main(["check", str(files["good"].parent / "nope.yml")]) == 2
 
 
+def test_huge_file_is_refused_without_reading_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    huge = tmp_path / "buildspec.yml"
+    with huge.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)  # sparse: 50 MB without writing them
+    assert main(["check", str(huge)]) == 1
+    out = capsys.readouterr().out
+    assert "YM005" in out and "52,428,800 bytes" in out
+
+
 def test_exit_2_for_usage_errors(files: dict[str, Path]) -> None:
     with pytest.raises(SystemExit) as raised:
         main(["check", str(files["good"]), "--kind", "dockerfile"])

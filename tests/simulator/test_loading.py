@@ -56,6 +56,24 @@ def test_deep_nesting_does_not_crash_the_process() -> None:
     assert "YM006" in done.stdout
 
 
+def test_nesting_hidden_from_the_raw_scan_is_caught_before_composing() -> None:
+    # The apostrophes make the raw-text scan think the brackets are quoted; YAML reads a plain
+    # scalar "a 'b" and then 30,000 real levels. The event-level backstop must stop it.
+    text = "x: [a 'b, " + "[" * 30000 + "]" * 30000 + ", c']\n"
+    code = f"import simulator; print(simulator.check({text!r}).codes())"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "YM006" in done.stdout
+
+
+def test_json_positions_are_computed_when_needed() -> None:
+    text = '{\n  "version": 0.2,\n  "phases": {"build": {"commands": ["ls"]}},\n  "cache": {}\n}'
+    report = check(text, "buildspec", filename="buildspec.json")
+    assert [(f.code, f.line, f.column) for f in report.findings] == [("BS027", 4, 3)]
+
+
 def test_python_tag_is_never_constructed(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     text = f"a: !!python/object/apply:os.system ['touch {marker}']\n"

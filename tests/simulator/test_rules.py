@@ -14,7 +14,6 @@ from tests.simulator.rule_cases import CASES
 # Codes that are families or cannot be provoked on purpose, with the reason.
 NOT_TABLED = {
     "YM001": "info on every auto-detected file (asserted in test_loading)",
-    "YM011": "reserved for YAML 1.1 notes; buildspec uses BS039 (tested there)",
     "YM015": "unreadable path: only the CLI can see it (tested in test_cli)",
     "TP002": "cfn-lint crashing: not provokable with a real template",
     "CFE": "cfn-lint error family, mapped per match (test_template)",
@@ -54,7 +53,7 @@ def test_every_rule_has_cases() -> None:
 @pytest.mark.parametrize("code", sorted(c for c in CASES if CASES[c][1] is not None))
 def test_rule_fails_on_bad_example(code: str, tree: Path) -> None:
     kind, bad, _good, opts = CASES[code]
-    report = check(_text(bad), kind, filename="bad", **_options(opts, tree))
+    report = check(_text(_doc(bad, opts)), kind, filename="bad", **_options(opts, tree))
     assert code in report.codes(), [f.to_text() for f in report.findings]
 
 
@@ -77,8 +76,8 @@ def test_findings_carry_severity_and_lesson() -> None:
 
 
 def test_did_you_mean_for_keys_and_values() -> None:
-    bad_key = check(CASES["BS004"][1], "buildspec")
-    assert "did you mean 'cache'?" in next(f.hint for f in bad_key.findings if f.code == "BS004")
+    bad_key = check(CASES["BS041"][1], "buildspec")
+    assert "did you mean 'cache'?" in next(f.hint for f in bad_key.findings if f.code == "BS041")
     bad_hook = check(CASES["AS017"][1], "appspec")
     hint = next(f.hint for f in bad_hook.findings if f.code == "AS017")
     assert "did you mean 'AfterInstall'?" in hint
