@@ -195,7 +195,8 @@ def submission_grade(submission_id: int) -> Submission | None:
     with transaction.atomic():
         sub = Submission.objects.select_for_update().get(pk=sub.pk)
         sub.findings = result.findings
-        sub.outcome = result.outcome
+        # Secret values are only for the leak checks; they never go to the database.
+        sub.outcome = {k: v for k, v in result.outcome.items() if k != "secret_values"}
         sub.pictures = result.pictures
         sub.log = result.log
         if result.awaiting_approval:

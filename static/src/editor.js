@@ -1,6 +1,7 @@
 // The lab editor: CodeMirror 6 over each <textarea data-editor>, with the simulator's findings
 // shown inline while typing (debounced POST /api/check/) and drafts saved as you go.
-import { EditorView, basicSetup } from "codemirror";
+import { basicSetup } from "codemirror";
+import { EditorView } from "@codemirror/view";
 import { EditorState } from "@codemirror/state";
 import { yaml } from "@codemirror/lang-yaml";
 import { json } from "@codemirror/lang-json";

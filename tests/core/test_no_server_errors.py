@@ -12,7 +12,6 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
-from accounts.services import user_create
 from core.content import LoadReport
 from labs import services as lab_services
 from labs.loading import load_labs
@@ -43,7 +42,6 @@ GARBAGE_QUERY = {
     "offset": HUGE,
     "due": "maybe",
     "next": "https://evil.example/",
-    "format": "xml",
 }
 # Fields the forms read, filled with nonsense (lists where one value is expected, and back).
 GARBAGE_FORM = {
@@ -53,7 +51,7 @@ GARBAGE_FORM = {
     "flagged": "sure",
     "go": HUGE,
     "decision": "perhaps",
-    "file:buildspec.yml": "\udcff" if False else "\t: [",
+    "file:buildspec.yml": "\t: [",
     "mode": "party",
     "count": "-5",
     "domains": ["9", "x"],
@@ -172,8 +170,28 @@ def _client(role: str, users: dict) -> Client:
     return client
 
 
+def _crawl(client: Client, user, paths: list[str]) -> list[str]:
+    problems: list[str] = []
+    for path in paths:
+        for method, data in (
+            ("GET", None),
+            ("GET", GARBAGE_QUERY),
+            ("POST", {}),
+            ("POST", GARBAGE_FORM),
+        ):
+            if user is not None:
+                # Signed in again before every request: the crawl also posts to /logout/.
+                client.force_login(user)
+            send = client.get if method == "GET" else client.post
+            response = send(path, data)
+            label = f"{method} {'garbage' if data else 'plain'}"
+            problems += _problems(response, label, path)
+    return problems
+
+
 def _problems(response, method: str, path: str) -> list[str]:
     where = f"{method} {path}"
+    print("DBG", where, response.status_code)
     if response.status_code >= 500:
         return [f"{where} -> {response.status_code}"]
     if response.status_code == 404 and not path.startswith("/api/"):
@@ -183,7 +201,7 @@ def _problems(response, method: str, path: str) -> list[str]:
     return []
 
 
-def _admin_paths(seed_objects: dict) -> list[str]:
+def _admin_paths() -> list[str]:
     """Every registered model's admin pages, with a real id, a missing one and garbage."""
     paths = ["/admin/", "/admin/courses/", "/admin/no-such-app/"]
     for model in admin.site._registry:
@@ -203,18 +221,14 @@ ROLES = ["anonymous", "learner", "instructor"]
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_survives_garbage(role, seed, learner, instructor, settings):
     settings.DEBUG = False
-    client = _client(role, {"learner": learner, "instructor": instructor})
+    user = {"anonymous": None, "learner": learner, "instructor": instructor}[role]
+    client = Client(raise_request_exception=False)
     routes = _routes(get_resolver())
     assert len(routes) > 30, "the crawl must see the site's URL patterns"
     paths = [path for route in routes for path in seed.variants(route.template)]
     if role == "instructor":
-        paths += _admin_paths({})
-    problems: list[str] = []
-    for path in paths:
-        problems += _problems(client.get(path), "GET", path)
-        problems += _problems(client.get(path, GARBAGE_QUERY), "GET?garbage", path)
-        problems += _problems(client.post(path, {}), "POST empty", path)
-        problems += _problems(client.post(path, GARBAGE_FORM), "POST garbage", path)
+        paths += _admin_paths()
+    problems = _crawl(client, user, paths)
     assert not problems, "\n".join(problems)
 
 
@@ -236,5 +250,3 @@ def test_signup_rejects_garbage_without_creating_a_user(db, client):
     response = client.post("/accounts/signup/", GARBAGE_FORM)
     assert response.status_code in (200, 400)
     assert get_user_model().objects.count() == before
-    user_create(username="carol", password="pw-carol-123")
-    assert get_user_model().objects.count() == before + 1
