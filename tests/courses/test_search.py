@@ -115,7 +115,9 @@ def test_search_page(client, loaded):
 def test_search_page_with_hostile_and_empty_input(client, loaded):
     response = client.get(reverse("courses:search"), {"q": '"AND(<script>'})
     assert response.status_code == 200
-    assert b"<script>" not in response.content.split(b"</header>", 1)[1]
+    main = response.content.split(b'<main id="main"', 1)[1].split(b"</main>", 1)[0]
+    assert b"<script>" not in main  # the query is escaped wherever it is echoed
+    assert b"&lt;script&gt;" in main
     assert client.get(reverse("courses:search")).status_code == 200
     assert client.get(reverse("courses:search"), {"q": "x" * 5000}).status_code == 200
 
