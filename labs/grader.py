@@ -101,6 +101,7 @@ def grade(
     approval: str | None = None,
     resume: dict[str, Any] | None = None,
     on_log: Callable[[str], None] | None = None,
+    on_picture: Callable[[str, str], None] | None = None,
 ) -> GradeResult:
     """Check, run and judge one submission."""
     files = {name: files.get(name, text) for name, text in spec.files.items()}
@@ -111,7 +112,9 @@ def grade(
         f["severity"] == "error" for fs in findings.values() for f in fs
     )
     if spec.scenario["kind"] != "check" and not blocking:
-        run = run_scenario(spec, files, approval=approval, resume=resume, on_log=on_log)
+        run = run_scenario(
+            spec, files, approval=approval, resume=resume, on_log=on_log, on_picture=on_picture
+        )
         outcome.update(run.outcome)
     elif blocking and on_log:
         on_log("The checker found errors, so nothing was run. Fix them and run again.")

@@ -9,6 +9,7 @@ import json
 import random
 import re
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,6 +122,7 @@ def run_scenario(
     approval: str | None = None,
     resume: dict[str, Any] | None = None,
     on_log: Callable[[str], None] | None = None,
+    on_picture: Callable[[str, str], None] | None = None,
 ) -> RunOutput:
     """Dispatch on the scenario kind, in a private temporary folder."""
     from simulator.world import load_world
@@ -136,7 +138,7 @@ def run_scenario(
         if kind == "deploy":
             return _run_deploy(spec, files, root, world, on_log)
         if kind == "pipeline":
-            return _run_pipeline(spec, files, root, world, approval, resume, on_log)
+            return _run_pipeline(spec, files, root, world, approval, resume, on_log, on_picture)
     raise ValueError(f"unknown scenario kind {kind!r}")
 
 
@@ -391,7 +393,26 @@ def pipeline_summary(execution, lines: list[str]) -> dict[str, Any]:
     return out
 
 
-def _run_pipeline(spec, files, root, world, approval, resume, on_log) -> RunOutput:
+def _live_pipeline_picture(on_picture: Callable[[str, str], None] | None):
+    """An on_progress callback that redraws the execution, at most every 0.3 s (dot costs)."""
+    if on_picture is None:
+        return None
+    from simulator.pictures import RenderError, execution_dot, render_svg
+
+    last = [0.0]
+
+    def progress(state) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.3:
+            return
+        last[0] = now
+        with contextlib.suppress(RenderError):
+            on_picture("pipeline", render_svg(execution_dot(state)))
+
+    return progress
+
+
+def _run_pipeline(spec, files, root, world, approval, resume, on_log, on_picture=None) -> RunOutput:
     from simulator.codepipeline import (
         PipelineInputError,
         PipelineOptions,
@@ -413,6 +434,7 @@ def _run_pipeline(spec, files, root, world, approval, resume, on_log) -> RunOutp
         approve=decision,
         rng=random.Random(seed),
         on_log=log,
+        on_progress=_live_pipeline_picture(on_picture),
         build_time_limit=float(spec.scenario.get("time_limit", BUILD_TIME_LIMIT)),
     )
     try:

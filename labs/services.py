@@ -163,6 +163,7 @@ class _LogSink:
     def __init__(self, submission: Submission, prefix: str = "") -> None:
         self.submission = submission
         self.lines: list[str] = [prefix] if prefix else []
+        self.pictures: dict[str, str] = dict(submission.pictures or {})
         self.last_flush = timezone.now()
 
     def __call__(self, line: str) -> None:
@@ -173,6 +174,12 @@ class _LogSink:
     def flush(self) -> None:
         Submission.objects.filter(pk=self.submission.pk).update(log="\n".join(self.lines))
         self.last_flush = timezone.now()
+
+    def picture(self, name: str, svg: str) -> None:
+        """Show a picture while the run goes on (e.g. the pipeline turning green)."""
+        self.pictures[name] = svg
+        self.flush()
+        Submission.objects.filter(pk=self.submission.pk).update(pictures=self.pictures)
 
 
 def submission_grade(submission_id: int) -> Submission | None:
@@ -186,7 +193,14 @@ def submission_grade(submission_id: int) -> Submission | None:
     resume = sub.paused_state if sub.approval else None
     sink = _LogSink(sub, prefix=sub.log if resume else "")
     try:
-        result = grade(spec, sub.files, approval=sub.approval or None, resume=resume, on_log=sink)
+        result = grade(
+            spec,
+            sub.files,
+            approval=sub.approval or None,
+            resume=resume,
+            on_log=sink,
+            on_picture=sink.picture,
+        )
     except Exception:
         # Hand the submission back so the task's retry can claim it (attempts are counted).
         Submission.objects.filter(pk=sub.pk).update(status=Submission.Status.QUEUED)

@@ -232,6 +232,9 @@ class _Runner:
     def _action(self, model: Action, action: dict[str, Any]) -> Outcome:
         label = f"{self.state['stages'][model.stage_index]['name']}/{model.name}"
         self.options.log(f"{label}: started")
+        action["status"] = "InProgress"
+        self.options.progress(self.state)
+        action["status"] = None
         outcome = self._run(model, label)
         action["status"], action["summary"] = outcome.status, outcome.summary
         action["detail"] = outcome.detail
@@ -244,6 +247,7 @@ class _Runner:
             if isinstance(model.namespace, str) and model.namespace:
                 self.state["namespaces"][model.namespace] = dict(outcome.variables)
         self.options.log(f"{label}: {outcome.status} - {outcome.summary}")
+        self.options.progress(self.state)
         return outcome
 
     def _run(self, model: Action, label: str) -> Outcome:

@@ -30,12 +30,18 @@ class PipelineOptions:
     build_time_limit: float = 600.0
     rng: random.Random = field(default_factory=random.Random)
     on_log: Callable[[str], None] | None = None
+    # Called with the execution state whenever an action starts or ends (live pictures).
+    on_progress: Callable[[Mapping[str, Any]], None] | None = None
     base_dir: Path | None = None
     approver: str = "learner"
 
     def log(self, line: str) -> None:
         if self.on_log is not None:
             self.on_log(line)
+
+    def progress(self, state: Mapping[str, Any]) -> None:
+        if self.on_progress is not None:
+            self.on_progress(state)
 
 
 def load_pipeline(pipeline: str | bytes | Mapping[str, Any]) -> tuple[Pipeline, dict[str, Any]]:
