@@ -1,11 +1,9 @@
-"""API plumbing shared by the apps: exception handler, throttles, paging, schema errors."""
+"""API plumbing shared by the apps: exception handler, throttles, strict paging and params."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
@@ -92,71 +90,6 @@ def query_choice(request, name: str, choices: dict[str, Any]) -> Any:
     return choices[values[0]]
 
 
-def _component(registry, name: str, schema: dict) -> dict:
-    component = ResolvedComponent(
-        name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema
-    )
-    registry.register_on_missing(component)
-    return component.ref
-
-
-_ERROR = {
-    "type": "object",
-    "properties": {"detail": {"type": "string"}},
-    "required": ["detail"],
-}
-_THROTTLED = {
-    "type": "object",
-    "properties": {"detail": {"type": "string"}, "wait_seconds": {"type": "integer"}},
-    "required": ["detail"],
-}
-# DRF's validation errors: field -> messages (nested fields give objects), or a plain detail.
-_VALIDATION_ERROR = {
-    "type": "object",
-    "properties": {"detail": {"type": "string"}},
-    "additionalProperties": {
-        "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]
-    },
-}
-
-
-class ApiSchema(AutoSchema):
-    """drf-spectacular's schema plus the error responses our views really give: 400 for bad
-    input, 401/403 without credentials, 404 for unknown ids, 429 when throttled."""
-
-    def get_operation(self, path, path_regex, path_prefix, method, registry):
-        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
-        if operation is None:
-            return None
-        responses = operation["responses"]
-        parameters = operation.get("parameters", [])
-
-        def add(code: str, description: str, name: str, schema: dict) -> None:
-            if code not in responses:
-                ref = _component(registry, name, schema)
-                responses[code] = {
-                    "description": description,
-                    "content": {"application/json": {"schema": ref}},
-                }
-
-        if "requestBody" in operation or any(p["in"] == "query" for p in parameters):
-            add(
-                "400",
-                "Invalid input: what is wrong, per field",
-                "ValidationError",
-                _VALIDATION_ERROR,
-            )
-        security = operation.get("security", [])
-        if security and {} not in security:
-            add("401", "Missing or invalid token", "ApiError", _ERROR)
-            add("403", "Not signed in, or not allowed", "ApiError", _ERROR)
-        if any(p["in"] == "path" for p in parameters):
-            add("404", "No such object (or not yours)", "ApiError", _ERROR)
-        if self.view.get_throttles():
-            add("429", "Too many requests: retry after wait_seconds", "Throttled", _THROTTLED)
-        return operation
-
-
 class StrictBooleanField(serializers.BooleanField):
     """A boolean that must be sent as one: true/false (JSON) or "true"/"false" (forms).
     DRF's own field also takes 0, 1, "yes", "on"…, silently reading typos as a choice."""
@@ -170,3 +103,33 @@ class StrictBooleanField(serializers.BooleanField):
             return data.lower() == "true"
         self.fail("invalid", input=data)
         raise AssertionError("unreachable")  # fail() always raises
+
+
+class _TextOnly:
+    """Mixin for text fields: DRF's own turn numbers into strings silently."""
+
+    default_error_messages = {"invalid": "Must be text (a string), not {kind}."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid", kind=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class StrictCharField(_TextOnly, serializers.CharField):
+    """Text that must be sent as text."""
+
+
+class StrictSlugField(_TextOnly, serializers.SlugField):
+    """A slug that must be sent as text."""
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A whole number sent as a JSON number: DRF's own field also takes "10", 10.0 and true."""
+
+    default_error_messages = {"invalid": "Must be a whole number, not {input!r}."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
+
+import simulator
+from simulator import Severity
 
 
 class ContentError(Exception):
@@ -55,30 +57,62 @@ class LoadReport:
         return ", ".join(parts) if parts else "nothing"
 
 
+# Content files are small (the largest lesson is a few kilobytes): anything bigger is a mistake
+# (a binary, a log, a generated dump) and is refused before it is read or parsed.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
 def yaml_load(path: Path, text: str | None = None, *, first_line: int = 1) -> Any:
-    """Parse a content YAML file; syntax errors become a ContentError with the line."""
+    """Parse a content YAML file with the simulator's hardened loader (no Python tags, capped
+    depth, aliases and sizes, duplicate keys refused); any problem is a ContentError at its line.
+    Returns None for an empty document, as yaml.safe_load does."""
     if text is None:
         text = read_text(path)
-    try:
-        return yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + first_line) if mark else None
-        raise ContentError(path, line, f"invalid YAML: {exc.problem or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ContentError(path, None, f"invalid YAML: {exc}") from exc
+    loaded = simulator.load_document(text, filename=str(path))
+    for finding in loaded.findings:
+        if finding.code == "YM002":
+            return None  # empty: callers say what the document should have held
+        if finding.severity in (Severity.ERROR, Severity.WARNING):
+            line = finding.line + first_line - 1
+            message = f"invalid YAML: {finding.message}"
+            raise ContentError(path, line, message, finding.hint)
+    return loaded.data
 
 
 def read_text(path: Path) -> str:
-    """Read a UTF-8 content file, reporting encoding problems as content errors."""
+    """Read a UTF-8 content file; too big, binary or wrongly encoded files are content errors."""
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ContentError(
-            path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from exc
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ContentError(
+                path,
+                1,
+                f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                "content files are text of a few kilobytes: check that this is the right file",
+            )
+        raw = path.read_bytes()
     except OSError as exc:
         raise ContentError(path, None, f"cannot read file: {exc.strerror}") from exc
+    if b"\x00" in raw:
+        offset = raw.index(b"\x00")
+        raise ContentError(
+            path,
+            raw.count(b"\n", 0, offset) + 1,
+            f"binary data, not text (a NUL byte at offset {offset})",
+            "content files are UTF-8 text",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ContentError(
+            path,
+            line,
+            f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+            "re-save the file as UTF-8",
+        ) from exc
+    # Universal newlines, as text-mode reading gives: CRLF files load exactly like LF ones.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def key_line(text: str, key: str, *, first_line: int = 1) -> int | None:

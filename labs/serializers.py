@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api import StrictCharField, StrictSlugField
 from labs.models import Lab, Submission
 
 MAX_CHECK_BYTES = 200_000
@@ -47,18 +48,16 @@ class LabDetailSerializer(LabListSerializer):
 
 
 class CheckRequestSerializer(serializers.Serializer):
-    text = serializers.CharField(
-        allow_blank=True, trim_whitespace=False, max_length=MAX_CHECK_BYTES
-    )
-    filename = serializers.CharField(max_length=200, default="<editor>")
+    text = StrictCharField(allow_blank=True, trim_whitespace=False, max_length=MAX_CHECK_BYTES)
+    filename = StrictCharField(max_length=200, default="<editor>")
     kind = serializers.ChoiceField(
         choices=["auto", "buildspec", "appspec", "pipeline", "template"], default="auto"
     )
     platform = serializers.ChoiceField(
         choices=["ec2", "lambda", "ecs"], required=False, allow_null=True
     )
-    image = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    lab = serializers.SlugField(required=False, allow_blank=True)
+    image = StrictCharField(max_length=200, required=False, allow_blank=True)
+    lab = StrictSlugField(required=False, allow_blank=True)
 
     def validate_lab(self, slug: str) -> str:
         if slug and not Lab.objects.filter(slug=slug, published=True).exists():
@@ -85,9 +84,7 @@ class CheckResponseSerializer(serializers.Serializer):
 
 
 class FilesSerializer(serializers.Serializer):
-    files = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False)
-    )
+    files = serializers.DictField(child=StrictCharField(allow_blank=True, trim_whitespace=False))
 
 
 class SubmissionSerializer(serializers.ModelSerializer):

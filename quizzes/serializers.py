@@ -7,7 +7,7 @@ import hashlib
 from django.conf import settings
 from rest_framework import serializers
 
-from core.api import StrictBooleanField
+from core.api import StrictBooleanField, StrictCharField, StrictIntegerField
 from core.exam import DIFFICULTIES, DOMAINS, TOPIC_TAGS
 from quizzes.models import Attempt, Question, ReviewCard
 from quizzes.services import PRACTICE_MAX, PracticeFilters
@@ -126,7 +126,7 @@ class AttemptStartSerializer(serializers.Serializer):
     difficulties = serializers.ListField(
         child=serializers.ChoiceField(choices=list(DIFFICULTIES)), required=False, default=list
     )
-    count = serializers.IntegerField(min_value=1, max_value=PRACTICE_MAX, default=10)
+    count = StrictIntegerField(min_value=1, max_value=PRACTICE_MAX, default=10)
     only_wrong = StrictBooleanField(default=False)
     only_new = StrictBooleanField(default=False)
 
@@ -143,9 +143,9 @@ class AttemptStartSerializer(serializers.Serializer):
 
 
 class AnswerSerializer(serializers.Serializer):
-    position = serializers.IntegerField(min_value=1)
+    position = StrictIntegerField(min_value=1)
     selected = serializers.ListField(
-        child=serializers.CharField(max_length=1), max_length=10, help_text='letters, e.g. ["A"]'
+        child=StrictCharField(max_length=1), max_length=10, help_text='letters, e.g. ["A"]'
     )
     flagged = StrictBooleanField(required=False, allow_null=True, default=None)
 

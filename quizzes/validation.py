@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from core.content import ContentError, read_text
+from core.content import ContentError, read_text, yaml_load
 from core.exam import DIFFICULTIES, DOMAINS, TASKS, TOPIC_TAGS
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,118}[a-z0-9]$")
@@ -87,6 +87,12 @@ def parse_file(path: Path, root: Path) -> tuple[list[QuestionSpec], list[Content
     """Parse and validate one questions file; return the good questions and every error."""
     text = read_text(path)
     errors: list[ContentError] = []
+    try:
+        # The hardened loader first: it refuses what would crash or hang the composer below
+        # (deep nesting, alias bombs, Python tags, huge numbers) with the line of the problem.
+        yaml_load(path, text)
+    except ContentError as exc:
+        return [], [exc]
     loader = yaml.SafeLoader(text)
     try:
         document = loader.get_single_node()

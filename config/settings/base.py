@@ -192,13 +192,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "core.api.ApiSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api_schema.ApiSchema",
     "DEFAULT_THROTTLE_RATES": {
         "writes": os.environ.get("PA_THROTTLE_WRITES", "120/min"),
         "check": os.environ.get("PA_THROTTLE_CHECK", "120/min"),
         "submissions": os.environ.get("PA_THROTTLE_SUBMISSIONS", "10/min"),
     },
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api_negotiation.ContentNegotiation",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pipeline Academy API",

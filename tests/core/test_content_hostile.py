@@ -42,13 +42,20 @@ QUESTION_FILE = "questions/bank.yaml"
 LAB = "labs/fix-buildspec/lab.yaml"
 TARGETS = [LESSON, MODULE, QUESTION_FILE, LAB]
 
-LAUGHS = "\n".join(
-    ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-    + [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 10)]
+# "Billion laughs" inside a value the loaders read: 9 levels of 9 aliases, 9**9 strings if
+# anything (validation, repr, JSON) ever expanded it.
+LAUGHS = (
+    "["
+    + ", ".join(
+        ["&a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+        + [f"&a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 10)]
+    )
+    + "]"
 )
 # YAML documents (front matter for lessons): each must be refused, never run or expanded.
 HOSTILE_YAML = {
-    "alias-bomb": "title: bomb\n" + LAUGHS + "\n",
+    "alias-bomb": f"title: {LAUGHS}\n",
+    "alias-bomb-in-list": f"tags: {LAUGHS}\n",
     "recursive-alias": "title: &t [*t]\n",
     "python-object": "title: !!python/object/apply:os.system ['echo pwned']\n",
     "python-name": "title: !!python/name:os.system\n",
@@ -56,6 +63,8 @@ HOSTILE_YAML = {
     "deep-block": "title:\n" + "".join(" " * n + "- \n" for n in range(1, 400)),
     "long-number": "title: " + "9" * 10_000 + "\n",
     "syntax": "title: [unclosed\n",
+    "duplicate-key": "title: one\ntitle: two\n",
+    "two-documents": "title: one\n---\ntitle: two\n",
 }
 HOSTILE_BYTES = {
     "latin-1": "title: Caf\u00e9 cr\u00e8me\n".encode("latin-1"),
@@ -75,9 +84,15 @@ def _bytes_for(target: str, payload: str | bytes) -> bytes:
 
 def _snapshot() -> dict[str, list]:
     return {
-        "modules": list(Module.objects.values_list("slug", "title", "source_hash", "loaded_at").order_by("pk")),
-        "lessons": list(Lesson.objects.values_list("slug", "title", "source_hash", "loaded_at").order_by("pk")),
-        "questions": list(Question.objects.values_list("external_id", "stem_html", "updated_at").order_by("pk")),
+        "modules": list(
+            Module.objects.values_list("slug", "title", "source_hash", "loaded_at").order_by("pk")
+        ),
+        "lessons": list(
+            Lesson.objects.values_list("slug", "title", "source_hash", "loaded_at").order_by("pk")
+        ),
+        "questions": list(
+            Question.objects.values_list("external_id", "stem_html", "updated_at").order_by("pk")
+        ),
         "options": Option.objects.count(),
         "labs": list(Lab.objects.values_list("slug", "source_hash", "published").order_by("pk")),
     }
@@ -133,3 +148,37 @@ def test_python_tags_never_run(root, tmp_path):
     messages = _assert_refused(root, LAB)
     assert not marker.exists()
     assert any("not allowed" in m for m in messages), messages
+
+
+ORDINARY = """\
+title: "Buildspec: phases"
+order: 3
+mode: 0644
+published: yes
+ratio: 1.5
+nothing:
+tags: [codebuild, buildspec]
+nested: {a: [1, {b: true}]}
+text: |
+  two
+  lines
+"""
+
+
+def test_yaml_load_reads_ordinary_yaml_exactly_like_safe_load(tmp_path):
+    import yaml
+
+    from core.content import yaml_load
+
+    path = tmp_path / "ordinary.yaml"
+    assert yaml_load(path, ORDINARY) == yaml.safe_load(ORDINARY)
+    assert yaml_load(path, "") is None
+    assert yaml_load(path, "# only a comment\n") is None
+
+
+def test_crlf_files_read_like_lf_files(tmp_path):
+    from core.content import read_text
+
+    path = tmp_path / "crlf.md"
+    path.write_bytes(b"---\r\ntitle: x\r\n---\r\nBody\r\n")
+    assert read_text(path) == "---\ntitle: x\n---\nBody\n"

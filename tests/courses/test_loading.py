@@ -284,7 +284,7 @@ def test_reserved_slug_empty_body_and_binary_file(content_root):
     texts = "\n".join(str(e) for e in caught.value.errors)
     assert "module folder name 'search' is reserved" in texts
     assert f"{empty}:9: the lesson has no body" in texts
-    assert f"{binary}: not UTF-8 text" in texts
+    assert f"{binary}:2: not UTF-8 text" in texts
 
 
 def test_module_without_lessons_is_a_warning(content_root):
