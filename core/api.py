@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
@@ -132,4 +133,20 @@ class StrictIntegerField(serializers.IntegerField):
     def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid", input=data)
+        return super().to_internal_value(data)
+
+
+class RejectUnknownFields:
+    """Serializer mixin: a field the serializer does not know is an error, not silently dropped
+    (a typo such as `platfrom` would otherwise be ignored and the default used)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            known = list(self.fields)
+            unknown = sorted(str(key) for key in data if key not in self.fields)
+            if unknown:
+                expected = ", ".join(known)
+                raise ValidationError(
+                    {key: [f"Unknown field: the fields are {expected}."] for key in unknown}
+                )
         return super().to_internal_value(data)

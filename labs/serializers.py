@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from core.api import StrictCharField, StrictSlugField
+from core.api import RejectUnknownFields, StrictCharField, StrictSlugField
 from labs.models import Lab, Submission
 
 MAX_CHECK_BYTES = 200_000
@@ -47,7 +47,7 @@ class LabDetailSerializer(LabListSerializer):
         ]
 
 
-class CheckRequestSerializer(serializers.Serializer):
+class CheckRequestSerializer(RejectUnknownFields, serializers.Serializer):
     text = StrictCharField(allow_blank=True, trim_whitespace=False, max_length=MAX_CHECK_BYTES)
     filename = StrictCharField(max_length=200, default="<editor>")
     kind = serializers.ChoiceField(
@@ -83,7 +83,7 @@ class CheckResponseSerializer(serializers.Serializer):
     findings = FindingSerializer(many=True)
 
 
-class FilesSerializer(serializers.Serializer):
+class FilesSerializer(RejectUnknownFields, serializers.Serializer):
     files = serializers.DictField(child=StrictCharField(allow_blank=True, trim_whitespace=False))
 
 

@@ -7,7 +7,12 @@ import hashlib
 from django.conf import settings
 from rest_framework import serializers
 
-from core.api import StrictBooleanField, StrictCharField, StrictIntegerField
+from core.api import (
+    RejectUnknownFields,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+)
 from core.exam import DIFFICULTIES, DOMAINS, TOPIC_TAGS
 from quizzes.models import Attempt, Question, ReviewCard
 from quizzes.services import PRACTICE_MAX, PracticeFilters
@@ -115,7 +120,7 @@ class AttemptDetailSerializer(AttemptSerializer):
         return ItemViewSerializer(self.context["item_views"], many=True).data
 
 
-class AttemptStartSerializer(serializers.Serializer):
+class AttemptStartSerializer(RejectUnknownFields, serializers.Serializer):
     mode = serializers.ChoiceField(choices=[m for m, _label in Attempt.MODES])
     domains = serializers.ListField(
         child=serializers.ChoiceField(choices=list(DOMAINS)), required=False, default=list
@@ -142,7 +147,7 @@ class AttemptStartSerializer(serializers.Serializer):
         )
 
 
-class AnswerSerializer(serializers.Serializer):
+class AnswerSerializer(RejectUnknownFields, serializers.Serializer):
     position = StrictIntegerField(min_value=1)
     selected = serializers.ListField(
         child=StrictCharField(max_length=1), max_length=10, help_text='letters, e.g. ["A"]'

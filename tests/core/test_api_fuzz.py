@@ -22,7 +22,7 @@ from tests.labs.test_spec import make_lab
 from tests.quizzes.bank import make_bank
 
 # Each operation gets a bounded, derandomized run: the same examples on every machine.
-EXAMPLES_PER_OPERATION = 150
+EXAMPLES_PER_OPERATION = 60
 
 
 class DjangoKeepingConnection(WSGIHandler):
@@ -63,7 +63,7 @@ def learner_token(db, learner, tmp_path) -> str:
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES_PER_OPERATION,
-    derandomize=False,
+    derandomize=True,
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),
@@ -77,7 +77,7 @@ def test_api_operation_never_errors_and_matches_schema(case, learner_token):
 @schema.parametrize()
 @settings(
     max_examples=3,
-    derandomize=False,
+    derandomize=True,
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),

@@ -251,37 +251,3 @@ def test_signup_rejects_garbage_without_creating_a_user(db, client):
     response = client.post("/accounts/signup/", GARBAGE_FORM)
     assert response.status_code in (200, 400)
     assert get_user_model().objects.count() == before
-
-
-def test_unknown_api_paths_and_formats_get_specific_json_errors(learner_client):
-    missing = learner_client.get("/api/attempts/not-a-number/")
-    assert missing.status_code == 404
-    assert "check the URL" in missing.json()["detail"]
-    wrong_format = learner_client.get("/api/labs/", {"format": "xml"})
-    assert wrong_format.status_code == 406
-    assert "format='xml' is not available" in wrong_format.json()["detail"]
-    assert "json" in wrong_format.json()["detail"]
-
-
-@pytest.mark.parametrize(
-    ("query", "field"),
-    [
-        ({"limit": "abc"}, "limit"),
-        ({"limit": "0"}, "limit"),
-        ({"offset": "-1"}, "offset"),
-        ({"offset": HUGE}, "offset"),
-        ({"domain": "7"}, "domain"),
-        ({"tag": "no-such-tag"}, "tag"),
-    ],
-)
-def test_api_list_filters_reject_nonsense(learner_client, query, field):
-    response = learner_client.get("/api/questions/", query)
-    assert response.status_code == 400
-    assert field in response.json()[field][0]
-
-
-def test_api_review_due_flag_must_be_a_boolean(learner_client):
-    assert learner_client.get("/api/review-cards/", {"due": "true"}).status_code == 200
-    response = learner_client.get("/api/review-cards/", {"due": "maybe"})
-    assert response.status_code == 400
-    assert "'true'" in response.json()["due"][0]
