@@ -109,11 +109,12 @@ class StrictBooleanField(serializers.BooleanField):
 class _TextOnly:
     """Mixin for text fields: DRF's own turn numbers into strings silently."""
 
-    default_error_messages = {"invalid": "Must be text (a string), not {kind}."}
+    # Its own key: SlugField's validator uses "invalid" for its message.
+    default_error_messages = {"not_text": "Must be text (a string), not {kind}."}
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
-            self.fail("invalid", kind=type(data).__name__)
+            self.fail("not_text", kind=type(data).__name__)
         return super().to_internal_value(data)
 
 

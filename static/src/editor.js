@@ -2,7 +2,8 @@
 // shown inline while typing (debounced POST /api/check/) and drafts saved as you go.
 import { basicSetup } from "codemirror";
 import { EditorView } from "@codemirror/view";
-import { EditorState } from "@codemirror/state";
+import { Compartment, EditorState } from "@codemirror/state";
+import { oneDark } from "@codemirror/theme-one-dark";
 import { yaml } from "@codemirror/lang-yaml";
 import { json } from "@codemirror/lang-json";
 import { linter, lintGutter } from "@codemirror/lint";
@@ -22,6 +23,22 @@ async function postJSON(url, body, method = "POST") {
   if (!response.ok) throw new Error(`${response.status}`);
   return response.status === 204 ? null : response.json();
 }
+
+// The editor follows the site's light/dark preference, and switches when the user toggles it.
+const themes = [];
+function siteIsDark() {
+  const chosen = document.documentElement.dataset.theme;
+  if (chosen === "dark" || chosen === "light") return chosen === "dark";
+  return window.matchMedia("(prefers-color-scheme: dark)").matches;
+}
+function editorTheme() {
+  return siteIsDark() ? oneDark : [];
+}
+new MutationObserver(() => {
+  themes.forEach(({ view, compartment }) =>
+    view.dispatch({ effects: compartment.reconfigure(editorTheme()) }),
+  );
+}).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
 
 function languageFor(name) {
   return name.endsWith(".json") ? json() : yaml();
@@ -66,11 +83,13 @@ function mount(textarea, options) {
     { delay: 400 },
   );
 
+  const compartment = new Compartment();
   const view = new EditorView({
     state: EditorState.create({
       doc: textarea.value,
       extensions: [
         basicSetup,
+        compartment.of(editorTheme()),
         languageFor(name),
         lintGutter(),
         checkSource,
@@ -87,6 +106,7 @@ function mount(textarea, options) {
       ],
     }),
   });
+  themes.push({ view, compartment });
   textarea.hidden = true;
   textarea.after(view.dom);
   view.dom.dataset.editorFor = name;

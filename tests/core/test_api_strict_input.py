@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.content import LoadReport
+from labs.loading import load_labs
 from quizzes import services as quiz_services
 from quizzes.services import PracticeFilters
+from tests.labs.test_spec import make_lab
 from tests.quizzes.bank import make_bank
 
 HUGE = "99999999999999999999999"
@@ -95,10 +98,6 @@ def test_answer_rejects_mistyped_fields_and_saves_nothing(learner_client, learne
 
 
 def test_draft_rejects_non_text_files(learner_client, db, tmp_path):
-    from core.content import LoadReport
-    from labs.loading import load_labs
-    from tests.labs.test_spec import make_lab
-
     make_lab(tmp_path)
     load_labs(tmp_path, LoadReport())
     response = learner_client.put(

@@ -7,8 +7,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
-from core.content import ContentErrors, load_all
+from core.content import ContentErrors, load_all, read_text, yaml_load
 from courses.models import Lesson, Module
 from labs.models import Lab
 from quizzes.models import Option, Question
@@ -166,10 +167,6 @@ text: |
 
 
 def test_yaml_load_reads_ordinary_yaml_exactly_like_safe_load(tmp_path):
-    import yaml
-
-    from core.content import yaml_load
-
     path = tmp_path / "ordinary.yaml"
     assert yaml_load(path, ORDINARY) == yaml.safe_load(ORDINARY)
     assert yaml_load(path, "") is None
@@ -177,8 +174,6 @@ def test_yaml_load_reads_ordinary_yaml_exactly_like_safe_load(tmp_path):
 
 
 def test_crlf_files_read_like_lf_files(tmp_path):
-    from core.content import read_text
-
     path = tmp_path / "crlf.md"
     path.write_bytes(b"---\r\ntitle: x\r\n---\r\nBody\r\n")
     assert read_text(path) == "---\ntitle: x\n---\nBody\n"

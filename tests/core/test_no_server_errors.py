@@ -8,6 +8,7 @@ from itertools import product
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
@@ -245,9 +246,20 @@ def test_crawl_sees_other_learners_objects_as_404(seed, learner, other_learner):
 
 
 def test_signup_rejects_garbage_without_creating_a_user(db, client):
-    from django.contrib.auth import get_user_model
-
     before = get_user_model().objects.count()
     response = client.post("/accounts/signup/", GARBAGE_FORM)
     assert response.status_code in (200, 400)
     assert get_user_model().objects.count() == before
+
+
+def test_crawl_detects_a_server_error(db, monkeypatch, settings):
+    """The crawl's detector works: a view that raises is reported, not raised into the test."""
+    settings.DEBUG = False
+
+    class Unreachable:
+        def cursor(self):
+            raise RuntimeError("database unreachable")
+
+    monkeypatch.setattr("core.views.connection", Unreachable())
+    problems = _crawl(Client(raise_request_exception=False), None, ["/healthz"])
+    assert problems and all("/healthz -> 500" in p for p in problems)
