@@ -8,7 +8,12 @@ api_patterns = [
     path("", include("quizzes.api_urls")),
     path("", include("labs.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # GET only: OPTIONS would render DRF's metadata through the page's HTML-only renderer (a 500).
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", http_method_names=["get", "head"]),
+        name="api-docs",
+    ),
 ]
 
 urlpatterns = [

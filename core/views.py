@@ -4,10 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 from core.hooks import dashboard_panels
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Landing page; signed-in users go straight to their dashboard."""
     if request.user.is_authenticated:
@@ -15,6 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
 
 
+@require_safe
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The learner's dashboard: one panel per app (progress, quizzes, labs)."""
@@ -25,6 +28,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and database check for load balancers."""
     with connection.cursor() as cursor:

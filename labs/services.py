@@ -41,6 +41,13 @@ def files_validate(lab: Lab, files: object) -> dict[str, str]:
         text = files.get(name, lab.spec["files"][name])
         if not isinstance(text, str):
             raise SubmissionRejected(f"{name} must be text.")
+        if "\x00" in text:
+            # Binary data, and PostgreSQL cannot store a NUL character in JSON anyway.
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            raise SubmissionRejected(
+                f"{name} contains a NUL character on line {line}: it must be a text file;"
+                " remove that character (it often comes from pasting binary data)."
+            )
         if len(text.encode("utf-8", "surrogatepass")) > settings.LAB_MAX_FILE_BYTES:
             raise SubmissionRejected(f"{name} is larger than {settings.LAB_MAX_FILE_BYTES} bytes.")
         cleaned[name] = text

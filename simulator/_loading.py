@@ -386,10 +386,17 @@ class _Builder:
             value: Any = None
         elif tag == _TAG + "bool":
             value = _YAML11_BOOL.get(text.lower(), bool(text))
-        elif tag == _TAG + "int":
-            value = self._int(node)
-        elif tag == _TAG + "float":
-            value = self._float(node)
+        elif tag == _TAG + "int" or tag == _TAG + "float":
+            kind = tag[len(_TAG) :]
+            try:
+                value = self._int(node) if kind == "int" else self._float(node)
+            except ValueError:  # `!!int abc`, or a plain 0x_ that YAML 1.1 calls a number
+                raise _Refused(
+                    "YM009",
+                    f"{text[:40]!r} is not a valid {kind}",
+                    "write a plain number, or quote the value if it is meant as text",
+                    node.start_mark,
+                ) from None
         elif tag == _TAG + "value" or tag == _TAG + "merge":
             value = text
         elif tag.startswith("!") or tag.startswith(_TAG):

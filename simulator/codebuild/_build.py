@@ -51,6 +51,7 @@ RUNTIMES = {
     "dotnet": ("10.0", "8.0", "6.0"),
 }
 _ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
+_SOURCE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # what pipeline artifact names allow
 
 
 class Session(Protocol):
@@ -308,6 +309,14 @@ class _Build:
         self.container("Waiting for DOWNLOAD_SOURCE")
 
     def _download_source(self) -> None:
+        for ident in self.o.secondary_sources:
+            # The identifier becomes a host folder name and a mount point: never a path.
+            if not _SOURCE_ID.match(ident):
+                raise _Failed(
+                    "CLIENT_ERROR",
+                    f"secondary source identifier {ident[:60]!r} must be 1-100 characters of "
+                    "A-Z a-z 0-9 _ -",
+                )
         _copy_source(self.source_dir, self.work)
         for ident, path in self.o.secondary_sources.items():
             _copy_source(Path(path), self.root / f"src_{ident}")
@@ -662,7 +671,11 @@ class _Build:
         objects = self.world.state["s3"].get(bucket, {}).get("objects", {})
         key = self._cache_key()
         if key in objects:
-            count = unzip_into(objects[key]["data"], self.work)
+            try:
+                count = unzip_into(objects[key]["data"], self.work, max_bytes=MAX_OBJECT_BYTES)
+            except ValueError as exc:
+                self.container(f"Cache s3://{bucket}/{key} not restored: {exc}")
+                return
             self.container(f"Restored {count} cached file(s) from s3://{bucket}/{key}")
             self.world.record("codebuild.cache_restore", bucket=bucket, key=key, files=count)
 

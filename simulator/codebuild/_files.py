@@ -7,6 +7,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -152,27 +153,48 @@ def _plain_path(root: Path, parts: tuple[str, ...]) -> bool:
     return True
 
 
-def unzip_into(data: bytes, root: Path) -> int:
-    """Extract a (cache) zip written by make_zip into root; names are checked, links skipped."""
+_ZIP_ERRORS = (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError)
+
+
+def unzip_into(data: bytes, root: Path, *, max_bytes: int, max_entries: int = 50_000) -> int:
+    """Extract a (cache) zip written by make_zip into root; names are checked, links skipped.
+
+    The zip comes from the world's S3, where the build's own `aws s3 cp` may have replaced it:
+    sizes are checked from the headers and every entry is read before anything is written,
+    so a zip bomb or a broken zip (ValueError) leaves the tree untouched.
+    """
+    wanted: list[tuple[tuple[str, ...], bytes]] = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if len(infos) > max_entries:
+                raise ValueError(f"the cache zip has more than {max_entries} entries")
+            if sum(i.file_size for i in infos) > max_bytes:
+                raise ValueError(f"the cache zip unpacks to more than {max_bytes} bytes")
+            for info in infos:
+                parts = PurePosixPath(info.filename).parts
+                if (
+                    info.is_dir()
+                    or not parts
+                    or any(p in ("..", "") for p in parts)
+                    or info.filename.startswith("/")
+                    or stat.S_ISLNK(info.external_attr >> 16)
+                ):
+                    continue
+                wanted.append((parts, archive.read(info)))
+    except _ZIP_ERRORS as exc:
+        raise ValueError(f"the cache zip cannot be read ({exc})") from exc
     count = 0
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for info in archive.infolist():
-            parts = PurePosixPath(info.filename).parts
-            if (
-                info.is_dir()
-                or not parts
-                or any(p in ("..", "") for p in parts)
-                or info.filename.startswith("/")
-            ):
-                continue
-            if stat.S_ISLNK(info.external_attr >> 16):
-                continue
-            if not _plain_path(root, parts):
-                continue  # a symlink (or file) in the way: never write through it
-            target = root.joinpath(*parts)
+    for parts, body in wanted:
+        if not _plain_path(root, parts):
+            continue  # a symlink (or file) in the way: never write through it
+        target = root.joinpath(*parts)
+        try:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(archive.read(info))
-            count += 1
+        except OSError:
+            continue  # a folder where the zip has a file ("a/b" then "a"): keep the folder
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(body)
+        count += 1
     return count

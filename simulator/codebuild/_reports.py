@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -171,19 +172,36 @@ def _coverage(data: bytes, name: str, fmt: str) -> float:
 def parse_report_file(summary: ReportSummary, name: str, data: bytes) -> None:
     """Add one file's results to the group's summary (problems are noted, not raised)."""
     fmt = summary.file_format
+    # Parse into a scratch summary: a file that breaks half-way adds nothing to the group.
+    scratch = ReportSummary(summary.group, fmt, summary.kind)
     try:
-        if fmt in COVERAGE_FORMATS:
-            summary.line_coverage = _coverage(data, name, fmt)
-        elif fmt == "CUCUMBERJSON":
-            _cucumber(data, name, summary)
-        else:
-            root = _xml(data, name)
-            {
-                "TESTNGXML": _testng,
-                "NUNITXML": _nunit,
-                "NUNIT3XML": _nunit,
-                "VISUALSTUDIOTRX": _trx,
-            }.get(fmt, _junit)(root, summary)
-        summary.files.append(name)
+        try:
+            if fmt in COVERAGE_FORMATS:
+                coverage = _coverage(data, name, fmt)
+                if not math.isfinite(coverage):
+                    raise ReportError(f"{name}: line coverage {coverage} is not a number")
+                scratch.line_coverage = coverage
+            elif fmt == "CUCUMBERJSON":
+                _cucumber(data, name, scratch)
+            else:
+                root = _xml(data, name)
+                {
+                    "TESTNGXML": _testng,
+                    "NUNITXML": _nunit,
+                    "NUNIT3XML": _nunit,
+                    "VISUALSTUDIOTRX": _trx,
+                }.get(fmt, _junit)(root, scratch)
+        # The build wrote the file: a value of the wrong type or shape (or absurd nesting)
+        # makes it an unreadable report, never an error of the simulator.
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
+            if isinstance(exc, ReportError):
+                raise
+            raise ReportError(f"{name}: not a valid {fmt} report ({exc!s:.120})") from exc
     except ReportError as exc:
         summary.problems.append(str(exc))
+        return
+    for case in scratch.cases:
+        summary.add(case)
+    if scratch.line_coverage is not None:
+        summary.line_coverage = scratch.line_coverage
+    summary.files.append(name)

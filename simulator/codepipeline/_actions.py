@@ -13,7 +13,13 @@ from typing import Any
 
 from simulator._loading import load_document
 from simulator._pipeline_model import Action
-from simulator.codepipeline._artifacts import ArtifactError, read_member, unzip_to, zip_dir
+from simulator.codepipeline._artifacts import (
+    ArtifactError,
+    members,
+    read_member,
+    unzip_to,
+    zip_dir,
+)
 from simulator.codepipeline._model import PipelineOptions
 
 
@@ -56,7 +62,11 @@ class Context:
 
 def _unpacked(data: bytes) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="pa-art-"))
-    unzip_to(data, folder)
+    try:
+        unzip_to(data, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # a refused zip leaves nothing behind
+        raise
     return folder
 
 
@@ -353,9 +363,6 @@ def ecs_standard(ctx: Context) -> Outcome:
 
 # -- S3, Lambda, CloudFormation ---------------------------------------------------------------
 def s3_deploy(ctx: Context) -> Outcome:
-    import io
-    import zipfile
-
     bucket = str(ctx.config.get("BucketName", ""))
     if bucket not in ctx.world.state["s3"]:
         return Outcome("Failed", f"bucket {bucket} does not exist in the world")
@@ -365,12 +372,12 @@ def s3_deploy(ctx: Context) -> Outcome:
     if not extract:
         ctx.world.s3_put(bucket, prefix, data)
         return Outcome("Succeeded", f"uploaded the artifact to s3://{bucket}/{prefix}")
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = [i.filename for i in archive.infolist() if not i.is_dir()]
-        for name in names:
-            key = f"{prefix}/{name}" if prefix else name
-            ctx.world.s3_put(bucket, key, archive.read(name))
-    return Outcome("Succeeded", f"extracted {len(names)} file(s) to s3://{bucket}/{prefix}")
+    # Read (and size-check) every entry first: a bad zip fails the action with nothing put.
+    files = [(info.filename, body) for info, body in members(data)]
+    for name, body in files:
+        key = f"{prefix}/{name}" if prefix else name
+        ctx.world.s3_put(bucket, key, body)
+    return Outcome("Succeeded", f"extracted {len(files)} file(s) to s3://{bucket}/{prefix}")
 
 
 def lambda_invoke(ctx: Context) -> Outcome:

@@ -6,6 +6,8 @@ import io
 import os
 import stat
 import zipfile
+import zlib
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -34,41 +36,72 @@ def zip_dir(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
-def unzip_to(data: bytes, dest: Path) -> None:
-    """Unpack a zip; refuses absolute paths, `..`, symlinks and oversized content."""
+# What a hostile zip can raise while being read: a bad CRC or header, an encrypted or
+# unsupported entry, a broken deflate stream; a name clash (file vs folder) while unpacking.
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError,
+               zlib.error, EOFError, OSError, ValueError)  # fmt: skip
+
+
+def members(data: bytes) -> Iterator[tuple[zipfile.ZipInfo, bytes]]:
+    """(entry, content) of every file of a zip; ArtifactError when it is unsafe or unreadable.
+
+    Sizes are checked from the headers before anything is decompressed (zipfile never returns
+    more than the declared size), so a zip bomb is refused without being inflated.
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except _ZIP_ERRORS as exc:
         raise ArtifactError(f"the artifact is not a zip file ({exc})") from exc
-    total = 0
     with archive:
-        for info in archive.infolist():
-            name = PurePosixPath(info.filename)
-            if name.is_absolute() or ".." in name.parts:
-                raise ArtifactError(f"the artifact holds an unsafe path: {info.filename}")
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                continue  # links are not recreated on the host
-            total += info.file_size
-            if total > MAX_ARTIFACT_BYTES:
-                raise ArtifactError("the artifact unpacks to more than 256 MB")
-            target = dest / name
+        infos = archive.infolist()
+        if sum(i.file_size for i in infos) > MAX_ARTIFACT_BYTES:
+            raise ArtifactError("the artifact unpacks to more than 256 MB")
+        for info in infos:
             if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
                 continue
+            try:
+                body = archive.read(info)
+            except _ZIP_ERRORS as exc:
+                raise ArtifactError(
+                    f"{info.filename}: cannot be read from the zip ({exc})"
+                ) from exc
+            yield info, body
+
+
+def unzip_to(data: bytes, dest: Path) -> None:
+    """Unpack a zip; refuses absolute paths, `..`, symlinks and oversized content."""
+    for info, body in members(data):
+        name = PurePosixPath(info.filename)
+        if name.is_absolute() or ".." in name.parts:
+            raise ArtifactError(f"the artifact holds an unsafe path: {info.filename}")
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            continue  # links are not recreated on the host
+        target = dest / name
+        try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(archive.read(info))
-            if mode & 0o111:
-                target.chmod(0o755)
+            target.write_bytes(body)
+        except OSError as exc:  # "a" and "a/b" both in the zip, say
+            raise ArtifactError(f"{info.filename}: cannot be unpacked ({exc.strerror})") from exc
+        if mode & 0o111:
+            target.chmod(0o755)
 
 
 def read_member(data: bytes, member: str) -> bytes | None:
-    """One file of a zip artifact, or None if it is not there."""
+    """One file of a zip artifact, or None if it is not there (ArtifactError if unreadable)."""
+    wanted = member.lstrip("/")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return archive.read(member.lstrip("/"))
+            info = archive.getinfo(wanted)
+            too_big = info.file_size > MAX_ARTIFACT_BYTES
+            body = b"" if too_big else archive.read(info)
     except (KeyError, zipfile.BadZipFile):
         return None
+    except _ZIP_ERRORS as exc:
+        raise ArtifactError(f"{wanted}: cannot be read from the artifact ({exc})") from exc
+    if too_big:
+        raise ArtifactError(f"{wanted} unpacks to more than 256 MB")
+    return body
 
 
 class ArtifactStore:

@@ -43,6 +43,9 @@ class Layout:
     env: Mapping[str, str]
     mounts: list[Mount] = field(default_factory=list)
     cwd: str = SRC_DIR
+    # Forbid nested user namespaces (bwrap 0.8+): inside one, a build is "root" over new
+    # namespaces, a large kernel surface for privilege-escalation exploits.
+    disable_userns: bool = False
 
 
 def running_as_root() -> bool:
@@ -73,6 +76,8 @@ def write_etc(etc_dir: Path) -> None:
 def bwrap_command(bwrap: str, layout: Layout, limits: Limits, program: list[str]) -> list[str]:
     """The full argv: namespaces, read-only system dirs, private tmpfs, work tree, env."""
     args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
+    if layout.disable_userns:
+        args += ["--unshare-user", "--disable-userns"]
     args += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "codebuild"]
     args += ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -82,6 +87,9 @@ def bwrap_command(bwrap: str, layout: Layout, limits: Limits, program: list[str]
         elif os.path.isdir(host):
             args += ["--ro-bind", host, host]
     args += ["--proc", "/proc", "--dev", "/dev"]
+    # bwrap's /dev is a tmpfs sized by host memory: cap /dev/shm like /tmp, and make /dev
+    # itself read-only below (the device nodes are bind mounts and stay writable).
+    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm"]  # noqa: S108 - in-sandbox
     args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]  # noqa: S108 - in-sandbox path
     args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/root"]
     for name in _ETC_FILES:
@@ -95,7 +103,7 @@ def bwrap_command(bwrap: str, layout: Layout, limits: Limits, program: list[str]
     args += ["--bind", str(layout.work_dir), SRC_DIR]
     for mount in layout.mounts:
         args += ["--bind" if mount.writable else "--ro-bind", str(mount.host), mount.dest]
-    args += ["--remount-ro", "/", "--chdir", layout.cwd, "--clearenv"]
+    args += ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", layout.cwd, "--clearenv"]
     for key, value in layout.env.items():
         args += ["--setenv", key, value]
     return [*args, "--", *program]

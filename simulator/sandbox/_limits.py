@@ -14,6 +14,7 @@ class Limits:
     wall_seconds: float = 600.0  # whole session (a CodeBuild build timeout)
     cpu_seconds: int = 600  # per process (RLIMIT_CPU)
     memory_bytes: int = 2048 * MIB  # address space per process (RLIMIT_AS); node and python fit
+    total_memory_bytes: int = 4096 * MIB  # resident memory of all processes, polled (root only)
     processes: int = 128  # processes of the sandbox's own host uid (RLIMIT_NPROC)
     file_size_bytes: int = 256 * MIB  # largest single file (RLIMIT_FSIZE)
     disk_bytes: int = 1024 * MIB  # total size of the work tree, polled while commands run

@@ -28,11 +28,9 @@ def find_bwrap() -> str:
     )
 
 
-@functools.cache
-def probe(bwrap: str | None = None) -> str:
-    """Run `true` in a minimal sandbox; return the bwrap path or raise SandboxUnavailable."""
-    path = bwrap or find_bwrap()
-    args = [path, "--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr"]
+def _run_minimal(path: str, extra: list[str]) -> subprocess.CompletedProcess[bytes]:
+    """Run `true` in a minimal sandbox (with extra bwrap options), the way sessions start."""
+    args = [path, "--unshare-all", "--die-with-parent", *extra, "--ro-bind", "/usr", "/usr"]
     for name in ("bin", "lib", "lib64"):
         if os.path.islink(f"/{name}"):
             args += ["--symlink", os.readlink(f"/{name}"), f"/{name}"]
@@ -41,16 +39,33 @@ def probe(bwrap: str | None = None) -> str:
     args += ["--", "/usr/bin/true"]
     # As root, probe the way sessions run: from an unprivileged uid (see _bwrap.fresh_host_uid).
     uid = fresh_host_uid() if os.geteuid() == 0 else None
+    return subprocess.run(
+        args,
+        capture_output=True,
+        timeout=10,
+        check=False,
+        env={},
+        user=uid,
+        group=uid,
+        extra_groups=[] if uid is not None else None,
+    )
+
+
+@functools.cache
+def can_disable_userns(path: str) -> bool:
+    """Whether this bwrap (0.8+) and kernel can forbid nested user namespaces in the sandbox."""
     try:
-        done = subprocess.run(
-            args,
-            capture_output=True,
-            timeout=10,
-            check=False,
-            user=uid,
-            group=uid,
-            extra_groups=[] if uid is not None else None,
-        )
+        return _run_minimal(path, ["--unshare-user", "--disable-userns"]).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@functools.cache
+def probe(bwrap: str | None = None) -> str:
+    """Run `true` in a minimal sandbox; return the bwrap path or raise SandboxUnavailable."""
+    path = bwrap or find_bwrap()
+    try:
+        done = _run_minimal(path, [])
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SandboxUnavailable(f"bubblewrap could not be started ({exc})") from exc
     if done.returncode != 0:

@@ -92,31 +92,48 @@ class Entry:
 
 
 def walk(root: Path, *, max_entries: int | None = None) -> Iterator[Entry]:
-    """Every entry under root, depth first, sorted by name, never following symlinks."""
+    """Every entry under root, depth first, sorted by name, never following symlinks.
+
+    Background jobs of a build may still change the tree while it is walked: every folder is
+    reopened from root with O_NOFOLLOW at each step (a folder swapped for a symlink is not
+    entered), and an entry that vanishes between listing and stat is skipped.
+    """
     count = 0
-    stack: list[tuple[str, str]] = [("", str(root))]
+    stack: list[tuple[str, ...]] = [()]
     while stack:
-        prefix, directory = stack.pop()
+        parts = stack.pop()
+        prefix = "".join(f"{p}/" for p in parts)
         try:
-            with os.scandir(directory) as it:
-                items = sorted(it, key=lambda e: e.name, reverse=True)
-        except OSError:
+            fd = _open_dir_chain(root, parts)
+        except (OSError, PathEscapesWorkTree):
             continue
-        for item in items:
-            count += 1
-            if max_entries is not None and count > max_entries:
-                raise OverflowError(f"more than {max_entries} entries under the work tree")
-            rel = f"{prefix}{item.name}"
-            info = item.stat(follow_symlinks=False)
-            if stat.S_ISLNK(info.st_mode):
-                yield Entry(rel, "symlink", 0, os.readlink(item.path))
-            elif stat.S_ISDIR(info.st_mode):
-                yield Entry(rel, "dir", 0)
-                stack.append((rel + "/", item.path))
-            elif stat.S_ISREG(info.st_mode):
-                yield Entry(rel, "file", info.st_blocks * 512)
-            else:
-                yield Entry(rel, "other", 0)
+        try:
+            with os.scandir(fd) as it:
+                items = sorted(it, key=lambda e: e.name, reverse=True)
+            for item in items:
+                name = item.name
+                count += 1
+                if max_entries is not None and count > max_entries:
+                    raise OverflowError(f"more than {max_entries} entries under the work tree")
+                try:
+                    info = item.stat(follow_symlinks=False)  # fstatat on fd: no path lookup
+                    target = os.readlink(name, dir_fd=fd) if stat.S_ISLNK(info.st_mode) else None
+                except OSError:
+                    continue  # removed (or replaced) since the listing
+                rel = f"{prefix}{name}"
+                if target is not None:
+                    yield Entry(rel, "symlink", 0, target)
+                elif stat.S_ISDIR(info.st_mode):
+                    yield Entry(rel, "dir", 0)
+                    stack.append((*parts, name))
+                elif stat.S_ISREG(info.st_mode):
+                    yield Entry(rel, "file", info.st_blocks * 512)
+                else:
+                    yield Entry(rel, "other", 0)
+        except OSError:
+            continue  # the folder went away while being listed
+        finally:
+            os.close(fd)
 
 
 def tree_usage(root: Path, *, max_entries: int) -> tuple[int, int]:

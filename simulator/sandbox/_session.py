@@ -21,19 +21,21 @@ from simulator.sandbox._bwrap import (
     chown_tree,
     fresh_host_uid,
     kill_host_uid,
+    live_pids,
     rlimit_setter,
     running_as_root,
     write_etc,
 )
 from simulator.sandbox._errors import SandboxUnavailable
 from simulator.sandbox._limits import MIB, Limits
-from simulator.sandbox._probe import probe
+from simulator.sandbox._probe import can_disable_userns, probe
 from simulator.sandbox._safe_fs import tree_usage
 
 LineCallback = Callable[[str], None]
 
 _MAX_LINE = 16 * 1024  # longer lines are split so one huge line cannot pin memory
 _DISK_POLL_SECONDS = 0.25
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 _MEMORY_SIGNS = re.compile(
     r"MemoryError|Cannot allocate memory|out of memory|bad_alloc|memory exhausted"
     r"|Allocation failed|failed to map segment",
@@ -162,6 +164,7 @@ class ShellSession:
         cmd_r, self._cmd_w = os.pipe()
         self._status_r, status_w = os.pipe()
         layout = Layout(self.work_dir, self._private / "etc", self._env, self._mounts)
+        layout.disable_userns = can_disable_userns(self.bwrap)
         if self._cwd:
             layout.cwd = self._cwd
         driver = _DRIVER.format(cmd_fd=cmd_r, status_fd=status_w)
@@ -173,6 +176,9 @@ class ShellSession:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
+                # bwrap's own process (pid 1 in the sandbox) keeps the environment it was
+                # started with, readable as /proc/1/environ: give it nothing of the host's.
+                env={},
                 pass_fds=(cmd_r, status_w),
                 start_new_session=True,
                 preexec_fn=rlimit_setter(self.limits),
@@ -270,7 +276,7 @@ class ShellSession:
                 if now >= deadline:
                     return self._die("TIMED_OUT", self._timeout_reason(timed_by_caller), started)
                 if now >= next_disk:
-                    problem = self._disk_problem()
+                    problem = self._disk_problem() or self._memory_problem()
                     if problem:
                         return self._die("FAILED", problem, started)
                     next_disk = now + _DISK_POLL_SECONDS
@@ -345,12 +351,41 @@ class ShellSession:
         return f"timed out: the run exceeded its {self.limits.wall_seconds:g} s time limit"
 
     def _disk_problem(self) -> str | None:
+        # Every host folder the sandbox can write counts: the work tree and writable mounts
+        # (the tool journal, secondary sources), which share one budget.
+        roots = [self.work_dir, *(m.host for m in self._mounts if m.writable)]
+        used = count = 0
         try:
-            used, _count = tree_usage(self.work_dir, max_entries=self.limits.disk_entries)
+            for root in roots:
+                room = self.limits.disk_entries - count
+                size, entries = tree_usage(root, max_entries=max(room, 0))
+                used, count = used + size, count + entries
         except OverflowError:
             return f"disk limit: more than {self.limits.disk_entries} files in the work tree"
         if used > self.limits.disk_bytes:
             return f"disk limit: the work tree grew past {self.limits.disk_bytes // MIB} MB"
+        return None
+
+    def _memory_problem(self) -> str | None:
+        """RLIMIT_AS is per process: 100 processes of 2 GB each could still exhaust the host.
+
+        As root every session has its own host uid, so the resident memory of all its
+        processes can be added up (without root there is no reliable way to find them).
+        """
+        if self._uid is None:
+            return None
+        resident = 0
+        for pid in live_pids(self._uid):
+            try:
+                with open(f"/proc/{pid}/statm", "rb") as handle:
+                    resident += int(handle.read().split()[1]) * _PAGE_BYTES
+            except (OSError, IndexError, ValueError):
+                continue  # the process ended meanwhile
+        if resident > self.limits.total_memory_bytes:
+            return (
+                f"memory limit: the build's processes together used more than "
+                f"{self.limits.total_memory_bytes // MIB} MB"
+            )
         return None
 
     def _die(self, status: str, reason: str, started: float) -> CommandOutcome:

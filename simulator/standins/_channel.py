@@ -25,6 +25,9 @@ TOOLS_PATH = f"{SANDBOX_TOOLS}/bin"
 
 _MAX_JOURNAL = 4 * 1024 * 1024
 _MAX_ENTRIES = 2000
+# Blobs the tools may store in the world over one build: each s3.put may name a 64 MB blob,
+# and the journal holds thousands of entries, so without a total one build could fill memory.
+_MAX_STORED_BYTES = 256 * 1024 * 1024
 _BLOB = re.compile(r"^blob-\d{1,6}$")
 _NAME = re.compile(r"^[\w./:@+=,-]{1,1024}$")
 
@@ -58,6 +61,7 @@ class Channel:
         self.state_dir.mkdir()
         self.journal_dir.mkdir()
         self._offset = 0
+        self._stored = 0  # bytes of blobs taken into the world (see _MAX_STORED_BYTES)
         _precompile()
         self.refresh()
 
@@ -106,14 +110,29 @@ class Channel:
                     raise _Bad("not an object")
                 self._apply(entry)
                 applied += 1
-            except (ValueError, KeyError, _Bad) as exc:
+            # The sandbox writes the journal: a missing blob (OSError), a value of the wrong
+            # type (TypeError, OverflowError) or absurd nesting (RecursionError) skips the entry.
+            except (
+                ValueError,
+                KeyError,
+                TypeError,
+                OverflowError,
+                OSError,
+                RecursionError,
+                _Bad,
+            ) as exc:
                 self._note(f"[Simulator] ignored a tool journal entry: {exc}")
         self.refresh()
         return applied
 
     def _blob(self, entry: dict[str, Any]) -> bytes:
         name = _text(entry, "blob", pattern=_BLOB)
-        return read_file(self.journal_dir / "blobs", name, max_bytes=MAX_OBJECT_BYTES)
+        room = _MAX_STORED_BYTES - self._stored
+        if room <= 0:
+            raise _Bad(f"the tools already stored {_MAX_STORED_BYTES // (1024 * 1024)} MB")
+        data = read_file(self.journal_dir / "blobs", name, max_bytes=min(MAX_OBJECT_BYTES, room))
+        self._stored += len(data)
+        return data
 
     def _apply(self, entry: dict[str, Any]) -> None:
         op = entry.get("op")

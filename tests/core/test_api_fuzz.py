@@ -23,6 +23,9 @@ from tests.quizzes.bank import make_bank
 
 # Each operation gets a bounded, derandomized run: the same examples on every machine.
 EXAMPLES_PER_OPERATION = 60
+# All examples of an operation share one learner and its data (function-scoped fixtures, on
+# purpose), and schema-driven generation is slow by Hypothesis' standards: both are expected.
+HEALTH_CHECKS_OFF = list(HealthCheck)
 
 
 class DjangoKeepingConnection(WSGIHandler):
@@ -39,7 +42,7 @@ class DjangoKeepingConnection(WSGIHandler):
             request_finished.connect(close_old_connections)
 
 
-# Our own OpenAPI schema, fetched from the app as clients get it (the view needs no database).
+# Checks left out of call_and_validate's full set, and why:
 # - ignored_auth strips one of the two security schemes we declare (cookie or token) and expects
 #   a 401, but the other still authenticates: anonymous access is tested separately below.
 # - positive_data_acceptance wants a 2xx for every schema-valid body, but valid-looking input can
@@ -47,6 +50,7 @@ class DjangoKeepingConnection(WSGIHandler):
 #   that is a specific 400, which the schema documents and the other checks validate.
 EXCLUDED_CHECKS = [ignored_auth, positive_data_acceptance]
 
+# Our own OpenAPI schema, fetched from the app as clients get it (the view needs no database).
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", DjangoKeepingConnection())
 
 
@@ -66,7 +70,7 @@ def learner_token(db, learner, tmp_path) -> str:
     derandomize=True,
     deadline=None,
     database=None,
-    suppress_health_check=list(HealthCheck),
+    suppress_health_check=HEALTH_CHECKS_OFF,
 )
 def test_api_operation_never_errors_and_matches_schema(case, learner_token):
     case.call_and_validate(
@@ -80,7 +84,7 @@ def test_api_operation_never_errors_and_matches_schema(case, learner_token):
     derandomize=True,
     deadline=None,
     database=None,
-    suppress_health_check=list(HealthCheck),
+    suppress_health_check=HEALTH_CHECKS_OFF,
 )
 def test_api_operation_refuses_anonymous_callers(case, learner_token):
     response = case.call()

@@ -6,6 +6,7 @@ import pytest
 
 from core.content import LoadReport
 from labs.loading import load_labs
+from labs.models import Draft, Submission
 from quizzes import services as quiz_services
 from quizzes.services import PracticeFilters
 from tests.labs.test_spec import make_lab
@@ -107,3 +108,21 @@ def test_draft_rejects_non_text_files(learner_client, db, tmp_path):
     )
     assert response.status_code == 400
     assert "Must be text" in str(response.json())
+
+
+def test_lab_files_with_nul_characters_are_rejected_not_stored(learner_client, tmp_path):
+    """PostgreSQL cannot store NUL in JSON: the crawl on PostgreSQL found this one as a 500."""
+    make_lab(tmp_path)
+    load_labs(tmp_path, LoadReport())
+    page = learner_client.post(
+        "/labs/fix-buildspec/", {"file:buildspec.yml": "version: 0.2\n\x00"}, follow=True
+    )
+    assert page.status_code == 200
+    assert "contains a NUL character on line 2" in page.content.decode()
+    api = learner_client.put(
+        "/api/labs/fix-buildspec/draft/",
+        {"files": {"buildspec.yml": "a\x00"}},
+        content_type="application/json",
+    )
+    assert api.status_code == 400
+    assert not Submission.objects.exists() and not Draft.objects.exists()

@@ -177,3 +177,18 @@ def test_crlf_files_read_like_lf_files(tmp_path):
     path = tmp_path / "crlf.md"
     path.write_bytes(b"---\r\ntitle: x\r\n---\r\nBody\r\n")
     assert read_text(path) == "---\ntitle: x\n---\nBody\n"
+
+
+@pytest.mark.parametrize(
+    ("target", "content", "line"),
+    [
+        (LESSON, b"---\ntitle: x\ntags: !!python/name:os.system\n---\nBody\n", 3),
+        (QUESTION_FILE, b"questions:\n  - id: x\n    stem: " + b"[" * 100 + b"\n", 3),
+        (LAB, b"title: x\nsummary: caf\xe9\n", 2),
+        (MODULE, b"title: x\n\nsummary: a\x00b\n", 3),
+    ],
+)
+def test_errors_point_at_the_offending_line(root, target, content, line):
+    (root / target).write_bytes(content)
+    messages = _assert_refused(root, target)
+    assert any(m.startswith(f"{root / target}:{line}: ") for m in messages), messages

@@ -26,10 +26,11 @@ from tests.quizzes.bank import make_bank
 HUGE = "99999999999999999999999"  # beyond every database's 64-bit integer
 GOOD_FILES = {"buildspec.yml": "version: 0.2\nphases:\n  pre_build:\n    commands: [echo hi]\n"}
 
-# Query parameters the views read, plus paging and format knobs, all with nonsense values.
+# Query parameters the views read, plus paging knobs, all with nonsense values (NUL characters
+# too: PostgreSQL refuses them in text, SQLite does not).
 GARBAGE_QUERY = {
-    "q": "%' OR 1=1 --" + "x" * 500,
-    "tag": "no-such-tag",
+    "q": "%' OR 1=1 --\x00" + "x" * 500,
+    "tag": "no-such-\x00tag",
     "domain": "-7",
     "difficulty": "impossible",
     "status": "\x7f",
@@ -47,12 +48,12 @@ GARBAGE_QUERY = {
 # Fields the forms read, filled with nonsense (lists where one value is expected, and back).
 GARBAGE_FORM = {
     "done": "maybe",
-    "option": ["Z", "A", "A", "%"],
+    "option": ["Z", "A", "A", "%", "\x00"],
     "action": "explode",
     "flagged": "sure",
     "go": HUGE,
     "decision": "perhaps",
-    "file:buildspec.yml": "\t: [",
+    "file:buildspec.yml": "\t: [\x00",
     "mode": "party",
     "count": "-5",
     "domains": ["9", "x"],
@@ -61,11 +62,11 @@ GARBAGE_FORM = {
     "only_wrong": "2",
     "retention": "1.5",
     "desired_retention": "abc",
-    "username": "a" * 300,
+    "username": "a\x00" * 150,
     "password1": "x",
     "password2": "y",
     "markdown": "---\n!!python/object:os.system [ls]\n",
-    "text": "{{ 7*7 }}",
+    "text": "{{ 7*7 }}\x00",
     "files": "not-a-dict",
 }
 
@@ -179,14 +180,18 @@ def _crawl(client: Client, user, paths: list[str]) -> list[str]:
             ("GET", GARBAGE_QUERY),
             ("POST", {}),
             ("POST", GARBAGE_FORM),
+            *((method, None) for method in ("PUT", "PATCH", "DELETE", "OPTIONS", "HEAD")),
         ):
             if user is not None:
                 # Signed in again before every request: the crawl also posts to /logout/.
                 client.force_login(user)
-            send = client.get if method == "GET" else client.post
+            send = getattr(client, method.lower())
             # Garbage also comes as an htmx request: those views answer with partials.
             headers = {"HX-Request": "true"} if data else {}
-            response = send(path, data, headers=headers)
+            if method in ("GET", "POST"):
+                response = send(path, data, headers=headers)
+            else:
+                response = send(path)
             label = f"{method} {'garbage' if data else 'plain'}"
             problems += _problems(response, label, path)
     return problems

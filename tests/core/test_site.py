@@ -45,3 +45,19 @@ def test_api_schema_is_served(learner_client):
     response = learner_client.get("/api/schema/")
     assert response.status_code == 200
     assert b"openapi" in response.content
+
+
+def test_read_only_pages_refuse_other_methods(learner_client):
+    assert learner_client.post(reverse("core:dashboard")).status_code == 405
+    assert learner_client.post("/healthz").status_code == 405
+
+
+@override_settings(DEBUG=False)
+def test_csrf_failure_page_is_styled(learner):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 403
+    assert b"This form has expired" in response.content and b"Pipeline Academy" in response.content
