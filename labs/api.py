@@ -12,6 +12,7 @@ from rest_framework.response import Response
 import simulator
 from core.api import CheckThrottle, SubmissionThrottle, WriteThrottle
 from labs import selectors, services
+from labs.grader import findings_with_lessons
 from labs.serializers import (
     CheckRequestSerializer,
     CheckResponseSerializer,
@@ -60,7 +61,7 @@ def check(request: Request) -> Response:
     if kind != "appspec":
         options.pop("platform", None)
     report = simulator.check(data["text"], kind=kind, filename=data["filename"], **options)
-    return Response(report.to_dict())
+    return Response({**report.to_dict(), "findings": findings_with_lessons(report)})
 
 
 @extend_schema(request=FilesSerializer, responses={204: None})

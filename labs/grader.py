@@ -65,8 +65,13 @@ def check_files(spec: LabSpec, files: dict[str, str]) -> dict[str, list[dict[str
         if kind != "appspec":
             extra = {k: v for k, v in extra.items() if k != "platform"}
         report = simulator.check(text, kind=kind, filename=name, **extra)
-        findings[name] = report.to_dict()["findings"]
+        findings[name] = findings_with_lessons(report)
     return findings
+
+
+def findings_with_lessons(report) -> list[dict[str, Any]]:
+    """The report's findings as dicts, each with `doc`: the lesson that teaches the rule."""
+    return [{**f.to_dict(), "doc": f.doc} for f in report.findings]
 
 
 def judge(spec: LabSpec, outcome: dict[str, Any]) -> list[dict[str, Any]]:

@@ -75,6 +75,9 @@ class FindingSerializer(serializers.Serializer):
     path = serializers.CharField(allow_blank=True)
     message = serializers.CharField()
     hint = serializers.CharField(allow_blank=True)
+    doc = serializers.CharField(
+        allow_blank=True, help_text="The lesson that teaches this rule: /study/<doc>/"
+    )
 
 
 class CheckResponseSerializer(serializers.Serializer):

@@ -100,7 +100,14 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _submission_context(request, submission) -> dict:
+    hints = submission.lab.spec.get("hints", [])
+    revealed = [
+        {"number": i + 1, **hints[i]}
+        for i in services.hints_revealed(submission.user, submission.lab)
+        if i < len(hints)
+    ]
     return {
+        "revealed_hints": revealed,
         "submission": submission,
         "lab": submission.lab,
         "queue_position": selectors.queue_position(submission),

@@ -145,6 +145,8 @@ def _buildspec(ctx: Context, folder: Path) -> tuple[str, str] | None:
         "buildspec.yml",
         "buildspec.yaml",
     ):
+        if "/" in name:
+            continue  # ProjectName "../x" must not pick a file outside the artifact
         path = folder / name
         if path.is_file() and not path.is_symlink():
             return path.read_text(errors="replace"), name

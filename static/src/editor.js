@@ -52,7 +52,8 @@ function toDiagnostics(doc, findings) {
     const from = Math.min(line.from + Math.max((f.column || 1) - 1, 0), line.to);
     const to = Math.max(from, line.to);
     const severity = f.severity === "error" ? "error" : f.severity === "warning" ? "warning" : "info";
-    const message = `${f.code}: ${f.message}${f.hint ? `\n${f.hint}` : ""}`;
+    const lesson = f.doc ? `\nLesson: /study/${f.doc}/` : "";
+    const message = `${f.code}: ${f.message}${f.hint ? `\n${f.hint}` : ""}${lesson}`;
     return { from, to, severity, message, source: f.code };
   });
 }

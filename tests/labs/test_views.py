@@ -154,3 +154,26 @@ def test_api_draft_save(lab, learner_client, learner):
     assert services.draft_files(learner, lab)["buildspec.yml"] == "x"
     bad = learner_client.put(url, {"files": {"other": "x"}}, content_type="application/json")
     assert bad.status_code == 400 and "Unknown file" in bad.json()["detail"]
+
+
+def test_graded_submission_lists_revealed_hints_and_finding_lessons(lab, learner, learner_client):
+    services.hint_reveal(learner, lab, 0)
+    sub = services.submission_create(learner, lab, {"buildspec.yml": "version: 0.2\nphases: {}\n"})
+    services.submission_grade(sub.pk)
+    html = learner_client.get(reverse("labs:submission_detail", args=[sub.pk])).content.decode()
+    assert "Hints you revealed" in html and "Look at the phases." in html
+    assert 'href="/study/' in html  # each finding links to the lesson that teaches its rule
+
+
+def test_api_check_findings_name_their_lesson(learner_client):
+    data = learner_client.post(
+        "/api/check/",
+        {
+            "filename": "buildspec.yml",
+            "kind": "buildspec",
+            "text": "version: 0.2\nphases:\n  build:\n    on-failure: IGNORE\n    commands: [make]\n",
+        },
+        content_type="application/json",
+    ).json()
+    assert data["findings"] and all("doc" in f for f in data["findings"])
+    assert any(f["doc"].count("/") == 1 for f in data["findings"])

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from simulator.codebuild import BuildOptions, build
 from simulator.codepipeline import PipelineInputError, run_pipeline
+from simulator.codepipeline._actions import _buildspec
 from simulator.world import empty_world, load_world
 from tests.simulator.pipeline.conftest import WORLD, action, opts, pipeline, source_action
 
@@ -62,3 +64,11 @@ def test_build_refuses_a_secondary_source_identifier_that_is_a_path(tmp_path):
     assert result.status == "FAILED"
     assert "secondary source identifier" in result.reason
     assert list(target.iterdir()) == []
+
+
+def test_project_name_cannot_pick_a_buildspec_outside_the_artifact(tmp_path):
+    folder = tmp_path / "artifact"
+    folder.mkdir()
+    (tmp_path / "host.buildspec.yml").write_text("version: 0.2\n# a host file\n")
+    ctx = SimpleNamespace(config={"ProjectName": "../host"}, options=SimpleNamespace(buildspecs={}))
+    assert _buildspec(ctx, folder) is None
