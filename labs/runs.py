@@ -23,6 +23,8 @@ from simulator.codedeploy import DeployInputError
 # Real wall-clock limit of one sandboxed build inside a grading (the Celery task has its own).
 BUILD_TIME_LIMIT = 120.0
 MAX_ARTIFACT_TEXT = 64_000
+MAX_WORLD_CHANGES = 2_000
+MAX_ARTIFACT_TEXT_TOTAL = 1_000_000
 # Real seconds one hook script may run before it counts as timed out (labs' scripts are tiny).
 HOOK_SCRIPT_SECONDS = 10.0
 _ENTER = re.compile(r"\[Container\] \S+ \S+ Entering phase (\w+)")
@@ -59,6 +61,8 @@ def commands_from_log(log: str) -> list[dict[str, str]]:
     """Which command ran in which phase, read from CodeBuild-style log lines."""
     phase, commands = "", []
     for line in log.splitlines():
+        if len(commands) >= MAX_WORLD_CHANGES:
+            break
         if m := _ENTER.search(line):
             phase = m.group(1)
         elif m := _RUN.search(line):
@@ -69,6 +73,7 @@ def commands_from_log(log: str) -> list[dict[str, str]]:
 def artifact_texts(artifacts) -> dict[str, str]:
     """Text files inside the build's artifact zips (path -> text), for content checks."""
     texts: dict[str, str] = {}
+    budget = MAX_ARTIFACT_TEXT_TOTAL  # what is kept per submission, whatever the zip holds
     for artifact in artifacts:
         if not artifact.data:
             continue
@@ -76,6 +81,9 @@ def artifact_texts(artifacts) -> dict[str, str]:
             for info in archive.infolist():
                 if info.is_dir() or info.file_size > MAX_ARTIFACT_TEXT:
                     continue
+                budget -= info.file_size
+                if budget < 0:
+                    return texts
                 try:
                     texts[info.filename] = archive.read(info).decode("utf-8")
                 except UnicodeDecodeError:
@@ -106,11 +114,12 @@ def world_summary(world) -> dict[str, Any]:
     return {
         "images_pushed": [
             {"repository": c["repository"], "tag": c["tag"], "digest": c["digest"]}
-            for c in world.changes_of("ecr.push")
+            for c in world.changes_of("ecr.push")[:MAX_WORLD_CHANGES]
         ],
+        # Capped: a hostile build can journal many changes, and this is stored per submission.
         "changes": [
             {k: v for k, v in c.items() if isinstance(v, str | int | float | bool)}
-            for c in world.changes
+            for c in world.changes[:MAX_WORLD_CHANGES]
         ],
     }
 
