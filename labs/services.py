@@ -131,11 +131,19 @@ def grading_enqueue(submission_id: int) -> None:
     grade_submission.delay(submission_id)
 
 
+class GradingBusy(Exception):
+    """The submission is being graded right now; try again in `retry_in` seconds."""
+
+    def __init__(self, retry_in: float) -> None:
+        super().__init__(f"grading in progress; retry in {retry_in:.0f} s")
+        self.retry_in = retry_in
+
+
 def _claim(submission_id: int) -> Submission | None:
     """Move a submission to RUNNING if it needs grading; None when there is nothing to do.
 
-    Safe against duplicate deliveries: a finished submission, one waiting for an approval
-    decision, or one another worker is grading right now is left alone.
+    Safe against duplicate deliveries: a finished submission or one waiting for an approval
+    decision is left alone; one another worker is grading right now raises GradingBusy.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -146,7 +154,9 @@ def _claim(submission_id: int) -> Submission | None:
             return None
         stale = now - timedelta(seconds=settings.LAB_GRADING_STALE_SECONDS)
         if sub.status == Submission.Status.RUNNING and sub.started_at and sub.started_at > stale:
-            return None
+            # Another worker may still be on it (or died moments ago): look again once it would
+            # be stale, rather than drop this delivery and leave the submission running forever.
+            raise GradingBusy((sub.started_at - stale).total_seconds() + 1)
         sub.grading_attempts += 1
         if sub.grading_attempts > settings.LAB_MAX_GRADING_ATTEMPTS:
             sub.status = Submission.Status.ERROR

@@ -24,6 +24,9 @@ def grade_submission(self, submission_id: int) -> None:
     """Grade one submission; an exception retries once, then the submission ends as system error."""
     try:
         services.submission_grade(submission_id)
+    except services.GradingBusy as busy:
+        # A redelivery while the first grading may still run: check again when it would be stale.
+        grade_submission.apply_async((submission_id,), countdown=busy.retry_in)
     except SoftTimeLimitExceeded:
         services.submission_fail(
             submission_id, "System error: grading took longer than the time limit."

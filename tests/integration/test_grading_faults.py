@@ -100,9 +100,17 @@ def test_worker_killed_mid_grading_grades_exactly_once(tmp_path, learner):
             os.killpg(first.pid, signal.SIGKILL)
     second = _worker(env)
     try:
-        graded = _wait_for(
-            lambda: Submission.objects.filter(pk=sub.pk, status="graded").first(), 90, "regrade"
-        )
+        try:
+            graded = _wait_for(
+                lambda: Submission.objects.filter(pk=sub.pk, status="graded").first(), 90, "regrade"
+            )
+        except AssertionError:
+            os.killpg(second.pid, signal.SIGKILL)
+            output = second.communicate(timeout=10)[0].decode(errors="replace")[-4000:]
+            row = Submission.objects.values("status", "grading_attempts", "error_message").get(
+                pk=sub.pk
+            )
+            raise AssertionError(f"not regraded: {row}\nworker output:\n{output}") from None
         time.sleep(4)  # a duplicate delivery, if any, would show up as a third attempt
         graded.refresh_from_db()
         assert graded.status == "graded" and graded.percent == 100.0

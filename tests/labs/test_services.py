@@ -68,7 +68,9 @@ def test_a_running_grading_is_not_taken_twice_but_a_stale_one_is(lab, learner, n
     Submission.objects.filter(pk=sub.pk).update(
         status=Submission.Status.RUNNING, started_at=timezone.now(), grading_attempts=1
     )
-    assert services.submission_grade(sub.pk) is None  # another worker is on it
+    with pytest.raises(services.GradingBusy) as busy:  # another worker is on it
+        services.submission_grade(sub.pk)
+    assert 1 <= busy.value.retry_in <= settings.LAB_GRADING_STALE_SECONDS + 1
     stale = timezone.now() - timezone.timedelta(seconds=settings.LAB_GRADING_STALE_SECONDS + 5)
     Submission.objects.filter(pk=sub.pk).update(started_at=stale)
     graded = services.submission_grade(sub.pk)  # its worker died: grade it now
@@ -166,3 +168,25 @@ def test_approval_decision_only_when_waiting(lab, learner, no_queue):
     assert decided.approval == "rejected"
     with pytest.raises(services.SubmissionRejected):
         services.submission_decide_approval(sub, approve=True)
+
+
+def test_task_requeues_a_delivery_that_arrives_while_grading_runs(
+    lab, learner, no_queue, monkeypatch
+):
+    from labs import tasks
+
+    sub = submit(learner, lab)
+    Submission.objects.filter(pk=sub.pk).update(
+        status=Submission.Status.RUNNING, started_at=timezone.now(), grading_attempts=1
+    )
+    requeued = []
+    monkeypatch.setattr(
+        tasks.grade_submission,
+        "apply_async",
+        lambda args, countdown: requeued.append((args, countdown)),
+    )
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
+        tasks.grade_submission.apply(args=(sub.pk,))
+    assert len(requeued) == 1 and requeued[0][0] == (sub.pk,) and requeued[0][1] >= 1
+    sub.refresh_from_db()
+    assert sub.status == Submission.Status.RUNNING and sub.grading_attempts == 1
