@@ -386,6 +386,7 @@ def pipeline_summary(execution, lines: list[str]) -> dict[str, Any]:
             if a["category"] == "Approval"
         ],
         "waiting": data.get("waiting"),
+        "variables": data.get("variables", {}),
     }
     out: dict[str, Any] = {"pipeline": summary}
     for stage in state["stages"]:

@@ -185,6 +185,9 @@ def codebuild(ctx: Context) -> Outcome:
                 on_line=ctx.log,
                 buildspec_name=spec_name,
                 rng=ctx.options.rng,
+                # The source action's CommitId is the sha1 of the same artifact bytes, so
+                # CODEBUILD_RESOLVED_SOURCE_VERSION matches #{SourceVariables.CommitId}.
+                source_version=hashlib.sha1(ctx.input(primary), usedforsecurity=False).hexdigest(),
             ),
         )
     finally:

@@ -184,7 +184,11 @@ def test_learner_approval_pauses_with_a_json_state():
     assert run.awaiting_approval is True
     assert run.outcome["pipeline"]["status"] == "InProgress"
     assert run.outcome["pipeline"]["waiting"]["action"] == "ApproveProduction"
-    assert "Staging runs image 0123456" in run.outcome["pipeline"]["waiting"]["custom_data"]
+    # The image tag is the short id of the commit the source action produced.
+    tag = run.outcome["world"]["images_pushed"][0]["tag"]
+    commit = run.outcome["pipeline"]["variables"]["SourceVariables"]["CommitId"]
+    assert tag == commit[:7]
+    assert f"Staging runs image {tag}." in run.outcome["pipeline"]["waiting"]["custom_data"]
     assert json.loads(json.dumps(run.paused_state)) == run.paused_state
     assert run.pictures["pipeline"].lstrip().startswith(("<?xml", "<svg"))
 
