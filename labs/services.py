@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from labs.models import Draft, HintReveal, Lab, Submission
@@ -284,3 +284,21 @@ def lab_regrade_all(lab: Lab) -> int:
     for pk in ids:
         transaction.on_commit(lambda pk=pk: grading_enqueue(pk))
     return len(ids)
+
+
+def submissions_recover_stale() -> list[int]:
+    """Re-queue gradings whose worker died (RUNNING too long) or whose message was lost.
+
+    Run periodically (Celery beat). Duplicate deliveries are harmless: `_claim` lets exactly one
+    grading through, so every submission is graded once even if the broker never redelivers.
+    """
+    stale = timezone.now() - timedelta(seconds=settings.LAB_GRADING_STALE_SECONDS)
+    ids = list(
+        Submission.objects.filter(
+            Q(status=Submission.Status.RUNNING, started_at__lt=stale)
+            | Q(status=Submission.Status.QUEUED, created_at__lt=stale)
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        grading_enqueue(pk)
+    return ids

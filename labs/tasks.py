@@ -40,3 +40,9 @@ def grade_submission(self, submission_id: int) -> None:
             "System error: the grader failed twice on this submission. Your files are saved; "
             "please try again later.",
         )
+
+
+@shared_task(name="labs.recover_stale_gradings")
+def recover_stale_gradings() -> int:
+    """Beat task: re-queue gradings lost with a killed worker or a lost message."""
+    return len(services.submissions_recover_stale())

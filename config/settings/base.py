@@ -185,6 +185,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "quizzes.attempts_expire_overdue",
         "schedule": 60.0,
     },
+    "labs-recover-stale-gradings": {
+        "task": "labs.recover_stale_gradings",
+        "schedule": float(os.environ.get("PA_LAB_RECOVER_INTERVAL", "60")),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

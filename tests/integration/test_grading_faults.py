@@ -45,10 +45,13 @@ def _slow_lab(root: Path) -> None:
     (lab / "lab.yaml").write_text(yaml.safe_dump(spec))
 
 
-def _worker(queue_env: dict[str, str]) -> subprocess.Popen:
+def _worker(queue_env: dict[str, str], *, beat: bool = False, schedule: Path | None = None):
+    # The second worker embeds beat: its recovery sweep re-queues the grading the first lost,
+    # whether or not the broker redelivers the unacknowledged message.
+    extra = ["--beat", f"--schedule={schedule}"] if beat else []
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=1",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO", *extra],
         cwd=ROOT, env=queue_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so we can kill it and its children
     )  # fmt: skip
@@ -77,6 +80,7 @@ def test_worker_killed_mid_grading_grades_exactly_once(tmp_path, learner):
         "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{db_name}",
         "PA_BROKER_VISIBILITY_TIMEOUT": "3",
         "PA_LAB_GRADING_STALE_SECONDS": "2",
+        "PA_LAB_RECOVER_INTERVAL": "2",
     }
     # Purge leftovers so only our task is on the queue.
     from config.celery import app
@@ -98,7 +102,7 @@ def test_worker_killed_mid_grading_grades_exactly_once(tmp_path, learner):
     finally:
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
-    second = _worker(env)
+    second = _worker(env, beat=True, schedule=tmp_path / "beat-schedule")
     try:
         try:
             graded = _wait_for(
@@ -114,7 +118,7 @@ def test_worker_killed_mid_grading_grades_exactly_once(tmp_path, learner):
         time.sleep(4)  # a duplicate delivery, if any, would show up as a third attempt
         graded.refresh_from_db()
         assert graded.status == "graded" and graded.percent == 100.0
-        assert graded.grading_attempts == 2
+        assert graded.grading_attempts == 2  # the lost run and the one that finished
         assert Submission.objects.filter(user=learner).count() == 1
     finally:
         os.killpg(second.pid, signal.SIGTERM)

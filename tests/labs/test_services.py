@@ -190,3 +190,26 @@ def test_task_requeues_a_delivery_that_arrives_while_grading_runs(
     assert len(requeued) == 1 and requeued[0][0] == (sub.pk,) and requeued[0][1] >= 1
     sub.refresh_from_db()
     assert sub.status == Submission.Status.RUNNING and sub.grading_attempts == 1
+
+
+def test_recovery_requeues_only_stale_running_and_lost_queued(
+    lab, learner, other_learner, no_queue, settings
+):
+    old = timezone.now() - timezone.timedelta(seconds=settings.LAB_GRADING_STALE_SECONDS + 5)
+    stale_running = submit(learner, lab)
+    fresh_running = submit(learner, lab)
+    lost_queued = submit(other_learner, lab)
+    fresh_queued = submit(other_learner, lab)
+    Submission.objects.filter(pk=stale_running.pk).update(status="running", started_at=old)
+    Submission.objects.filter(pk=fresh_running.pk).update(
+        status="running", started_at=timezone.now()
+    )
+    Submission.objects.filter(pk=lost_queued.pk).update(created_at=old)
+    no_queue.clear()
+    assert sorted(services.submissions_recover_stale()) == sorted(
+        [stale_running.pk, lost_queued.pk]
+    )
+    assert sorted(no_queue) == sorted([stale_running.pk, lost_queued.pk])
+    assert fresh_queued.pk not in no_queue
+    services.submission_grade(stale_running.pk)
+    assert Submission.objects.get(pk=stale_running.pk).status == "graded"
