@@ -12,7 +12,9 @@ setsid $PY manage.py runserver 127.0.0.1:8000 &
 web=$!
 stop() {
   trap - INT TERM EXIT
-  kill -TERM -- "-$web" "-$worker" 2>/dev/null
+  # The server's group (reloader and child); only the worker's main process, which then shuts
+  # its pool down itself (a TERM to its children would be reported as lost work).
+  kill -TERM -- "-$web" "$worker" 2>/dev/null
   for _ in $(seq 1 40); do  # up to 20 s for the worker's warm shutdown
     kill -0 -- "-$web" 2>/dev/null || kill -0 -- "-$worker" 2>/dev/null || break
     sleep 0.5
