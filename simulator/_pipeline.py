@@ -248,59 +248,44 @@ def stage_count(ctx: Context) -> None:
             )
 
 
+def _check_names(ctx: Context, pipe, items, code: str, what: str, where: str, fix: str) -> None:
+    """One rule body for stage names (PL005) and action names (PL006): present, valid, unique."""
+    seen: set[str] = set()
+    for item in items:
+        path = (*item.path, _k(pipe, "name"))
+        if item.name is None and not is_intrinsic(item.raw.get(_k(pipe, "name"))):
+            ctx.report(code, item.path, f"this {what} has no name", "add a name")
+        elif isinstance(item.name, str):
+            if not _NAME.match(item.name):
+                ctx.report(
+                    code,
+                    path,
+                    f"{what} name {item.name!r} must be 1-100 characters of A-Z a-z 0-9 . @ - _",
+                    fix,
+                )
+            elif item.name in seen:
+                scope = "stage" if what == "action" else "pipeline"
+                ctx.report(
+                    code,
+                    path,
+                    f"two {what}s{where} are named {item.name!r}",
+                    f"{what} names must be unique in a {scope}",
+                )
+            seen.add(item.name)
+
+
 @_rule("PL005", E, "stage name invalid or duplicated")
 def stage_names(ctx: Context) -> None:
     for pipe in _pipelines(ctx):
-        seen: set[str] = set()
-        for stage in pipe.stages:
-            path = (*stage.path, _k(pipe, "name"))
-            if stage.name is None and not is_intrinsic(stage.raw.get(_k(pipe, "name"))):
-                ctx.report("PL005", stage.path, "this stage has no name", "add a name")
-            elif isinstance(stage.name, str):
-                if not _NAME.match(stage.name):
-                    ctx.report(
-                        "PL005",
-                        path,
-                        f"stage name {stage.name!r} must be 1-100 characters"
-                        " of A-Z a-z 0-9 . @ - _",
-                        "rename the stage",
-                    )
-                elif stage.name in seen:
-                    ctx.report(
-                        "PL005",
-                        path,
-                        f"two stages are named {stage.name!r}",
-                        "stage names must be unique in a pipeline",
-                    )
-                seen.add(stage.name)
+        _check_names(ctx, pipe, pipe.stages, "PL005", "stage", "", "rename the stage")
 
 
 @_rule("PL006", E, "action name invalid or duplicated in its stage")
 def action_names(ctx: Context) -> None:
     for pipe in _pipelines(ctx):
         for stage in pipe.stages:
-            seen: set[str] = set()
-            for action in stage.actions:
-                path = (*action.path, _k(pipe, "name"))
-                if action.name is None and not is_intrinsic(action.raw.get(_k(pipe, "name"))):
-                    ctx.report("PL006", action.path, "this action has no name", "add a name")
-                elif isinstance(action.name, str):
-                    if not _NAME.match(action.name):
-                        ctx.report(
-                            "PL006",
-                            path,
-                            f"action name {action.name!r} must be 1-100"
-                            " characters of A-Z a-z 0-9 . @ - _",
-                            "rename it",
-                        )
-                    elif action.name in seen:
-                        ctx.report(
-                            "PL006",
-                            path,
-                            f"two actions in stage {stage.name!r} are named {action.name!r}",
-                            "action names must be unique in a stage",
-                        )
-                    seen.add(action.name)
+            where = f" in stage {stage.name!r}"
+            _check_names(ctx, pipe, stage.actions, "PL006", "action", where, "rename it")
 
 
 @_rule("PL035", E, "a stage needs 1 to 50 actions")
