@@ -1,0 +1,186 @@
+"""Typed facts about the simulated AWS accounts: API calls and snapshots of what they hold.
+
+Produced outside the sandbox (by the account service in front of the backend); read by the
+typed run result and the lab checks. Nothing here is ever built from what the sandbox wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One request that reached the account service, and how the service answered it."""
+
+    seq: int
+    service: str  # signing name: "ssm", "s3", "ecr", "secretsmanager", "cloudformation", ...
+    operation: str  # AWS operation name: "GetParameter", "PutImage", "CreateStackInstances"
+    account: str
+    region: str
+    params: Mapping[str, Any]  # request parameters; secret values replaced with "****"
+    status: int  # HTTP status the service answered
+    error_code: str | None  # "ParameterNotFound", "AccessDenied", ... or None on success
+    origin: str  # "build:PRE_BUILD", "hook:AfterInstall@i-0abc", "pipeline:Deploy/Create", "host"
+    at_ms: int = 0  # milliseconds since the run started (virtual clock where there is one)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_code is None and self.status < 400
+
+
+@dataclass(frozen=True)
+class S3Object:
+    bucket: str
+    key: str
+    size: int
+    sha256: str
+    account: str
+    region: str
+    text: str | None = None  # decoded UTF-8 when small (<= 64 KiB) and text, else None
+    version_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ParameterVersion:
+    version: int
+    value: str
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str  # String | StringList | SecureString
+    value: str  # the current (latest) value
+    version: int
+    account: str
+    region: str
+    history: tuple[ParameterVersion, ...] = ()
+
+
+@dataclass(frozen=True)
+class SecretVersion:
+    version_id: str
+    stages: tuple[str, ...]  # AWSCURRENT, AWSPENDING, AWSPREVIOUS, custom labels
+    value: str | None
+
+
+@dataclass(frozen=True)
+class Secret:
+    name: str
+    arn: str
+    account: str
+    region: str
+    versions: tuple[SecretVersion, ...] = ()
+
+    @property
+    def current(self) -> str | None:
+        for version in self.versions:
+            if "AWSCURRENT" in version.stages:
+                return version.value
+        return None
+
+
+@dataclass(frozen=True)
+class Image:
+    repository: str
+    account: str
+    region: str
+    digest: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str
+    account: str
+    region: str
+    status: str  # CREATE_COMPLETE, ROLLBACK_COMPLETE, ...
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    outputs: Mapping[str, str] = field(default_factory=dict)
+    resources: Mapping[str, str] = field(default_factory=dict)  # logical id -> physical id
+    status_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class StackInstance:
+    stack_set: str
+    account: str
+    region: str
+    status: str  # CURRENT | OUTDATED | INOPERABLE
+    detailed_status: str  # SUCCEEDED | FAILED | PENDING | RUNNING | CANCELLED | INOPERABLE
+    status_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class FunctionVersion:
+    version: str  # "$LATEST", "1", "2", ...
+    code_sha256: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Alias:
+    name: str
+    version: str
+    weights: Mapping[str, float] = field(default_factory=dict)  # extra version -> weight
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    account: str
+    region: str
+    code_sha256: str
+    environment: Mapping[str, str] = field(default_factory=dict)
+    versions: tuple[FunctionVersion, ...] = ()
+    aliases: Mapping[str, Alias] = field(default_factory=dict)
+
+
+class ChangeKind(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two snapshots, for the learner's "what changed" view."""
+
+    kind: ChangeKind
+    resource_type: str  # "s3-object", "parameter", "secret", "image", "stack", ...
+    name: str  # "bucket/key", parameter name, "repo:tag", "account/region/stack"
+    detail: str = ""  # short, human-readable; never a secret value
+
+
+@dataclass(frozen=True)
+class AccountSnapshot:
+    """Everything the simulated accounts hold at one moment (all accounts and Regions)."""
+
+    s3_objects: tuple[S3Object, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    secrets: tuple[Secret, ...] = ()
+    images: tuple[Image, ...] = ()
+    stacks: tuple[Stack, ...] = ()
+    stack_instances: tuple[StackInstance, ...] = ()
+    functions: tuple[Function, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)  # service -> JSON-able state we add
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
+
+    def secret(self, name: str) -> Secret | None:
+        return next((s for s in self.secrets if s.name == name), None)
+
+    def images_in(self, repository: str) -> tuple[Image, ...]:
+        return tuple(i for i in self.images if i.repository == repository)
+
+    def function(self, name: str) -> Function | None:
+        return next((f for f in self.functions if f.name == name), None)
+
+    def object(self, bucket: str, key: str) -> S3Object | None:
+        return next((o for o in self.s3_objects if o.bucket == bucket and o.key == key), None)
