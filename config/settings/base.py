@@ -142,6 +142,7 @@ if os.environ.get("REDIS_CACHE_URL"):
 # transaction. Each loader is `load(root: Path, report: core.content.LoadReport) -> None`.
 CONTENT_ROOT = Path(os.environ.get("PA_CONTENT_ROOT", BASE_DIR / "content"))
 CONTENT_LOADERS = [
+    "core.guide.load_exam_guide",
     "courses.loading.load_modules",
     "quizzes.loading.load_questions",
     "labs.loading.load_labs",
