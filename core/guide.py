@@ -324,12 +324,15 @@ def guide_for(root: Path) -> Guide:
     return _cached_guide(str(path), stat.st_mtime_ns, stat.st_size)
 
 
-def check_skill_list(value: Any, guide: Guide) -> tuple[list[str], list[tuple[int | None, str, str]]]:
+Problem = tuple[int | None, str, str]
+
+
+def check_skill_list(value: Any, guide: Guide) -> tuple[list[str], list[Problem]]:
     """Validate a `skills:` value: (the ids, problems as (list index or None, message, hint)).
 
     Shared by every loader that accepts `skills:` so the rules and messages are the same.
     """
-    problems: list[tuple[int | None, str, str]] = []
+    problems: list[Problem] = []
     example = 'write skills: ["1.2.s1", "1.2.k5"] (ids from content/exam-guide.yaml)'
     if not isinstance(value, list) or not value:
         return [], [(None, "'skills' must be a non-empty list of exam-guide ids", example)]
@@ -356,7 +359,7 @@ def skills_index(codes: Sequence[str]) -> str:
 
 
 def load_exam_guide(root: Path, report: LoadReport) -> None:
-    """`load_content` loader: upsert one Skill per guide item; ids gone from the file go inactive."""
+    """`load_content` loader: upsert a Skill per guide item; ids gone from the file go inactive."""
     from core.models import Skill
 
     guide = guide_for(root)

@@ -4,29 +4,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Skill',
+            name="Skill",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, unique=True)),
-                ('kind', models.CharField(choices=[('knowledge', 'Knowledge'), ('skill', 'Skill')], max_length=10)),
-                ('domain', models.PositiveSmallIntegerField(choices=[(1, '1 Development with AWS Services'), (2, '2 Security'), (3, '3 Deployment'), (4, '4 Troubleshooting and Optimization')], db_index=True)),
-                ('task', models.CharField(db_index=True, max_length=8)),
-                ('number', models.PositiveSmallIntegerField()),
-                ('position', models.PositiveIntegerField(db_index=True)),
-                ('text', models.CharField(max_length=300)),
-                ('topics', models.JSONField(blank=True, default=list)),
-                ('active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=16, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("knowledge", "Knowledge"), ("skill", "Skill")], max_length=10
+                    ),
+                ),
+                (
+                    "domain",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "1 Development with AWS Services"),
+                            (2, "2 Security"),
+                            (3, "3 Deployment"),
+                            (4, "4 Troubleshooting and Optimization"),
+                        ],
+                        db_index=True,
+                    ),
+                ),
+                ("task", models.CharField(db_index=True, max_length=8)),
+                ("number", models.PositiveSmallIntegerField()),
+                ("position", models.PositiveIntegerField(db_index=True)),
+                ("text", models.CharField(max_length=300)),
+                ("topics", models.JSONField(blank=True, default=list)),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
     ]
