@@ -57,6 +57,11 @@ class Lesson(ContentTracking):
     domain = models.PositiveSmallIntegerField(choices=DOMAIN_CHOICES)
     task = models.CharField(max_length=8)
     tags = models.JSONField(default=list, blank=True)
+    # Exam-guide skill ids (content/exam-guide.yaml) the lesson teaches, in order; the first
+    # decides `task` and `domain`. `skills_index` is "|1.2.k1|3.4.s2|" for portable filtering.
+    skills = models.JSONField(default=list, blank=True)
+    skills_index = models.CharField(max_length=500, blank=True, db_index=True)
+    skill_links = models.ManyToManyField("core.Skill", blank=True, related_name="lessons")
     minutes = models.PositiveIntegerField(default=10)
     body_markdown = models.TextField()
     # Rendered and sanitised at load/save time, never per request.
