@@ -28,6 +28,8 @@ class Question(models.Model):
     # `task` and `domain`. `skills_index` is "|1.2.k1|3.4.s2|" for portable filtering.
     skills = models.JSONField(default=list, blank=True)
     skills_index = models.CharField(max_length=500, blank=True, db_index=True)
+    # The same skills as rows, for joins and counts (coverage); `skills` keeps their order.
+    skill_links = models.ManyToManyField("core.Skill", blank=True, related_name="questions")
     # The slug of the cheat sheet the review links to (content/cheatsheets/<slug>.md).
     cheatsheet = models.SlugField(max_length=120, blank=True)
     difficulty = models.CharField(max_length=8, choices=[(d, d) for d in DIFFICULTIES])
