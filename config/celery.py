@@ -15,7 +15,7 @@ app.autodiscover_tasks()
 def _filesystem_broker_folders() -> None:
     # The filesystem transport (the embedded default) needs its folders before anyone publishes.
     options = app.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
 

@@ -161,6 +161,8 @@ def filesystem_broker_options(var_dir: Path) -> dict[str, object]:
         "data_folder_in": str(broker_dir / "queue"),
         "data_folder_out": str(broker_dir / "queue"),
         "processed_folder": str(broker_dir / "processed"),
+        # The exchange tables too (kombu's default is ./control, which `make run` would rewrite).
+        "control_folder": str(broker_dir / "control"),
         "store_processed": False,
         # The transport polls its folder; 0.1 s keeps "Run" → first log line well under a second.
         "polling_interval": 0.1,
