@@ -25,3 +25,9 @@ class AttemptClosed(QuizError):
     """The attempt is finished or past its deadline: no more answers (HTTP 409)."""
 
     status = 409
+
+
+class ExamRunning(QuizError):
+    """Another timed test is in progress: one at a time (HTTP 409)."""
+
+    status = 409

@@ -30,8 +30,7 @@ def question_as_dict(question: Question) -> dict[str, Any]:
     """The YAML mapping of one question, keys in the documented order."""
     data: dict[str, Any] = {
         "id": question.external_id,
-        "domain": question.domain,
-        "task": question.task,
+        "skills": list(question.skills),
         "tags": list(question.tags),
         "difficulty": question.difficulty,
         "type": question.type,
@@ -47,8 +46,17 @@ def question_as_dict(question: Question) -> dict[str, Any]:
     if question.lesson_ref:
         data["lesson"] = question.lesson_ref
     if question.references:
-        data["references"] = list(question.references)
+        data["references"] = [_reference(r) for r in question.references]
+    if question.cheatsheet:
+        data["cheatsheet"] = question.cheatsheet
     return data
+
+
+def _reference(reference: Any) -> Any:
+    # A reference without a link was a plain title in the file: write it back as one.
+    if isinstance(reference, dict) and not reference.get("url"):
+        return reference.get("title", "")
+    return reference
 
 
 def export_questions(out: Path, *, include_unpublished: bool = False) -> dict[str, int]:

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from core.content import ContentError, ContentErrors, LoadReport
+from core.guide import guide_for, skill_rows, skills_index
 from core.markdown import render_markdown
 from quizzes.models import Option, Question
 from quizzes.validation import QuestionSpec, parse_file
@@ -28,9 +29,10 @@ def load_questions(root: Path, report: LoadReport) -> None:
         return
     specs: list[QuestionSpec] = []
     errors: list[ContentError] = []
+    guide = guide_for(Path(root))
     for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
         try:
-            file_specs, file_errors = parse_file(path, Path(root))
+            file_specs, file_errors = parse_file(path, Path(root), guide)
         except ContentError as exc:
             errors.append(exc)
             continue
@@ -56,7 +58,20 @@ def load_questions(root: Path, report: LoadReport) -> None:
     if not specs:
         report.warn(f"{folder}: no questions found")
     _warn_unknown_lessons(specs, report)
-    _upsert(specs, report, force=bool(getattr(report, "force", False)))
+    _warn_unknown_cheatsheets(specs, Path(root), report)
+    skills = skill_rows(Path(root), report)
+    _upsert(specs, skills, report, force=bool(getattr(report, "force", False)))
+
+
+def _warn_unknown_cheatsheets(specs: list[QuestionSpec], root: Path, report: LoadReport) -> None:
+    # A warning, not an error: cheat sheets and questions are written in parallel.
+    for spec in specs:
+        if spec.cheatsheet and not (root / "cheatsheets" / f"{spec.cheatsheet}.md").is_file():
+            report.warn(
+                f"{spec.path}:{spec.line}: question '{spec.external_id}' links cheat sheet "
+                f"'{spec.cheatsheet}', which does not exist (content/cheatsheets/"
+                f"{spec.cheatsheet}.md)"
+            )
 
 
 def _warn_unknown_lessons(specs: list[QuestionSpec], report: LoadReport) -> None:
@@ -83,8 +98,10 @@ def _warn_unknown_lessons(specs: list[QuestionSpec], report: LoadReport) -> None
 def spec_hash(spec: QuestionSpec) -> str:
     """A stable hash of everything the file says about a question (unchanged → skip)."""
     payload = {
+        "skills": spec.skills,
         "domain": spec.domain,
         "task": spec.task,
+        "cheatsheet": spec.cheatsheet,
         "tags": spec.tags,
         "difficulty": spec.difficulty,
         "type": spec.type,
@@ -103,7 +120,7 @@ def tags_index(tags: list[str]) -> str:
     return "|" + "|".join(tags) + "|" if tags else ""
 
 
-def _upsert(specs: list[QuestionSpec], report: LoadReport, *, force: bool) -> None:
+def _upsert(specs: list[QuestionSpec], skills: dict, report: LoadReport, *, force: bool) -> None:
     now = timezone.now()
     existing = {q.external_id: q for q in Question.objects.all()}
     for spec in specs:
@@ -121,8 +138,12 @@ def _upsert(specs: list[QuestionSpec], report: LoadReport, *, force: bool) -> No
                 report.count("questions unchanged")
                 continue
         question = question or Question(external_id=spec.external_id)
+        # Derived from the first skill: the domain is what the question tests.
         question.domain = spec.domain
         question.task = spec.task
+        question.skills = spec.skills
+        question.skills_index = skills_index(spec.skills)
+        question.cheatsheet = spec.cheatsheet
         question.tags = spec.tags
         question.tags_index = tags_index(spec.tags)
         question.difficulty = spec.difficulty
@@ -139,6 +160,7 @@ def _upsert(specs: list[QuestionSpec], report: LoadReport, *, force: bool) -> No
         question.edited_in_admin_at = None
         created = question.pk is None
         question.save()
+        question.skill_links.set([skills[code] for code in spec.skills])
         _options_sync(question, spec)
         report.count("questions created" if created else "questions updated")
     loaded_ids = {s.external_id for s in specs}

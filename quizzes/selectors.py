@@ -78,6 +78,51 @@ def wrong_question_ids(user) -> set[int]:
     return {qid for qid, correct in latest.items() if not correct}
 
 
+def blueprint_pool(*, exclude: set[int] | None = None) -> dict[tuple[int, str], list[int]]:
+    """Published question ids per (domain, task), the domain and task derived from content."""
+    pool: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for pk, domain, task in Question.objects.filter(published=True).values_list(
+        "pk", "domain", "task"
+    ):
+        if exclude and pk in exclude:
+            continue
+        pool[(domain, task)].append(pk)
+    return dict(pool)
+
+
+def skill_model():
+    """core.Skill when the blueprint is installed (migrated), else None."""
+    from django.apps import apps
+    from django.db import connection
+
+    try:
+        model = apps.get_model("core", "Skill")
+    except LookupError:
+        return None
+    if model._meta.db_table not in connection.introspection.table_names():
+        return None
+    return model
+
+
+def task_weights() -> dict[str, float]:
+    """Seats per task inside a domain follow the exam guide's content: the number of knowledge
+    and skill items each task statement lists (core.Skill). Equal weights until it is loaded."""
+    model = skill_model()
+    if model is None:
+        return {}
+    counts = Counter(model.objects.filter(active=True).values_list("task", flat=True))
+    return {task: float(n) for task, n in counts.items()}
+
+
+def seen_question_ids(user) -> set[int]:
+    """Every question that was ever part of one of the learner's attempts (shown or listed)."""
+    return set(
+        AttemptItem.objects.filter(attempt__user_id=user.pk)
+        .values_list("question_id", flat=True)
+        .distinct()
+    )
+
+
 def exam_pool() -> dict[int, list[int]]:
     """Published question ids per domain (one indexed query per domain)."""
     published = Question.objects.filter(published=True)

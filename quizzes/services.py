@@ -16,19 +16,28 @@ from django.utils import timezone
 
 from core.exam import DOMAINS
 from quizzes import selectors
-from quizzes.assembly import exam_draw
-from quizzes.errors import AttemptClosed, InvalidAnswer, NothingToPractise
+from quizzes.assembly import blueprint_draw
+from quizzes.errors import AttemptClosed, ExamRunning, InvalidAnswer, NothingToPractise
 from quizzes.fsrs_cards import card_review, rating_for
 from quizzes.models import (
     Attempt,
     AttemptItem,
+    ExamKind,
     Option,
+    PracticeExam,
     Question,
     QuizSettings,
     ReviewCard,
     ReviewLog,
 )
-from quizzes.scoring import EXAM_MINUTES, EXAM_QUESTIONS, is_pass, item_is_correct, scaled_score
+from quizzes.scoring import (
+    EXAM_MINUTES,
+    EXAM_QUESTIONS,
+    domain_quotas,
+    is_pass,
+    item_is_correct,
+    scaled_score,
+)
 
 log = logging.getLogger(__name__)
 
@@ -94,37 +103,131 @@ def attempt_start_practice(
     )
 
 
+MINUTES_PER_QUESTION = EXAM_MINUTES / EXAM_QUESTIONS  # the real exam's pace: 2 minutes
+
+
+def section_size(domain: int) -> int:
+    """A section test has the domain's seats of a full exam (21 / 17 / 15 / 12)."""
+    return domain_quotas(EXAM_QUESTIONS)[domain]
+
+
+def _running_exam(user, now: datetime) -> Attempt | None:
+    running = (
+        Attempt.objects.filter(user=user, mode=Attempt.EXAM, status=Attempt.IN_PROGRESS)
+        .select_related("practice_exam")
+        .order_by("-started_at")
+        .first()
+    )
+    if running is None:
+        return None
+    running = attempt_expire_if_due(running, now=now)
+    return None if running.finished else running
+
+
 def attempt_start_exam(
     user,
     *,
+    kind: str = ExamKind.RANDOM,
+    number: int | None = None,
+    domain: int | None = None,
     now: datetime | None = None,
     seed: int | None = None,
     size: int = EXAM_QUESTIONS,
 ) -> Attempt:
-    """Resume the learner's running exam, or draw a new 65-question, 130-minute one."""
+    """Start a timed test, or resume it when the same one is running.
+
+    - random: 65 questions drawn to the blueprint (domain weights, then tasks), 130 minutes;
+    - named: the stored questions of "Practice exam N" (the same every time), 130 minutes;
+    - section: one domain's share of a full exam, balanced by task, at the exam's pace;
+    - final: 65 questions the learner has never seen, drawn to the blueprint.
+    One timed test runs at a time: starting another while one runs raises ExamRunning.
+    """
     now = _now(now)
-    running = (
-        Attempt.objects.filter(user=user, mode=Attempt.EXAM, status=Attempt.IN_PROGRESS)
-        .order_by("-started_at")
-        .first()
-    )
+    kind = ExamKind(kind)
+    running = _running_exam(user, now)
     if running is not None:
-        running = attempt_expire_if_due(running, now=now)
-        if not running.finished:
+        same = running.kind in (kind, "") if kind == ExamKind.RANDOM else running.kind == kind
+        if kind == ExamKind.NAMED:
+            same = same and running.practice_exam is not None
+            same = same and running.practice_exam.number == number
+        if kind == ExamKind.SECTION:
+            same = same and running.section_domain == domain
+        if same:
             return running
+        raise ExamRunning(
+            f"{running.title} is in progress: resume it and submit it before starting another "
+            "timed test."
+        )
     seed = seed if seed is not None else secrets.randbits(48)
     rng = random.Random(seed)
-    draw = exam_draw(selectors.exam_pool(), size, rng)
+    practice_exam = None
+    if kind == ExamKind.NAMED:
+        practice_exam = PracticeExam.objects.filter(number=number).first()
+        if practice_exam is None:
+            raise NothingToPractise(
+                f"There is no practice exam {number}: an instructor builds them with "
+                "`manage.py build_practice_exams`."
+            )
+        seats = list(
+            practice_exam.seats.order_by("position").values_list(
+                "question_id", "question__published"
+            )
+        )
+        question_ids = [qid for qid, published in seats if published]
+        notes = []
+        if len(question_ids) < len(seats):
+            notes.append(
+                f"{len(seats) - len(question_ids)} question(s) of this exam were withdrawn from "
+                f"the bank since it was built: it has {len(question_ids)} instead of {len(seats)}."
+            )
+        from quizzes.assembly import Draw
+
+        draw = Draw(question_ids, notes)
+    elif kind == ExamKind.SECTION:
+        if domain not in DOMAINS:
+            raise InvalidAnswer(f"Unknown domain {domain!r}: choose 1, 2, 3 or 4.")
+        size = section_size(domain)
+        draw = blueprint_draw(
+            selectors.blueprint_pool(),
+            size,
+            rng,
+            domains=[domain],
+            task_weights=selectors.task_weights(),
+        )
+    elif kind == ExamKind.FINAL:
+        unseen = selectors.blueprint_pool(exclude=selectors.seen_question_ids(user))
+        available = sum(len(ids) for ids in unseen.values())
+        if available < size:
+            raise NothingToPractise(
+                f"Only {available} published question(s) are new to you; the final exam needs "
+                f"{size} you have never seen. Take it before the practice exams next time, or "
+                "use a random exam."
+            )
+        draw = blueprint_draw(unseen, size, rng, task_weights=selectors.task_weights())
+    else:
+        draw = blueprint_draw(
+            selectors.blueprint_pool(), size, rng, task_weights=selectors.task_weights()
+        )
     if not draw.question_ids:
         raise NothingToPractise("The question bank is empty: load the content first.")
+    # Full exams keep the real 130 minutes (even from a short bank); a section test gets the
+    # real pace for its seats.
+    minutes = (
+        round(len(draw.question_ids) * MINUTES_PER_QUESTION)
+        if kind == ExamKind.SECTION
+        else EXAM_MINUTES
+    )
     attempt = _attempt_create(
         user,
         Attempt.EXAM,
         draw.question_ids,
         now=now,
         seed=seed,
-        deadline=now + timedelta(minutes=EXAM_MINUTES),
+        deadline=now + timedelta(minutes=max(1, minutes)),
         notes=draw.notes,
+        kind=kind,
+        practice_exam=practice_exam,
+        section_domain=domain if kind == ExamKind.SECTION else None,
     )
     transaction.on_commit(lambda: _schedule_expiry(attempt))
     return attempt
@@ -151,6 +254,9 @@ def _attempt_create(
     deadline: datetime | None = None,
     filters: dict | None = None,
     notes: list[str] | None = None,
+    kind: str = "",
+    practice_exam: PracticeExam | None = None,
+    section_domain: int | None = None,
 ) -> Attempt:
     rng = random.Random(seed ^ 0x5EED)
     options: dict[int, list[int]] = defaultdict(list)
@@ -169,6 +275,9 @@ def _attempt_create(
         filters=filters or {},
         notes=notes or [],
         total=len(question_ids),
+        kind=kind,
+        practice_exam=practice_exam,
+        section_domain=section_domain,
     )
     items = []
     for position, question_id in enumerate(question_ids, start=1):

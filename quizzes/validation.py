@@ -11,14 +11,16 @@ from typing import Any
 import yaml
 
 from core.content import ContentError, read_text, yaml_load
-from core.exam import DIFFICULTIES, DOMAINS, TASKS, TOPIC_TAGS
+from core.exam import DIFFICULTIES, TOPIC_TAGS
+from core.guide import Guide, check_skill_list, guide_for
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,118}[a-z0-9]$")
 LESSON_RE = re.compile(r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+URL_RE = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
 QUESTION_KEYS = {
     "id",
-    "domain",
-    "task",
+    "skills",
     "tags",
     "difficulty",
     "type",
@@ -27,8 +29,13 @@ QUESTION_KEYS = {
     "options",
     "lesson",
     "references",
+    "cheatsheet",
 }
-REQUIRED_KEYS = QUESTION_KEYS - {"lesson", "references"}
+REQUIRED_KEYS = QUESTION_KEYS - {"lesson", "references", "cheatsheet"}
+# Keys of the old format: the domain and task now come from the first skill, so a file cannot
+# state a domain that disagrees with what the question tests.
+RETIRED_KEYS = {"domain", "task"}
+REFERENCE_KEYS = {"title", "url"}
 OPTION_KEYS = {"text", "correct", "explanation"}
 MIN_OPTIONS = {"single": 4, "multiple": 5}
 TYPE_NAMES = {"single": "single-answer", "multiple": "multiple-response"}
@@ -49,6 +56,7 @@ class QuestionSpec:
     """A validated question, with where it came from."""
 
     external_id: str
+    skills: list[str]
     domain: int
     task: str
     tags: list[str]
@@ -58,9 +66,11 @@ class QuestionSpec:
     stem: str
     options: list[OptionSpec]
     lesson: str
-    references: list[str]
+    # {"title": ..., "url": ...}; a plain-string reference becomes {"title": s, "url": ""}.
+    references: list[dict[str, str]]
     path: Path
     line: int
+    cheatsheet: str = ""
     source_file: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -83,8 +93,16 @@ def _scalar(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     return loader.construct_object(node, deep=True)
 
 
-def parse_file(path: Path, root: Path) -> tuple[list[QuestionSpec], list[ContentError]]:
-    """Parse and validate one questions file; return the good questions and every error."""
+def parse_file(
+    path: Path, root: Path, guide: Guide | None = None
+) -> tuple[list[QuestionSpec], list[ContentError]]:
+    """Parse and validate one questions file; return the good questions and every error.
+
+    `guide` is the exam guide skill ids are checked against (default: the root's guide file;
+    a broken or missing guide raises ContentErrors).
+    """
+    if guide is None:
+        guide = guide_for(root)
     text = read_text(path)
     errors: list[ContentError] = []
     try:
@@ -114,7 +132,7 @@ def parse_file(path: Path, root: Path) -> tuple[list[QuestionSpec], list[Content
     relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
     specs = []
     for q_node in top["questions"][1].value:
-        spec = _parse_question(loader, q_node, path, errors)
+        spec = _parse_question(loader, q_node, path, guide, errors)
         if spec is not None:
             spec.source_file = relative
             specs.append(spec)
@@ -122,7 +140,11 @@ def parse_file(path: Path, root: Path) -> tuple[list[QuestionSpec], list[Content
 
 
 def _parse_question(
-    loader: yaml.SafeLoader, node: yaml.Node, path: Path, errors: list[ContentError]
+    loader: yaml.SafeLoader,
+    node: yaml.Node,
+    path: Path,
+    guide: Guide,
+    errors: list[ContentError],
 ) -> QuestionSpec | None:
     start = len(errors)
     where = _line(node)
@@ -141,24 +163,33 @@ def _parse_question(
         errors.append(ContentError(path, line, f"{label}: {message}", hint))
 
     for key, (key_node, _v) in fields.items():
-        if key not in QUESTION_KEYS:
+        if key in RETIRED_KEYS:
+            err(
+                key_node,
+                f"'{key}' is no longer written in question files",
+                'name what the question tests with skills: ["1.2.s1", ...] (ids from '
+                "content/exam-guide.yaml); the first skill decides the task and the domain",
+            )
+        elif key not in QUESTION_KEYS:
             err(key_node, f"unknown key '{key}'", _did_you_mean(key, QUESTION_KEYS))
     for key in sorted(REQUIRED_KEYS - fields.keys()):
+        if key == "skills" and fields.keys() & RETIRED_KEYS:
+            continue  # the retired-key error above already says to add skills
         err(node, f"missing required key '{key}'")
     values = {k: _scalar(loader, v) for k, (_kn, v) in fields.items() if k in QUESTION_KEYS}
 
     external_id = values.get("id")
     if "id" in values and (not isinstance(external_id, str) or not ID_RE.match(external_id)):
         err("id", f"invalid id {external_id!r}", "lower-case letters, digits and '-', 3–120 long")
-    domain = values.get("domain")
-    if "domain" in values and (type(domain) is not int or domain not in DOMAINS):
-        err("domain", f"domain must be 1, 2, 3 or 4, not {domain!r}")
-    task = values.get("task")
-    if "task" in values:
-        if not isinstance(task, str) or task not in TASKS:
-            err("task", f"unknown task statement {task!r}", 'quote it: task: "3.4"')
-        elif type(domain) is int and not task.startswith(f"{domain}."):
-            err("task", f"task {task} does not belong to domain {domain}")
+    skills: list[str] = []
+    if "skills" in values:
+        skills, problems = check_skill_list(values["skills"], guide)
+        skills_node = fields["skills"][1]
+        for index, message, hint in problems:
+            if index is not None and isinstance(skills_node, yaml.SequenceNode):
+                err(skills_node.value[index], message, hint)
+            else:
+                err("skills", message, hint)
     tags = values.get("tags")
     if "tags" in values:
         if not isinstance(tags, list) or not tags or not all(isinstance(t, str) for t in tags):
@@ -184,11 +215,16 @@ def _parse_question(
     lesson = values.get("lesson") or ""
     if "lesson" in values and (not isinstance(lesson, str) or not LESSON_RE.match(lesson)):
         err("lesson", f"lesson must look like '<module-slug>/<lesson-slug>', not {lesson!r}")
-    references = values.get("references") or []
-    if "references" in values and (
-        not isinstance(references, list) or not all(isinstance(r, str) for r in references)
+    references = _references(fields.get("references"), values.get("references"), err)
+    cheatsheet = values.get("cheatsheet") or ""
+    if "cheatsheet" in values and (
+        not isinstance(cheatsheet, str) or not SLUG_RE.match(cheatsheet) or len(cheatsheet) > 120
     ):
-        err("references", "references must be a list of documentation page titles")
+        err(
+            "cheatsheet",
+            f"cheatsheet must be a cheat sheet slug, not {cheatsheet!r}",
+            "the file name of content/cheatsheets/<slug>.md without .md, e.g. cheatsheet: sqs",
+        )
 
     options = _parse_options(loader, fields.get("options"), path, label, errors)
     if options is not None and qtype in MIN_OPTIONS and type(choose) is int:
@@ -230,8 +266,9 @@ def _parse_question(
         return None
     return QuestionSpec(
         external_id=external_id,
-        domain=domain,
-        task=task,
+        skills=skills,
+        domain=guide.domain_of(skills[0]),
+        task=guide.task_of(skills[0]),
         tags=list(tags),
         difficulty=difficulty,
         type=qtype,
@@ -239,11 +276,48 @@ def _parse_question(
         stem=stem.strip() + "\n",
         options=options or [],
         lesson=lesson,
-        references=list(references),
+        references=references,
         path=path,
         line=where,
+        cheatsheet=cheatsheet,
         raw=values,
     )
+
+
+def _references(
+    entry: tuple[yaml.Node, yaml.Node] | None, value: Any, err: Any
+) -> list[dict[str, str]]:
+    """`references:` as {title, url} dicts; plain strings (the old format) keep a blank url."""
+    if entry is None:
+        return []
+    node = entry[1]
+    example = 'write - {title: "AWS Lambda Developer Guide — ...", url: "https://docs.aws..."}'
+    if not isinstance(value, list) or not isinstance(node, yaml.SequenceNode):
+        err("references", "references must be a list of {title, url} items", example)
+        return []
+    result: list[dict[str, str]] = []
+    for item, item_node in zip(value, node.value, strict=True):
+        if isinstance(item, str) and item.strip():
+            result.append({"title": item.strip(), "url": ""})
+            continue
+        if not isinstance(item, dict):
+            err(item_node, "a reference must be a {title, url} mapping or a title", example)
+            continue
+        unknown = sorted(str(k) for k in item if k not in REFERENCE_KEYS)
+        for key in unknown:
+            err(item_node, f"reference: unknown key '{key}'", _did_you_mean(key, REFERENCE_KEYS))
+        title, url = item.get("title"), item.get("url")
+        if not isinstance(title, str) or not title.strip():
+            err(item_node, "reference: 'title' must be non-empty text", example)
+        if not isinstance(url, str) or not URL_RE.match(url.strip()):
+            err(
+                item_node,
+                f"reference: 'url' must be an https:// link, not {url!r}",
+                "link the AWS documentation page the facts come from",
+            )
+        if not unknown and isinstance(title, str) and isinstance(url, str):
+            result.append({"title": title.strip(), "url": url.strip()})
+    return result
 
 
 def _parse_options(

@@ -144,8 +144,11 @@ CONTENT_ROOT = Path(os.environ.get("PA_CONTENT_ROOT", BASE_DIR / "content"))
 CONTENT_LOADERS = [
     "core.guide.load_exam_guide",
     "courses.loading.load_modules",
+    "quizzes.cheatsheets.load_cheatsheets",
     "quizzes.loading.load_questions",
+    "quizzes.flashcards.load_flashcards",
     "labs.loading.load_labs",
+    "quizzes.practice_exams.load_step",
 ]
 # Rendered dot diagrams are cached by content hash.
 DIAGRAM_CACHE_DIR = VAR_DIR / "diagrams"

@@ -18,9 +18,12 @@ def make_question(
     difficulty: str = "medium",
     lesson: str = "codebuild-buildspec/build-phases-and-failures",
     published: bool = True,
+    task: str | None = None,
+    skills: list[str] | None = None,
 ) -> Question:
     """A question whose correct options' text starts with 'KEY' and explanation with 'WHY-'."""
-    task = next(k for k in TASKS if k.startswith(f"{domain}."))
+    task = task or next(k for k in TASKS if k.startswith(f"{domain}."))
+    skills = skills if skills is not None else [f"{task}.k1"]
     tags = tags or DEFAULT_TAGS[domain]
     n_options, n_correct = (5, 2) if multiple else (4, 1)
     question = Question.objects.create(
@@ -29,6 +32,8 @@ def make_question(
         task=task,
         tags=tags,
         tags_index=tags_index(tags),
+        skills=skills,
+        skills_index="|" + "|".join(skills) + "|" if skills else "",
         difficulty=difficulty,
         type=Question.MULTIPLE if multiple else Question.SINGLE,
         choose=n_correct,
@@ -62,6 +67,24 @@ def make_bank(per_domain: dict[int, int], *, multiple_every: int = 4) -> list[Qu
             questions.append(
                 make_question(
                     f"q-d{domain}-{n:03d}", domain=domain, multiple=n % multiple_every == 3
+                )
+            )
+    return questions
+
+
+def make_blueprint_bank(per_task: int) -> list[Question]:
+    """`per_task` questions in every task statement of the guide (13 tasks)."""
+    questions = []
+    for task in TASKS:
+        domain = int(task.split(".")[0])
+        for n in range(per_task):
+            questions.append(
+                make_question(
+                    f"q-t{task.replace('.', '-')}-{n:03d}",
+                    domain=domain,
+                    task=task,
+                    multiple=n % 4 == 3,
+                    skills=[f"{task}.k{1 + n % 3}"],
                 )
             )
     return questions

@@ -82,5 +82,5 @@ def test_a_tiny_bank_gives_a_shorter_exam_and_says_so():
     assert sorted(draw.question_ids) == [1, 2, 3]
     assert (
         draw.notes[-1]
-        == "The bank has only 3 published question(s): this exam has 3 instead of 65."
+        == "The bank has only 3 question(s) to draw from: this test has 3 instead of 65."
     )
