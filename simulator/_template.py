@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator._budget import TEMPLATE_BUDGET, Budget, ChildResult, Outcome, expansion, run_budgeted
 from simulator._findings import Severity
 from simulator._rules import Context, did_you_mean, join_hint, register, rule
 
@@ -89,31 +90,133 @@ def sam_deployment_type(ctx: Context) -> None:
     kind="template",
 )
 def cfn_lint(ctx: Context) -> None:
-    """Run cfn-lint on the same text; map each match to our finding shape and line."""
-    from cfnlint.api import ManualArgs, lint  # lazy: cfn-lint takes ~1 s to import
-
+    """Run cfn-lint on the same text under the template budget; map each match to a finding."""
     text = ctx.options.get("text")
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace").removeprefix("\ufeff")
-    try:
-        matches = lint(text or "", config=ManualArgs(regions=["us-east-1"]))
-    except Exception as exc:  # cfn-lint is third-party code: report, do not crash the check
-        ctx.report("TP002", (), f"cfn-lint failed: {exc}", "check the template by hand")
+    text = text or ""
+    budget = TEMPLATE_BUDGET
+    if _over_budget_before_lint(ctx, text, budget):
         return
-    for match in matches:
-        rule_id = str(match.rule.id)
+    _warm_up()
+    result = run_budgeted(lambda: _lint_matches(text), budget)
+    if result.outcome is not Outcome.OK:
+        _report_budget_outcome(ctx, result, budget)
+        return
+    for rule_id, line, column, message, path in result.value:
         severity = _SEVERITY.get(rule_id[:1], Severity.WARNING)
         ctx.findings.append(
-            _cfn_finding(
-                ctx,
-                f"CF{rule_id}",
-                severity,
-                match.linenumber,
-                match.columnnumber,
-                str(match.message),
-                "/".join(str(p) for p in getattr(match, "path", []) or []),
-            )
+            _cfn_finding(ctx, f"CF{rule_id}", severity, line, column, message, path)
         )
+
+
+TOO_COMPLEX = "template too complex to check here"
+SPLIT_HINT = (
+    "split it into smaller templates (nested stacks), or use fewer or shorter Fn::ForEach "
+    "collections"
+)
+
+
+register(
+    "TP003",
+    Severity.ERROR,
+    "template too complex to check here (size, generated resources, CPU time or memory)",
+    TEMPLATE_DOC,
+    "template",
+)
+
+
+def _over_budget_before_lint(ctx: Context, text: str, budget: Budget) -> bool:
+    """Refuse what would take cfn-lint too long before it runs: size, then the ForEach expansion."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > budget.max_bytes:
+        ctx.report(
+            "TP003",
+            (),
+            f"{TOO_COMPLEX}: {size:,} bytes, limit {budget.max_bytes:,}",
+            "keep learner templates small: " + SPLIT_HINT,
+        )
+        return True
+    counted = expansion(ctx.data)
+    section, count = counted.largest_section
+    if count > budget.max_resources:
+        how = " once Fn::ForEach is expanded" if counted.loops else ""
+        ctx.report(
+            "TP003",
+            (section.capitalize(),) if isinstance(ctx.data.get(section.capitalize()), dict) else (),
+            f"{TOO_COMPLEX}: {count:,} generated {section}{how}, limit {budget.max_resources:,}",
+            SPLIT_HINT,
+        )
+        return True
+    if counted.values > budget.max_expanded_values:
+        ctx.report(
+            "TP003",
+            (),
+            f"{TOO_COMPLEX}: it expands to {counted.values:,} values once Fn::ForEach is "
+            f"expanded, limit {budget.max_expanded_values:,}",
+            SPLIT_HINT,
+        )
+        return True
+    return False
+
+
+def _report_budget_outcome(ctx: Context, result: ChildResult, budget: Budget) -> None:
+    if result.outcome is Outcome.CPU:
+        ctx.report(
+            "TP003",
+            (),
+            f"{TOO_COMPLEX}: cfn-lint needed more than {budget.cpu_seconds} s of CPU time, "
+            f"limit {budget.cpu_seconds} s",
+            SPLIT_HINT,
+        )
+    elif result.outcome is Outcome.MEMORY:
+        ctx.report(
+            "TP003",
+            (),
+            f"{TOO_COMPLEX}: cfn-lint needed more than {budget.memory_bytes // 2**20} MB of "
+            f"memory, limit {budget.memory_bytes // 2**20} MB",
+            SPLIT_HINT,
+        )
+    elif result.outcome is Outcome.TIMEOUT:
+        # Not the learner's fault (the machine is busy): a warning, so a grading still runs.
+        ctx.report(
+            "TP003",
+            (),
+            f"cfn-lint did not finish within {budget.wall_seconds} s because the server is busy "
+            f"(it used {result.cpu_seconds:.1f} s of CPU): this template was not linted",
+            "check again in a moment",
+            severity=Severity.WARNING,
+        )
+    else:
+        ctx.report("TP002", (), f"cfn-lint failed: {result.error}", "check the template by hand")
+
+
+_WARM = False
+
+
+def _warm_up() -> None:
+    """Import cfn-lint and load its schemas once in this process, so every forked check
+    starts warm (~0.4 s instead of ~1 s)."""
+    global _WARM
+    if not _WARM:
+        _lint_matches("Resources:\n  T:\n    Type: AWS::SNS::Topic\n")
+        _WARM = True
+
+
+def _lint_matches(text: str) -> list[tuple[str, int, int, str, str]]:
+    """cfn-lint's matches as plain tuples (they cross a pipe from the child process)."""
+    from cfnlint.api import ManualArgs, lint  # lazy: cfn-lint takes ~1 s to import
+
+    return [
+        (
+            str(match.rule.id),
+            int(match.linenumber or 1),
+            int(match.columnnumber or 1),
+            str(match.message),
+            "/".join(str(p) for p in getattr(match, "path", []) or []),
+        )
+        for match in lint(text, config=ManualArgs(regions=["us-east-1"]))
+    ]
 
 
 def _cfn_finding(

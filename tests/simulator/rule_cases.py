@@ -820,4 +820,11 @@ CASES: dict[str, tuple[str, Any, Any, dict[str, Any]]] = {
         SAM.format(t="Canary10Percent5Minutes"),
         {},
     ),
+    # over the template budget (generated resources): refused before cfn-lint runs
+    "TP003": (
+        "template",
+        {"Resources": {f"T{n}": {"Type": "AWS::SNS::Topic"} for n in range(300)}},
+        {"Resources": {"T": {"Type": "AWS::SNS::Topic"}}},
+        {},
+    ),
 }
