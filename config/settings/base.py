@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files from our own static files (works offline)
     "django_htmx",
     "core",
     "accounts",
@@ -218,6 +219,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Questions, attempts, review cards, labs and the configuration checker.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from drf-spectacular-sidecar's static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Name the enums that share a field name across apps, so the schema is stable and readable.
     "ENUM_NAME_OVERRIDES": {
         "AttemptModeEnum": "quizzes.models.Attempt.MODES",
