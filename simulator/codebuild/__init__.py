@@ -5,6 +5,7 @@ from simulator.codebuild._build import (
     ArtifactRecord,
     BuildOptions,
     BuildResult,
+    CommandRecord,
     PhaseRecord,
     build,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "BuildResult",
     "Buildspec",
     "BuildspecError",
+    "CommandRecord",
     "PhaseRecord",
     "ReportSummary",
     "build",

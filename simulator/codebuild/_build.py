@@ -101,6 +101,21 @@ class PhaseRecord:
         return round((self.end - self.start) * 1000)
 
 
+@dataclass(frozen=True)
+class CommandRecord:
+    """One buildspec command as the host ran it: phase, text, exit code, time, status."""
+
+    phase: str
+    command: str
+    exit_code: int | None
+    status: str  # SUCCEEDED | FAILED | TIMED_OUT (the sandbox's CommandOutcome status)
+    duration_ms: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"phase": self.phase, "command": self.command, "exit_code": self.exit_code,
+                "status": self.status, "duration_ms": self.duration_ms}  # fmt: skip
+
+
 @dataclass
 class ArtifactRecord:
     identifier: str  # "" for the primary artifact
@@ -134,6 +149,7 @@ class BuildResult:
     reports: list[ReportSummary]
     log_lines: list[str]
     world: World
+    commands: list[CommandRecord] = field(default_factory=list)  # from the host, never the log
 
     @property
     def log(self) -> str:
@@ -153,6 +169,20 @@ class BuildResult:
             "artifacts": [a.to_dict() for a in self.artifacts],
             "exported_variables": dict(self.exported_variables),
             "log": self.log,
+        }
+
+    def to_record(self) -> dict[str, Any]:
+        """Compact JSON of what ran (no log), e.g. for a pipeline action's detail."""
+        return {
+            "build_id": self.build_id,
+            "status": self.status,
+            "reason": self.reason,
+            "phases": [
+                {"name": p.name, "status": p.status, "duration_ms": p.duration_ms}
+                for p in self.phases
+            ],
+            "commands": [c.to_dict() for c in self.commands],
+            "exported_variables": dict(self.exported_variables),
         }
 
 
@@ -184,6 +214,7 @@ class _Build:
         self.artifacts: list[ArtifactRecord] = []
         self.reports: list[ReportSummary] = []
         self.exported: dict[str, str] = {}
+        self.commands: list[CommandRecord] = []
         self.env: dict[str, str] = {}
         self.root = Path(tempfile.mkdtemp(prefix="pa-build-"))
         self.root.chmod(0o755)
@@ -486,6 +517,15 @@ class _Build:
         for command in commands:
             self.container(f"Running command {command}")
             outcome = self._execute(command)
+            self.commands.append(
+                CommandRecord(
+                    self.phases[-1].name if self.phases else "",
+                    command,
+                    outcome.exit_code,
+                    outcome.status,
+                    round(outcome.duration_s * 1000),
+                )
+            )
             if outcome.succeeded:
                 continue
             if outcome.status == "TIMED_OUT":
@@ -725,6 +765,7 @@ class _Build:
             reports=self.reports,
             log_lines=self.log_lines,
             world=self.world,
+            commands=self.commands,
         )
 
 
@@ -755,4 +796,4 @@ def build(
     ).run()
 
 
-__all__ = ["BuildOptions", "BuildResult", "PhaseRecord", "build"]
+__all__ = ["BuildOptions", "BuildResult", "CommandRecord", "PhaseRecord", "build"]

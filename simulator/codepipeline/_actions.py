@@ -209,7 +209,10 @@ def codebuild(ctx: Context) -> Outcome:
     )
     if result.status != "SUCCEEDED":
         return Outcome(
-            "Failed", summary, seconds=max(seconds, 1.0), detail={"build_id": result.build_id}
+            "Failed",
+            summary,
+            seconds=max(seconds, 1.0),
+            detail={"build_id": result.build_id, "build": result.to_record()},
         )
     missing = [n for n in out_names if n not in outputs]
     if missing:
@@ -217,6 +220,7 @@ def codebuild(ctx: Context) -> Outcome:
             "Failed",
             f"{summary}, but it produced no artifact for {', '.join(missing)}: "
             "add an artifacts section to the buildspec",
+            detail={"build_id": result.build_id, "build": result.to_record()},
         )
     return Outcome(
         "Succeeded",
@@ -224,7 +228,7 @@ def codebuild(ctx: Context) -> Outcome:
         outputs,
         dict(result.exported_variables),
         max(seconds, 1.0),
-        {"build_id": result.build_id},
+        {"build_id": result.build_id, "build": result.to_record()},
     )
 
 

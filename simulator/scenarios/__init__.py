@@ -1,0 +1,63 @@
+"""Lab scenarios: run a build, deployment or pipeline and get a typed, versioned result."""
+
+from simulator.scenarios._result import (
+    SCHEMA_VERSION,
+    ActionRun,
+    ArtifactFile,
+    BuildRun,
+    CommandRun,
+    CommandStatus,
+    DeploymentRun,
+    HookInvocation,
+    HookScript,
+    LifecycleRun,
+    Note,
+    NoteLevel,
+    PhaseRun,
+    PipelineRun,
+    ResultVersionError,
+    RunStatus,
+    ScenarioResult,
+    StageRun,
+    TrafficPoint,
+)
+from simulator.scenarios._run import Scenario, ScenarioError, ScenarioRun, run_scenario
+from simulator.scenarios._snapshot import diff, snapshot_of
+from simulator.scenarios._template import (
+    GroupSettings,
+    TemplateSettingsError,
+    group_settings,
+    sam_transform,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ActionRun",
+    "ArtifactFile",
+    "BuildRun",
+    "CommandRun",
+    "CommandStatus",
+    "DeploymentRun",
+    "GroupSettings",
+    "HookInvocation",
+    "HookScript",
+    "LifecycleRun",
+    "Note",
+    "NoteLevel",
+    "PhaseRun",
+    "PipelineRun",
+    "ResultVersionError",
+    "RunStatus",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioResult",
+    "ScenarioRun",
+    "StageRun",
+    "TemplateSettingsError",
+    "TrafficPoint",
+    "diff",
+    "group_settings",
+    "run_scenario",
+    "sam_transform",
+    "snapshot_of",
+]

@@ -1,0 +1,291 @@
+"""The typed, versioned result of one lab scenario run, and its JSON form.
+
+Every field is produced on the host side: commands and exit codes by the build engine's driver,
+hook scripts by the deployment engine's runner, account facts by snapshots of the account
+service. Nothing here is read back from the log text or from files the sandbox wrote.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+from simulator.account import AccountSnapshot, ApiCall, Change
+
+SCHEMA_VERSION = 1
+REDACTED = "****"
+
+
+class RunStatus(StrEnum):
+    """Whether the scenario ran, and if not, why not."""
+
+    RAN = "ran"  # the build, deployment or pipeline ran to its end
+    PAUSED = "paused"  # a pipeline waits at a manual approval
+    BLOCKED = "blocked"  # the checker found errors, so nothing ran
+    NOT_STARTED = "not_started"  # the service refused the input (no deployment, no execution)
+    FILES_ONLY = "files_only"  # a lab that checks files and runs nothing
+
+
+class CommandStatus(StrEnum):
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+
+
+@dataclass(frozen=True)
+class CommandRun:
+    """One buildspec command: the phase it ran in, its text, real exit code and duration."""
+
+    phase: str
+    command: str
+    exit_code: int | None
+    status: CommandStatus
+    duration_ms: int
+    origin: str = ""  # "" for a lab build, "Stage/Action" inside a pipeline
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == CommandStatus.SUCCEEDED
+
+
+@dataclass(frozen=True)
+class PhaseRun:
+    name: str
+    status: str | None  # SUCCEEDED | FAILED | TIMED_OUT | None (COMPLETED has none)
+    duration_ms: int = 0
+
+
+@dataclass(frozen=True)
+class ArtifactFile:
+    """A file of a build artifact: its path, size and (when small text) its content."""
+
+    path: str
+    size: int
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class BuildRun:
+    build_id: str
+    status: str  # SUCCEEDED | FAILED | FAULT | TIMED_OUT | STOPPED
+    reason: str = ""
+    phases: tuple[PhaseRun, ...] = ()
+    commands: tuple[CommandRun, ...] = ()
+    exported_variables: Mapping[str, str] = field(default_factory=dict)
+    artifacts: tuple[ArtifactFile, ...] = ()
+    origin: str = ""
+
+    def phase(self, name: str) -> PhaseRun | None:
+        return next((p for p in self.phases if p.name.upper() == name.upper()), None)
+
+    def artifact(self, path: str) -> ArtifactFile | None:
+        return next((a for a in self.artifacts if a.path == path), None)
+
+
+@dataclass(frozen=True)
+class HookScript:
+    """One EC2 hook script as the deployment engine ran it on one instance."""
+
+    event: str
+    instance: str
+    script: str
+    exit_code: int | None
+    status: str  # Succeeded | Failed | TimedOut
+    duration_ms: int = 0
+
+
+@dataclass(frozen=True)
+class HookInvocation:
+    """A Lambda hook function CodeDeploy invoked (Lambda and ECS deployments)."""
+
+    function: str
+    event: str
+    outcome: str  # Succeeded | Failed
+
+
+@dataclass(frozen=True)
+class LifecycleRun:
+    target: str
+    event: str
+    status: str
+    start: float | None = None  # virtual seconds since the deployment began
+    end: float | None = None
+    error_code: str | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class TrafficPoint:
+    minute: float
+    percent_new: float
+
+
+@dataclass(frozen=True)
+class DeploymentRun:
+    deployment_id: str
+    status: str  # Succeeded | Failed | Stopped
+    config: str
+    platform: str
+    group: str = ""
+    message: str = ""
+    rolled_back: bool = False
+    rollback_status: str | None = None
+    events: tuple[LifecycleRun, ...] = ()
+    traffic: tuple[TrafficPoint, ...] = ()
+    scripts: tuple[HookScript, ...] = ()
+    invocations: tuple[HookInvocation, ...] = ()
+    installed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # instance -> files
+    origin: str = ""  # "" for a lab deployment, "Stage/Action" inside a pipeline
+
+
+@dataclass(frozen=True)
+class ActionRun:
+    stage: str
+    name: str
+    category: str
+    provider: str
+    status: str | None
+    summary: str = ""
+    role_arn: str | None = None
+    region: str | None = None
+    run_order: int = 1
+
+
+@dataclass(frozen=True)
+class StageRun:
+    name: str
+    status: str | None
+    actions: tuple[ActionRun, ...] = ()
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    name: str
+    status: str
+    stages: tuple[StageRun, ...] = ()
+    variables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    waiting: str | None = None  # "Stage/Action" of the approval it waits at
+    decision: str | None = None  # approved | rejected, when an approval was decided
+
+    def stage(self, name: str) -> StageRun | None:
+        return next((s for s in self.stages if s.name == name), None)
+
+    @property
+    def approvals(self) -> tuple[ActionRun, ...]:
+        return tuple(a for s in self.stages for a in s.actions if a.category == "Approval")
+
+
+class NoteLevel(StrEnum):
+    INFO = "info"
+    NOT_SIMULATED = "not_simulated"  # a setting that changes behaviour on AWS, ignored here
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the run wants the learner to know that is not a check (where, what)."""
+
+    level: NoteLevel
+    message: str
+    file: str = ""
+    path: str = ""  # e.g. "Resources.Fn.Properties.DeploymentPreference.Enabled"
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """Everything one run did, typed; `to_json`/`from_json` keep it across a pause or a regrade."""
+
+    kind: str  # build | deploy | pipeline | template | check
+    status: RunStatus
+    message: str = ""  # why it did not run (status BLOCKED / NOT_STARTED), plain words
+    builds: tuple[BuildRun, ...] = ()
+    deployments: tuple[DeploymentRun, ...] = ()
+    pipeline: PipelineRun | None = None
+    api_calls: tuple[ApiCall, ...] = ()
+    before: AccountSnapshot | None = None
+    after: AccountSnapshot | None = None
+    changes: tuple[Change, ...] = ()
+    notes: tuple[Note, ...] = ()
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def ran(self) -> bool:
+        return self.status == RunStatus.RAN
+
+    @property
+    def build(self) -> BuildRun | None:
+        """The last build (for a pipeline: of its last CodeBuild action that ran)."""
+        return self.builds[-1] if self.builds else None
+
+    @property
+    def deployment(self) -> DeploymentRun | None:
+        return self.deployments[-1] if self.deployments else None
+
+    @property
+    def commands(self) -> tuple[CommandRun, ...]:
+        return tuple(c for b in self.builds for c in b.commands)
+
+    def redacted(self) -> ScenarioResult:
+        """A copy safe to store: secret and SecureString values replaced, in snapshots too."""
+        return replace(
+            self,
+            before=_redact_snapshot(self.before),
+            after=_redact_snapshot(self.after),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return _adapter().dump_python(self, mode="json")
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScenarioResult:
+        version = data.get("schema_version") if isinstance(data, Mapping) else None
+        if version != SCHEMA_VERSION:
+            raise ResultVersionError(
+                f"stored run result has schema version {version!r}; this code reads "
+                f"{SCHEMA_VERSION} (grade the submission again to refresh it)"
+            )
+        return _adapter().validate_python(dict(data))
+
+    @classmethod
+    def from_json(cls, text: str) -> ScenarioResult:
+        return cls.from_dict(json.loads(text))
+
+
+class ResultVersionError(ValueError):
+    """A stored result written by another schema version."""
+
+
+@cache
+def _adapter():
+    # pydantic turns the frozen dataclasses (tuples, enums, nested snapshots) to JSON and back,
+    # validating types on the way in, so a stored result cannot come back in a wrong shape.
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(ScenarioResult)
+
+
+def _redact_snapshot(snapshot: AccountSnapshot | None) -> AccountSnapshot | None:
+    if snapshot is None:
+        return None
+    secrets = tuple(
+        replace(s, versions=tuple(replace(v, value=REDACTED) for v in s.versions))
+        for s in snapshot.secrets
+    )
+    params = tuple(
+        replace(
+            p,
+            value=REDACTED,
+            history=tuple(replace(h, value=REDACTED) for h in p.history),
+        )
+        if p.type == "SecureString"
+        else p
+        for p in snapshot.parameters
+    )
+    return replace(snapshot, secrets=secrets, parameters=params)
