@@ -390,3 +390,19 @@ def load_exam_guide(root: Path, report: LoadReport) -> None:
     if gone:
         Skill.objects.filter(pk__in=gone).update(active=False)
         report.count("skills retired", len(gone))
+
+
+def skill_rows(root: Path, report: LoadReport) -> dict[str, Any]:
+    """Skill rows by id for a content root, loading the guide first if the database lacks any.
+
+    load_all runs the guide loader first anyway; this keeps a single loader (tests, scripts)
+    from linking questions or lessons to skills that are not in the database yet.
+    """
+    from core.models import Skill
+
+    guide = guide_for(root)
+    rows = Skill.objects.in_bulk(field_name="code")
+    if set(guide.skills) - rows.keys():
+        load_exam_guide(root, report)
+        rows = Skill.objects.in_bulk(field_name="code")
+    return rows

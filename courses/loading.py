@@ -9,6 +9,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from core.content import ContentErrors, LoadReport
+from core.guide import guide_for, skill_rows, skills_index
 from courses import search
 from courses.models import Lesson, Module
 from courses.services import lesson_render
@@ -49,7 +50,7 @@ def _apply_module(src: ModuleSource, module: Module | None, report: LoadReport) 
 
 
 def _apply_lesson(
-    src: LessonSource, module: Module, lesson: Lesson | None, report: LoadReport
+    src: LessonSource, module: Module, lesson: Lesson | None, skills: dict, report: LoadReport
 ) -> Lesson | None:
     """Create or update one lesson; returns it when its indexed text may have changed."""
     path = f"{module.slug}/{src.slug}"
@@ -68,6 +69,8 @@ def _apply_lesson(
     lesson.order = src.order
     lesson.domain = src.domain
     lesson.task = src.task
+    lesson.skills = src.skills
+    lesson.skills_index = skills_index(src.skills)
     lesson.tags = src.tags
     lesson.minutes = src.minutes
     lesson.body_markdown = src.body
@@ -79,6 +82,7 @@ def _apply_lesson(
     lesson.loaded_at = timezone.now()
     lesson.edited_in_admin = False
     lesson.save()
+    lesson.skill_links.set([skills[code] for code in src.skills])
     return lesson
 
 
@@ -106,11 +110,12 @@ def load_modules(root: Path, report: LoadReport) -> None:
     if not modules_dir.is_dir():
         report.warn(f"{modules_dir} does not exist: no study modules loaded")
         return
-    sources, errors, warnings = read_modules(modules_dir)
+    sources, errors, warnings = read_modules(modules_dir, guide_for(Path(root)))
     if errors:
         raise ContentErrors(errors)
     for warning in warnings:
         report.warn(warning)
+    skills = skill_rows(Path(root), report)
 
     existing = {m.slug: m for m in Module.objects.all()}
     to_index: list[Lesson] = []
@@ -118,7 +123,9 @@ def load_modules(root: Path, report: LoadReport) -> None:
         module = _apply_module(src, existing.get(src.slug), report)
         lessons = {lesson.slug: lesson for lesson in module.lessons.all()}
         for lesson_src in src.lessons:
-            changed = _apply_lesson(lesson_src, module, lessons.get(lesson_src.slug), report)
+            changed = _apply_lesson(
+                lesson_src, module, lessons.get(lesson_src.slug), skills, report
+            )
             if changed is not None:
                 to_index.append(changed)
         on_disk = {lesson_src.slug for lesson_src in src.lessons}

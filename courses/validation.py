@@ -13,6 +13,7 @@ import yaml
 
 from core.content import ContentError, read_text, split_front_matter, yaml_load
 from core.exam import DOMAINS, TASKS, TOPIC_TAGS
+from core.guide import Guide, check_skill_list, guide_for
 from core.markdown import RENDER_VERSION
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -23,7 +24,9 @@ MAX_TITLE = 200
 EXAM_FOCUS_RE = re.compile(r"^##\s+Exam focus\s*$", re.IGNORECASE | re.MULTILINE)
 
 MODULE_KEYS = ("title", "summary", "order", "domain")
-LESSON_KEYS = ("title", "order", "domain", "task", "tags", "minutes")
+LESSON_KEYS = ("title", "order", "skills", "domain", "task", "tags", "minutes")
+# Derived from the first skill when omitted; when given, they must agree with it.
+LESSON_OPTIONAL = ("domain", "task")
 
 
 @dataclass
@@ -41,6 +44,7 @@ class LessonSource:
     minutes: int
     body: str
     order_line: int | None
+    skills: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -122,13 +126,13 @@ class _Checker:
     def error(self, line: int | None, message: str, hint: str = "") -> None:
         self.errors.append(ContentError(self.path, line, message, hint))
 
-    def keys(self, data: dict, allowed: tuple[str, ...]) -> None:
+    def keys(self, data: dict, allowed: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
         for key in data:
             if key not in allowed:
                 hint = _did_you_mean(str(key), allowed) or f"allowed keys: {', '.join(allowed)}"
                 self.error(self.line(str(key)), f"unknown key '{key}'", hint)
         for key in allowed:
-            if key not in data:
+            if key not in data and key not in optional:
                 self.error(self.line(), f"missing required key '{key}'", f"add '{key}: …'")
 
     def text(self, data: dict, key: str, *, max_length: int | None = None) -> str | None:
@@ -212,6 +216,26 @@ class _Checker:
                 tags.append(tag)
         return tags if ok else None
 
+    def skills(self, data: dict, guide: Guide) -> list[str] | None:
+        if "skills" not in data:
+            return None
+        codes, problems = check_skill_list(data["skills"], guide)
+        for index, message, hint in problems:
+            line = self.item_line("skills", index) if index is not None else self.line("skills")
+            self.error(line, message, hint)
+        return None if problems else codes
+
+    def derived(
+        self, key: str, stated: int | str | None, derived: int | str, first_skill: str
+    ) -> None:
+        """A stated domain/task must agree with the first skill (the one that decides them)."""
+        if stated is not None and stated != derived:
+            self.error(
+                self.line(key),
+                f"'{key}' is {stated} but the first skill {first_skill} belongs to {key} {derived}",
+                f"remove '{key}' (it is derived from the first skill) or reorder 'skills'",
+            )
+
 
 def _slug_error(path: Path, slug: str, what: str) -> ContentError | None:
     if not SLUG_RE.match(slug) or len(slug) > MAX_SLUG:
@@ -261,7 +285,7 @@ def _read_module(folder: Path, errors: list[ContentError]) -> ModuleSource | Non
     )
 
 
-def _read_lesson(path: Path, errors: list[ContentError]) -> LessonSource | None:
+def _read_lesson(path: Path, errors: list[ContentError], guide: Guide) -> LessonSource | None:
     try:
         text = read_text(path)
         doc = split_front_matter(path, text)
@@ -270,11 +294,17 @@ def _read_lesson(path: Path, errors: list[ContentError]) -> LessonSource | None:
         return None
     before = len(errors)
     check = _Checker(path, doc.meta_text, 2, errors)
-    check.keys(doc.meta, LESSON_KEYS)
+    check.keys(doc.meta, LESSON_KEYS, LESSON_OPTIONAL)
     title = check.text(doc.meta, "title", max_length=MAX_TITLE)
     order = check.integer(doc.meta, "order", minimum=0)
+    skills = check.skills(doc.meta, guide)
     domain = check.domain(doc.meta)
     task = check.task(doc.meta, domain)
+    if skills:
+        first = guide.skills[skills[0]]
+        check.derived("domain", domain, first.domain, first.code)
+        check.derived("task", task, first.task, first.code)
+        domain, task = first.domain, first.task
     tags = check.tags(doc.meta)
     minutes = check.integer(doc.meta, "minutes", minimum=1)
     if not doc.body.strip():
@@ -293,6 +323,7 @@ def _read_lesson(path: Path, errors: list[ContentError]) -> LessonSource | None:
         minutes=minutes,
         body=doc.body,
         order_line=check.line("order"),
+        skills=skills or [],
     )
 
 
@@ -317,8 +348,16 @@ def _check_unique_orders(items: list, what: str, errors: list[ContentError]) -> 
             )
 
 
-def read_modules(modules_dir: Path) -> tuple[list[ModuleSource], list[ContentError], list[str]]:
-    """Every module under modules_dir, validated: (modules, errors, warnings)."""
+def read_modules(
+    modules_dir: Path, guide: Guide | None = None
+) -> tuple[list[ModuleSource], list[ContentError], list[str]]:
+    """Every module under modules_dir, validated: (modules, errors, warnings).
+
+    Lessons' skill ids are checked against `guide` (default: the exam guide of the content
+    root that holds modules_dir).
+    """
+    if guide is None:
+        guide = guide_for(modules_dir.parent)
     errors: list[ContentError] = []
     warnings: list[str] = []
     modules: list[ModuleSource] = []
@@ -338,7 +377,7 @@ def read_modules(modules_dir: Path) -> tuple[list[ModuleSource], list[ContentErr
             if slug_problem:
                 errors.append(slug_problem)
                 continue
-            lesson = _read_lesson(path, errors)
+            lesson = _read_lesson(path, errors, guide)
             if lesson and module:
                 module.lessons.append(lesson)
                 if not EXAM_FOCUS_RE.search(lesson.body):
