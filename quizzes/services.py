@@ -124,6 +124,7 @@ def _running_exam(user, now: datetime) -> Attempt | None:
     return None if running.finished else running
 
 
+@transaction.atomic
 def attempt_start_exam(
     user,
     *,
@@ -143,6 +144,11 @@ def attempt_start_exam(
     One timed test runs at a time: starting another while one runs raises ExamRunning.
     """
     now = _now(now)
+    # Lock the learner's row first: parallel starts then see each other's exam (checking
+    # first let 8 parallel starts create 8 running exams).
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     kind = ExamKind(kind)
     running = _running_exam(user, now)
     if running is not None:
