@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from core import views
+from core import shell, views
 
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", shell.favicon, name="favicon"),
 ]
