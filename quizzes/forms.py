@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from core.exam import DIFFICULTIES, DOMAINS, TOPIC_TAGS, domain_label
+from quizzes.models import ReportReason
 from quizzes.services import PRACTICE_MAX, PracticeFilters
 
 
@@ -61,4 +62,29 @@ class RetentionForm(forms.Form):
             "Higher means more frequent reviews."
         ),
         widget=forms.NumberInput(attrs={"step": "0.01"}),
+    )
+
+
+class ReportForm(forms.Form):
+    """A learner's report on a question."""
+
+    reason = forms.ChoiceField(
+        label="What is wrong?", choices=ReportReason.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label="Your comment",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What is wrong, and if you can, a link to the AWS documentation that says so.",
+    )
+
+
+class ResolveForm(forms.Form):
+    """An instructor's note when resolving a report."""
+
+    resolution = forms.CharField(
+        label="What was done",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

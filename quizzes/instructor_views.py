@@ -8,15 +8,18 @@ from collections.abc import Callable
 from functools import wraps
 from types import SimpleNamespace
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.services import is_instructor
 from core.markdown import render_markdown
-from quizzes import stats
-from quizzes.models import Question
+from quizzes import selectors, services, stats
+from quizzes.errors import QuizError
+from quizzes.forms import ResolveForm
+from quizzes.models import Question, ReportStatus
 
 
 def instructor_required(view: Callable) -> Callable:
@@ -53,13 +56,23 @@ def item_stats(request: HttpRequest) -> HttpResponse:
         ("id", "Question"),
         ("domain", "Domain"),
         ("responses", "Responses"),
+        ("unanswered", "Unanswered"),
         ("facility", "Facility %"),
         ("discrimination", "Discrimination"),
         ("time", "Avg time (s)"),
         ("flags", "Flags"),
     ]
+    reports = selectors.open_report_counts()
+    stems = dict(Question.objects.values_list("pk", "stem_markdown"))
+    for row in rows:
+        row.open_reports = reports.get(row.question_id, 0)
+        row.stem = " ".join(stems.get(row.question_id, "").split())[:140]
+    if request.GET.get("reported") == "1":
+        rows = [r for r in rows if r.open_reports]
     context = {
         "rows": rows,
+        "reported_only": request.GET.get("reported") == "1",
+        "open_reports": sum(reports.values()),
         "columns": columns,
         "sort": key,
         "descending": descending,
@@ -205,3 +218,37 @@ def question_preview_live(request: HttpRequest) -> HttpResponse:
     return render(
         request, "quizzes/instructor/_preview_body.html", {"question": question, "options": options}
     )
+
+
+@instructor_required
+def reports(request: HttpRequest) -> HttpResponse:
+    """Learners' reports on questions (open first), each beside its item statistics."""
+    status = request.GET.get("status", ReportStatus.OPEN)
+    status = status if status in (*ReportStatus.values, "") else ReportStatus.OPEN
+    rows = selectors.reports_for_instructors(status=status)
+    item = {s.question_id: s for s in stats.item_statistics()} if rows else {}
+    return render(
+        request,
+        "quizzes/instructor/reports.html",
+        {
+            "rows": [(r, item.get(r.question_id)) for r in rows],
+            "status": status,
+            "form": ResolveForm(),
+            "nav_active": "quizzes",
+        },
+    )
+
+
+@instructor_required
+@require_POST
+def report_resolve(request: HttpRequest, report_id: int) -> HttpResponse:
+    """Resolve a report with a note."""
+    form = ResolveForm(request.POST)
+    note = form.cleaned_data["resolution"] if form.is_valid() else ""
+    try:
+        services.question_report_resolve(report_id, request.user, resolution=note)
+    except QuizError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Report resolved.")
+    return redirect("quizzes:reports")

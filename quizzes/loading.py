@@ -29,8 +29,9 @@ def load_questions(root: Path, report: LoadReport) -> None:
         return
     specs: list[QuestionSpec] = []
     errors: list[ContentError] = []
-    guide = guide_for(Path(root))
-    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+    paths = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    guide = guide_for(Path(root)) if paths else None
+    for path in paths:
         try:
             file_specs, file_errors = parse_file(path, Path(root), guide)
         except ContentError as exc:
@@ -59,7 +60,7 @@ def load_questions(root: Path, report: LoadReport) -> None:
         report.warn(f"{folder}: no questions found")
     _warn_unknown_lessons(specs, report)
     _warn_unknown_cheatsheets(specs, Path(root), report)
-    skills = skill_rows(Path(root), report)
+    skills = skill_rows(Path(root), report) if specs else {}
     _upsert(specs, skills, report, force=bool(getattr(report, "force", False)))
 
 

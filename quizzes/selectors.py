@@ -14,7 +14,21 @@ from django.utils import timezone
 
 from core.exam import DOMAINS, TASKS, TOPIC_TAGS, domain_label
 from core.panels import Panel, TopicLink
-from quizzes.models import Attempt, AttemptItem, Option, Question, ReviewCard
+from quizzes.models import (
+    Attempt,
+    AttemptItem,
+    CheatSheet,
+    ExamKind,
+    Flashcard,
+    FlashcardCard,
+    FlashcardLog,
+    Option,
+    PracticeExam,
+    Question,
+    QuestionReport,
+    ReportStatus,
+    ReviewCard,
+)
 
 if TYPE_CHECKING:
     from quizzes.services import PracticeFilters
@@ -179,6 +193,16 @@ class NavEntry:
     position: int
     answered: bool
     flagged: bool
+    correct: bool | None = None  # shown once revealed (practice/review answers, finished exams)
+
+    @property
+    def state(self) -> str:
+        """For the grid's class and its text: right, wrong, answered, unanswered."""
+        if self.correct is True:
+            return "right"
+        if self.correct is False and self.answered:
+            return "wrong"
+        return "answered" if self.answered else "unanswered"
 
 
 @dataclass
@@ -262,12 +286,14 @@ def attempt_item_views(attempt: Attempt) -> list[ItemView]:
 
 
 def attempt_nav(attempt: Attempt) -> list[NavEntry]:
-    """Every position with answered/flagged marks (for the navigator and the review screen)."""
+    """Every position with answered/flagged marks (for the navigator and the review screen);
+    right/wrong too where the learner may see it (practice and review answers)."""
+    show = attempt.finished or attempt.mode != Attempt.EXAM
     return [
-        NavEntry(position, answered is not None, flagged)
-        for position, answered, flagged in AttemptItem.objects.filter(attempt=attempt)
+        NavEntry(position, answered is not None, flagged, correct if show else None)
+        for position, answered, flagged, correct in AttemptItem.objects.filter(attempt=attempt)
         .order_by("position")
-        .values_list("position", "answered_at", "flagged")
+        .values_list("position", "answered_at", "flagged", "correct")
     ]
 
 
@@ -346,33 +372,136 @@ def lesson_url(lesson_ref: str) -> str:
     return f"/study/{module}/{lesson}/"
 
 
+# A lab graded p % counts like LAB_WEIGHT answers with p % of them right, for each skill (and
+# its task and domain) the lab exercises: evidence of doing, not only of choosing an option.
+LAB_WEIGHT = 3
+# Fewer answers than this on a domain, task or skill: shown, but marked "too few to tell".
+MIN_EVIDENCE = 5
+
+
+@dataclass
+class Readiness:
+    """Evidence for one domain, task or skill: answers (right/total) plus labs."""
+
+    key: str
+    label: str
+    correct: float = 0
+    total: float = 0
+    answers: int = 0
+    labs: list[tuple[str, float]] = field(default_factory=list)  # (lab title, best %)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.correct / self.total) if self.total else 0
+
+    @property
+    def enough(self) -> bool:
+        return self.answers + LAB_WEIGHT * len(self.labs) >= MIN_EVIDENCE
+
+
+def skill_labels() -> dict[str, str]:
+    """Skill id → its short text (empty until the exam guide is loaded)."""
+    model = skill_model()
+    if model is None:
+        return {}
+    return dict(model.objects.values_list("code", "text"))
+
+
+def lab_evidence(user) -> list[tuple[str, int, str, list[str], float]]:
+    """(lab title, domain, task, skills, best graded %) for each lab the learner had graded.
+
+    Reads `Lab.skills` where the labs app has it; before that a lab counts for its task only.
+    """
+    try:
+        from django.apps import apps
+
+        lab_model = apps.get_model("labs", "Lab")
+        submission_model = apps.get_model("labs", "Submission")
+    except LookupError:
+        return []
+    has_skills = "skills" in {f.name for f in lab_model._meta.get_fields()}
+    best: dict[int, float] = {}
+    for lab_id, percent in submission_model.objects.filter(
+        user_id=user.pk, status="graded", percent__isnull=False
+    ).values_list("lab_id", "percent"):
+        best[lab_id] = max(best.get(lab_id, 0.0), float(percent))
+    if not best:
+        return []
+    fields = ["pk", "title", "domain", "task"] + (["skills"] if has_skills else [])
+    rows = []
+    for values in lab_model.objects.filter(pk__in=list(best)).values_list(*fields):
+        pk, title, domain, task = values[:4]
+        skills = list(values[4] or []) if has_skills else []
+        rows.append((title, domain, task, skills, best[pk]))
+    return rows
+
+
 def readiness(user) -> dict:
-    """Accuracy per domain, task statement and tag over the learner's latest scored answers."""
+    """Readiness per domain, task statement and skill, from the learner's latest answers in any
+    mode (exam, practice, review; unanswered exam questions are not answers) and graded labs."""
     rows = list(
         AttemptItem.objects.filter(attempt__user_id=user.pk, correct__isnull=False)
         .exclude(answered_at__isnull=True)
+        .exclude(selected=[])
         .order_by("-answered_at")
         .values_list(
             "question__domain",
             "question__task",
             "question__tags",
+            "question__skills",
             "question__lesson_ref",
             "correct",
         )[:RECENT_ANSWERS]
     )
-    per_domain: dict[int, list[int]] = {d: [0, 0] for d in DOMAINS}
-    per_task: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    labels = skill_labels()
+    per_domain = {d: Readiness(str(d), domain_label(d)) for d in DOMAINS}
+    per_task: dict[str, Readiness] = {}
+    per_skill: dict[str, Readiness] = {}
     per_tag: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     tag_lessons: dict[str, Counter] = defaultdict(Counter)
-    for domain, task, tags, lesson_ref, correct in rows:
-        for bucket in [per_domain[domain], per_task[task]] + [per_tag[t] for t in tags or []]:
-            bucket[0] += int(correct)
-            bucket[1] += 1
+
+    def task_bucket(task: str) -> Readiness:
+        if task not in per_task:
+            per_task[task] = Readiness(task, f"{task} {TASKS.get(task, '')}")
+        return per_task[task]
+
+    def skill_bucket(code: str) -> Readiness:
+        if code not in per_skill:
+            per_skill[code] = Readiness(code, f"{code} {labels.get(code, '')}".strip())
+        return per_skill[code]
+
+    for domain, task, tags, skills, lesson_ref, correct in rows:
+        buckets = [per_domain[domain], task_bucket(task)]
+        buckets += [skill_bucket(code) for code in skills or []]
+        for bucket in buckets:
+            bucket.correct += int(correct)
+            bucket.total += 1
+            bucket.answers += 1
         for tag in tags or []:
+            per_tag[tag][0] += int(correct)
+            per_tag[tag][1] += 1
             if lesson_ref:
                 tag_lessons[tag][lesson_ref] += 1
-    domains = [Accuracy(str(d), domain_label(d), c, t) for d, (c, t) in per_domain.items()]
-    tasks = [Accuracy(k, f"{k} {TASKS.get(k, '')}", c, t) for k, (c, t) in sorted(per_task.items())]
+    labs = lab_evidence(user)
+    for title, domain, task, skills, percent in labs:
+        if skills:
+            domain, task = int(skills[0].split(".")[0]), ".".join(skills[0].split(".")[:2])
+        buckets = [task_bucket(task)] + [skill_bucket(code) for code in skills]
+        if domain in per_domain:
+            buckets.append(per_domain[domain])
+        for bucket in buckets:
+            bucket.correct += LAB_WEIGHT * percent / 100
+            bucket.total += LAB_WEIGHT
+            bucket.labs.append((title, percent))
+    tasks = sorted(per_task.values(), key=lambda r: [int(x) for x in r.key.split(".")])
+    skills_sorted = sorted(
+        per_skill.values(),
+        key=lambda r: [int(x) if x.isdigit() else x for x in r.key.replace(".", " ").split()],
+    )
+    weakest_skills = sorted(
+        (r for r in per_skill.values() if r.enough and r.percent < 100),
+        key=lambda r: (r.percent, -r.total, r.key),
+    )[:5]
     weakest = sorted(
         (
             Accuracy(tag, TOPIC_TAGS.get(tag, tag), c, t)
@@ -391,7 +520,17 @@ def readiness(user) -> dict:
         }
         for a in weakest
     ]
-    return {"answers": len(rows), "domains": domains, "tasks": tasks, "weakest": weak_links}
+    return {
+        "answers": len(rows),
+        "labs": len(labs),
+        "domains": list(per_domain.values()),
+        "tasks": tasks,
+        "skills": skills_sorted,
+        "weakest_skills": weakest_skills,
+        "weakest": weak_links,
+        "min_evidence": MIN_EVIDENCE,
+        "lab_weight": LAB_WEIGHT,
+    }
 
 
 def trend_points(user, *, limit: int = 12) -> list[tuple[str, float]]:
@@ -438,10 +577,13 @@ def dashboard_panel(request) -> Panel | None:
     if not user.is_authenticated:
         return None
     exams = list(
-        Attempt.objects.filter(user_id=user.pk, mode=Attempt.EXAM).order_by("-started_at")[:5]
+        Attempt.objects.filter(user_id=user.pk, mode=Attempt.EXAM)
+        .select_related("practice_exam")
+        .order_by("-started_at")[:5]
     )
     context = {
         "readiness": readiness(user),
+        "queue": daily_queue(user),
         "trend_svg": trend_svg(trend_points(user)),
         "exams": exams,
         "due": due_count(user),
@@ -486,3 +628,224 @@ def bank_summary() -> dict:
         Question.objects.filter(published=True).values_list("domain").annotate(n=Count("id"))
     )
     return {"domains": [(d, domain_label(d), per_domain.get(d, 0)) for d in DOMAINS]}
+
+
+# --- the daily queue: question cards and flashcards ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardFilters:
+    """Which flashcards a session draws from (empty = all)."""
+
+    domain: int | None = None
+    task: str = ""
+    skill: str = ""
+    tag: str = ""
+
+    def query(self) -> str:
+        parts = []
+        if self.domain:
+            parts.append(f"domain={self.domain}")
+        for key in ("task", "skill", "tag"):
+            if getattr(self, key):
+                parts.append(f"{key}={getattr(self, key)}")
+        return "&".join(parts)
+
+
+def flashcards_filtered(filters: CardFilters):
+    queryset = Flashcard.objects.filter(published=True)
+    if filters.domain:
+        queryset = queryset.filter(domain=filters.domain)
+    if filters.task:
+        queryset = queryset.filter(task=filters.task)
+    if filters.skill:
+        queryset = queryset.filter(skills_index__contains=f"|{filters.skill}|")
+    if filters.tag:
+        queryset = queryset.filter(tags_index__contains=f"|{filters.tag}|")
+    return queryset
+
+
+def _start_of_day(now: datetime) -> datetime:
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def new_flashcards_left(user, *, now: datetime, per_day: int) -> int:
+    """New cards the learner may still meet today (first ratings since local midnight)."""
+    met = FlashcardLog.objects.filter(
+        card__user_id=user.pk, due_before__isnull=True, reviewed_at__gte=_start_of_day(now)
+    ).count()
+    return max(0, per_day - met)
+
+
+@dataclass
+class FlashcardSession:
+    """The next card to show, and how many are due and new under the filters."""
+
+    card: Flashcard | None
+    is_new: bool
+    due: int
+    new_available: int
+    new_left_today: int
+
+
+def flashcard_next(user, filters: CardFilters, *, now: datetime, per_day: int) -> FlashcardSession:
+    """Due cards first (most overdue), then new ones up to the daily allowance."""
+    cards = flashcards_filtered(filters)
+    due_qs = FlashcardCard.objects.filter(
+        user_id=user.pk, due__lte=now, flashcard__in=cards
+    ).order_by("due", "pk")
+    due = due_qs.count()
+    new_qs = cards.exclude(cards__user_id=user.pk).order_by("domain", "task", "external_id")
+    new_available = new_qs.count()
+    left = new_flashcards_left(user, now=now, per_day=per_day)
+    first_due = due_qs.select_related("flashcard").first()
+    if first_due is not None:
+        return FlashcardSession(first_due.flashcard, False, due, new_available, left)
+    card = new_qs.first() if left else None
+    return FlashcardSession(card, card is not None, due, new_available, left)
+
+
+def flashcards_due_count(user, *, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    return FlashcardCard.objects.filter(
+        user_id=user.pk, due__lte=now, flashcard__published=True
+    ).count()
+
+
+def daily_queue(user, *, now: datetime | None = None) -> dict[str, int]:
+    """One queue, two kinds of card: missed questions (FSRS) and flashcards (FSRS)."""
+    questions = due_count(user, now=now)
+    flashcards = flashcards_due_count(user, now=now)
+    return {"questions": questions, "flashcards": flashcards, "total": questions + flashcards}
+
+
+def flashcard_facets() -> dict:
+    """Domains, tasks and skills that have published flashcards (for the filter form)."""
+    rows = list(Flashcard.objects.filter(published=True).values_list("domain", "task", "skills"))
+    labels = skill_labels()
+    domains = Counter(d for d, _t, _s in rows)
+    tasks = Counter(t for _d, t, _s in rows)
+    skills = Counter(code for _d, _t, codes in rows for code in codes)
+    return {
+        "total": len(rows),
+        "domains": [(d, domain_label(d), domains[d]) for d in DOMAINS if domains[d]],
+        "tasks": [(t, f"{t} {TASKS.get(t, '')}", n) for t, n in sorted(tasks.items())],
+        "skills": [
+            (code, f"{code} {labels.get(code, '')}".strip(), n)
+            for code, n in sorted(skills.items(), key=lambda kv: _skill_sort(kv[0]))
+        ],
+    }
+
+
+def _skill_sort(code: str) -> list:
+    return [int(x) if x.isdigit() else x for x in code.replace(".", " ").split()]
+
+
+# --- cheat sheets --------------------------------------------------------------------------------
+
+
+def cheatsheets_published() -> list[CheatSheet]:
+    return list(CheatSheet.objects.filter(published=True).order_by("order", "title"))
+
+
+def cheatsheet_get(slug: str) -> CheatSheet:
+    sheet = CheatSheet.objects.filter(slug=slug, published=True).first()
+    if sheet is None:
+        raise Http404("No such cheat sheet.")
+    return sheet
+
+
+def cheatsheet_urls(slugs: set[str]) -> dict[str, tuple[str, str]]:
+    """slug → (url, title) for the published sheets among `slugs` (one query)."""
+    return {
+        slug: (reverse("quizzes:cheatsheet_detail", args=[slug]), title)
+        for slug, title in CheatSheet.objects.filter(
+            slug__in=[s for s in slugs if s], published=True
+        ).values_list("slug", "title")
+    }
+
+
+def cheatsheet_links(tags: list[str]) -> list[TopicLink]:
+    """Lesson page links (TOPIC_LINK_PROVIDERS): the cheat sheets sharing a topic tag."""
+    if not tags:
+        return []
+    any_tag = Q()
+    for tag in tags:
+        any_tag |= Q(tags_index__contains=f"|{tag}|")
+    return [
+        TopicLink(
+            kind="cheat sheet",
+            title=sheet.title,
+            url=reverse("quizzes:cheatsheet_detail", args=[sheet.slug]),
+            detail=sheet.summary,
+        )
+        for sheet in CheatSheet.objects.filter(any_tag, published=True).order_by("order")[:4]
+    ]
+
+
+# --- question reports ----------------------------------------------------------------------------
+
+
+def reports_for_instructors(*, status: str = ReportStatus.OPEN) -> list[QuestionReport]:
+    """Reports with their question and reporter, newest first (all when status is empty)."""
+    queryset = QuestionReport.objects.select_related("question", "user", "resolved_by")
+    if status:
+        queryset = queryset.filter(status=status)
+    return list(queryset.order_by("-created_at")[:500])
+
+
+def open_report_counts() -> dict[int, int]:
+    """Open reports per question id (for the item statistics)."""
+    return dict(
+        QuestionReport.objects.filter(status=ReportStatus.OPEN)
+        .values_list("question_id")
+        .annotate(n=Count("id"))
+    )
+
+
+def user_reported(user, question_id: int) -> bool:
+    return QuestionReport.objects.filter(
+        user_id=user.pk, question_id=question_id, status=ReportStatus.OPEN
+    ).exists()
+
+
+# --- exams on the quizzes page -------------------------------------------------------------------
+
+
+@dataclass
+class PracticeExamRow:
+    """A named practice exam with this learner's history on it."""
+
+    exam: PracticeExam
+    attempts: int
+    last_percent: float | None
+    best_percent: float | None
+    running: Attempt | None
+
+
+def practice_exam_rows(user) -> list[PracticeExamRow]:
+    """Every named practice exam with the learner's attempts, last and best score."""
+    history: dict[int, list[Attempt]] = defaultdict(list)
+    for attempt in Attempt.objects.filter(
+        user_id=user.pk, mode=Attempt.EXAM, kind=ExamKind.NAMED
+    ).order_by("started_at"):
+        history[attempt.practice_exam_id].append(attempt)
+    rows = []
+    for exam in PracticeExam.objects.order_by("number"):
+        done = [a for a in history[exam.pk] if a.finished and a.raw_percent is not None]
+        running = next((a for a in history[exam.pk] if not a.finished), None)
+        rows.append(
+            PracticeExamRow(
+                exam,
+                len(done),
+                done[-1].raw_percent if done else None,
+                max(a.raw_percent for a in done) if done else None,
+                running,
+            )
+        )
+    return rows
+
+
+def unseen_count(user) -> int:
+    """Published questions the learner has never met (the final exam's pool)."""
+    return Question.objects.filter(published=True).exclude(pk__in=seen_question_ids(user)).count()

@@ -23,10 +23,16 @@ from quizzes.models import (
     Attempt,
     AttemptItem,
     ExamKind,
+    Flashcard,
+    FlashcardCard,
+    FlashcardLog,
     Option,
     PracticeExam,
     Question,
+    QuestionReport,
     QuizSettings,
+    ReportReason,
+    ReportStatus,
     ReviewCard,
     ReviewLog,
 )
@@ -655,3 +661,113 @@ def question_mark_admin_edit(question: Question, *, now: datetime | None = None)
         option.text_html = render_markdown(option.text).html
         option.explanation_html = render_markdown(option.explanation).html
         option.save(update_fields=["text_html", "explanation_html"])
+
+
+# --- flashcards ----------------------------------------------------------------------------------
+
+# New cards a learner meets per day (due cards always come first and are not capped).
+NEW_FLASHCARDS_PER_DAY = 20
+FLASHCARD_ID_OFFSET = 1_000_000_000  # FSRS card ids of flashcards never meet question ids
+
+
+def flashcard_rate(
+    user, flashcard_id: int, rating: int, *, now: datetime | None = None
+) -> FlashcardCard:
+    """Rate a flashcard Again/Hard/Good/Easy (1–4): FSRS schedules it like question cards."""
+    from fsrs import Rating
+
+    now = _now(now)
+    if rating not in (1, 2, 3, 4):
+        raise InvalidAnswer("Rate the card 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy).")
+    flashcard = Flashcard.objects.filter(pk=flashcard_id, published=True).first()
+    if flashcard is None:
+        raise InvalidAnswer("This flashcard does not exist or was withdrawn.")
+    with transaction.atomic():
+        card, _created = FlashcardCard.objects.select_for_update().get_or_create(
+            user=user, flashcard=flashcard, defaults={"due": now}
+        )
+        due_before = card.due if card.reps else None
+        updated = card_review(
+            card.card or None,
+            card_id=FLASHCARD_ID_OFFSET + flashcard.pk,
+            rating=Rating(rating),
+            now=now,
+            duration_ms=None,
+            desired_retention=desired_retention(user),
+        )
+        card.card = updated.to_dict()
+        card.due = updated.due
+        card.lapses += int(rating == 1 and card.reps > 0)
+        card.reps += 1
+        card.last_rating = rating
+        card.last_review = now
+        card.save()
+        FlashcardLog.objects.create(
+            card=card, rating=rating, reviewed_at=now, due_before=due_before, due_after=card.due
+        )
+    return card
+
+
+# --- question reports ----------------------------------------------------------------------------
+
+
+def question_report_create(
+    user,
+    attempt: Attempt,
+    position: int,
+    *,
+    reason: str,
+    comment: str,
+    now: datetime | None = None,
+) -> QuestionReport:
+    """A learner reports the question at `position` of their attempt (once it is revealed)."""
+    now = _now(now)
+    item = AttemptItem.objects.filter(attempt=attempt, position=position).first()
+    if item is None or attempt.user_id != user.pk:
+        raise InvalidAnswer(f"This attempt has no question {position}.")
+    if not selectors.item_revealed(attempt, item):
+        raise InvalidAnswer(
+            "Report a question after answering it (practice) or after submitting (exam)."
+        )
+    if reason not in ReportReason.values:
+        raise InvalidAnswer("Choose what is wrong: the key is wrong, ambiguous, or outdated.")
+    comment = (comment or "").strip()
+    if not comment:
+        raise InvalidAnswer("Say in a few words what is wrong, so an instructor can check it.")
+    if len(comment) > 2000:
+        raise InvalidAnswer(f"The comment is {len(comment)} characters; the limit is 2,000.")
+    if QuestionReport.objects.filter(
+        user=user, question_id=item.question_id, status=ReportStatus.OPEN
+    ).exists():
+        raise InvalidAnswer(
+            "You already reported this question; an instructor will look at it soon."
+        )
+    return QuestionReport.objects.create(
+        question_id=item.question_id,
+        user=user,
+        attempt=attempt,
+        reason=reason,
+        comment=comment,
+        created_at=now,
+    )
+
+
+def question_report_resolve(
+    report_id: int, instructor, *, resolution: str = "", now: datetime | None = None
+) -> QuestionReport:
+    """Close a report with a note of what was done (idempotent for a resolved report)."""
+    now = _now(now)
+    report = QuestionReport.objects.filter(pk=report_id).first()
+    if report is None:
+        raise InvalidAnswer("No such report.")
+    if report.status == ReportStatus.RESOLVED:
+        return report
+    resolution = (resolution or "").strip()
+    if len(resolution) > 2000:
+        raise InvalidAnswer("The note is longer than 2,000 characters.")
+    report.status = ReportStatus.RESOLVED
+    report.resolution = resolution
+    report.resolved_by = instructor
+    report.resolved_at = now
+    report.save(update_fields=["status", "resolution", "resolved_by", "resolved_at"])
+    return report

@@ -2,9 +2,12 @@
 
 Data: every response (attempt item) in finished exam and practice attempts (review sessions are
 left out: they only contain questions a learner already struggled with, which would bias the
-rest-of-test scores). An unanswered exam question is a response with score 0, as in scoring.
+rest-of-test scores). An unanswered exam question is recorded as unanswered: it is not a
+response (no option was chosen, so it says nothing about the options or the item's difficulty)
+and is counted on its own; it still scores 0 in its attempt, so it lowers the rest-of-test score
+of the attempt's other items exactly as it lowered the learner's result.
 
-- Facility index: the mean item score, as a percentage (the proportion of correct responses).
+- Facility index: the mean item score over answered responses, as a percentage.
 - Discrimination index: Moodle's definition, the Pearson correlation between the item score and
   the score on the rest of the attempt (the attempt's other questions, as a fraction so practice
   sets of different lengths compare), shown ×100 like Moodle. Needs 2+ responses with variance.
@@ -43,12 +46,15 @@ class ItemStat:
     external_id: str
     domain: int
     difficulty: str
-    responses: int
+    responses: int  # answered responses
+    unanswered: int  # exam items left blank (not responses)
     facility: float | None  # percent
     discrimination: float | None  # Pearson r ×100
     avg_time_s: float | None
     options: list[OptionStat] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    open_reports: int = 0  # filled in by the instructor page
+    stem: str = ""
 
 
 def pearson(xs: list[float], ys: list[float]) -> float | None:
@@ -90,10 +96,9 @@ def _responses() -> dict[int, list[_Response]]:
         attempt_correct, attempt_total = attempts[attempt_id]
         score = int(bool(correct))
         rest = (attempt_correct - score) / (attempt_total - 1) if attempt_total > 1 else None
+        answered = answered_at is not None and bool(selected)
         by_question[question_id].append(
-            _Response(
-                attempt_id, score, rest, list(selected or []), time_ms, answered_at is not None
-            )
+            _Response(attempt_id, score, rest, list(selected or []), time_ms, answered)
         )
     return by_question
 
@@ -115,6 +120,8 @@ def item_statistics(*, published_only: bool = False) -> list[ItemStat]:
 
 
 def _item_stat(question: Question, rows: list[_Response], options: list[Option]) -> ItemStat:
+    blank = sum(not r.answered for r in rows)
+    rows = [r for r in rows if r.answered]
     n = len(rows)
     stat = ItemStat(
         question_id=question.pk,
@@ -122,6 +129,7 @@ def _item_stat(question: Question, rows: list[_Response], options: list[Option])
         domain=question.domain,
         difficulty=question.difficulty,
         responses=n,
+        unanswered=blank,
         facility=None,
         discrimination=None,
         avg_time_s=None,
@@ -133,7 +141,7 @@ def _item_stat(question: Question, rows: list[_Response], options: list[Option])
     with_rest = [r for r in rows if r.rest is not None]
     r = pearson([x.score for x in with_rest], [x.rest for x in with_rest])
     stat.discrimination = round(100 * r, 1) if r is not None else None
-    answered = [x.time_ms for x in rows if x.answered]
+    answered = [x.time_ms for x in rows]
     stat.avg_time_s = round(sum(answered) / len(answered) / 1000, 1) if answered else None
     ranked = sorted(with_rest, key=lambda x: x.rest, reverse=True)
     top = ranked[: max(1, math.ceil(TOP_GROUP * len(ranked)))] if ranked else []
@@ -164,7 +172,8 @@ class DomainStat:
     number: int
     label: str
     learners: int
-    responses: int
+    responses: int  # answered
+    unanswered: int
     percent_correct: float | None
     avg_time_s: float | None
 
@@ -172,31 +181,38 @@ class DomainStat:
 def domain_statistics() -> list[DomainStat]:
     """Per exam domain, across learners: responses, % correct, learners, average time."""
     buckets: dict[int, dict] = {
-        d: {"users": set(), "n": 0, "ok": 0, "time": 0, "answered": 0} for d in DOMAINS
+        d: {"users": set(), "n": 0, "ok": 0, "time": 0, "blank": 0} for d in DOMAINS
     }
     rows = (
         AttemptItem.objects.filter(attempt__mode__in=STATS_MODES)
         .exclude(attempt__status=Attempt.IN_PROGRESS)
         .values_list(
-            "question__domain", "attempt__user_id", "correct", "time_spent_ms", "answered_at"
+            "question__domain",
+            "attempt__user_id",
+            "correct",
+            "time_spent_ms",
+            "answered_at",
+            "selected",
         )
     )
-    for domain, user_id, correct, time_ms, answered_at in rows:
+    for domain, user_id, correct, time_ms, answered_at, selected in rows:
         bucket = buckets[domain]
         bucket["users"].add(user_id)
+        if answered_at is None or not selected:
+            bucket["blank"] += 1
+            continue
         bucket["n"] += 1
         bucket["ok"] += int(bool(correct))
-        if answered_at is not None:
-            bucket["time"] += time_ms
-            bucket["answered"] += 1
+        bucket["time"] += time_ms
     return [
         DomainStat(
             d,
             domain_label(d),
             len(b["users"]),
             b["n"],
+            b["blank"],
             round(100 * b["ok"] / b["n"], 1) if b["n"] else None,
-            round(b["time"] / b["answered"] / 1000, 1) if b["answered"] else None,
+            round(b["time"] / b["n"] / 1000, 1) if b["n"] else None,
         )
         for d, b in buckets.items()
     ]
@@ -206,6 +222,7 @@ SORT_KEYS = {
     "id": lambda s: s.external_id,
     "domain": lambda s: s.domain,
     "responses": lambda s: s.responses,
+    "unanswered": lambda s: s.unanswered,
     "facility": lambda s: s.facility,
     "discrimination": lambda s: s.discrimination,
     "time": lambda s: s.avg_time_s,

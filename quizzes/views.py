@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.exam import DOMAINS, domain_label
+from core.exam import DOMAINS, TASKS, TOPIC_TAGS, domain_label
 from quizzes import selectors, services
-from quizzes.errors import AttemptClosed, QuizError
-from quizzes.forms import PracticeForm, RetentionForm
-from quizzes.models import Attempt
+from quizzes.errors import AttemptClosed, InvalidAnswer, QuizError
+from quizzes.forms import PracticeForm, ReportForm, RetentionForm
+from quizzes.models import Attempt, ExamKind
 from quizzes.scoring import EXAM_MINUTES, EXAM_QUESTIONS, PASS_MARK, PASS_RAW_PERCENT
 
 
@@ -44,6 +44,36 @@ def _closed(request: HttpRequest, attempt: Attempt, message: str) -> HttpRespons
     )
 
 
+def _home_context(request: HttpRequest, form: PracticeForm) -> dict:
+    running_exam = (
+        Attempt.objects.filter(user=request.user, mode=Attempt.EXAM, status=Attempt.IN_PROGRESS)
+        .select_related("practice_exam")
+        .order_by("-started_at")
+        .first()
+    )
+    if running_exam is not None:
+        running_exam = services.attempt_expire_if_due(running_exam)
+        if running_exam.finished:
+            running_exam = None
+    return {
+        "form": form,
+        "running_exam": running_exam,
+        "queue": selectors.daily_queue(request.user),
+        "due": selectors.due_count(request.user),
+        "attempts": selectors.attempts_for_user(request.user, limit=10),
+        "bank": selectors.bank_summary(),
+        "practice_exams": selectors.practice_exam_rows(request.user),
+        "sections": [
+            (d, domain_label(d), services.section_size(d), round(services.section_size(d) * 2))
+            for d in DOMAINS
+        ],
+        "unseen": selectors.unseen_count(request.user),
+        "exam_questions": EXAM_QUESTIONS,
+        "exam_minutes": EXAM_MINUTES,
+        "nav_active": "quizzes",
+    }
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Start practice, an exam or a review; see recent attempts."""
@@ -52,26 +82,9 @@ def home(request: HttpRequest) -> HttpResponse:
         initial["tags"] = [request.GET["tag"]]
     if request.GET.get("domain", "").isdigit():
         initial["domains"] = [int(request.GET["domain"])]
-    running_exam = (
-        Attempt.objects.filter(user=request.user, mode=Attempt.EXAM, status=Attempt.IN_PROGRESS)
-        .order_by("-started_at")
-        .first()
+    return render(
+        request, "quizzes/home.html", _home_context(request, PracticeForm(initial=initial))
     )
-    if running_exam is not None:
-        running_exam = services.attempt_expire_if_due(running_exam)
-        if running_exam.finished:
-            running_exam = None
-    context = {
-        "form": PracticeForm(initial=initial),
-        "running_exam": running_exam,
-        "due": selectors.due_count(request.user),
-        "attempts": selectors.attempts_for_user(request.user, limit=10),
-        "bank": selectors.bank_summary(),
-        "exam_questions": EXAM_QUESTIONS,
-        "exam_minutes": EXAM_MINUTES,
-        "nav_active": "quizzes",
-    }
-    return render(request, "quizzes/home.html", context)
 
 
 @login_required
@@ -86,24 +99,69 @@ def practice_start(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             return redirect("quizzes:attempt_question", attempt.pk, 1)
-    context = {
-        "form": form,
-        "due": selectors.due_count(request.user),
-        "attempts": selectors.attempts_for_user(request.user, limit=10),
-        "bank": selectors.bank_summary(),
-        "exam_questions": EXAM_QUESTIONS,
-        "exam_minutes": EXAM_MINUTES,
-        "nav_active": "quizzes",
-    }
-    return render(request, "quizzes/home.html", context, status=400)
+    return render(request, "quizzes/home.html", _home_context(request, form), status=400)
+
+
+def _exam_choice(data) -> tuple[str, int | None, int | None]:
+    """(kind, number, domain) from a query or form; unknown values raise QuizError."""
+    kind = data.get("kind", ExamKind.RANDOM)
+    if kind not in ExamKind.values:
+        raise InvalidAnswer(f"Unknown kind of exam {kind!r}.")
+    number = data.get("number", "")
+    domain = data.get("domain", "")
+    number = int(number) if number.isdigit() else None
+    domain = int(domain) if domain.isdigit() else None
+    if kind == ExamKind.NAMED and number is None:
+        raise InvalidAnswer("Which practice exam? Give its number.")
+    if kind == ExamKind.SECTION and domain not in DOMAINS:
+        raise InvalidAnswer("Which domain? Choose 1, 2, 3 or 4.")
+    return kind, number, domain
+
+
+def _exam_plan(kind: str, number: int | None, domain: int | None) -> dict:
+    """What the confirmation page says about the test before the clock starts."""
+    if kind == ExamKind.SECTION:
+        size = services.section_size(domain)
+        return {
+            "title": f"Section test: {domain_label(domain)}",
+            "questions": size,
+            "minutes": round(size * services.MINUTES_PER_QUESTION),
+            "about": "Only this domain's questions, balanced across its task statements.",
+        }
+    title = {
+        ExamKind.NAMED: f"Practice exam {number}",
+        ExamKind.FINAL: "Final exam",
+        ExamKind.RANDOM: "Random exam",
+    }[kind]
+    about = {
+        ExamKind.NAMED: "The same questions every time you take it, so you can compare retakes.",
+        ExamKind.FINAL: "Only questions you have never seen, drawn to the exam's blueprint.",
+        ExamKind.RANDOM: "A fresh draw to the exam's blueprint.",
+    }[kind]
+    return {"title": title, "questions": EXAM_QUESTIONS, "minutes": EXAM_MINUTES, "about": about}
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def exam_start(request: HttpRequest) -> HttpResponse:
-    """Start (or resume) the timed exam simulation."""
+    """GET: confirm what is about to start (the clock starts on POST). POST: start or resume."""
+    data = request.POST if request.method == "POST" else request.GET
     try:
-        attempt = services.attempt_start_exam(request.user)
+        kind, number, domain = _exam_choice(data)
+    except QuizError as exc:
+        messages.error(request, exc.message)
+        return redirect("quizzes:home")
+    if request.method == "GET":
+        context = {
+            "plan": _exam_plan(kind, number, domain),
+            "kind": kind,
+            "number": number,
+            "domain": domain,
+            "nav_active": "quizzes",
+        }
+        return render(request, "quizzes/exam_confirm.html", context)
+    try:
+        attempt = services.attempt_start_exam(request.user, kind=kind, number=number, domain=domain)
     except QuizError as exc:
         messages.error(request, exc.message)
         return redirect("quizzes:home")
@@ -119,6 +177,9 @@ def review_start(request: HttpRequest) -> HttpResponse:
     try:
         attempt = services.attempt_start_review(request.user)
     except QuizError as exc:
+        # No question is due: the same queue goes on with the due flashcards.
+        if selectors.flashcards_due_count(request.user):
+            return redirect("quizzes:flashcards")
         messages.info(request, exc.message)
         return redirect("quizzes:home")
     return redirect("quizzes:attempt_question", attempt.pk, 1)
@@ -166,6 +227,17 @@ def attempt_question(request: HttpRequest, attempt_id: int, position: int) -> Ht
         "lesson_url": selectors.lesson_url(view.question.lesson_ref)
         if view.revealed and view.question.lesson_ref
         else "",
+        "cheatsheet": selectors.cheatsheet_urls({view.question.cheatsheet}).get(
+            view.question.cheatsheet
+        )
+        if view.revealed
+        else None,
+        "show_blueprint": attempt.mode != Attempt.EXAM or attempt.finished,
+        "task_title": TASKS.get(view.question.task, ""),
+        "skill_labels": selectors.skill_labels() if attempt.mode != Attempt.EXAM else {},
+        "report_form": ReportForm() if view.revealed else None,
+        "reported": view.revealed and selectors.user_reported(request.user, view.question.pk),
+        "queue": selectors.daily_queue(request.user) if attempt.finished else None,
         "nav_active": "quizzes",
     }
     return render(request, "quizzes/question.html", context)
@@ -203,29 +275,55 @@ def _answer(request: HttpRequest, attempt: Attempt, position: int) -> HttpRespon
     return redirect("quizzes:attempt_question", attempt.pk, position)
 
 
-@login_required
-def attempt_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    """The exam's review screen: answered, unanswered and flagged questions, then submit."""
-    attempt = _attempt_for(request, attempt_id)
-    if attempt.finished:
-        return redirect("quizzes:attempt_result", attempt.pk)
+REVIEW_FILTERS = {"all": "All", "unanswered": "Unanswered", "flagged": "Flagged"}
+
+
+def _review_context(request: HttpRequest, attempt: Attempt) -> dict:
     nav = selectors.attempt_nav(attempt)
-    context = {
+    show = request.GET.get("show", "all")
+    show = show if show in REVIEW_FILTERS else "all"
+    shown = [
+        e
+        for e in nav
+        if show == "all"
+        or (show == "unanswered" and not e.answered)
+        or (show == "flagged" and e.flagged)
+    ]
+    return {
         "attempt": attempt,
         "nav": nav,
+        "shown": shown,
+        "show": show,
+        "filters": REVIEW_FILTERS,
         "unanswered": sum(not e.answered for e in nav),
         "flagged": sum(e.flagged for e in nav),
         "remaining_seconds": _remaining_seconds(attempt),
         "nav_active": "quizzes",
     }
-    return render(request, "quizzes/review.html", context)
+
+
+@login_required
+def attempt_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """The exam's review screen: a compact grid filtered to all, unanswered or flagged
+    questions, with Submit at the top (always reachable)."""
+    attempt = _attempt_for(request, attempt_id)
+    if attempt.finished:
+        return redirect("quizzes:attempt_result", attempt.pk)
+    return render(request, "quizzes/review.html", _review_context(request, attempt))
 
 
 @login_required
 @require_POST
 def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    """Submit the exam (a second submission lands on the result with a note)."""
+    """Submit the exam. With unanswered questions, the learner confirms first (they score 0);
+    a second submission lands on the result with a note."""
     attempt = _attempt_for(request, attempt_id)
+    if not attempt.finished and request.POST.get("confirm") != "1":
+        unanswered = attempt.items.filter(answered_at__isnull=True).count()
+        if unanswered:
+            context = _review_context(request, attempt)
+            context["confirm_unanswered"] = unanswered
+            return render(request, "quizzes/review.html", context)
     try:
         services.attempt_submit(attempt)
     except AttemptClosed as exc:
@@ -245,6 +343,11 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     context = {
         "attempt": attempt,
         "result": selectors.attempt_result(attempt),
+        "cheatsheets": selectors.cheatsheet_urls(
+            {i.question.cheatsheet for i in attempt.items.select_related("question")}
+        ),
+        "report_form": ReportForm(),
+        "queue": selectors.daily_queue(request.user),
         "pass_mark": PASS_MARK,
         "pass_raw": PASS_RAW_PERCENT,
         "nav_active": "quizzes",
@@ -275,3 +378,105 @@ def review_settings(request: HttpRequest) -> HttpResponse:
 def domain_choices() -> list[tuple[int, str]]:
     """(number, label) of the exam domains, for templates."""
     return [(d, domain_label(d)) for d in DOMAINS]
+
+
+@login_required
+@require_POST
+def attempt_report(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
+    """Report the question at `position` (wrong, ambiguous, outdated) with a comment."""
+    attempt = selectors.attempt_get_for_user(request.user, attempt_id)
+    form = ReportForm(request.POST)
+    back = request.POST.get("next", "")
+    if not back.startswith("/quizzes/"):
+        back = reverse("quizzes:attempt_question", args=[attempt.pk, position])
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+        return redirect(back)
+    try:
+        services.question_report_create(
+            request.user,
+            attempt,
+            position,
+            reason=form.cleaned_data["reason"],
+            comment=form.cleaned_data["comment"],
+        )
+    except QuizError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Thank you: an instructor will check this question.")
+    return redirect(back)
+
+
+# --- flashcards ----------------------------------------------------------------------------------
+
+
+def _card_filters(request: HttpRequest) -> selectors.CardFilters:
+    data = request.GET if request.method == "GET" else request.POST
+    domain = data.get("domain", "")
+    return selectors.CardFilters(
+        domain=int(domain) if domain.isdigit() and int(domain) in DOMAINS else None,
+        task=data.get("task", "")[:8],
+        skill=data.get("skill", "")[:16],
+        tag=data.get("tag", "")[:40],
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def flashcards(request: HttpRequest) -> HttpResponse:
+    """A flashcard session: the front, then the back on "Show answer", then Again/Hard/Good/Easy.
+    Due cards first, then new ones (20 a day); filters by domain, task, skill or topic."""
+    filters = _card_filters(request)
+    if request.method == "POST":
+        card_id = request.POST.get("card", "")
+        rating = request.POST.get("rating", "")
+        try:
+            if not card_id.isdigit() or not rating.isdigit():
+                raise InvalidAnswer("Choose Again, Hard, Good or Easy.")
+            services.flashcard_rate(request.user, int(card_id), int(rating))
+        except QuizError as exc:
+            messages.error(request, exc.message)
+        url = reverse("quizzes:flashcards")
+        return redirect(f"{url}?{filters.query()}" if filters.query() else url)
+    session = selectors.flashcard_next(
+        request.user, filters, now=timezone.now(), per_day=services.NEW_FLASHCARDS_PER_DAY
+    )
+    context = {
+        "session": session,
+        "filters": filters,
+        "facets": selectors.flashcard_facets(),
+        "skill_labels": selectors.skill_labels(),
+        "ratings": [(1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy")],
+        "queue": selectors.daily_queue(request.user),
+        "nav_active": "quizzes",
+    }
+    return render(request, "quizzes/flashcards.html", context)
+
+
+# --- cheat sheets --------------------------------------------------------------------------------
+
+
+@login_required
+def cheatsheet_list(request: HttpRequest) -> HttpResponse:
+    """Every cheat sheet, in the authors' order."""
+    return render(
+        request,
+        "quizzes/cheatsheet_list.html",
+        {"sheets": selectors.cheatsheets_published(), "nav_active": "quizzes"},
+    )
+
+
+@login_required
+def cheatsheet_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """One cheat sheet, with practice links for its topics and skills."""
+    sheet = selectors.cheatsheet_get(slug)
+    return render(
+        request,
+        "quizzes/cheatsheet_detail.html",
+        {
+            "sheet": sheet,
+            "skill_labels": selectors.skill_labels(),
+            "tag_labels": [(t, TOPIC_TAGS.get(t, t)) for t in sheet.tags],
+            "nav_active": "quizzes",
+        },
+    )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("PA_VAR_DIR", BASE_DIR / "var"))
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files from our own static files (works offline)
     "django_htmx",
+    "axes",
+    "csp",
     "core",
     "accounts",
     "courses",
@@ -54,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ServiceFaultMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the response set by AXES_LOCKOUT_CALLABLE.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -109,6 +117,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# django-axes first: it refuses a locked-out client before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed log-ins for one account from
+# one address, logging in to it from there pauses for the cool-off. Not by username alone, so
+# nobody can lock a learner out from elsewhere; not by address alone, so one classroom behind
+# one address is not locked out by a few typos.
+AXES_FAILURE_LIMIT = int(os.environ.get("PA_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PA_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
+# Behind a reverse proxy, the number of proxies that append to X-Forwarded-For (0: none).
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PA_PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+# Sign-up throttling: accounts created per client address per window (accounts.services).
+SIGNUPS_PER_ADDRESS = int(os.environ.get("PA_SIGNUPS_PER_ADDRESS", "5"))
+SIGNUP_WINDOW_SECONDS = 3600
 LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "core:home"
 
@@ -186,6 +216,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 270
 CELERY_TASK_IGNORE_RESULT = True
+# Broker unreachable: give up publishing within ~2 s (the submission stays queued and the beat
+# recovery re-queues it) instead of holding the learner's request for the default retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 # Periodic safety nets (the worker started by `make run` embeds beat).
 CELERY_BEAT_SCHEDULE = {
     "quizzes-expire-overdue-attempts": {
@@ -213,6 +252,12 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api_negotiation.ContentNegotiation",
+    # DRF's defaults, with JSON nested too deeply to parse answered by a 400 (core.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pipeline Academy API",
@@ -254,6 +299,7 @@ DASHBOARD_PANELS = [
 TOPIC_LINK_PROVIDERS = [
     "quizzes.selectors.topic_links",
     "labs.selectors.topic_links",
+    "quizzes.selectors.cheatsheet_links",
 ]
 
 # Labs: per-learner submission rate, per-file size cap, and when a RUNNING grading is stale
@@ -266,3 +312,22 @@ if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS:
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = int(
         os.environ.get("PA_BROKER_VISIBILITY_TIMEOUT", "3600")
     )
+
+# Content-Security-Policy (django-csp): only our own origin; scripts also need the per-response
+# nonce (templates: nonce="{{ request.csp_nonce }}"). `style` attributes (progress bars' widths)
+# stay allowed: they cannot run code; <style> elements need our origin or the nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", csp_constants.NONCE],
+        "style-src": ["'self'", csp_constants.NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}

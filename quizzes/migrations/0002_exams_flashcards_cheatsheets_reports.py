@@ -6,192 +6,341 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quizzes', '0001_initial'),
+        ("quizzes", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CheatSheet',
+            name="CheatSheet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.CharField(blank=True, max_length=300)),
-                ('tags', models.JSONField(blank=True, default=list)),
-                ('tags_index', models.CharField(blank=True, db_index=True, max_length=500)),
-                ('skills', models.JSONField(blank=True, default=list)),
-                ('skills_index', models.CharField(blank=True, db_index=True, max_length=1000)),
-                ('order', models.IntegerField(default=0)),
-                ('body', models.TextField()),
-                ('body_html', models.TextField(blank=True)),
-                ('toc_html', models.TextField(blank=True)),
-                ('published', models.BooleanField(db_index=True, default=True)),
-                ('source_file', models.CharField(blank=True, max_length=200)),
-                ('source_hash', models.CharField(blank=True, max_length=64)),
-                ('loaded_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("summary", models.CharField(blank=True, max_length=300)),
+                ("tags", models.JSONField(blank=True, default=list)),
+                ("tags_index", models.CharField(blank=True, db_index=True, max_length=500)),
+                ("skills", models.JSONField(blank=True, default=list)),
+                ("skills_index", models.CharField(blank=True, db_index=True, max_length=1000)),
+                ("order", models.IntegerField(default=0)),
+                ("body", models.TextField()),
+                ("body_html", models.TextField(blank=True)),
+                ("toc_html", models.TextField(blank=True)),
+                ("published", models.BooleanField(db_index=True, default=True)),
+                ("source_file", models.CharField(blank=True, max_length=200)),
+                ("source_hash", models.CharField(blank=True, max_length=64)),
+                ("loaded_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['order', 'title'],
+                "ordering": ["order", "title"],
             },
         ),
         migrations.CreateModel(
-            name='Flashcard',
+            name="Flashcard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.SlugField(max_length=120, unique=True)),
-                ('front', models.TextField()),
-                ('front_html', models.TextField(blank=True)),
-                ('back', models.TextField()),
-                ('back_html', models.TextField(blank=True)),
-                ('skills', models.JSONField(default=list)),
-                ('skills_index', models.CharField(blank=True, db_index=True, max_length=500)),
-                ('domain', models.PositiveSmallIntegerField(db_index=True)),
-                ('task', models.CharField(max_length=8)),
-                ('tags', models.JSONField(blank=True, default=list)),
-                ('tags_index', models.CharField(blank=True, db_index=True, max_length=500)),
-                ('reference', models.JSONField(blank=True, default=dict)),
-                ('published', models.BooleanField(db_index=True, default=True)),
-                ('source_file', models.CharField(blank=True, max_length=200)),
-                ('source_hash', models.CharField(blank=True, max_length=64)),
-                ('loaded_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.SlugField(max_length=120, unique=True)),
+                ("front", models.TextField()),
+                ("front_html", models.TextField(blank=True)),
+                ("back", models.TextField()),
+                ("back_html", models.TextField(blank=True)),
+                ("skills", models.JSONField(default=list)),
+                ("skills_index", models.CharField(blank=True, db_index=True, max_length=500)),
+                ("domain", models.PositiveSmallIntegerField(db_index=True)),
+                ("task", models.CharField(max_length=8)),
+                ("tags", models.JSONField(blank=True, default=list)),
+                ("tags_index", models.CharField(blank=True, db_index=True, max_length=500)),
+                ("reference", models.JSONField(blank=True, default=dict)),
+                ("published", models.BooleanField(db_index=True, default=True)),
+                ("source_file", models.CharField(blank=True, max_length=200)),
+                ("source_hash", models.CharField(blank=True, max_length=64)),
+                ("loaded_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['domain', 'task', 'external_id'],
+                "ordering": ["domain", "task", "external_id"],
             },
         ),
         migrations.CreateModel(
-            name='PracticeExam',
+            name="PracticeExam",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(unique=True)),
-                ('title', models.CharField(max_length=80)),
-                ('seed', models.BigIntegerField()),
-                ('built_at', models.DateTimeField()),
-                ('bank_size', models.PositiveIntegerField(help_text='published questions when it was built')),
-                ('notes', models.JSONField(blank=True, default=list)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(unique=True)),
+                ("title", models.CharField(max_length=80)),
+                ("seed", models.BigIntegerField()),
+                ("built_at", models.DateTimeField()),
+                (
+                    "bank_size",
+                    models.PositiveIntegerField(help_text="published questions when it was built"),
+                ),
+                ("notes", models.JSONField(blank=True, default=list)),
             ],
             options={
-                'ordering': ['number'],
+                "ordering": ["number"],
             },
         ),
         migrations.AddField(
-            model_name='attempt',
-            name='kind',
-            field=models.CharField(blank=True, choices=[('random', 'Random exam'), ('named', 'Practice exam'), ('section', 'Section test'), ('final', 'Final exam')], max_length=10),
+            model_name="attempt",
+            name="kind",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("random", "Random exam"),
+                    ("named", "Practice exam"),
+                    ("section", "Section test"),
+                    ("final", "Final exam"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='attempt',
-            name='section_domain',
+            model_name="attempt",
+            name="section_domain",
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='question',
-            name='cheatsheet',
+            model_name="question",
+            name="cheatsheet",
             field=models.SlugField(blank=True, max_length=120),
         ),
         migrations.AddField(
-            model_name='question',
-            name='skills',
+            model_name="question",
+            name="skills",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='question',
-            name='skills_index',
+            model_name="question",
+            name="skills_index",
             field=models.CharField(blank=True, db_index=True, max_length=500),
         ),
         migrations.CreateModel(
-            name='FlashcardCard',
+            name="FlashcardCard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('card', models.JSONField(default=dict)),
-                ('due', models.DateTimeField(db_index=True)),
-                ('reps', models.PositiveIntegerField(default=0)),
-                ('lapses', models.PositiveIntegerField(default=0)),
-                ('last_rating', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('last_review', models.DateTimeField(blank=True, null=True)),
-                ('flashcard', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cards', to='quizzes.flashcard')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flashcard_cards', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("card", models.JSONField(default=dict)),
+                ("due", models.DateTimeField(db_index=True)),
+                ("reps", models.PositiveIntegerField(default=0)),
+                ("lapses", models.PositiveIntegerField(default=0)),
+                ("last_rating", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("last_review", models.DateTimeField(blank=True, null=True)),
+                (
+                    "flashcard",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cards",
+                        to="quizzes.flashcard",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="flashcard_cards",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due'],
+                "ordering": ["due"],
             },
         ),
         migrations.CreateModel(
-            name='FlashcardLog',
+            name="FlashcardLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rating', models.PositiveSmallIntegerField()),
-                ('reviewed_at', models.DateTimeField()),
-                ('due_before', models.DateTimeField(blank=True, null=True)),
-                ('due_after', models.DateTimeField()),
-                ('card', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='logs', to='quizzes.flashcardcard')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rating", models.PositiveSmallIntegerField()),
+                ("reviewed_at", models.DateTimeField()),
+                ("due_before", models.DateTimeField(blank=True, null=True)),
+                ("due_after", models.DateTimeField()),
+                (
+                    "card",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="logs",
+                        to="quizzes.flashcardcard",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-reviewed_at'],
+                "ordering": ["-reviewed_at"],
             },
         ),
         migrations.AddField(
-            model_name='attempt',
-            name='practice_exam',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='attempts', to='quizzes.practiceexam'),
+            model_name="attempt",
+            name="practice_exam",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="attempts",
+                to="quizzes.practiceexam",
+            ),
         ),
         migrations.CreateModel(
-            name='PracticeExamQuestion',
+            name="PracticeExamQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('exam', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='seats', to='quizzes.practiceexam')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='quizzes.question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "exam",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="seats",
+                        to="quizzes.practiceexam",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="quizzes.question",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['exam_id', 'position'],
+                "ordering": ["exam_id", "position"],
             },
         ),
         migrations.AddField(
-            model_name='practiceexam',
-            name='questions',
-            field=models.ManyToManyField(related_name='practice_exams', through='quizzes.PracticeExamQuestion', to='quizzes.question'),
+            model_name="practiceexam",
+            name="questions",
+            field=models.ManyToManyField(
+                related_name="practice_exams",
+                through="quizzes.PracticeExamQuestion",
+                to="quizzes.question",
+            ),
         ),
         migrations.CreateModel(
-            name='QuestionReport',
+            name="QuestionReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('wrong', 'The key is wrong'), ('ambiguous', 'Ambiguous: more than one answer fits'), ('outdated', 'Outdated: AWS changed since')], max_length=10)),
-                ('comment', models.TextField(max_length=2000)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('resolved', 'Resolved')], db_index=True, default='open', max_length=10)),
-                ('created_at', models.DateTimeField()),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution', models.TextField(blank=True, max_length=2000)),
-                ('attempt', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reports', to='quizzes.attempt')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='quizzes.question')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='question_reports', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("wrong", "The key is wrong"),
+                            ("ambiguous", "Ambiguous: more than one answer fits"),
+                            ("outdated", "Outdated: AWS changed since"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("comment", models.TextField(max_length=2000)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("resolved", "Resolved")],
+                        db_index=True,
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution", models.TextField(blank=True, max_length=2000)),
+                (
+                    "attempt",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reports",
+                        to="quizzes.attempt",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports",
+                        to="quizzes.question",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="question_reports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='flashcardcard',
-            index=models.Index(fields=['user', 'due'], name='quizzes_fla_user_id_360692_idx'),
+            model_name="flashcardcard",
+            index=models.Index(fields=["user", "due"], name="quizzes_fla_user_id_360692_idx"),
         ),
         migrations.AddConstraint(
-            model_name='flashcardcard',
-            constraint=models.UniqueConstraint(fields=('user', 'flashcard'), name='flashcard_card_unique'),
+            model_name="flashcardcard",
+            constraint=models.UniqueConstraint(
+                fields=("user", "flashcard"), name="flashcard_card_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='practiceexamquestion',
-            constraint=models.UniqueConstraint(fields=('exam', 'position'), name='practice_exam_seat_unique'),
+            model_name="practiceexamquestion",
+            constraint=models.UniqueConstraint(
+                fields=("exam", "position"), name="practice_exam_seat_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='practiceexamquestion',
-            constraint=models.UniqueConstraint(fields=('exam', 'question'), name='practice_exam_question_unique'),
+            model_name="practiceexamquestion",
+            constraint=models.UniqueConstraint(
+                fields=("exam", "question"), name="practice_exam_question_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='questionreport',
-            index=models.Index(fields=['question', 'status'], name='quizzes_que_questio_a0f525_idx'),
+            model_name="questionreport",
+            index=models.Index(
+                fields=["question", "status"], name="quizzes_que_questio_a0f525_idx"
+            ),
         ),
     ]

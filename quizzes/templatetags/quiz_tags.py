@@ -24,3 +24,11 @@ def ms_clock(milliseconds: int | None) -> str:
     if milliseconds is None:
         return ""
     return clock(round(milliseconds / 1000))
+
+
+@register.filter
+def get_item(mapping, key):
+    """`{{ labels|get_item:code }}`: a dict lookup by a variable key ('' when missing)."""
+    if not mapping:
+        return ""
+    return mapping.get(key, "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from core.content import ContentErrors, LoadReport
+from core.guide import load_exam_guide
+from core.models import Skill
 from quizzes.exporting import export_questions
 from quizzes.loading import load_questions
 from quizzes.models import Option, Question
@@ -18,8 +21,7 @@ GOOD = textwrap.dedent(
     """\
     questions:
       - id: codebuild-prebuild-failure-01
-        domain: 4
-        task: "4.1"
+        skills: ["4.1.s6", "3.3.k2"]
         tags: [codebuild, buildspec]
         difficulty: medium
         type: single
@@ -43,8 +45,7 @@ GOOD = textwrap.dedent(
         references:
           - "AWS CodeBuild User Guide — Build specification reference"
       - id: secrets-rotation-multi-01
-        domain: 2
-        task: "2.3"
+        skills: ["2.3.s2", "2.2.s4"]
         tags: [rotation, secrets-manager]
         difficulty: hard
         type: multiple
@@ -68,13 +69,20 @@ GOOD = textwrap.dedent(
             correct: false
             explanation: "Nothing rotates it."
         lesson: config-and-secrets/secrets-manager-rotation
+        cheatsheet: secrets-manager
+        references:
+          - title: "AWS Secrets Manager User Guide — Rotate secrets"
+            url: "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets.html"
     """
 )
+
+EXAM_GUIDE = Path(__file__).resolve().parents[2] / "content" / "exam-guide.yaml"
 
 
 def write_bank(root: Path, files: dict[str, str]) -> Path:
     folder = root / "questions"
     folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(EXAM_GUIDE, root / "exam-guide.yaml")
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     return root
@@ -84,6 +92,7 @@ def load(root: Path, *, force: bool = False) -> LoadReport:
     report = LoadReport()
     if force:
         report.force = True  # what `load_content --force` sets
+    load_exam_guide(root, LoadReport())  # load_all runs it first
     load_questions(root, report)
     return report
 
@@ -177,53 +186,98 @@ def test_admin_edit_is_kept_unless_forced(tmp_path):
     ("old", "new", "expected"),
     [
         (
-            'task: "4.1"',
-            'task: "9.9"',
-            "a.yaml:4: question 'codebuild-prebuild-failure-01': unknown task statement '9.9'",
+            'skills: ["4.1.s6", "3.3.k2"]',
+            'skills: ["4.1.s66", "3.3.k2"]',
+            "a.yaml:3: question 'codebuild-prebuild-failure-01': unknown skill id '4.1.s66' "
+            "(hint: did you mean '4.1.s6'?)",
         ),
         (
-            'task: "4.1"',
-            'task: "3.1"',
-            "a.yaml:4: question 'codebuild-prebuild-failure-01': task 3.1 does not belong to "
-            "domain 4",
+            'skills: ["4.1.s6", "3.3.k2"]',
+            'skills: ["4.1"]',
+            "a.yaml:3: question 'codebuild-prebuild-failure-01': unknown skill id '4.1' "
+            "(hint: name an item of task 4.1, e.g. '4.1.k1' or '4.1.s1')",
+        ),
+        (
+            'skills: ["4.1.s6", "3.3.k2"]',
+            "skills: []",
+            "a.yaml:3: question 'codebuild-prebuild-failure-01': 'skills' must be a non-empty list",
+        ),
+        (
+            'skills: ["4.1.s6", "3.3.k2"]',
+            'skills: ["4.1.s6", "4.1.s6"]',
+            "a.yaml:3: question 'codebuild-prebuild-failure-01': skill '4.1.s6' is listed twice",
+        ),
+        (
+            'skills: ["4.1.s6", "3.3.k2"]',
+            'domain: 4\n    task: "4.1"',
+            "a.yaml:3: question 'codebuild-prebuild-failure-01': 'domain' is no longer written "
+            "in question files (hint: name what the question tests with skills:",
+        ),
+        (
+            'skills: ["4.1.s6", "3.3.k2"]',
+            'skills: ["4.1.s6", "3.3.k2"]\n    task: "3.4"',
+            "a.yaml:4: question 'codebuild-prebuild-failure-01': 'task' is no longer written",
+        ),
+        (
+            '    skills: ["4.1.s6", "3.3.k2"]\n',
+            "",
+            "a.yaml:2: question 'codebuild-prebuild-failure-01': missing required key 'skills'",
         ),
         (
             "tags: [codebuild, buildspec]",
             "tags: [codebiuld]",
-            "a.yaml:5: question 'codebuild-prebuild-failure-01': unknown tag 'codebiuld' "
+            "a.yaml:4: question 'codebuild-prebuild-failure-01': unknown tag 'codebiuld' "
             "(hint: did you mean 'codebuild'?)",
         ),
         (
             "difficulty: medium",
             "difficulty: tricky",
-            "a.yaml:6: question 'codebuild-prebuild-failure-01': difficulty must be one of "
+            "a.yaml:5: question 'codebuild-prebuild-failure-01': difficulty must be one of "
             "easy, medium, hard",
-        ),
-        (
-            "domain: 4",
-            "domain: 7",
-            "a.yaml:3: question 'codebuild-prebuild-failure-01': domain must be 1, 2, 3 or 4",
         ),
         (
             "    choose: 2\n",
             "    choose: 3\n",
-            "a.yaml:33: question 'secrets-rotation-multi-01': choose is 3 but 2 option(s) "
+            "a.yaml:31: question 'secrets-rotation-multi-01': choose is 3 but 2 option(s) "
             "are correct",
         ),
         (
             '        explanation: "install ran earlier."\n',
             "",
-            "a.yaml:15: question 'codebuild-prebuild-failure-01', option 2: missing explanation",
+            "a.yaml:14: question 'codebuild-prebuild-failure-01', option 2: missing explanation",
         ),
         (
             '"INSTALL"',
             '"post_build"',
-            "a.yaml:15: question 'codebuild-prebuild-failure-01', option 2: duplicate of option 1",
+            "a.yaml:14: question 'codebuild-prebuild-failure-01', option 2: duplicate of option 1",
         ),
         (
             "lesson: codebuild-buildspec/build-phases-and-failures",
             "lesson: build phases",
-            "a.yaml:24: question 'codebuild-prebuild-failure-01': lesson must look like",
+            "a.yaml:23: question 'codebuild-prebuild-failure-01': lesson must look like",
+        ),
+        (
+            "cheatsheet: secrets-manager",
+            "cheatsheet: Secrets Manager",
+            "a.yaml:51: question 'secrets-rotation-multi-01': cheatsheet must be a cheat sheet "
+            "slug, not 'Secrets Manager'",
+        ),
+        (
+            'url: "https://docs.aws.amazon.com/secretsmanager/',
+            'url: "http://docs.aws.amazon.com/secretsmanager/',
+            "a.yaml:53: question 'secrets-rotation-multi-01': reference: 'url' must be an "
+            "https:// link",
+        ),
+        (
+            '        url: "https://docs',
+            '        link: "https://docs',
+            "a.yaml:53: question 'secrets-rotation-multi-01': reference: unknown key 'link'",
+        ),
+        (
+            '      - "AWS CodeBuild User Guide — Build specification reference"',
+            "      - 42",
+            "a.yaml:25: question 'codebuild-prebuild-failure-01': a reference must be a "
+            "{title, url} mapping or a title",
         ),
         (
             "    difficulty: medium\n",
@@ -262,10 +316,10 @@ def test_bad_files_are_rejected_with_file_and_line_and_nothing_loaded(tmp_path, 
 def test_errors_from_several_files_are_all_reported(tmp_path):
     root = write_bank(
         tmp_path,
-        {"a.yaml": GOOD.replace("domain: 4", "domain: 0"), "b.yaml": "questions: {}\n"},
+        {"a.yaml": GOOD.replace('"4.1.s6"', '"9.9.s9"'), "b.yaml": "questions: {}\n"},
     )
     messages = errors_of(root)
-    assert any("a.yaml:4" in m for m in messages)
+    assert any("a.yaml:3" in m for m in messages)
     assert any("b.yaml:1: 'questions' must be a list" in m for m in messages)
 
 
@@ -274,9 +328,13 @@ def test_export_round_trips(tmp_path):
     load(write_bank(tmp_path / "in", {"codebuild.yaml": GOOD}))
     written = export_questions(tmp_path / "out")
     assert written == {"questions/codebuild.yaml": 2}
+    shutil.copy(EXAM_GUIDE, tmp_path / "out" / "exam-guide.yaml")
     before = {
         q.external_id: (
             q.stem_markdown,
+            q.skills,
+            (q.domain, q.task),
+            q.cheatsheet,
             q.tags,
             q.references,
             q.lesson_ref,
@@ -289,6 +347,9 @@ def test_export_round_trips(tmp_path):
     after = {
         q.external_id: (
             q.stem_markdown,
+            q.skills,
+            (q.domain, q.task),
+            q.cheatsheet,
             q.tags,
             q.references,
             q.lesson_ref,
@@ -320,4 +381,64 @@ def test_load_content_command_reports_errors_and_changes_nothing(tmp_path, setti
     (tmp_path / "modules").mkdir()
     with pytest.raises(CommandError, match="nothing was changed"):
         call_command("load_content", "--root", str(tmp_path))
+    assert Question.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_skills_decide_task_and_domain_and_are_linked(tmp_path):
+    load(write_bank(tmp_path, {"a.yaml": GOOD}))
+    q = Question.objects.get(external_id="codebuild-prebuild-failure-01")
+    assert q.skills == ["4.1.s6", "3.3.k2"]
+    assert (q.domain, q.task) == (4, "4.1")  # from the first skill, not the second (3.3)
+    assert q.skills_index == "|4.1.s6|3.3.k2|"
+    assert sorted(q.skill_links.values_list("code", flat=True)) == ["3.3.k2", "4.1.s6"]
+    assert list(
+        Skill.objects.get(code="2.3.s2").questions.values_list("external_id", flat=True)
+    ) == ["secrets-rotation-multi-01"]
+
+
+@pytest.mark.django_db
+def test_reordering_skills_moves_the_question_to_the_new_first_skills_domain(tmp_path):
+    root = write_bank(tmp_path, {"a.yaml": GOOD})
+    load(root)
+    write_bank(tmp_path, {"a.yaml": GOOD.replace('["4.1.s6", "3.3.k2"]', '["3.3.k2", "4.1.s6"]')})
+    report = load(root)
+    assert report.counts["questions updated"] == 1
+    q = Question.objects.get(external_id="codebuild-prebuild-failure-01")
+    assert (q.domain, q.task, q.skills) == (3, "3.3", ["3.3.k2", "4.1.s6"])
+
+
+@pytest.mark.django_db
+def test_references_accept_links_and_plain_titles_and_cheatsheet_is_stored(tmp_path):
+    report = load(write_bank(tmp_path, {"a.yaml": GOOD}))
+    plain = Question.objects.get(external_id="codebuild-prebuild-failure-01")
+    linked = Question.objects.get(external_id="secrets-rotation-multi-01")
+    assert plain.references == [
+        {"title": "AWS CodeBuild User Guide — Build specification reference", "url": ""}
+    ]
+    assert linked.references == [
+        {
+            "title": "AWS Secrets Manager User Guide — Rotate secrets",
+            "url": "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets.html",
+        }
+    ]
+    assert (plain.cheatsheet, linked.cheatsheet) == ("", "secrets-manager")
+    # The cheat sheet file does not exist in this root: a warning naming it, not an error.
+    assert any(
+        "links cheat sheet 'secrets-manager', which does not exist" in w for w in report.warnings
+    )
+    (tmp_path / "cheatsheets").mkdir()
+    (tmp_path / "cheatsheets" / "secrets-manager.md").write_text("---\ntitle: x\n---\n")
+    assert not any("cheat sheet" in w for w in load(tmp_path).warnings)
+
+
+@pytest.mark.django_db
+def test_missing_exam_guide_is_reported(tmp_path):
+    root = write_bank(tmp_path, {"a.yaml": GOOD})
+    (root / "exam-guide.yaml").unlink()
+    messages = errors_of(root)
+    assert messages == [
+        f"{root / 'exam-guide.yaml'}: the exam guide file is missing (hint: questions and "
+        "lessons name skill ids defined there; restore it from git)"
+    ]
     assert Question.objects.count() == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 from collections import Counter
 from datetime import timedelta
@@ -75,8 +76,10 @@ def test_random_exam_is_balanced_by_domain_and_task(learner, blueprint_bank, t0)
 
 def test_named_exams_are_built_once_and_stay_when_the_bank_grows(blueprint_bank, t0):
     assert practice_exams_build(now=t0) == [f"built Practice exam {n}" for n in range(1, 9)]
-    exams = {e.number: list(e.seats.values_list("question_id", flat=True)) for e in
-             PracticeExam.objects.all()}
+    exams = {
+        e.number: list(e.seats.values_list("question_id", flat=True))
+        for e in PracticeExam.objects.all()
+    }
     assert len(exams) == 8 and all(len(ids) == 65 for ids in exams.values())
     for ids in exams.values():
         questions = Question.objects.filter(pk__in=ids)
@@ -95,7 +98,9 @@ def test_named_exams_are_built_once_and_stay_when_the_bank_grows(blueprint_bank,
     } == exams
     assert any("--rebuild" in w for w in report.warnings)
     # …and only a deliberate rebuild redraws them.
-    call_command("build_practice_exams", "--rebuild", stdout=open("/dev/null", "w"))
+    out = io.StringIO()
+    call_command("build_practice_exams", "--rebuild", stdout=out)
+    assert "8 practice exam(s) built" in out.getvalue()
     assert PracticeExam.objects.count() == 8
 
 

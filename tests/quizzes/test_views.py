@@ -106,7 +106,14 @@ def test_exam_flow_saves_flags_reviews_and_submits(learner_client, learner, bank
     review = learner_client.get(reverse("quizzes:attempt_review", args=[attempt.pk]))
     assert "31</strong> unanswered" in review.content.decode()
     assert "1</strong> flagged" in review.content.decode()
-    response = learner_client.post(reverse("quizzes:attempt_submit", args=[attempt.pk]))
+    # 31 unanswered: submitting asks first, and nothing is submitted until confirmed.
+    ask = learner_client.post(reverse("quizzes:attempt_submit", args=[attempt.pk]))
+    assert ask.status_code == 200
+    assert "Submit with 31 unanswered questions?" in ask.content.decode()
+    assert Attempt.objects.get(pk=attempt.pk).status == Attempt.IN_PROGRESS
+    response = learner_client.post(
+        reverse("quizzes:attempt_submit", args=[attempt.pk]), {"confirm": "1"}
+    )
     assert response["Location"] == reverse("quizzes:attempt_result", args=[attempt.pk])
     result = learner_client.get(response["Location"]).content.decode()
     assert "How we compute the scaled score" in result and "1 of 32 correct" in result
