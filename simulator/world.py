@@ -8,11 +8,16 @@ import difflib
 import hashlib
 import json
 import re
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator._loading import load_document
+
+if TYPE_CHECKING:
+    from simulator.account import AccountSnapshot, ApiCall
+    from simulator.account._service import AccountService
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -117,11 +122,185 @@ def _digest(seed: str) -> str:
 
 
 class World:
-    """State of the simulated account(s); `changes` records every read and write of a run."""
+    """A facade over the run's simulated accounts (see docs/account-service.md).
+
+    The account server (moto behind our front, on the host) holds S3, Parameter Store, Secrets
+    Manager, ECR, Lambda, CloudFormation and the rest; it is started and seeded from `state` on
+    first use. `state` keeps what our engines own (CodeDeploy groups, instances, ECS, alarm
+    behaviours, Lambda hook scripts, pipeline stacks) and a host-side cache of the account's
+    resources, refreshed from the server by `sync()`. `changes` records every read and write
+    of a run, built on the host from the server's call log and the engines' own records.
+    """
 
     def __init__(self, state: dict[str, Any], changes: list[dict[str, Any]] | None = None) -> None:
         self.state = state
         self.changes: list[dict[str, Any]] = changes or []
+        self._account: AccountService | None = None
+        self._calls_seen = 0
+        self._mutations = 0
+        self._secret_ids: dict[tuple[str, str], str] = {}
+
+    # -- the account server ------------------------------------------------------------------
+    def account(self) -> AccountService:
+        """The run's account server, started and seeded on first use."""
+        if self._account is None:
+            from simulator.account._service import AccountService
+
+            service = AccountService()
+            weakref.finalize(self, service.close)
+            try:
+                service.call("seed", state=_seed_state(self.state))
+            except Exception:
+                service.close()
+                raise
+            self._account = service
+            self._calls_seen = len(service.call("calls", since=0))
+            self._map_secret_ids()
+        return self._account
+
+    def close(self) -> None:
+        """Stop the account server (a later use starts a fresh one seeded from `state`)."""
+        if self._account is not None:
+            self._account.close()
+            self._account = None
+
+    def credentials(self, account: str | None = None) -> tuple[str, str]:
+        """(access key id, secret key) of an account's principal in this run."""
+        key, secret = self.account().call("credentials", account=account or self.account_id)
+        return key, secret
+
+    def set_origin(self, origin: str) -> None:
+        """Which phase/hook/action the next API calls come from (for the call log)."""
+        if self._account is not None:
+            self._account.call("origin", origin=origin)
+
+    def api_calls(self) -> list[ApiCall]:
+        """Every request that reached the account service in this run, in order."""
+        return self.account().calls() if self._account is not None else []
+
+    def snapshot(self) -> AccountSnapshot:
+        """What the accounts hold now, read from the account server."""
+        return self.account().snapshot()
+
+    def sync(self) -> int:
+        """Refresh `state` and `changes` from the account server; returns the new call count."""
+        if self._account is None:
+            return 0
+        from simulator.account._types import ApiCall
+
+        raw = self._account.call("calls", since=self._calls_seen)
+        self._calls_seen += len(raw)
+        for call in raw:
+            self._record_call(ApiCall(**call))
+        mutations = self._account.call("mutations")
+        if mutations != self._mutations:
+            self._mutations = mutations
+            self._refresh(self._account.call("export"))
+        return len(raw)
+
+    def _record_call(self, call: ApiCall) -> None:
+        if not call.ok or call.origin.startswith("host"):
+            return
+        p = call.params
+        op = (call.service, call.operation)
+        if op == ("ssm", "GetParameter"):
+            self.record("ssm.read", name=str(p.get("Name", "")), by="cli")
+        elif op == ("ssm", "GetParameters"):
+            for name in p.get("Names") or []:
+                self.record("ssm.read", name=str(name), by="cli")
+        elif op == ("secretsmanager", "GetSecretValue"):
+            self.record("secrets.read", name=str(p.get("SecretId", "")), by="cli")
+        elif op == ("ecr", "PutImage"):
+            self.record(
+                "ecr.push",
+                repository=str(p.get("repositoryName", "")),
+                tag=str(p.get("imageTag", "")),
+                digest=_manifest_digest(p.get("imageManifest")),
+            )
+        elif op == ("docker", "Login"):
+            self.record("docker.login", registry=str(p.get("registry", "")))
+        elif op == ("s3", "PutObject"):
+            self.record("s3.put", bucket=str(p.get("Bucket", "")), key=str(p.get("Key", "")))
+        elif op == ("s3", "GetObject"):
+            self.record("s3.get", bucket=str(p.get("Bucket", "")), key=str(p.get("Key", "")))
+        elif call.service == "cloudformation" and call.operation in (
+            "CreateStack",
+            "UpdateStack",
+            "ExecuteChangeSet",
+        ):
+            self.record("cloudformation.deploy", stack=str(p.get("StackName", "")))
+        elif op == ("codedeploy", "CreateDeployment"):
+            self.record(
+                "deploy.create",
+                application=str(p.get("applicationName", "")),
+                group=str(p.get("deploymentGroupName", "")),
+            )
+        elif call.service == "lambda" and call.operation in (
+            "UpdateFunctionCode",
+            "PublishVersion",
+            "UpdateAlias",
+        ):
+            self.record(
+                {
+                    "UpdateFunctionCode": "lambda.update_code",
+                    "PublishVersion": "lambda.publish_version",
+                    "UpdateAlias": "lambda.update_alias",
+                }[call.operation],
+                function=str(p.get("FunctionName", "")),
+            )
+
+    def _refresh(self, data: dict[str, Any]) -> None:
+        """Replace the cached account resources with what the server holds."""
+        self.state["parameters"] = {
+            name: {"type": p["type"], "versions": p["versions"]}
+            for name, p in data["parameters"].items()
+            if "/" not in name[:13] or not name[:12].isdigit()
+        }
+        self.state["secrets"] = {
+            name: {"versions": s["versions"]}
+            for name, s in data["secrets"].items()
+            if not name[:12].isdigit()
+        }
+        self.state["ecr"] = {
+            name: {"account": r["account"], "images": r["images"]}
+            for name, r in data["ecr"].items()
+        }
+        buckets: dict[str, Any] = {}
+        for name, b in data["s3"].items():
+            old = self.state.get("s3", {}).get(name, {}).get("objects", {})
+            objects = {}
+            for key, o in b["objects"].items():
+                cached = old.get(key)
+                if cached and cached.get("etag") == o["etag"]:
+                    objects[key] = cached
+                else:
+                    objects[key] = {**o, "data": _LAZY, "version_id": None, "metadata": {}}
+            buckets[name] = {
+                "region": b["region"],
+                "versioning": b["versioning"],
+                "objects": objects,
+            }
+        self.state["s3"] = buckets
+        for name, f in data["lambda"].items():
+            fn = self.state["lambda"].setdefault(name, {"runtime": "", "hooks": {}})
+            fn.update(versions=f["versions"], aliases=f["aliases"], code_sha256=f["code_sha256"])
+        for stack in data["stacks"]:
+            if (stack["account"], stack["region"]) == (self.account_id, self.region):
+                self.state["stacks"].setdefault(stack["name"], {}).update(
+                    status=stack["status"], parameters=stack["parameters"]
+                )
+
+    def _map_secret_ids(self) -> None:
+        """The world file names secret versions (v1, v2); the backend issues its own ids."""
+        if not self.state.get("secrets"):
+            return
+        exported = self.account().call("export")["secrets"]
+        for name, secret in self.state["secrets"].items():
+            backend = exported.get(name, {}).get("versions", [])
+            for version in secret["versions"]:
+                match = next((b for b in backend if b["value"] == version["value"]), None)
+                if match:
+                    self._secret_ids[(name, version["id"])] = match["id"]
 
     # -- identity --------------------------------------------------------------------------
     @property
@@ -149,55 +328,28 @@ class World:
 
     # -- Parameter Store -------------------------------------------------------------------
     def ssm_get(self, selector: str) -> dict[str, Any]:
-        """The parameter version for `name`, `name:version` or `name:label` (KeyError if none)."""
-        name, _, qualifier = (
-            selector.partition(":")
-            if not selector.startswith("arn:")
-            else (selector.split(":parameter", 1)[-1], "", "")
-        )
-        param = self.state["parameters"].get(name)
-        if param is None:
-            raise KeyError(f"ParameterNotFound: {name}")
-        versions = param["versions"]
-        if not qualifier:
-            chosen = versions[-1]
-        elif qualifier.isdigit():
-            matches = [v for v in versions if v["version"] == int(qualifier)]
-            if not matches:
-                raise KeyError(f"ParameterVersionNotFound: {selector}")
-            chosen = matches[0]
-        else:
-            matches = [v for v in versions if qualifier in v["labels"]]
-            if not matches:
-                raise KeyError(f"ParameterVersionLabelNotFound: {selector}")
-            chosen = matches[0]
-        return {"name": name, "type": param["type"], **chosen}
+        """The parameter version for `name`, `name:version` or `name:label` (KeyError if none).
+
+        Read from the account server (GetParameter, which takes the same selectors).
+        """
+        if selector.startswith("arn:"):
+            selector = selector.split(":parameter", 1)[-1]
+        return self.account().call("ssm_get", selector=selector)
 
     # -- Secrets Manager -------------------------------------------------------------------
     def secret_get(
         self, secret_id: str, *, version_stage: str = "", version_id: str = ""
     ) -> dict[str, Any]:
         """The secret version (default AWSCURRENT); KeyError with the AWS error name if none."""
-        name = secret_id
-        if secret_id.startswith("arn:"):
+        self.account()
+        if version_id:
             name = secret_id.split(":secret:", 1)[-1]
-            name = (
-                re.sub(r"-[A-Za-z0-9]{6}$", "", name) if name not in self.state["secrets"] else name
-            )
-        secret = self.state["secrets"].get(name)
-        if secret is None:
-            raise KeyError(
-                "ResourceNotFoundException: Secrets Manager can't find the specified secret "
-                f"{secret_id}"
-            )
-        for version in secret["versions"]:
-            if version_id and version["id"] == version_id:
-                return {"name": name, **version}
-            if not version_id and (version_stage or "AWSCURRENT") in version["stages"]:
-                return {"name": name, **version}
-        raise KeyError(
-            f"ResourceNotFoundException: Secrets Manager can't find the specified secret value "
-            f"for staging label: {version_stage or 'AWSCURRENT'}"
+            version_id = self._secret_ids.get((name, version_id), version_id)
+        return self.account().call(
+            "secret_get",
+            secret_id=secret_id,
+            version_stage=version_stage,
+            version_id=version_id,
         )
 
     # -- ECR -------------------------------------------------------------------------------
@@ -215,58 +367,87 @@ class World:
         return name, repo
 
     def ecr_push(self, repository: str, tag: str, digest: str) -> None:
+        """Put an image manifest (config `digest`) into ECR as the host (e.g. a test fixture)."""
         repo = self.state["ecr"][repository]
-        for image in repo["images"]:
-            if tag in image["tags"]:
-                image["tags"].remove(tag)
-        existing = next((i for i in repo["images"] if i["digest"] == digest), None)
-        if existing is None:
-            repo["images"].append({"digest": digest, "tags": [tag]})
-        else:
-            existing["tags"].append(tag)
-        repo["images"] = [i for i in repo["images"] if i["tags"] or i["digest"] == digest]
+        self.account().call(
+            "ecr_put", repository=repository, tag=tag, digest=digest, account=repo["account"]
+        )
         self.record("ecr.push", repository=repository, tag=tag, digest=digest)
+        self._mutations = -1
+        self.sync()
 
     # -- S3 --------------------------------------------------------------------------------
+    def s3_create_bucket(
+        self, bucket: str, region: str | None = None, *, versioning: bool = False
+    ) -> None:
+        """Create a bucket as the host (artifact buckets that come with a project)."""
+        if bucket in self.state["s3"]:
+            return
+        self.account().call(
+            "s3_create_bucket", bucket=bucket, region=region or self.region, versioning=versioning
+        )
+        self.state["s3"][bucket] = {
+            "region": region or self.region,
+            "versioning": versioning,
+            "objects": {},
+        }
+        self.record("s3.create_bucket", bucket=bucket)
+
     def s3_put(
         self, bucket: str, key: str, data: bytes, *, metadata: Mapping[str, str] | None = None
     ) -> dict[str, Any]:
         """Store an object (KeyError when the bucket does not exist); returns its record."""
         target = self.state["s3"][bucket]
-        etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
-        version = None
-        if target["versioning"]:
-            version = f"v{len(self.changes_of('s3.put')) + 1}"
+        out = self.account().call(
+            "s3_put",
+            bucket=bucket,
+            key=key,
+            data_b64=base64.b64encode(data).decode(),
+            metadata=dict(metadata or {}),
+        )
         target["objects"][key] = {
             "data": data,
             "size": len(data),
-            "etag": etag,
-            "version_id": version,
+            "etag": out["etag"],
+            "version_id": out.get("version_id"),
             "metadata": dict(metadata or {}),
         }
-        self.record("s3.put", bucket=bucket, key=key, size=len(data), etag=etag)
+        self.record("s3.put", bucket=bucket, key=key, size=len(data), etag=out["etag"])
         return target["objects"][key]
 
     def s3_get(self, bucket: str, key: str) -> bytes:
-        return self.state["s3"][bucket]["objects"][key]["data"]
+        """An object's bytes, read from the account server (KeyError when missing)."""
+        if key not in self.state["s3"].get(bucket, {}).get("objects", {}):
+            self.sync()
+        obj = self.state["s3"][bucket]["objects"][key]
+        if obj.get("data") is _LAZY or obj.get("data") is None:
+            obj["data"] = base64.b64decode(self.account().call("s3_get", bucket=bucket, key=key))
+        return obj["data"]
 
     # -- Lambda ----------------------------------------------------------------------------
     def lambda_update_code(self, name: str, code_sha: str) -> None:
-        self.state["lambda"][name]["code_sha256"] = code_sha
+        self.account().call("lambda_update_code", name=name, seed=code_sha)
         self.record("lambda.update_code", function=name, code_sha256=code_sha)
+        self._mutations = -1
+        self.sync()
 
     def lambda_publish(self, name: str, description: str = "") -> int:
-        fn = self.state["lambda"][name]
-        number = max([v["version"] for v in fn["versions"]] or [0]) + 1
-        fn["versions"].append(
-            {"version": number, "code_sha256": fn["code_sha256"], "description": description}
-        )
+        number = self.account().call("lambda_publish", name=name, description=description)
         self.record("lambda.publish_version", function=name, version=number)
+        self._mutations = -1
+        self.sync()
         return number
 
     def lambda_update_alias(
         self, name: str, alias: str, version: int, weights: Mapping[str, float] | None = None
     ) -> None:
+        self.account().call(
+            "lambda_update_alias",
+            name=name,
+            alias=alias,
+            version=version,
+            weights=dict(weights or {}),
+        )
         fn = self.state["lambda"][name]
         fn["aliases"][alias] = {"version": version, "weights": dict(weights or {})}
         self.record(
@@ -277,13 +458,26 @@ class World:
             weights=dict(weights or {}),
         )
 
-    # -- snapshots -------------------------------------------------------------------------
+    # -- saving ----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe copy of the state and the change history (object bodies in base64)."""
-        state = copy.deepcopy(self.state)
-        for bucket in state["s3"].values():
-            for obj in bucket["objects"].values():
-                obj["data"] = base64.b64encode(obj["data"]).decode()
+        if self._account is not None:
+            self._mutations = -1
+            self.sync()
+        state = copy.deepcopy({k: v for k, v in self.state.items() if k != "s3"})
+        state["s3"] = {}
+        for name, bucket in self.state["s3"].items():
+            objects = {}
+            for key, obj in bucket["objects"].items():
+                data = self.s3_get(name, key) if obj.get("data") is _LAZY else obj["data"]
+                objects[key] = {
+                    **{k: v for k, v in obj.items() if k != "data"},
+                    "data": base64.b64encode(data).decode(),
+                }
+            state["s3"][name] = {
+                **{k: v for k, v in bucket.items() if k != "objects"},
+                "objects": objects,
+            }
         return {"state": state, "changes": copy.deepcopy(self.changes)}
 
     @classmethod
@@ -302,20 +496,43 @@ class World:
                 raise WorldError(f"saved world: state.{key} is missing; save it with to_dict()")
         return cls(state, changes)
 
-    def sandbox_view(self) -> dict[str, Any]:
-        """What the tool stand-ins may read inside the sandbox (no S3 object bodies)."""
-        view = copy.deepcopy({k: v for k, v in self.state.items() if k != "s3"})
-        view["s3"] = {
-            name: {
-                "region": b["region"],
-                "objects": {
-                    k: {"size": o["size"], "etag": o["etag"]} for k, o in b["objects"].items()
-                },
-            }
-            for name, b in self.state["s3"].items()
+
+class _Lazy:
+    """Marker: the object's bytes live in the account server; s3_get fetches them."""
+
+    def __repr__(self) -> str:
+        return "<in the account server>"
+
+
+_LAZY = _Lazy()
+
+
+def _manifest_digest(manifest: Any) -> str:
+    """The image id our engine put in the manifest's config (what `docker build` produced)."""
+    import json as _json
+
+    try:
+        return str(_json.loads(manifest)["config"]["digest"])
+    except (ValueError, TypeError, KeyError):
+        return ""
+
+
+def _seed_state(state: dict[str, Any]) -> dict[str, Any]:
+    """The state as JSON for the account server (object bodies in base64)."""
+    out = {k: v for k, v in state.items() if k not in ("s3", "stacks", "deployments")}
+    out["s3"] = {
+        name: {
+            "region": b["region"],
+            "versioning": b["versioning"],
+            "objects": {
+                key: {"data_b64": base64.b64encode(o["data"]).decode()}
+                for key, o in b["objects"].items()
+                if isinstance(o.get("data"), bytes)
+            },
         }
-        view["registry"] = self.registry()
-        return view
+        for name, b in state["s3"].items()
+    }
+    return json.loads(json.dumps(out, default=str))
 
 
 def empty_world(account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION) -> World:

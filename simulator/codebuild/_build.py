@@ -259,6 +259,7 @@ class _Build:
         self.phases.append(record)
         if name in ("INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD"):
             self.container(f"Entering phase {name}")
+            self.channel.origin(f"build:{name}")
         ok = True
         context = ("", "")
         try:
@@ -394,6 +395,7 @@ class _Build:
         }
         for ident in self.o.secondary_sources:
             env[f"CODEBUILD_SRC_DIR_{ident}"] = f"/codebuild/output/src_{ident}"
+        env.update(self.channel.env())  # the service role's credentials for the account
         env.update(spec.variables)
         for name, selector in spec.parameter_store.items():
             try:
@@ -454,6 +456,7 @@ class _Build:
             return  # 0.1: a fresh shell per command
         self.session = self._new_session()
         self.session.start()
+        self.channel.start(self.session)  # the warm `aws` for this shell
 
     def _new_session(self) -> Session:
         limits = self.o.limits or Limits()
@@ -587,13 +590,7 @@ class _Build:
     # -- artifacts, reports, cache ------------------------------------------------------------
     def _bucket(self) -> str:
         name = self.o.artifact_bucket or f"codebuild-artifacts-{self.world.account_id}"
-        if name not in self.world.state["s3"]:
-            self.world.state["s3"][name] = {
-                "region": self.world.region,
-                "versioning": False,
-                "objects": {},
-            }
-            self.world.record("s3.create_bucket", bucket=name)
+        self.world.s3_create_bucket(name)  # the project's artifact bucket (no-op if it exists)
         return name
 
     def _upload_artifacts(self) -> None:
@@ -712,7 +709,8 @@ class _Build:
         key = self._cache_key()
         if key in objects:
             try:
-                count = unzip_into(objects[key]["data"], self.work, max_bytes=MAX_OBJECT_BYTES)
+                data = self.world.s3_get(bucket, key)
+                count = unzip_into(data, self.work, max_bytes=MAX_OBJECT_BYTES)
             except ValueError as exc:
                 self.container(f"Cache s3://{bucket}/{key} not restored: {exc}")
                 return

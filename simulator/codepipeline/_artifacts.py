@@ -127,10 +127,8 @@ class ArtifactStore:
         if len(data) > MAX_ARTIFACT_BYTES:
             raise ArtifactError(f"artifact {artifact} is larger than 256 MB")
         bucket = self.bucket(region)
-        buckets = self.world.state["s3"]
-        if bucket not in buckets:
-            # The artifact bucket is created with the pipeline in real accounts.
-            buckets[bucket] = {"region": region or self.home, "versioning": True, "objects": {}}
+        # The artifact bucket is created with the pipeline in real accounts.
+        self.world.s3_create_bucket(bucket, region or self.home, versioning=True)
         key = f"{self.pipeline_name[:20]}/{artifact[:20]}/{execution_id[:8]}-{artifact}.zip"
         self.world.s3_put(bucket, key, data)
         return {"bucket": bucket, "key": key, "region": region or self.home}

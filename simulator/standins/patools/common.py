@@ -1,4 +1,4 @@
-"""Shared by the stand-ins: the read-only world view, the journal and CLI-style errors.
+"""Shared by the stand-ins: option parsing and CLI-style errors (nothing is journalled).
 
 Every stand-in call starts a Python process, so this module imports only builtins at load time
 (json, re, pathlib and typing cost tens of milliseconds each on a small machine).
@@ -17,24 +17,6 @@ except ImportError:  # pragma: no cover - other Python builds
     from hashlib import md5, sha256
 
 __all__ = ["md5", "sha256"]
-
-STATE_DIR = os.environ.get("PA_TEST_STATE_DIR", "/codebuild/pa/state")
-JOURNAL_DIR = os.environ.get("PA_TEST_JOURNAL_DIR", "/codebuild/pa/journal")
-JOURNAL = os.path.join(JOURNAL_DIR, "journal.jsonl")
-BLOBS = os.path.join(JOURNAL_DIR, "blobs")
-DOCKER_STATE = os.path.join(JOURNAL_DIR, "docker.marshal")
-
-
-def world() -> dict:
-    """The world as the host last wrote it (refreshed after every command)."""
-    try:
-        with open(os.path.join(STATE_DIR, "world.marshal"), "rb") as handle:
-            data = marshal.load(handle)  # noqa: S302 - written by the host, read-only here
-    except (OSError, ValueError, EOFError, TypeError):
-        data = None
-    if not isinstance(data, dict):
-        fail("the simulated AWS account is not available in this sandbox", 255)
-    return data
 
 
 def _quote(text: str) -> str:
@@ -73,23 +55,6 @@ def dumps(value: object, indent: int | None = None, _depth: int = 0) -> str:
     pad = " " * indent * (_depth + 1)
     end = " " * indent * _depth
     return opener + "\n" + ",\n".join(pad + i for i in items) + "\n" + end + closer
-
-
-def record(op: str, **fields: object) -> None:
-    """Ask the host to apply a change (or note a read); the host validates every entry."""
-    os.makedirs(JOURNAL_DIR, exist_ok=True)
-    with open(JOURNAL, "a") as handle:
-        handle.write(dumps({"op": op, **fields}) + "\n")
-
-
-def store_blob(source: object) -> str:
-    """Copy a file into the journal's blob area; return the name the journal refers to."""
-    os.makedirs(BLOBS, exist_ok=True)
-    name = f"blob-{len(os.listdir(BLOBS)) + 1}"
-    with open(os.fspath(source), "rb") as src, open(os.path.join(BLOBS, name), "wb") as dst:
-        while chunk := src.read(1 << 20):
-            dst.write(chunk)
-    return name
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -136,20 +101,3 @@ def options(args: list[str], flags: tuple[str, ...] = ()) -> tuple[dict, list[st
             positional.append(arg)
         i += 1
     return opts, positional
-
-
-def docker_state() -> dict:
-    try:
-        with open(DOCKER_STATE, "rb") as handle:
-            state = marshal.load(handle)  # noqa: S302 - this tool's own state file
-        if isinstance(state, dict):
-            return state
-    except (OSError, ValueError, EOFError, TypeError):
-        pass
-    return {"auths": {}, "images": {}}
-
-
-def save_docker_state(state: dict) -> None:
-    os.makedirs(JOURNAL_DIR, exist_ok=True)
-    with open(DOCKER_STATE, "wb") as handle:
-        marshal.dump(state, handle)

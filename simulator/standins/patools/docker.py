@@ -1,32 +1,104 @@
-"""`docker`: login, build, tag, push, images and pull against the simulated ECR (no daemon)."""
+"""`docker`: a client of the host's container engine (build, login, tag, push, images).
+
+It sends the build context, the login and the push to the host over the account socket; the
+host decides every outcome (image ids, whether a login is valid, what reaches ECR). This
+client keeps no state of its own: forging its output changes nothing in the account.
+"""
 
 from __future__ import annotations
 
-import binascii
+import io
+import json
+import os
+import socket
 import sys
 
-from patools.common import docker_state, fail, options, record, save_docker_state, sha256, world
+from patools.common import fail, options
 
+ACCOUNT_SOCKET = os.environ.get("PA_ACCOUNT_SOCKET", "/codebuild/pa/account/aws.sock")
+MAX_CONTEXT = 64 * 1024 * 1024
 _FLAGS = ("password-stdin", "no-cache", "pull", "q", "quiet", "rm", "all-tags", "a")
 
 
-def _split_ref(ref: str) -> tuple[str, str]:
-    """('registry/name', 'tag') with docker's default tag `latest`."""
-    name, tag = ref, "latest"
-    last = ref.rsplit("/", 1)[-1]
-    if ":" in last:
-        name, tag = ref.rsplit(":", 1)
-    return name, tag
+def _request(action: str, body: bytes, query: str = "") -> tuple[int, dict]:
+    path = f"/_pa/docker/{action}" + (f"?{query}" if query else "")
+    head = (
+        f"POST {path} HTTP/1.0\r\nHost: aws.internal\r\nContent-Length: {len(body)}\r\n"
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    try:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(ACCOUNT_SOCKET)
+        conn.sendall(head + body)
+        chunks = []
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        conn.close()
+    except OSError as exc:
+        fail(
+            "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker "
+            f"daemon running? ({exc})"
+        )
+    raw = b"".join(chunks)
+    status_line, _, rest = raw.partition(b"\r\n")
+    _headers, _, payload = rest.partition(b"\r\n\r\n")
+    try:
+        status = int(status_line.split()[1])
+        return status, json.loads(payload or b"{}")
+    except (IndexError, ValueError):
+        return 500, {"ok": False, "error": "the container engine gave no answer"}
 
 
-def _short(digest: str) -> str:
-    return digest.split(":", 1)[-1][:12]
+def _ignored(path: str, patterns: list[str]) -> bool:
+    import fnmatch
+
+    ignored = False
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        pattern = pattern.lstrip("!").strip("/")
+        if fnmatch.fnmatch(path, pattern) or path.startswith(pattern + "/"):
+            ignored = not negate
+    return ignored
+
+
+def _context(directory: str) -> bytes:
+    import tarfile
+
+    patterns: list[str] = []
+    ignore = os.path.join(directory, ".dockerignore")
+    if os.path.isfile(ignore):
+        with open(ignore) as handle:
+            patterns = [
+                line.strip() for line in handle if line.strip() and not line.startswith("#")
+            ]
+    buffer = io.BytesIO()
+    total = 0
+    with tarfile.open(fileobj=buffer, mode="w:") as archive:
+        for root, dirs, files in os.walk(directory):
+            rel_root = os.path.relpath(root, directory)
+            dirs[:] = [
+                d
+                for d in dirs
+                if not _ignored(os.path.normpath(os.path.join(rel_root, d)), patterns)
+            ]
+            for name in files:
+                rel = os.path.normpath(os.path.join(rel_root, name))
+                full = os.path.join(root, name)
+                if _ignored(rel, patterns) or os.path.islink(full):
+                    continue
+                total += os.path.getsize(full)
+                if total > MAX_CONTEXT:
+                    fail(f"the build context is larger than {MAX_CONTEXT // (1024 * 1024)} MB")
+                archive.add(full, arcname=rel, recursive=False)
+    return buffer.getvalue()
 
 
 def login(args: list[str]) -> int:
     opts, positional = options(args, _FLAGS)
     registry = positional[0] if positional else "docker.io"
-    registry = registry.removeprefix("https://").split("/", 1)[0]
     if opts.get("password-stdin"):
         password = sys.stdin.read().strip()
     else:
@@ -35,103 +107,63 @@ def login(args: list[str]) -> int:
             "WARNING! Using --password via the CLI is insecure. Use --password-stdin.",
             file=sys.stderr,
         )
-    w = world()
-    ok = False
-    if password.startswith("PAECR."):
-        try:
-            account, region = binascii.a2b_base64(password[6:]).decode().split(":")
-            expected = f"{account}.dkr.ecr.{region}.amazonaws.com"
-            ok = registry == expected and opts.get("username", "AWS") == "AWS"
-        except (ValueError, KeyError, TypeError):
-            ok = False
-    if registry.endswith(".amazonaws.com") and ".dkr.ecr." not in registry:
-        ok = False
-    if not ok:
-        if registry.endswith(".amazonaws.com"):
-            fail(
-                f"Error response from daemon: login attempt to https://{registry}/v2/ failed "
-                "with status: 400 Bad Request"
-            )
-        fail(
-            f'Error response from daemon: Get "https://{registry}/v2/": dial tcp: lookup '
-            f"{registry}: no such host (the sandbox has no network)"
-        )
-    state = docker_state()
-    state["auths"][registry] = True
-    save_docker_state(state)
-    record("docker.login", registry=registry, account=w["account"])
-    print(
-        "WARNING! Your password will be stored unencrypted in /root/.docker/config.json.",
-        file=sys.stderr,
-    )
+    username = str(opts.get("username") or opts.get("u") or "")
+    body = json.dumps({"registry": registry, "username": username, "password": password})
+    status, answer = _request("login", body.encode())
+    if status != 200:
+        fail(answer.get("error", "login failed"))
     print("Login Succeeded")
     return 0
 
 
 def build(args: list[str]) -> int:
-    from pathlib import Path
+    tags: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        if args[i] in ("-t", "--tag") and i + 1 < len(args):
+            tags.append(args[i + 1])
+            i += 2
+            continue
+        if args[i].startswith("--tag="):
+            tags.append(args[i].split("=", 1)[1])
+        else:
+            rest.append(args[i])
+        i += 1
+    opts, positional = options(rest, _FLAGS)
+    if len(positional) != 1:
+        fail('ERROR: "docker buildx build" requires exactly 1 argument.')
+    directory = positional[0]
+    if not os.path.isdir(directory):
+        fail(f'ERROR: unable to prepare context: path "{directory}" not found')
+    dockerfile = str(opts.get("f") or opts.get("file") or "Dockerfile")
+    if os.path.isabs(dockerfile) or dockerfile.startswith(".."):
+        dockerfile = os.path.relpath(dockerfile, directory)
+    from urllib.parse import urlencode
 
-    opts, positional = options(args, _FLAGS)
-    context = Path(positional[-1] if positional else ".")
-    dockerfile = Path(str(opts.get("file") or opts.get("f") or context / "Dockerfile"))
-    tags = opts.get("tag") or opts.get("t") or []
-    tags = [tags] if isinstance(tags, str) else tags
-    if not context.is_dir():
-        fail(f'unable to prepare context: path "{context}" not found')
-    if not dockerfile.is_file():
-        fail(
-            "ERROR: failed to solve: failed to read dockerfile: open Dockerfile: "
-            "no such file or directory"
-        )
-    instructions = [
-        line.strip()
-        for line in dockerfile.read_text().splitlines()
-        if line.strip() and not line.strip().startswith("#")
-    ]
-    if not instructions or not instructions[0].upper().startswith(("FROM", "ARG")):
-        fail("ERROR: failed to solve: dockerfile parse error: no FROM instruction at the start")
-    files = sorted(p for p in context.rglob("*") if p.is_file() and "node_modules" not in p.parts)
-    digest = sha256()
-    for path in files[:2000]:
-        digest.update(str(path.relative_to(context)).encode())
-        digest.update(sha256(path.read_bytes()).digest())
-    image_id = "sha256:" + digest.hexdigest()
-    size = sum(p.stat().st_size for p in files[:2000])
-    print(f"Sending build context to Docker daemon  {size / 1024:.2f}kB")
-    for number, line in enumerate(instructions, start=1):
-        print(f"Step {number}/{len(instructions)} : {line}")
-        step = sha256(f"{image_id}{number}".encode()).hexdigest()[:12]
-        word = line.split(None, 1)[0].upper()
-        if word in ("COPY", "ADD"):
-            sources = line.split()[1:-1]
-            for source in sources:
-                if source.startswith("--") or source.strip("./") == "":
-                    continue
-                if not any(context.glob(source.lstrip("/"))):
-                    fail(
-                        f"COPY failed: file not found in build context or excluded by "
-                        f".dockerignore: stat {source}: file does not exist"
-                    )
-        print(f" ---> {step}")
-    print(f"Successfully built {_short(image_id)}")
-    state = docker_state()
+    query = urlencode([("t", t) for t in tags] + [("dockerfile", dockerfile)])
+    status, answer = _request("build", _context(directory), query)
+    steps = answer.get("steps") or []
+    for number, (word, text) in enumerate(steps, start=1):
+        print(f"#{number} [{number}/{len(steps)}] {word} {text}")
+        if word == "RUN":
+            print(f"#{number} (not executed: the simulated engine has no container runtime)")
+    if status != 200:
+        fail(f"ERROR: {answer.get('error', 'the build failed')}")
+    print(f"#{len(steps) + 1} writing image {answer['image_id']} done")
     for tag in tags:
-        name, version = _split_ref(tag)
-        state["images"][f"{name}:{version}"] = image_id
-        print(f"Successfully tagged {name}:{version}")
-    save_docker_state(state)
+        print(f"#{len(steps) + 1} naming to {tag} done")
     return 0
 
 
 def tag(args: list[str]) -> int:
-    if len(args) != 2:
+    _opts, positional = options(args, _FLAGS)
+    if len(positional) != 2:
         fail('"docker tag" requires exactly 2 arguments.')
-    state = docker_state()
-    source = "{}:{}".format(*_split_ref(args[0]))
-    if source not in state["images"]:
-        fail(f"Error response from daemon: No such image: {source}")
-    state["images"]["{}:{}".format(*_split_ref(args[1]))] = state["images"][source]
-    save_docker_state(state)
+    body = json.dumps({"source": positional[0], "target": positional[1]}).encode()
+    status, answer = _request("tag", body)
+    if status != 200:
+        fail(answer.get("error", "tag failed"))
     return 0
 
 
@@ -139,40 +171,26 @@ def push(args: list[str]) -> int:
     _opts, positional = options(args, _FLAGS)
     if len(positional) != 1:
         fail('"docker push" requires exactly 1 argument.')
-    name, version = _split_ref(positional[0])
-    ref = f"{name}:{version}"
-    state = docker_state()
-    if ref not in state["images"]:
-        fail(f"An image does not exist locally with the tag: {name}")
-    registry = name.split("/", 1)[0] if "/" in name else "docker.io"
-    repo_name = name.split("/", 1)[1] if "/" in name else name
-    print(f"The push refers to repository [{name}]")
-    if registry not in state["auths"]:
-        fail("no basic auth credentials")
-    w = world()
-    repo = w["ecr"].get(repo_name)
-    expected = f"{repo['account']}.dkr.ecr.{w['region']}.amazonaws.com" if repo else None
-    if repo is None or registry != expected:
-        account = registry.split(".", 1)[0]
-        fail(
-            f"name unknown: The repository with name '{repo_name}' does not exist in the "
-            f"registry with id '{account}'"
-        )
-    image_id = state["images"][ref]
-    digest = "sha256:" + sha256(f"{image_id}{repo_name}".encode()).hexdigest()
-    for layer in range(3):
-        print(f"{sha256(f'{image_id}{layer}'.encode()).hexdigest()[:12]}: Pushed")
-    print(f"{version}: digest: {digest} size: 1574")
-    record("ecr.push", repository=repo_name, tag=version, digest=digest)
+    ref = positional[0]
+    print(
+        f"The push refers to repository [{ref.rsplit(':', 1)[0] if ':' in ref.rsplit('/', 1)[-1] else ref}]"
+    )
+    status, answer = _request("push", json.dumps({"ref": ref}).encode())
+    if status != 200:
+        fail(answer.get("error", "push failed"))
+    print(f"{answer['tag']}: digest: {answer['digest']} size: 1574")
     return 0
 
 
 def images(args: list[str]) -> int:
-    state = docker_state()
+    _status, answer = _request("images", b"{}")
     print(f"{'REPOSITORY':<60} {'TAG':<20} {'IMAGE ID':<14} {'CREATED':<15} SIZE")
-    for ref, image_id in sorted(state["images"].items()):
+    for ref, image_id in sorted((answer.get("images") or {}).items()):
+        if ref.startswith("sha256:"):
+            continue
         name, version = ref.rsplit(":", 1)
-        print(f"{name:<60} {version:<20} {_short(image_id):<14} {'1 second ago':<15} 120MB")
+        short = image_id.split(":", 1)[-1][:12]
+        print(f"{name:<60} {version:<20} {short:<14} {'1 second ago':<15} 120MB")
     return 0
 
 
@@ -180,26 +198,13 @@ def pull(args: list[str]) -> int:
     _opts, positional = options(args, _FLAGS)
     if len(positional) != 1:
         fail('"docker pull" requires exactly 1 argument.')
-    name, version = _split_ref(positional[0])
-    w = world()
-    repo_name = name.split("/", 1)[1] if "/" in name else name
-    repo = w["ecr"].get(repo_name)
-    if "/" in name and repo and any(version in i["tags"] for i in repo["images"]):
-        state = docker_state()
-        if name.split("/", 1)[0] not in state["auths"]:
-            fail("Error response from daemon: Head: no basic auth credentials")
-        state["images"][f"{name}:{version}"] = "sha256:" + sha256(name.encode()).hexdigest()
-        save_docker_state(state)
-        print(
-            f"{version}: Pulling from {repo_name}\n"
-            f"Status: Downloaded newer image for {name}:{version}"
-        )
-        return 0
+    name = positional[0]
     fail(
         f'Error response from daemon: Get "https://{name.split("/", 1)[0]}/v2/": dial tcp: '
-        "lookup: no such host (the sandbox has no network; only images in the simulated ECR "
-        "can be pulled)"
+        "lookup: no such host (the sandbox has no network; the simulated engine builds from "
+        "FROM lines without pulling)"
     )
+    return 1
 
 
 COMMANDS = {

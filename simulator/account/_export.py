@@ -1,0 +1,190 @@
+"""Read the backend's state through the API (quietly: not in the call log) for the host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from simulator.account._server import _HOST, AccountServer
+
+
+def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
+    items: list[Any] = []
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        items.extend(page.get(key, []))
+    return items
+
+
+def export(server: AccountServer) -> dict[str, Any]:
+    _HOST.quiet = True
+    try:
+        return _export(server)
+    finally:
+        _HOST.quiet = False
+
+
+def _pairs(server: AccountServer) -> list[tuple[str, str]]:
+    pairs = {(server.main_account, server.main_region)}
+    pairs |= {(a, r) for a, r in server.seen if a in server.account_keys and r}
+    return sorted(pairs)
+
+
+def _export(server: AccountServer) -> dict[str, Any]:
+    c = server.client
+    out: dict[str, Any] = {
+        "parameters": {},
+        "secrets": {},
+        "ecr": {},
+        "s3": {},
+        "lambda": {},
+        "stacks": [],
+        "stack_instances": [],
+    }
+    pairs = _pairs(server)
+    main = (server.main_account, server.main_region)
+    for account, region in pairs:
+        ssm = c("ssm", account, region)
+        for meta in _pages(ssm, "describe_parameters", "Parameters"):
+            history = _pages(
+                ssm,
+                "get_parameter_history",
+                "Parameters",
+                Name=meta["Name"],
+                WithDecryption=True,
+            )
+            entry = {
+                "name": meta["Name"],
+                "type": meta["Type"],
+                "account": account,
+                "region": region,
+                "versions": [
+                    {"version": h["Version"], "value": h["Value"], "labels": h.get("Labels", [])}
+                    for h in history
+                ],
+            }
+            out["parameters"].setdefault(
+                meta["Name"] if (account, region) == main else f"{account}/{region}/{meta['Name']}",
+                entry,
+            )
+        sm = c("secretsmanager", account, region)
+        for meta in _pages(sm, "list_secrets", "SecretList"):
+            versions = []
+            for version_id, stages in (meta.get("SecretVersionsToStages") or {}).items():
+                try:
+                    value = sm.get_secret_value(SecretId=meta["ARN"], VersionId=version_id)
+                except ClientError:
+                    continue
+                versions.append(
+                    {"id": version_id, "value": value.get("SecretString"), "stages": stages}
+                )
+            key = (
+                meta["Name"] if (account, region) == main else f"{account}/{region}/{meta['Name']}"
+            )
+            out["secrets"][key] = {
+                "name": meta["Name"],
+                "arn": meta["ARN"],
+                "account": account,
+                "region": region,
+                "versions": versions,
+            }
+        ecr = c("ecr", account, region)
+        for repo in _pages(ecr, "describe_repositories", "repositories"):
+            images = _pages(
+                ecr, "describe_images", "imageDetails", repositoryName=repo["repositoryName"]
+            )
+            out["ecr"].setdefault(
+                repo["repositoryName"],
+                {
+                    "account": account,
+                    "region": region,
+                    "images": [
+                        {"digest": i["imageDigest"], "tags": i.get("imageTags", [])} for i in images
+                    ],
+                },
+            )
+        lam = c("lambda", account, region)
+        for fn in _pages(lam, "list_functions", "Functions"):
+            name = fn["FunctionName"]
+            versions = _pages(lam, "list_versions_by_function", "Versions", FunctionName=name)
+            aliases = _pages(lam, "list_aliases", "Aliases", FunctionName=name)
+            out["lambda"].setdefault(
+                name,
+                {
+                    "account": account,
+                    "region": region,
+                    "code_sha256": fn.get("CodeSha256", ""),
+                    "environment": (fn.get("Environment") or {}).get("Variables", {}),
+                    "versions": [
+                        {
+                            "version": int(v["Version"]),
+                            "code_sha256": v.get("CodeSha256", ""),
+                            "description": v.get("Description", ""),
+                        }
+                        for v in versions
+                        if v["Version"] != "$LATEST"
+                    ],
+                    "aliases": {
+                        a["Name"]: {
+                            "version": int(a["FunctionVersion"])
+                            if a["FunctionVersion"].isdigit()
+                            else a["FunctionVersion"],
+                            "weights": (a.get("RoutingConfig") or {}).get(
+                                "AdditionalVersionWeights", {}
+                            ),
+                        }
+                        for a in aliases
+                    },
+                },
+            )
+        cfn = c("cloudformation", account, region)
+        for stack in _pages(cfn, "describe_stacks", "Stacks"):
+            out["stacks"].append(
+                {
+                    "name": stack["StackName"],
+                    "account": account,
+                    "region": region,
+                    "status": stack["StackStatus"],
+                    "status_reason": stack.get("StackStatusReason"),
+                    "parameters": {
+                        p["ParameterKey"]: p.get("ParameterValue", "")
+                        for p in stack.get("Parameters", [])
+                    },
+                    "outputs": {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
+                }
+            )
+        try:
+            sets = _pages(cfn, "list_stack_sets", "Summaries", Status="ACTIVE")
+        except ClientError:
+            sets = []
+        for summary in sets:
+            for inst in _pages(
+                cfn, "list_stack_instances", "Summaries", StackSetName=summary["StackSetName"]
+            ):
+                detailed = (inst.get("StackInstanceStatus") or {}).get("DetailedStatus", "")
+                out["stack_instances"].append(
+                    {
+                        "stack_set": summary["StackSetName"],
+                        "account": inst["Account"],
+                        "region": inst["Region"],
+                        "status": inst.get("Status", ""),
+                        "detailed_status": detailed,
+                        "status_reason": inst.get("StatusReason"),
+                    }
+                )
+    for account in sorted(server.account_keys):
+        s3 = c("s3", account, server.main_region)
+        for bucket in s3.list_buckets().get("Buckets", []):
+            name = bucket["Name"]
+            region = s3.get_bucket_location(Bucket=name).get("LocationConstraint") or "us-east-1"
+            versioning = s3.get_bucket_versioning(Bucket=name).get("Status") == "Enabled"
+            objects = {}
+            for obj in _pages(s3, "list_objects_v2", "Contents", Bucket=name):
+                objects[obj["Key"]] = {"size": obj["Size"], "etag": obj["ETag"].strip('"')}
+            out["s3"][name] = {
+                "account": account,
+                "region": region,
+                "versioning": versioning,
+                "objects": objects,
+            }
+    return out

@@ -1,0 +1,108 @@
+"""Warm `aws` server inside the sandbox: awscli imported once, one fork per command.
+
+Started in the background when a build's shell starts. The `aws` client sends its argv,
+environment, working directory and its stdin/stdout/stderr (SCM_RIGHTS); a forked child runs
+the real CLI with them and sends back the exit code. It runs as the learner, with the
+learner's rights: the host trusts only its own log of what reached the account socket.
+"""
+
+import os
+import signal
+import socket
+import sys
+
+SOCKET_DIR = "/tmp/.pa-awsd"  # noqa: S108 - inside the sandbox's private /tmp
+SOCKET = SOCKET_DIR + "/sock"
+# Service models loaded before the first command (shared by every forked child).
+WARM = ("ssm", "s3", "s3api", "ecr", "secretsmanager", "sts", "cloudformation", "lambda", "deploy")
+
+
+def _driver(loader=None):
+    from awscli.clidriver import create_clidriver
+
+    driver = create_clidriver()
+    if loader is not None:
+        driver.session.register_component("data_loader", loader)
+    return driver
+
+
+def _warm():
+    driver = _driver()
+    table = driver._get_command_table()
+    for name in WARM:
+        command = table.get(name)
+        try:
+            sub = command._get_command_table()  # service commands load their model here
+            if name == "ssm":
+                sub["get-parameter"]._operation_model
+        except Exception:  # noqa: BLE001, S110 - warming is best effort
+            pass
+    return driver.session.get_component("data_loader")
+
+
+def _serve_one(conn, loader):
+    import json
+
+    header, fds, _flags, _addr = socket.recv_fds(conn, 8, 3)
+    size = int.from_bytes(header[:8], "big")
+    data = b""
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    request = json.loads(data)
+    for target, fd in enumerate(fds[:3]):
+        os.dup2(fd, target)
+        os.close(fd)
+    from patools.awsboot import cli_environment
+
+    os.environ.clear()
+    os.environ.update(cli_environment(request["env"]))
+    os.chdir(request["cwd"])
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the command's own stdio
+    sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        code = _driver(loader).main(request["argv"])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except KeyboardInterrupt:
+        code = 130
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        pass
+    conn.sendall(int(code or 0).to_bytes(4, "big", signed=True))
+
+
+def main():
+    from patools import awsboot
+
+    awsboot.patch()
+    loader = _warm()
+    os.makedirs(SOCKET_DIR, mode=0o700, exist_ok=True)
+    try:
+        os.unlink(SOCKET)
+    except FileNotFoundError:
+        pass
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(SOCKET + ".tmp")
+    os.rename(SOCKET + ".tmp", SOCKET)  # clients see the socket only once it listens
+    server.listen(16)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    while True:
+        conn, _ = server.accept()
+        if os.fork() == 0:
+            server.close()
+            try:
+                _serve_one(conn, loader)
+            finally:
+                os._exit(0)
+        conn.close()
+
+
+if __name__ == "__main__":
+    main()
