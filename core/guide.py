@@ -341,8 +341,11 @@ def check_skill_list(value: Any, guide: Guide) -> tuple[list[str], list[Problem]
         if not isinstance(code, str):
             problems.append((index, f"skill id must be quoted text, not {code!r}", example))
         elif code not in guide.skills:
+            match = SKILL_ID_RE.match(code)
             if code in TASKS:
                 hint = f"name an item of task {code}, e.g. '{code}.k1' or '{code}.s1'"
+            elif match and match["task"] in TASKS:
+                hint = _task_items_hint(match["task"], guide)
             else:
                 hint = _did_you_mean(code, list(guide.skills)) or "see content/exam-guide.yaml"
             problems.append((index, f"unknown skill id '{code}'", hint))
@@ -351,6 +354,16 @@ def check_skill_list(value: Any, guide: Guide) -> tuple[list[str], list[Problem]
         else:
             codes.append(code)
     return codes, problems
+
+
+def _task_items_hint(task: str, guide: Guide) -> str:
+    """'task 1.1 has 1.1.k1–1.1.k6 and 1.1.s1–1.1.s6' for an id whose number is out of range."""
+    ranges = []
+    for letter, kind in KIND_OF_LETTER.items():
+        numbers = [s.number for s in guide.skills.values() if s.task == task and s.kind == kind]
+        if numbers:
+            ranges.append(f"{task}.{letter}1–{task}.{letter}{max(numbers)}")
+    return f"task {task} has {' and '.join(ranges)}" if ranges else "see content/exam-guide.yaml"
 
 
 def skills_index(codes: Sequence[str]) -> str:
@@ -362,6 +375,11 @@ def load_exam_guide(root: Path, report: LoadReport) -> None:
     """`load_content` loader: upsert a Skill per guide item; ids gone from the file go inactive."""
     from core.models import Skill
 
+    if not (Path(root) / GUIDE_FILE).is_file():
+        # A partial content root (labs only, say) is fine; a question or lesson there names
+        # skill ids, and its loader then reports the missing guide as an error.
+        report.warn(f"{Path(root) / GUIDE_FILE}: no exam guide; skills were left as they are")
+        return
     guide = guide_for(root)
     existing = {s.code: s for s in Skill.objects.all()}
     for spec in guide.skills.values():

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from core.content import ContentErrors, LoadReport
-from core.guide import guide_for, skill_rows, skills_index
+from core.guide import skill_rows, skills_index
 from courses import search
 from courses.models import Lesson, Module
 from courses.services import lesson_render
@@ -110,12 +110,12 @@ def load_modules(root: Path, report: LoadReport) -> None:
     if not modules_dir.is_dir():
         report.warn(f"{modules_dir} does not exist: no study modules loaded")
         return
-    sources, errors, warnings = read_modules(modules_dir, guide_for(Path(root)))
+    sources, errors, warnings = read_modules(modules_dir)
     if errors:
         raise ContentErrors(errors)
     for warning in warnings:
         report.warn(warning)
-    skills = skill_rows(Path(root), report)
+    skills = skill_rows(Path(root), report) if any(src.lessons for src in sources) else {}
 
     existing = {m.slug: m for m in Module.objects.all()}
     to_index: list[Lesson] = []

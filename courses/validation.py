@@ -356,8 +356,6 @@ def read_modules(
     Lessons' skill ids are checked against `guide` (default: the exam guide of the content
     root that holds modules_dir).
     """
-    if guide is None:
-        guide = guide_for(modules_dir.parent)
     errors: list[ContentError] = []
     warnings: list[str] = []
     modules: list[ModuleSource] = []
@@ -377,6 +375,8 @@ def read_modules(
             if slug_problem:
                 errors.append(slug_problem)
                 continue
+            if guide is None:
+                guide = guide_for(modules_dir.parent)  # read once, when a lesson needs it
             lesson = _read_lesson(path, errors, guide)
             if lesson and module:
                 module.lessons.append(lesson)

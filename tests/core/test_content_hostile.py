@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from core.content import ContentErrors, load_all, read_text, yaml_load
+from core.models import Skill
 from courses.models import Lesson, Module
 from labs.models import Lab
 from quizzes.models import Option, Question
@@ -20,8 +21,7 @@ QUESTIONS = textwrap.dedent(
     """\
     questions:
       - id: codebuild-phase-01
-        domain: 1
-        task: "1.1"
+        skills: ["4.1.s6"]
         tags: [codebuild]
         difficulty: medium
         type: single
@@ -41,7 +41,8 @@ LESSON = "modules/codebuild-basics/buildspec-structure.md"
 MODULE = "modules/codebuild-basics/module.yaml"
 QUESTION_FILE = "questions/bank.yaml"
 LAB = "labs/fix-buildspec/lab.yaml"
-TARGETS = [LESSON, MODULE, QUESTION_FILE, LAB]
+GUIDE = "exam-guide.yaml"
+TARGETS = [LESSON, MODULE, QUESTION_FILE, LAB, GUIDE]
 
 # "Billion laughs" inside a value the loaders read: 9 levels of 9 aliases, 9**9 strings if
 # anything (validation, repr, JSON) ever expanded it.
@@ -96,6 +97,7 @@ def _snapshot() -> dict[str, list]:
         ),
         "options": Option.objects.count(),
         "labs": list(Lab.objects.values_list("slug", "source_hash", "published").order_by("pk")),
+        "skills": list(Skill.objects.values_list("code", "text", "active").order_by("pk")),
     }
 
 

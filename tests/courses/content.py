@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from django.db import transaction
 
 from core.content import LoadReport
+from core.guide import load_exam_guide
 from courses.loading import load_modules
 
 MODULE_YAML = """\
@@ -24,12 +26,16 @@ domain: 3
 task: "3.4"
 tags: [{tags}]
 minutes: 10
+skills: ["3.4.s3", "3.4.k3"]
 ---
 {body}
 
 ## Exam focus
 - {focus}
 """
+
+# The real blueprint: lessons and questions name its skill ids.
+EXAM_GUIDE = Path(__file__).resolve().parents[2] / "content" / "exam-guide.yaml"
 
 # module slug → (title, order, {lesson slug: (title, order, tags, body)})
 TREE = {
@@ -86,7 +92,9 @@ def write_lesson(
 
 
 def write_content(root: Path) -> Path:
-    """Write TREE under root/modules (plus empty questions/ and labs/ for other loaders)."""
+    """Write TREE under root/modules, the exam guide, and empty questions/ and labs/."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(EXAM_GUIDE, root / "exam-guide.yaml")
     for slug, (title, order, lessons) in TREE.items():
         write_module(root, slug, title, order)
         for lesson_slug, (lesson_title, lesson_order, tags, body) in lessons.items():
@@ -97,8 +105,9 @@ def write_content(root: Path) -> Path:
 
 
 def load(root: Path, *, force: bool = False) -> LoadReport:
-    """Run only the courses loader, in a transaction like load_all does."""
+    """Run the courses loader (after the exam guide, as load_all does), in a transaction."""
     report = LoadReport(force=force)
     with transaction.atomic():
+        load_exam_guide(root, LoadReport())
         load_modules(root, report)
     return report

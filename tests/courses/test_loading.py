@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from core.content import ContentErrors
+from core.models import Skill
 from courses.models import Lesson, LessonProgress, Module
 from courses.services import lesson_save_from_admin, module_save_from_admin
 
@@ -83,6 +84,31 @@ BAD_LESSONS = [
     ("domain out of range", "domain: 3", "domain: 5", 4, "'domain' must be between 1 and 4"),
     ("tags not a list", "tags: [codebuild]", "tags: codebuild", 6, "'tags' must be a non-empty"),
     ("duplicate order", "order: 2", "order: 1", 3, "order 1 is also used by lesson"),
+    (
+        "unknown skill id",
+        '"3.4.s3", "3.4.k3"',
+        '"3.4.s33", "3.4.k3"',
+        8,
+        "unknown skill id '3.4.s33' (hint: did you mean '3.4.s3'?)",
+    ),
+    ("task id as a skill", '"3.4.s3", "3.4.k3"', '"3.4"', 8, "name an item of task 3.4"),
+    ("skill twice", '"3.4.s3", "3.4.k3"', '"3.4.s3", "3.4.s3"', 8, "'3.4.s3' is listed twice"),
+    ("skills not a list", '["3.4.s3", "3.4.k3"]', '"3.4.s3"', 8, "must be a non-empty list"),
+    ("missing skills", 'skills: ["3.4.s3", "3.4.k3"]\n', "", 2, "missing required key 'skills'"),
+    (
+        "domain disagrees with the first skill",
+        '"3.4.s3", "3.4.k3"',
+        '"1.2.s1", "3.4.k3"',
+        4,
+        "'domain' is 3 but the first skill 1.2.s1 belongs to domain 1",
+    ),
+    (
+        "task disagrees with the first skill",
+        '"3.4.s3", "3.4.k3"',
+        '"3.3.s1"',
+        5,
+        "'task' is 3.4 but the first skill 3.3.s1 belongs to task 3.3",
+    ),
 ]
 
 
@@ -283,7 +309,7 @@ def test_reserved_slug_empty_body_and_binary_file(content_root):
         load(content_root)
     texts = "\n".join(str(e) for e in caught.value.errors)
     assert "module folder name 'search' is reserved" in texts
-    assert f"{empty}:9: the lesson has no body" in texts
+    assert f"{empty}:10: the lesson has no body" in texts
     assert f"{binary}:2: not UTF-8 text" in texts
 
 
@@ -292,3 +318,43 @@ def test_module_without_lessons_is_a_warning(content_root):
     report = load(content_root)
     assert report.warnings == [f"{folder}: module has no lessons yet"]
     assert Module.objects.get(slug="coming-soon").published
+
+
+def test_skills_are_stored_in_order_and_linked(content_root):
+    load(content_root)
+    lesson = Lesson.objects.get(slug="build-phases")
+    assert lesson.skills == ["3.4.s3", "3.4.k3"]
+    assert lesson.skills_index == "|3.4.s3|3.4.k3|"
+    assert sorted(lesson.skill_links.values_list("code", flat=True)) == ["3.4.k3", "3.4.s3"]
+    assert Skill.objects.get(code="3.4.s3").lessons.count() == 3
+
+
+def test_domain_and_task_are_derived_from_the_first_skill_when_omitted(content_root):
+    path = lesson_path(content_root)
+    text = path.read_text().replace("domain: 3\n", "").replace('task: "3.4"\n', "")
+    path.write_text(text.replace('["3.4.s3", "3.4.k3"]', '["1.2.s1", "3.4.k3"]'))
+    load(content_root)
+    lesson = Lesson.objects.get(slug="build-phases")
+    assert (lesson.domain, lesson.task) == (1, "1.2")
+    assert lesson.skills == ["1.2.s1", "3.4.k3"]
+
+
+def test_changing_skills_relinks_the_lesson(content_root):
+    load(content_root)
+    replace_line(lesson_path(content_root), '["3.4.s3", "3.4.k3"]', '["3.4.s6"]')
+    load(content_root)
+    lesson = Lesson.objects.get(slug="build-phases")
+    assert list(lesson.skill_links.values_list("code", flat=True)) == ["3.4.s6"]
+    assert lesson.skills_index == "|3.4.s6|"
+
+
+def test_missing_exam_guide_is_an_error_when_lessons_name_skills(content_root):
+    (content_root / "exam-guide.yaml").unlink()
+    with pytest.raises(ContentErrors) as caught:
+        load(content_root)
+    texts = [str(e) for e in caught.value.errors]
+    assert texts == [
+        f"{content_root / 'exam-guide.yaml'}: the exam guide file is missing (hint: questions "
+        "and lessons name skill ids defined there; restore it from git)"
+    ]
+    assert not Module.objects.exists()
