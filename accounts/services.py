@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from accounts.models import SignupWindow
 from accounts.roles import INSTRUCTOR_APPS, INSTRUCTORS, LEARNERS
 
 User = get_user_model()
@@ -34,6 +38,46 @@ def user_create(*, username: str, password: str, email: str = "", instructor: bo
     user = User.objects.create_user(username=username, password=password, email=email)
     user_set_role(user, instructor=instructor)
     return user
+
+
+class SignupThrottled(Exception):
+    """Too many sign-ups from one address; `wait_seconds` until the next is allowed."""
+
+    def __init__(self, message: str, wait_seconds: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.wait_seconds = wait_seconds
+
+
+def signup_allow(address: str, *, now=None) -> None:
+    """Count one sign-up for a client address, or raise SignupThrottled when over the limit.
+
+    The address's row is locked before counting (SELECT ... FOR UPDATE on PostgreSQL; SQLite
+    serialises writers), so parallel sign-ups are counted one after the other. Call it inside the
+    transaction that creates the account: a failed sign-up then counts nothing.
+    """
+    limit = settings.SIGNUPS_PER_ADDRESS
+    window = timedelta(seconds=settings.SIGNUP_WINDOW_SECONDS)
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            SignupWindow.objects.get_or_create(address=address, defaults={"started_at": now})
+    except IntegrityError:  # a parallel sign-up created the row first: it exists now
+        pass
+    row = SignupWindow.objects.select_for_update().get(address=address)
+    if row.started_at + window <= now:
+        row.started_at, row.count = now, 0
+    if row.count >= limit:
+        wait = int((row.started_at + window - now).total_seconds()) + 1
+        minutes = max(1, round(wait / 60))
+        raise SignupThrottled(
+            f"Too many accounts were created from your network address recently (limit "
+            f"{limit} an hour). Try again in about {minutes} minute{'s' if minutes > 1 else ''}, "
+            "or log in to an account you already have.",
+            wait,
+        )
+    row.count += 1
+    row.save(update_fields=["started_at", "count"])
 
 
 def user_set_role(user, *, instructor: bool) -> None:

@@ -1,4 +1,4 @@
-"""Home, dashboard, health check and the styled error pages."""
+"""Home, dashboard, health check (database and broker) and the styled error pages."""
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -30,10 +30,35 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database check for load balancers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Database and broker checks for load balancers: 200 when both answer, else 503."""
+    checks = {"database": _database_ok(), "broker": _broker_ok()}
+    healthy = all(state == "ok" for state in checks.values())
+    response = JsonResponse({"status": "ok" if healthy else "unavailable", **checks})
+    if not healthy:
+        response.status_code = 503
+        response["Retry-After"] = "5"
+    return response
+
+
+def _database_ok() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # any failure is "down", with the reason for the operator
+        return f"error: {type(exc).__name__}: {exc}"
+    return "ok"
+
+
+def _broker_ok() -> str:
+    """Connect to the Celery broker once, briefly (never the default retries)."""
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+    except Exception as exc:
+        return f"error: {type(exc).__name__}: {exc}"
+    return "ok"
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -17,6 +17,12 @@ from labs.spec import LabSpec
 logger = logging.getLogger(__name__)
 
 
+BROKER_DOWN_MESSAGE = (
+    "Queued, grading will start shortly: the grading service could not be reached just now. "
+    "Your submission is saved and will be graded automatically; there is no need to submit again."
+)
+
+
 class SubmissionRejected(Exception):
     """A submission that cannot be accepted, with a message for the learner."""
 
@@ -93,6 +99,9 @@ def _hint_penalty(user, lab: Lab) -> int:
 def submission_create(user, lab: Lab, files: object) -> Submission:
     """Accept a "Run & grade": validate, rate-limit, record, and queue grading after commit."""
     cleaned = files_validate(lab, files)
+    # Lock the learner's row before counting: parallel submissions then count one after the other
+    # (counting first let 20 parallel ones all pass the limit), and get distinct numbers.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     window = timezone.now() - timedelta(seconds=60)
     recent = list(
         Submission.objects.filter(user=user, created_at__gte=window)
@@ -106,8 +115,6 @@ def submission_create(user, lab: Lab, files: object) -> Submission:
             f"try again in {wait} s.",
             wait_seconds=wait,
         )
-    # Lock the learner's row so two simultaneous submissions get distinct numbers.
-    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     number = (
         Submission.objects.filter(user=user, lab=lab).aggregate(n=Max("number"))["n"] or 0
     ) + 1
@@ -120,15 +127,26 @@ def submission_create(user, lab: Lab, files: object) -> Submission:
         hint_penalty=_hint_penalty(user, lab),
     )
     Draft.objects.update_or_create(user=user, lab=lab, defaults={"files": cleaned})
-    transaction.on_commit(lambda: grading_enqueue(submission.pk))
+    transaction.on_commit(lambda: grading_enqueue(submission.pk, shown=submission))
     return submission
 
 
-def grading_enqueue(submission_id: int) -> None:
-    """Queue the grading task (imported late: tasks import services)."""
+def grading_enqueue(submission_id: int, shown: Submission | None = None) -> None:
+    """Queue the grading task (imported late: tasks import services); `shown` is the object the
+    caller is about to show, told too when the broker is unreachable."""
     from labs.tasks import grade_submission
 
-    grade_submission.delay(submission_id)
+    try:
+        grade_submission.delay(submission_id)
+    except Exception:
+        # Broker unreachable: the submission stays saved and queued; the beat recovery
+        # (submissions_recover_stale) queues it once the broker is back. Tell the learner so.
+        logger.exception("could not queue the grading of submission %s", submission_id)
+        Submission.objects.filter(pk=submission_id, status=Submission.Status.QUEUED).update(
+            log=BROKER_DOWN_MESSAGE
+        )
+        if shown is not None:
+            shown.log = BROKER_DOWN_MESSAGE
 
 
 class GradingBusy(Exception):

@@ -31,10 +31,19 @@ class Budget:
     memory_bytes: int = 512 * 1024 * 1024
     """Address space the child may add on top of what it inherits."""
     wall_seconds: float = 1.6
-    """Longest wait for the child, so the editor's check always answers within 2 s."""
+    """Longest wait for the child, so the editor's check always answers within 2 s. Graders,
+    off the web request path, may wait longer (PA_CHECK_WALL_SECONDS) so that a busy machine
+    does not skip the lint; CPU and memory caps stay the same everywhere."""
 
 
-TEMPLATE_BUDGET = Budget()
+def _wall_seconds() -> float:
+    try:
+        return float(os.environ.get("PA_CHECK_WALL_SECONDS", "1.6"))
+    except ValueError:
+        return 1.6
+
+
+TEMPLATE_BUDGET = Budget(wall_seconds=_wall_seconds())
 
 
 class Outcome(StrEnum):

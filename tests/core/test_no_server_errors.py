@@ -261,10 +261,10 @@ def test_crawl_detects_a_server_error(db, monkeypatch, settings):
     """The crawl's detector works: a view that raises is reported, not raised into the test."""
     settings.DEBUG = False
 
-    class Unreachable:
-        def cursor(self):
-            raise RuntimeError("database unreachable")
+    def broken(*args, **kwargs):
+        raise RuntimeError("response class broken")
 
-    monkeypatch.setattr("core.views.connection", Unreachable())
+    # (A down database is a 503 from /healthz on purpose: break something it does not guard.)
+    monkeypatch.setattr("core.views.JsonResponse", broken)
     problems = _crawl(Client(raise_request_exception=False), None, ["/healthz"])
     assert problems and all("/healthz -> 500" in p for p in problems)

@@ -38,7 +38,7 @@ def test_unknown_url_gets_styled_404(client):
 
 
 def test_healthz(client):
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "broker": "ok"}
 
 
 def test_api_schema_is_served(learner_client):

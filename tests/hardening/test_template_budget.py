@@ -108,9 +108,11 @@ def test_oversized_template_is_refused_by_size() -> None:
     assert "bytes, limit 100,000" in message
 
 
-def test_normal_template_is_still_linted() -> None:
-    seconds, report = _timed_check(SMALL)
-    assert seconds < 5  # includes importing cfn-lint on first use
+def test_normal_template_is_still_linted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A generous wall time: this asserts linting, not speed, on a machine that may be busy.
+    roomy = replace(TEMPLATE_BUDGET, wall_seconds=60)
+    monkeypatch.setattr("simulator._template.TEMPLATE_BUDGET", roomy)
+    _seconds, report = _timed_check(SMALL)
     assert not _budget_findings(report)
     assert any(f.code.startswith("CFE") for f in report.findings), report.findings
 
