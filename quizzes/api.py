@@ -114,7 +114,13 @@ class AttemptListCreate(WritesThrottled, APIView):
         mode = serializer.validated_data["mode"]
         try:
             if mode == Attempt.EXAM:
-                attempt = services.attempt_start_exam(request.user)
+                data = serializer.validated_data
+                attempt = services.attempt_start_exam(
+                    request.user,
+                    kind=data["kind"],
+                    number=data.get("number"),
+                    domain=data.get("domain"),
+                )
             elif mode == Attempt.REVIEW:
                 attempt = services.attempt_start_review(request.user)
             else:

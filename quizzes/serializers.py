@@ -14,7 +14,7 @@ from core.api import (
     StrictIntegerField,
 )
 from core.exam import DIFFICULTIES, DOMAINS, TOPIC_TAGS
-from quizzes.models import Attempt, Question, ReviewCard
+from quizzes.models import Attempt, ExamKind, Question, ReviewCard
 from quizzes.services import PRACTICE_MAX, PracticeFilters
 
 
@@ -83,12 +83,18 @@ class ItemViewSerializer(serializers.Serializer):
 
 class AttemptSerializer(serializers.ModelSerializer):
     remaining_seconds = serializers.SerializerMethodField()
+    practice_exam_number = serializers.IntegerField(
+        source="practice_exam.number", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Attempt
         fields = [
             "id",
             "mode",
+            "kind",
+            "practice_exam_number",
+            "section_domain",
             "status",
             "started_at",
             "deadline",
@@ -122,6 +128,13 @@ class AttemptDetailSerializer(AttemptSerializer):
 
 class AttemptStartSerializer(RejectUnknownFields, serializers.Serializer):
     mode = serializers.ChoiceField(choices=[m for m, _label in Attempt.MODES])
+    kind = serializers.ChoiceField(
+        choices=ExamKind.values,
+        default=ExamKind.RANDOM,
+        help_text="exam mode: random, named (with number), section (with domain) or final",
+    )
+    number = StrictIntegerField(min_value=1, max_value=50, required=False, allow_null=True)
+    domain = serializers.ChoiceField(choices=list(DOMAINS), required=False, allow_null=True)
     domains = serializers.ListField(
         child=serializers.ChoiceField(choices=list(DOMAINS)), required=False, default=list
     )
@@ -134,6 +147,14 @@ class AttemptStartSerializer(RejectUnknownFields, serializers.Serializer):
     count = StrictIntegerField(min_value=1, max_value=PRACTICE_MAX, default=10)
     only_wrong = StrictBooleanField(default=False)
     only_new = StrictBooleanField(default=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["mode"] == Attempt.EXAM:
+            if attrs["kind"] == ExamKind.NAMED and not attrs.get("number"):
+                raise serializers.ValidationError({"number": "Which practice exam (1, 2, …)?"})
+            if attrs["kind"] == ExamKind.SECTION and not attrs.get("domain"):
+                raise serializers.ValidationError({"domain": "Which domain (1–4)?"})
+        return attrs
 
     def filters(self) -> PracticeFilters:
         data = self.validated_data

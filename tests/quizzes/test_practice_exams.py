@@ -169,3 +169,22 @@ def test_final_exam_refuses_when_too_few_questions_are_new(learner, t0):
     with pytest.raises(NothingToPractise, match="Only 50 published question"):
         services.attempt_start_exam(learner, kind=ExamKind.FINAL, now=t0)
     assert not Attempt.objects.filter(kind=ExamKind.FINAL).exists()
+
+
+def test_api_starts_named_and_section_tests_and_refuses_a_second(learner, blueprint_bank, t0):
+    from rest_framework.test import APIClient
+
+    practice_exams_build(now=t0)
+    api = APIClient()
+    api.force_authenticate(learner)
+    named = api.post(
+        "/api/attempts/", {"mode": "exam", "kind": "named", "number": 2}, format="json"
+    )
+    assert named.status_code == 201
+    assert named.json()["kind"] == "named" and named.json()["practice_exam_number"] == 2
+    other = api.post(
+        "/api/attempts/", {"mode": "exam", "kind": "section", "domain": 1}, format="json"
+    )
+    assert other.status_code == 409 and "Practice exam 2 is in progress" in other.json()["detail"]
+    missing = api.post("/api/attempts/", {"mode": "exam", "kind": "named"}, format="json")
+    assert missing.status_code == 400 and "number" in str(missing.json())
