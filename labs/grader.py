@@ -1,6 +1,7 @@
 """Grade a lab submission: check the files, run the scenario in the simulator, judge the checks.
 
-Plain Python on top of `simulator` (no ORM here), so graders and `validate_lab` share it.
+Plain Python on top of `simulator`'s public API (no ORM here), so the Celery task, `validate_lab`
+and `grade_lab` share it.
 """
 
 from __future__ import annotations
@@ -10,13 +11,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import simulator
-from labs.checks import CHECKS
-from labs.runs import RunOutput, run_scenario
+from labs.checks import CHECKS, Evidence, judge_one
 from labs.spec import LabSpec
 
 # Which checker kind each scenario key names.
-FILE_KINDS = {"buildspec": "buildspec", "appspec": "appspec", "pipeline": "pipeline",
-              "template": "template"}  # fmt: skip
+FILE_KINDS = {
+    "buildspec": "buildspec",
+    "appspec": "appspec",
+    "pipeline": "pipeline",
+    "template": "template",
+}
+NOT_SIMULATED_CODE = "SIM001"
+BLOCKED_LOG = "The checker found errors in your files, so nothing ran. Fix them and run again."
+FILES_ONLY_LOG = "This lab grades your files as written: nothing runs."
 
 
 @dataclass
@@ -24,12 +31,20 @@ class GradeResult:
     """What a grading produced; `awaiting_approval` means the pipeline paused at an approval."""
 
     findings: dict[str, list[dict[str, Any]]]
-    outcome: dict[str, Any]
+    result: simulator.ScenarioResult
     results: list[dict[str, Any]] = field(default_factory=list)
     log: str = ""
     pictures: dict[str, str] = field(default_factory=dict)
-    awaiting_approval: bool = False
     paused_state: dict[str, Any] | None = None
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.result.status == simulator.RunStatus.PAUSED
+
+    @property
+    def outcome(self) -> dict[str, Any]:
+        """The typed result as JSON, with secret values redacted: what a submission stores."""
+        return self.result.redacted().to_dict()
 
     @property
     def earned(self) -> int:
@@ -38,6 +53,10 @@ class GradeResult:
     @property
     def max_points(self) -> int:
         return sum(r["points"] for r in self.results)
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.earned / self.max_points, 1) if self.max_points else 0.0
 
 
 def file_kinds(spec: LabSpec) -> dict[str, str]:
@@ -54,16 +73,13 @@ def check_files(spec: LabSpec, files: dict[str, str]) -> dict[str, list[dict[str
     """The simulator's findings for every editable file."""
     findings = {}
     kinds = file_kinds(spec)
-    options = {}
-    if spec.scenario.get("platform"):
-        options["platform"] = spec.scenario["platform"]
-    if spec.scenario.get("image"):
-        options["image"] = spec.scenario["image"]
     for name, text in files.items():
         kind = kinds.get(name, "auto")
-        extra = options if kind == "appspec" or "image" in options else {}
-        if kind != "appspec":
-            extra = {k: v for k, v in extra.items() if k != "platform"}
+        extra = {}
+        if kind == "appspec" and spec.scenario.get("platform"):
+            extra["platform"] = spec.scenario["platform"]
+        if spec.scenario.get("image"):
+            extra["image"] = spec.scenario["image"]
         report = simulator.check(text, kind=kind, filename=name, **extra)
         findings[name] = findings_with_lessons(report)
     return findings
@@ -74,29 +90,62 @@ def findings_with_lessons(report) -> list[dict[str, Any]]:
     return [{**f.to_dict(), "doc": f.doc} for f in report.findings]
 
 
-def judge(spec: LabSpec, outcome: dict[str, Any]) -> list[dict[str, Any]]:
-    """Evaluate every check against the outcome."""
+def parsed_documents(files: dict[str, str]) -> dict[str, Any]:
+    """Each file as the services read it (YAML or JSON, comments and style gone)."""
+    docs: dict[str, Any] = {}
+    for name, text in files.items():
+        loaded = simulator.load_document(text, filename=name)
+        docs[name] = loaded.data if not loaded.findings else None
+    return docs
+
+
+def judge(spec: LabSpec, evidence: Evidence) -> list[dict[str, Any]]:
+    """Evaluate every check against the evidence."""
     results = []
     for check in spec.checks:
-        try:
-            verdict = CHECKS[check.type].judge(outcome, check.params)
-            passed, detail = verdict.passed, verdict.detail
-        except (KeyError, TypeError, ValueError) as exc:
-            # A check that cannot read the outcome (e.g. the scenario never ran) fails, with why.
-            passed, detail = False, f"could not evaluate: {exc}"
+        ctype = CHECKS[check.type]
+        verdict = judge_one(ctype, evidence, check.params)
         results.append(
             {
                 "id": check.id,
-                "title": check.title or CHECKS[check.type].summary,
+                "title": check.title or ctype.summary,
                 "type": check.type,
                 "points": check.points,
-                "passed": passed,
-                "feedback": "" if passed else check.feedback,
-                "detail": "" if passed else detail,
+                "passed": verdict.passed,
+                "not_run": verdict.not_run,
+                # The lab's advice only where the learner's run showed the problem.
+                "feedback": "" if verdict.passed or verdict.not_run else check.feedback,
+                "detail": "" if verdict.passed else verdict.detail,
                 "lesson": check.lesson or spec.lesson,
             }
         )
     return results
+
+
+def _note_findings(result: simulator.ScenarioResult) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for note in result.notes:
+        if note.level != simulator.NoteLevel.NOT_SIMULATED:
+            continue
+        out.setdefault(note.file, []).append(
+            {
+                "code": NOT_SIMULATED_CODE,
+                "severity": "warning",
+                "line": None,
+                "column": None,
+                "path": note.path,
+                "message": note.message[0].upper() + note.message[1:] + ".",
+                "hint": "This setting changes what AWS does; the run here ignores it.",
+                "doc": "",
+            }
+        )
+    return out
+
+
+def scenario_of(spec: LabSpec) -> simulator.Scenario:
+    return simulator.Scenario(
+        spec.scenario["kind"], spec.scenario, spec.trees, spec.world, spec.slug
+    )
 
 
 def grade(
@@ -111,24 +160,45 @@ def grade(
     """Check, run and judge one submission."""
     files = {name: files.get(name, text) for name, text in spec.files.items()}
     findings = check_files(spec, files)
-    outcome: dict[str, Any] = {"files": files, "findings": findings}
-    run: RunOutput | None = None
+    kind = spec.scenario["kind"]
     blocking = spec.scenario.get("require_valid", True) and any(
         f["severity"] == "error" for fs in findings.values() for f in fs
     )
-    if spec.scenario["kind"] != "check" and not blocking:
-        run = run_scenario(
-            spec, files, approval=approval, resume=resume, on_log=on_log, on_picture=on_picture
+    run = None
+    if kind == "check":
+        result = simulator.ScenarioResult(kind="check", status=simulator.RunStatus.FILES_ONLY)
+        log = FILES_ONLY_LOG
+    elif blocking:
+        result = simulator.ScenarioResult(
+            kind=kind, status=simulator.RunStatus.BLOCKED, message=BLOCKED_LOG
         )
-        outcome.update(run.outcome)
-    elif blocking and on_log:
-        on_log("The checker found errors, so nothing was run. Fix them and run again.")
-    if run and run.awaiting_approval:
+        log = BLOCKED_LOG
+        if on_log:
+            on_log(BLOCKED_LOG)
+    else:
+        run = simulator.run_scenario(
+            scenario_of(spec),
+            files,
+            approval=approval,
+            resume=resume,
+            on_log=on_log,
+            on_picture=on_picture,
+        )
+        result, log = run.result, run.log
+        for name, notes in _note_findings(result).items():
+            findings.setdefault(name, []).extend(notes)
+    pictures = run.pictures if run else {}
+    if run is not None and run.awaiting_approval:
         return GradeResult(
-            findings, outcome, log=run.log, pictures=run.pictures,
-            awaiting_approval=True, paused_state=run.paused_state,
-        )  # fmt: skip
-    log = run.log if run else "The checker found errors, so nothing was run."
-    return GradeResult(
-        findings, outcome, judge(spec, outcome), log=log, pictures=run.pictures if run else {}
+            findings, result, log=log, pictures=pictures, paused_state=run.paused_state
+        )
+    evidence = Evidence(
+        files=files,
+        documents=parsed_documents(files),
+        findings=findings,
+        result=result,
+        secret_values=run.secret_values if run else simulator.world_secret_values(spec.world),
+        log=log,
+        scenario=spec.scenario,
     )
+    return GradeResult(findings, result, judge(spec, evidence), log=log, pictures=pictures)

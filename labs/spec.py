@@ -16,7 +16,11 @@ SCENARIO_KINDS = ("check", "build", "deploy", "pipeline")
 TOP_KEYS = {
     "title", "summary", "domain", "task", "tags", "difficulty", "minutes", "lesson", "order",
     "objectives", "instructions", "scenario", "files", "reference", "hints", "checks",
+    "skills", "bands",
 }  # fmt: skip
+# Score bands every lab proves (validate_lab): correct answers at or above, cheats below.
+DEFAULT_BANDS = {"alternatives": 90, "cheats": 70}
+VARIANT_KINDS = ("alternatives", "cheats")
 REQUIRED = ("title", "summary", "domain", "task", "tags", "difficulty", "minutes", "objectives",
             "instructions", "scenario", "files", "reference", "checks")  # fmt: skip
 # Source trees shipped with a lab are small; this cap keeps a mistake from bloating the database.
@@ -68,6 +72,10 @@ class LabSpec:
     hints: list[Hint] = field(default_factory=list)
     checks: list[CheckSpec] = field(default_factory=list)
     source_hash: str = ""
+    skills: list[str] = field(default_factory=list)  # exam-guide skill ids, e.g. "3.4.s2"
+    bands: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_BANDS))
+    # alternatives/cheats: kind -> variant name -> {file name: text} (only what it changes)
+    variants: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     @property
     def max_points(self) -> int:
@@ -84,6 +92,7 @@ class LabSpec:
             "reference": self.reference, "trees": self.trees, "world": self.world,
             "hints": [{"text": h.text, "cost": h.cost} for h in self.hints],
             "checks": [c.__dict__ for c in self.checks], "source_hash": self.source_hash,
+            "skills": self.skills, "bands": self.bands,
         }  # fmt: skip
 
     @classmethod
@@ -92,6 +101,7 @@ class LabSpec:
         data = dict(data)
         data["hints"] = [Hint(**h) for h in data.get("hints", [])]
         data["checks"] = [CheckSpec(**c) for c in data.get("checks", [])]
+        data.pop("variants", None)  # never stored with the lab row
         return cls(**data)
 
 
@@ -197,6 +207,22 @@ def parse_lab(lab_dir: Path) -> LabSpec:
         hints.append(Hint(str(item["text"]), cost))
 
     checks = _parse_checks(data["checks"], fail)
+    skills = data.get("skills") or []
+    if not isinstance(skills, list) or not all(isinstance(x, str) for x in skills):
+        raise fail("skills", 'skills must be a list of exam-guide skill ids, e.g. ["3.4.s2"]')
+    unknown = [x for x in skills if x not in _known_skills()]
+    if unknown and _known_skills():
+        raise fail("skills", f"unknown skill id '{unknown[0]}'",
+                   _did_you_mean(unknown[0], _known_skills()))  # fmt: skip
+    bands = dict(DEFAULT_BANDS)
+    raw_bands = data.get("bands") or {}
+    if not isinstance(raw_bands, dict) or not set(raw_bands) <= set(DEFAULT_BANDS):
+        raise fail("bands", "bands takes alternatives (lowest percent) and cheats (below percent)")
+    for key, value in raw_bands.items():
+        if not isinstance(value, int) or not 0 < value <= 100:
+            raise fail("bands", f"bands.{key} must be a whole percent from 1 to 100")
+        bands[key] = value
+    variants = {k: v for k in VARIANT_KINDS if (v := _read_variants(lab_dir, k, files, path))}
     digest = hashlib.sha256()
     for rel in sorted(p.relative_to(lab_dir).as_posix() for p in lab_dir.rglob("*") if p.is_file()):
         digest.update(rel.encode() + b"\0" + (lab_dir / rel).read_bytes() + b"\0")
@@ -206,8 +232,49 @@ def parse_lab(lab_dir: Path) -> LabSpec:
         difficulty=data["difficulty"], minutes=data["minutes"], order=int(data.get("order", 100)),
         lesson=str(data.get("lesson", "")), objectives=objectives, instructions=instructions,
         scenario=scenario, files=files, reference=reference, trees=trees, world=world,
-        hints=hints, checks=checks, source_hash=digest.hexdigest(),
+        hints=hints, checks=checks, source_hash=digest.hexdigest(), skills=skills,
+        bands=bands, variants=variants,
     )  # fmt: skip
+
+
+def _read_variants(lab_dir: Path, kind: str, files: dict[str, str], path: Path):
+    """alternatives/<name>/ or cheats/<name>/: the editable files that variant changes."""
+    root = lab_dir / kind
+    if not root.is_dir():
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        tree = _read_tree(lab_dir, f"{kind}/{folder.name}", path)
+        unknown = sorted(set(tree) - set(files))
+        if unknown or not tree:
+            raise ContentError(folder, None, f"{kind}/{folder.name} must hold only files the "
+                               f"learner edits ({', '.join(sorted(files))})")  # fmt: skip
+        out[folder.name] = tree
+    return out
+
+
+def _known_skills() -> set[str]:
+    """Skill ids of content/exam-guide.yaml when it exists (empty: nothing to check against)."""
+    from django.conf import settings
+
+    guide = Path(settings.CONTENT_ROOT) / "exam-guide.yaml"
+    if not guide.is_file():
+        return set()
+    data = yaml_load(guide, read_text(guide))
+    ids: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("id"), str):
+                ids.add(node["id"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    return ids
 
 
 def _file_map(value, key, lab_dir: Path, path: Path, lines) -> dict[str, str]:

@@ -21,7 +21,13 @@ from simulator.scenarios._result import (
     StageRun,
     TrafficPoint,
 )
-from simulator.scenarios._run import Scenario, ScenarioError, ScenarioRun, run_scenario
+from simulator.scenarios._run import (
+    Scenario,
+    ScenarioError,
+    ScenarioRun,
+    run_scenario,
+    world_secret_values,
+)
 from simulator.scenarios._snapshot import diff, snapshot_of
 from simulator.scenarios._template import (
     GroupSettings,
@@ -60,4 +66,5 @@ __all__ = [
     "run_scenario",
     "sam_transform",
     "snapshot_of",
+    "world_secret_values",
 ]

@@ -139,6 +139,8 @@ class DeploymentRun:
     scripts: tuple[HookScript, ...] = ()
     invocations: tuple[HookInvocation, ...] = ()
     installed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # instance -> files
+    alarms: tuple[str, ...] = ()  # CloudWatch alarms the deployment group watched
+    auto_rollback: tuple[str, ...] = ()  # events that trigger an automatic rollback
     origin: str = ""  # "" for a lab deployment, "Stage/Action" inside a pipeline
 
 

@@ -105,6 +105,13 @@ def secret_values(world) -> tuple[str, ...]:
     return tuple(sorted(v for v in values if len(v) >= 4))
 
 
+def world_secret_values(world_yaml: str, name: str = "world.yaml") -> tuple[str, ...]:
+    """The secret values of a world file (for leak checks that run even when nothing ran)."""
+    from simulator.world import load_world
+
+    return secret_values(load_world(world_yaml, filename=name)) if world_yaml else ()
+
+
 def _seed(name: str) -> int:
     return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
 
@@ -270,6 +277,8 @@ def _deployment_run(
         config=str(data.get("config", "")),
         platform=str(extra.get("platform", data.get("platform", ""))),
         installed=extra.get("installed") or {},
+        alarms=tuple(extra.get("alarms") or ()),
+        auto_rollback=tuple(extra.get("auto_rollback") or ()),
         group=str(extra.get("group", "")),
         message=str(extra.get("message", "")),
         rolled_back=bool(data.get("rolled_back")),
@@ -461,6 +470,8 @@ def _run_deploy(scenario: Scenario, files, root: Path, world, on_log) -> Scenari
         message=result.message,
         rollback_status=result.rollback.status if result.rollback else None,
         installed=_installed(world, since),
+        alarms=group.alarms,
+        auto_rollback=group.auto_rollback,
     )
     typed = ScenarioResult(
         kind="deploy",

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.sandbox
 
 
 def test_pipeline_picture_updates_during_the_run(monkeypatch):
-    from labs import runs
+    from simulator.scenarios import _run as runs
 
     clock = iter(range(0, 10_000, 1))
     monkeypatch.setattr(runs.time, "monotonic", lambda: float(next(clock)))  # never throttled

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from labs import services
 from labs.models import Draft, Submission
-from labs.runs import write_tree
+from simulator.scenarios._run import write_tree
 from tests.labs.conftest import GOOD
 
 pytestmark = pytest.mark.django_db

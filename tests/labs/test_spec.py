@@ -28,7 +28,7 @@ LAB = {
     "hints": [{"text": "Look at the phases.", "cost": 2}],
     "checks": [
         {"id": "valid", "type": "no_error_findings", "points": 10, "feedback": "Fix the errors."},
-        {"type": "file_matches", "file": "buildspec.yml", "pattern": "pre_build", "points": 5},
+        {"type": "document_has", "file": "buildspec.yml", "path": "phases.pre_build", "points": 5},
     ],
 }
 
@@ -52,7 +52,7 @@ def test_parse_lab_reads_files_and_checks(tmp_path):
     assert spec.slug == "fix-buildspec"
     assert spec.files["buildspec.yml"].startswith("version: 0.2")
     assert "pre_build" in spec.reference["buildspec.yml"]
-    assert [c.id for c in spec.checks] == ["valid", "file_matches-2"]
+    assert [c.id for c in spec.checks] == ["valid", "document_has-2"]
     assert spec.max_points == 15
     assert LabSpec.from_dict(spec.to_dict()) == spec
 
@@ -71,7 +71,7 @@ def test_parse_lab_reads_files_and_checks(tmp_path):
         ),
         ({"checks": [{"type": "build_status"}]}, "missing parameter(s) equals", None),
         (
-            {"checks": [{"type": "command_ran", "pattern": "("}]},
+            {"checks": [{"type": "image_pushed", "repository": "r", "tag_pattern": "("}]},
             "not a valid regular expression",
             None,
         ),

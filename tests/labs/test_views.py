@@ -101,7 +101,7 @@ def test_api_lab_detail_never_contains_the_reference(lab, learner_client):
     assert data["files"] == {"buildspec.yml": "version: 0.2\nphases: {}\n"}
     assert REFERENCE_MARK not in str(data) and "reference" not in data
     assert data["hints"] == [{"index": 0, "cost": 2}]
-    assert {c["id"] for c in data["checks"]} == {"valid", "file_matches-2"}
+    assert {c["id"] for c in data["checks"]} == {"valid", "document_has-2"}
 
 
 def test_api_check_returns_findings_with_lines(learner_client):

@@ -1,4 +1,8 @@
-"""`manage.py validate_lab [slug ...]`: the reference must score 100 % and the starter less."""
+"""`manage.py validate_lab [slug ...]`: every lab proves its grading.
+
+The reference scores 100 %, the starter less, every alternative (a correct answer written
+differently) at least the lab's band, every cheat (a submission that skips the task) below it.
+"""
 
 from pathlib import Path
 
@@ -11,7 +15,7 @@ from labs.spec import parse_lab
 
 
 class Command(BaseCommand):
-    help = "Grade each lab's starter and reference files; fail unless reference=100 % > starter."
+    help = "Grade each lab's reference, starter, alternatives and cheats against their bands."
 
     def add_arguments(self, parser):
         parser.add_argument("slugs", nargs="*", help="labs to validate (default: all)")
@@ -29,20 +33,30 @@ class Command(BaseCommand):
                 failures.append(str(exc))
                 self.stderr.write(str(exc))
                 continue
-            ref = grade(spec, spec.reference, approval="approved")
-            start = grade(spec, spec.files, approval="approved")
-            ref_pct = 100 * ref.earned / ref.max_points if ref.max_points else 0
-            start_pct = 100 * start.earned / start.max_points if start.max_points else 0
-            ok = ref_pct == 100 and start_pct < 100
-            line = f"{spec.slug}: reference {ref_pct:.0f} %, starter {start_pct:.0f} %"
-            self.stdout.write(("ok    " if ok else "FAIL  ") + line)
-            if verbose_checks or not ok:
-                for label, result in (("reference", ref), ("starter", start)):
+            low, high = spec.bands["alternatives"], spec.bands["cheats"]
+            runs = [("reference", spec.reference, lambda p: p == 100, "= 100 %")]
+            starter = grade(spec, spec.files, approval="approved")
+            for kind, rule, label in (
+                ("alternatives", lambda p, low=low: p >= low, f">= {low} %"),
+                ("cheats", lambda p, high=high: p < high, f"< {high} %"),
+            ):
+                if len(spec.variants.get(kind, {})) < 3:
+                    failures.append(f"{spec.slug}: fewer than 3 {kind}")
+                    self.stdout.write(f"FAIL  {spec.slug}: needs at least 3 {kind}/ folders")
+                for name, changed in spec.variants.get(kind, {}).items():
+                    runs.append((f"{kind[:-1]} {name}", {**spec.reference, **changed}, rule, label))
+            for label, files, rule, band in runs:
+                result = grade(spec, files, approval="approved")
+                ok = rule(result.percent) and (label != "reference" or starter.percent < 100)
+                line = f"{spec.slug}: {label} {result.percent:g} % (wanted {band})"
+                self.stdout.write(("ok    " if ok else "FAIL  ") + line)
+                if verbose_checks or not ok:
                     for r in result.results:
                         mark = "pass" if r["passed"] else "FAIL"
-                        self.stdout.write(f"    {label:9} {mark} {r['id']}: {r['detail']}")
-            if not ok:
-                failures.append(line)
+                        self.stdout.write(f"        {mark} {r['id']}: {r['detail']}")
+                if not ok:
+                    failures.append(line)
+            self.stdout.write(f"      {spec.slug}: starter {starter.percent:g} % (wanted < 100 %)")
         if failures:
-            raise CommandError(f"{len(failures)} lab(s) failed validation")
+            raise CommandError(f"{len(failures)} grading proof(s) failed")
         self.stdout.write(self.style.SUCCESS(f"{len(dirs)} lab(s) valid."))
