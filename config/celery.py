@@ -10,6 +10,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("pipeline_academy")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+import core.worker  # noqa: E402, F401  (worker hooks: the embedded beat dies with its worker)
 
 
 def _filesystem_broker_folders() -> None:
