@@ -23,6 +23,9 @@ class DeployOptions:
 
     runner: HookRunner | None = None  # default: SandboxHookRunner (bubblewrap)
     rng: random.Random = field(default_factory=random.Random)
+    # Where deployment ids come from: apart from `rng`, so a seeded (repeatable) simulation still
+    # gets a new id per run; tests pass a seeded Random here when they need fixed ids.
+    ids: random.Random = field(default_factory=random.Random)
     application: str | None = None  # needed only if two applications have the group's name
     file_exists_behavior: str = "DISALLOW"  # CLI --file-exists-behavior; the AppSpec overrides it
     ignore_application_stop_failures: bool | None = None  # None: the group's setting
@@ -46,6 +49,6 @@ class DeployOptions:
         if isinstance(state, dict):
             taken = {d.get("id") for d in state.get("deployments", []) if isinstance(d, dict)}
         while True:
-            candidate = "d-" + "".join(self.rng.choice(alphabet) for _ in range(9))
+            candidate = "d-" + "".join(self.ids.choice(alphabet) for _ in range(9))
             if candidate not in taken:
                 return candidate

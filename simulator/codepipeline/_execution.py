@@ -96,7 +96,7 @@ class PipelineExecution:
 def _new_state(
     raw: dict[str, Any], model: Pipeline, world: Any, options: PipelineOptions
 ) -> dict[str, Any]:
-    execution_id = str(uuid.UUID(int=options.rng.getrandbits(128), version=4))
+    execution_id = str(uuid.UUID(int=options.ids.getrandbits(128), version=4))
     variables = {str(v["name"]): str(v.get("defaultValue", "")) for v in raw.get("variables") or []}
     unknown = set(options.variables) - set(variables)
     if unknown:

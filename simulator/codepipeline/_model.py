@@ -29,6 +29,9 @@ class PipelineOptions:
     hook_runner: HookRunner | None = None  # CodeDeploy hook scripts (default: the sandbox)
     build_time_limit: float = 600.0
     rng: random.Random = field(default_factory=random.Random)
+    # Where execution ids come from: apart from `rng`, so a seeded (repeatable) simulation still
+    # gets a new id per run; tests pass a seeded Random here when they need fixed ids.
+    ids: random.Random = field(default_factory=random.Random)
     on_log: Callable[[str], None] | None = None
     # Called with the execution state whenever an action starts or ends (live pictures).
     on_progress: Callable[[Mapping[str, Any]], None] | None = None

@@ -49,15 +49,16 @@ def pipeline_dot(
     lines = [
         f"digraph {_q(name)} {{",
         "  rankdir=LR; compound=true; newrank=true;",
-        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];',
-        '  edge [fontname="Helvetica", fontsize=9, color="#607d8b"];',
-        f'  label={_q(title or name)}; labelloc=t; fontname="Helvetica";',
+        # Sizes chosen so the page can keep text at 11 px or more (static/js/site.js).
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=12];',
+        '  edge [fontname="Helvetica", fontsize=11, color="#607d8b"];',
+        f'  label={_q(title or name)}; labelloc=t; fontname="Helvetica"; fontsize=15;',
     ]
     producers: dict[str, str] = {}
     node_ids: dict[tuple[int, int], str] = {}
     for s_index, stage in enumerate(model.stages):
         lines.append(f"  subgraph cluster_{s_index} {{")
-        lines.append(f'    label={_q(stage.name)}; style=rounded; color="#90a4ae";')
+        lines.append(f'    label={_q(stage.name)}; style=rounded; color="#90a4ae"; fontsize=13;')
         for a_index, action in enumerate(stage.actions):
             node = f"a{s_index}_{a_index}"
             node_ids[(s_index, a_index)] = node

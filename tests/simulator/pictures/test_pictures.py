@@ -125,3 +125,60 @@ def test_traffic_chart_escapes_names():
     )
     parse_svg(svg)  # parses: everything was escaped
     assert "&lt;x&gt;" in svg
+
+
+def _label_boxes(svg: str) -> list[tuple[float, float, float]]:
+    """(left, right, baseline) of each event label, from the chart's own width estimate."""
+    from simulator.pictures._traffic import CHAR_WIDTH, LABEL_SIZE
+
+    boxes = []
+    for t in parse_svg(svg).iter(f"{SVG}text"):
+        if t.get("fill") in {"#2e7d32", "#c62828", "#1565c0"}:
+            width = len(t.text) * LABEL_SIZE * CHAR_WIDTH
+            x = float(t.get("x"))
+            left = x - width if t.get("text-anchor") == "end" else x
+            boxes.append((left, left + width, float(t.get("y"))))
+    return boxes
+
+
+def test_traffic_chart_event_labels_never_overlap_and_merge_repeats():
+    # Three instances run the same hooks within seconds: one label per spot, in lanes.
+    events = [
+        {"target": f"i-{n}", "event": name, "status": "Succeeded", "start": start, "end": start}
+        for n in range(3)
+        for name, start in (
+            ("BeforeInstall", 0),
+            ("Install", 2),
+            ("AfterInstall", 4),
+            ("ApplicationStart", 6),
+            ("ValidateService", 8),
+        )
+    ]
+    events.append(
+        {"target": "i-9", "event": "ValidateService", "status": "Failed", "start": 240, "end": 250}
+    )
+    svg = traffic_svg({"status": "Failed", "deployment_id": "d-X", "traffic": [], "events": events})
+    boxes = _label_boxes(svg)
+    texts = [t.text for t in parse_svg(svg).iter(f"{SVG}text")]
+    assert "BeforeInstall ×3" in texts and "ValidateService" in texts
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a[2] != b[2] or a[1] <= b[0] or b[1] <= a[0], (a, b)
+    assert all(left >= 0 and right <= 640 for left, right, _y in boxes)
+
+
+def test_traffic_chart_text_is_at_least_twelve_units_and_config_on_its_own_line():
+    svg = traffic_svg(
+        {
+            "status": "Succeeded",
+            "deployment_id": "d-1",
+            "traffic": [],
+            "config": "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+            "events": [],
+        }
+    )
+    root = parse_svg(svg)
+    assert min(float(t.get("font-size")) for t in root.iter(f"{SVG}text")) >= 12
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "Deployment d-1: Succeeded" in texts
+    assert "CodeDeployDefault.LambdaCanary10Percent5Minutes" in texts
