@@ -192,6 +192,12 @@ class World:
         self._calls_seen += len(raw)
         for call in raw:
             self._record_call(ApiCall(**call))
+        if any(c["service"] == "codedeploy" for c in raw):
+            # Deployment requests our CodeDeploy handler accepted, for the deploy engine.
+            known = {d.get("deployment_id") for d in self.state["deployments"]}
+            for request in self._account.call("deployments"):
+                if request["deployment_id"] not in known:
+                    self.state["deployments"].append(request)
         mutations = self._account.call("mutations")
         if mutations != self._mutations:
             self._mutations = mutations

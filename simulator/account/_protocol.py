@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 import botocore.session
-from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.model import ServiceModel, Shape
 
 # Signing name (credential scope) -> botocore service name, where they differ.
 SIGNING_TO_SERVICE = {"monitoring": "cloudwatch", "execute-api": "apigateway"}
@@ -33,7 +33,7 @@ def _session() -> botocore.session.Session:
 def service_model(name: str) -> ServiceModel | None:
     try:
         return _session().get_service_model(name)
-    except Exception:  # noqa: BLE001 - an unknown service is answered as such, not raised
+    except Exception:
         return None
 
 

@@ -298,6 +298,18 @@ class AccountServer:
             close = getattr(chunks, "close", None)
             if close:
                 close()
+        content_type = dict((k.lower(), v) for k, v in captured["headers"]).get("content-type", "")
+        if captured["status"] >= 500 and "html" in content_type:
+            # moto raised: answer like AWS does (the CLI prints an error, not an HTML page).
+            signing = proto.credential(headers, {})[2]
+            service = proto.SIGNING_TO_SERVICE.get(signing, signing)
+            return proto.error_response(
+                service,
+                500,
+                "InternalFailure",
+                "the simulated account cannot serve this request (a limit of the simulation, "
+                "not of your command)",
+            )
         return captured["status"], captured["headers"], out
 
     # -- host-side clients (seeding, engines) ------------------------------------------------
@@ -321,11 +333,11 @@ class AccountServer:
         return self._clients[cache_key]
 
     def _send_in_process(self, request: Any, **_kwargs: Any) -> Any:
+        from urllib.parse import urlsplit
+
         from botocore.awsrequest import AWSResponse
         from moto.core.botocore_stubber import MockRawResponse
         from werkzeug.test import EnvironBuilder
-
-        from urllib.parse import urlsplit
 
         url = urlsplit(request.url)
         body = request.body
@@ -364,7 +376,7 @@ class AccountServer:
             status, headers, body = _json_response(
                 200, {"ok": False, "error": str(exc), "code": exc.code}
             )
-        except Exception as exc:  # noqa: BLE001 - the host gets the error, the server lives on
+        except Exception as exc:
             import traceback
 
             status, headers, body = _json_response(
@@ -476,7 +488,7 @@ def warm() -> Any:
         }
         try:
             app.get_application(environ)
-        except Exception:  # noqa: BLE001, S110 - warming is best effort
+        except Exception:  # noqa: S110 - warming is best effort
             pass
     return app
 

@@ -50,7 +50,7 @@ def main() -> int:
             code = 0
             try:
                 serve(directory, app, ready=lambda: os.write(write_end, b"1"))
-            except BaseException:  # noqa: BLE001 - report and leave
+            except BaseException:
                 import traceback
 
                 traceback.print_exc()

@@ -35,7 +35,7 @@ def _warm():
             sub = command._get_command_table()  # service commands load their model here
             if name == "ssm":
                 sub["get-parameter"]._operation_model
-        except Exception:  # noqa: BLE001, S110 - warming is best effort
+        except Exception:  # noqa: S110 - warming is best effort
             pass
     return driver.session.get_component("data_loader")
 

@@ -6,8 +6,6 @@ Every stand-in call starts a Python process, so this module imports only builtin
 
 from __future__ import annotations
 
-import marshal
-import os
 import sys
 
 try:  # the builtin hash modules load much faster than OpenSSL-backed hashlib

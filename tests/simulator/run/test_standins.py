@@ -1,4 +1,4 @@
-"""Tool stand-ins inside the sandbox: what they print, what they refuse, what they record."""
+"""Tools inside the sandbox (real AWS CLI, docker client, npm/pip/mvn/gradle/sam stand-ins)."""
 
 from __future__ import annotations
 
@@ -43,9 +43,17 @@ REPO = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/web"
 def tools() -> Iterator:
     world = load_world(WORLD)
     channel = Channel(world)
-    env = {"PATH": f"{TOOLS_PATH}:/usr/bin:/bin", "HOME": "/root", "AWS_REGION": "eu-west-1"}
-    session = ShellSession(env=env, mounts=channel.mounts, limits=short_limits(wall_seconds=30))
+    env = {
+        "PATH": f"{TOOLS_PATH}:/usr/bin:/bin",
+        "HOME": "/root",
+        "AWS_REGION": "eu-west-1",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        **channel.env(),
+    }
+    session = ShellSession(env=env, mounts=channel.mounts, limits=short_limits(wall_seconds=60))
     session.start()
+    channel.start(session)
+    channel.origin("build:BUILD")
 
     def run(command: str) -> tuple[int | None, list[str]]:
         lines: list[str] = []
@@ -90,7 +98,7 @@ def test_aws_reads_and_writes_the_world(tools):
     )
     assert (code, lines) == (0, ["https://example.test"])
     code, lines = tools("aws ssm get-parameter --name /missing")
-    assert code == 254 and "ParameterNotFound" in lines[-1]
+    assert code == 255 and "ParameterNotFound" in lines[-1]
     code, lines = tools("aws s3 cp s3://bucket/in/data.txt local.txt && cat local.txt")
     assert code == 0 and lines[-1] == "payload"
     code, _ = tools("echo result > r.txt && aws s3 cp r.txt s3://bucket/out/r.txt")
@@ -110,14 +118,15 @@ def test_aws_reads_and_writes_the_world(tools):
     )
     assert code == 0 and tools.world.state["deployments"][0]["group"] == "prod"
     code, lines = tools(
-        "aws codeartifact login --tool npm --domain corp --repository npm-store && cat ~/.npmrc"
+        "aws deploy create-deployment --application-name web --deployment-group-name nope "
+        "--s3-location bucket=bucket,key=a.zip,bundleType=zip"
     )
-    assert code == 0 and lines[-1].startswith("registry=https://corp-111122223333.d.codeartifact")
+    assert code == 255 and "DeploymentGroupDoesNotExistException" in lines[-1]
 
 
 def test_unsupported_commands_say_so(tools):
-    code, lines = tools("aws iam create-role --role-name x")
-    assert code == 252 and "`aws iam create-role` is not available in the simulator" in lines[0]
+    code, lines = tools("aws ssm get-parameter --nmae x")
+    assert code != 0 and any("aws: error" in line for line in lines)
     code, lines = tools("docker run alpine")
     assert code == 125 and "no container runtime" in lines[0]
     code, lines = tools("terraform apply")
@@ -162,19 +171,15 @@ def test_builders_check_their_inputs(tools):
     assert code == 1 and "Template file not found" in lines[-1]
 
 
-def test_forged_journal_entries_are_ignored(tools):
-    notes: list[str] = []
+def test_files_the_sandbox_writes_are_never_read_back(tools):
     tools(
-        "mkdir -p /codebuild/pa/journal/blobs && ln -s /etc/shadow /codebuild/pa/journal/blobs/blob-9"
-    )
-    tools(
-        'printf \'%s\\n\' \'{"op":"s3.put","bucket":"bucket","key":"k","blob":"blob-9"}\' '
-        '\'{"op":"s3.put","bucket":"bucket","key":"k","blob":"../../x"}\' '
-        "'{\"op\":\"rm -rf\"}' 'not json' >> /codebuild/pa/journal/journal.jsonl"
+        "mkdir -p /tmp/journal && printf '%s\\n' "
+        '\'{"op":"s3.put","bucket":"bucket","key":"k","blob":"blob-1"}\' '
+        ">> /tmp/journal/journal.jsonl; echo forged > blob-1"
     )
     assert "k" not in tools.world.state["s3"]["bucket"]["objects"]
     assert tools.world.changes_of("s3.put") == []
-    del notes
+    assert tools.world.snapshot().object("bucket", "k") is None
 
 
 def test_cloudformation_and_sam_deploy_record_stacks(tools):
