@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 from types import SimpleNamespace
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet
@@ -12,7 +14,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.exam import TOPIC_TAGS
+from core.guide import skills_index
 from core.markdown import render_markdown
+from core.models import Skill
 from quizzes.models import (
     Attempt,
     AttemptItem,
@@ -56,6 +60,66 @@ class OptionFormSet(BaseInlineFormSet):
             raise ValidationError("Every option needs an explanation.")
 
 
+class QuestionAdminForm(forms.ModelForm):
+    """Skills are typed, the domain and task follow from the first one (as in the files)."""
+
+    skills_text = forms.CharField(
+        label="Skills",
+        help_text="Exam-guide ids it tests, most important first, e.g. `1.2.s1, 3.4.k2`. "
+        "The first decides the task and the domain.",
+    )
+
+    class Meta:
+        model = Question
+        # Not domain/task/skills: those are derived in save() (the admin's fieldsets decide).
+        fields = (
+            "external_id",
+            "published",
+            "tags",
+            "difficulty",
+            "cheatsheet",
+            "type",
+            "choose",
+            "stem_markdown",
+            "lesson_ref",
+            "references",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["skills_text"].initial = ", ".join(self.instance.skills or [])
+
+    def clean_skills_text(self) -> list[str]:
+        known = {s.code: s for s in Skill.objects.filter(active=True)}
+        codes: list[str] = []
+        for code in (c.strip() for c in self.cleaned_data["skills_text"].split(",")):
+            if not code:
+                continue
+            if code not in known:
+                close = difflib.get_close_matches(code, list(known), n=1)
+                hint = f" Did you mean {close[0]}?" if close else ""
+                raise ValidationError(f"Unknown skill id {code!r}.{hint}")
+            if code in codes:
+                raise ValidationError(f"Skill {code} is listed twice.")
+            codes.append(code)
+        if not codes:
+            raise ValidationError("Name at least one exam-guide skill id.")
+        self.skill_rows = [known[c] for c in codes]
+        return codes
+
+    def save(self, commit: bool = True) -> Question:
+        question = super().save(commit=False)
+        codes = self.cleaned_data["skills_text"]
+        question.skills = codes
+        question.skills_index = skills_index(codes)
+        question.domain, question.task = self.skill_rows[0].domain, self.skill_rows[0].task
+        if commit:
+            question.save()
+            self._save_m2m()
+        return question
+
+
 class OptionInline(admin.TabularInline):
     model = Option
     formset = OptionFormSet
@@ -65,13 +129,23 @@ class OptionInline(admin.TabularInline):
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
+    form = QuestionAdminForm
     list_display = ("external_id", "domain", "task", "difficulty", "type", "published", "edited")
     list_filter = ("published", "domain", "difficulty", "type", "task")
     search_fields = ("external_id", "stem_markdown", "tags_index")
-    readonly_fields = ("preview", "source_file", "source_hash", "loaded_at", "edited_in_admin_at")
+    readonly_fields = (
+        "domain",
+        "task",
+        "preview",
+        "source_file",
+        "source_hash",
+        "loaded_at",
+        "edited_in_admin_at",
+    )
     inlines = [OptionInline]
     fieldsets = (
-        (None, {"fields": ("external_id", "published", "domain", "task", "tags", "difficulty")}),
+        (None, {"fields": ("external_id", "published", "skills_text", "domain", "task")}),
+        ("Labels", {"fields": ("tags", "difficulty", "cheatsheet")}),
         ("Question", {"fields": ("type", "choose", "stem_markdown", "lesson_ref", "references")}),
         ("As a learner sees it", {"fields": ("preview",)}),
         ("Source", {"fields": ("source_file", "source_hash", "loaded_at", "edited_in_admin_at")}),
@@ -126,6 +200,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
+        form.instance.skill_links.set(form.skill_rows)
         # Re-render HTML and remember the edit so load_content does not silently overwrite it.
         question_mark_admin_edit(form.instance)
 

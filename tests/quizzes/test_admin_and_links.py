@@ -15,13 +15,21 @@ from tests.quizzes.bank import make_question
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _guide(db):
+    from pathlib import Path
+
+    from core.guide import load_exam_guide
+
+    load_exam_guide(Path(__file__).resolve().parents[2] / "content", LoadReport())
+
+
 def admin_post_data(question: Question, **overrides) -> dict:
     options = list(question.options.all())
     data = {
         "external_id": question.external_id,
         "published": "on",
-        "domain": str(question.domain),
-        "task": question.task,
+        "skills_text": "3.4.s3, 1.2.k1",
         "tags": '["lambda"]',
         "difficulty": question.difficulty,
         "type": question.type,
@@ -60,6 +68,17 @@ def test_admin_edit_rerenders_and_is_tracked(instructor_client):
     question.refresh_from_db()
     assert "<strong>edited</strong>" in question.stem_html
     assert question.admin_edit_pending
+    # The first skill decides the domain and task; the links follow the typed list.
+    assert (question.skills, question.domain, question.task) == (["3.4.s3", "1.2.k1"], 3, "3.4")
+    assert sorted(question.skill_links.values_list("code", flat=True)) == ["1.2.k1", "3.4.s3"]
+
+
+def test_admin_refuses_an_unknown_skill(instructor_client):
+    question = make_question("admin-skill")
+    url = reverse("admin:quizzes_question_change", args=[question.pk])
+    response = instructor_client.post(url, admin_post_data(question, skills_text="3.4.s33"))
+    assert response.status_code == 200
+    assert "Unknown skill id" in response.content.decode()
 
 
 def test_admin_refuses_a_question_with_the_wrong_number_of_keys(instructor_client):
