@@ -20,6 +20,8 @@ class Draw:
 
     question_ids: list[int]
     notes: list[str] = field(default_factory=list)
+    # Tasks short of questions whose seats went to the same domain's other tasks (for authors).
+    task_notes: list[str] = field(default_factory=list)
 
 
 def largest_remainder(total: int, weights: Mapping[str, float]) -> dict[str, int]:
@@ -81,6 +83,7 @@ def blueprint_draw(
     chosen: list[int] = []
     taken: set[int] = set()
     notes: list[str] = []
+    task_notes: list[str] = []
     domain_short = 0
     for domain in wanted:
         quota = dom_quotas.get(domain, 0)
@@ -92,6 +95,10 @@ def blueprint_draw(
         for task in sorted(quotas):
             ordered = _ordered(set(tasks[task]) - taken, rng, use_counts)
             pick = ordered[: quotas[task]]
+            if len(pick) < quotas[task]:
+                task_notes.append(
+                    f"Task {task} has {len(pick)} question(s) for {quotas[task]} place(s)."
+                )
             spare.extend(ordered[quotas[task] :])
             chosen.extend(pick)
             taken.update(pick)
@@ -122,7 +129,7 @@ def blueprint_draw(
             )
     if shuffle:
         rng.shuffle(chosen)
-    return Draw(chosen, notes)
+    return Draw(chosen, notes, task_notes)
 
 
 def exam_draw(pool: dict[int, list[int]], size: int, rng: random.Random) -> Draw:

@@ -67,7 +67,7 @@ def practice_exams_build(
         exam.seed = seed
         exam.built_at = now
         exam.bank_size = bank_size
-        exam.notes = draw.notes
+        exam.notes = draw.notes + draw.task_notes
         exam.save()
         exam.seats.all().delete()
         PracticeExamQuestion.objects.bulk_create(
@@ -104,5 +104,10 @@ def load_step(root: Path, report: LoadReport) -> None:
         .values_list("exam__number", flat=True)
         .distinct()
     )
+    thin = sorted(
+        {note for notes in PracticeExam.objects.values_list("notes", flat=True) for note in notes}
+    )
+    if thin:
+        report.warn("practice exams drawn from a thin bank: " + " ".join(thin))
     for number in sorted(withdrawn):
         report.warn(f"practice exam {number} holds questions withdrawn from the bank")

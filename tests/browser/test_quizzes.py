@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.services import demo_users_ensure
 from quizzes import services
@@ -69,16 +70,17 @@ def test_practice_set(learner_page):
 def test_exam_survives_a_reload_and_the_clock_keeps_running(learner_page):
     page = learner_page
     page.goto("/quizzes/")
-    page.get_by_role("button", name="Start the exam").click()
+    page.get_by_role("link", name="Start a random exam").click()
+    page.get_by_role("button", name="Start the clock").click()
     page.wait_for_url(re.compile(r"/quizzes/attempts/\d+/q/1/$"))
     assert page.locator(".explanation").count() == 0
     started = clock_seconds(page)
     assert 130 * 60 - 10 <= started <= 130 * 60
     # Answer and flag: saved as you go (fetch), no submit button needed.
     page.locator(".option input").first.check()
-    page.wait_for_function("document.getElementById('save-status').textContent === 'Saved'")
+    expect(page.locator("#save-status")).to_have_text("Saved")
     page.get_by_label("Flag for review").check()
-    page.wait_for_function("document.getElementById('save-status').textContent === 'Saved'")
+    expect(page.locator("#save-status")).to_have_text("Saved")
     page.wait_for_timeout(2200)
     page.reload()
     assert page.locator(".option input").first.is_checked()
@@ -91,6 +93,7 @@ def test_exam_survives_a_reload_and_the_clock_keeps_running(learner_page):
     page.wait_for_url(re.compile(r"/review/$"))
     assert "1 flagged" in page.locator("main").inner_text()
     page.get_by_role("button", name="Submit the exam").click()
+    page.get_by_role("button", name="Submit anyway").click()  # 9 questions left unanswered
     page.wait_for_url(re.compile(r"/result/$"))
     text = page.locator("main").inner_text()
     assert "/ 1000" in text and "How we compute the scaled score" in text
@@ -100,10 +103,11 @@ def test_exam_survives_a_reload_and_the_clock_keeps_running(learner_page):
 def test_exam_is_submitted_by_the_server_when_the_browser_is_gone(learner_page):
     page = learner_page
     page.goto("/quizzes/")
-    page.get_by_role("button", name="Start the exam").click()
+    page.get_by_role("link", name="Start a random exam").click()
+    page.get_by_role("button", name="Start the clock").click()
     page.wait_for_url(re.compile(r"/q/1/$"))
     page.locator(".option input").first.check()
-    page.wait_for_function("document.getElementById('save-status').textContent === 'Saved'")
+    expect(page.locator("#save-status")).to_have_text("Saved")
     url = page.url
     page.goto("about:blank")  # the tab is gone…
     attempt = Attempt.objects.get(mode="exam")
