@@ -81,13 +81,20 @@ class LessonAdmin(admin.ModelAdmin):
     list_select_related = ("module",)
     search_fields = ("title", "slug", "body_markdown")
     ordering = ("module__order", "order")
-    readonly_fields = ("preview", "source_hash", "loaded_at", "edited_in_admin_at")
+    readonly_fields = (
+        "domain",
+        "task",
+        "preview",
+        "source_hash",
+        "loaded_at",
+        "edited_in_admin_at",
+    )
     fieldsets = (
         (
             None,
             {"fields": ("module", "slug", "title", "order", "published")},
         ),
-        ("Exam mapping", {"fields": ("domain", "task", "tags", "minutes")}),
+        ("Exam mapping", {"fields": ("skills_text", "domain", "task", "tags", "minutes")}),
         ("Body", {"fields": ("body_markdown", "preview")}),
         (
             "Content as code",
@@ -117,6 +124,10 @@ class LessonAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         services.lesson_save_from_admin(obj, changed=_is_admin_edit(form, change))
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        form.instance.skill_links.set(form.skill_rows)
 
 
 @admin.register(LessonProgress)

@@ -18,8 +18,7 @@ def lesson_form(lesson: Lesson, **changes) -> dict:
         "title": lesson.title,
         "order": lesson.order,
         "published": "on" if lesson.published else "",
-        "domain": lesson.domain,
-        "task": lesson.task,
+        "skills_text": ", ".join(lesson.skills) or "3.4.s3",
         "tags": '["codebuild", "buildspec"]',
         "minutes": lesson.minutes,
         "body_markdown": lesson.body_markdown,
@@ -102,15 +101,25 @@ def test_learners_cannot_use_the_admin(learner_client, loaded):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_admin_rejects_unknown_tags_and_a_task_outside_the_domain(instructor_client, lesson):
+def test_admin_rejects_unknown_tags_and_skills(instructor_client, lesson):
     url = reverse("admin:courses_lesson_change", args=[lesson.pk])
-    response = instructor_client.post(url, lesson_form(lesson, tags='["codebuld"]', task="2.1"))
+    data = lesson_form(lesson, tags='["codebuld"]', skills_text="3.4s3")
+    response = instructor_client.post(url, data)
     assert response.status_code == 200  # the form again, with errors
     html = response.content.decode()
     assert "Unknown topic tag(s): codebuld." in html
-    assert "Task 2.1 belongs to domain 2, not 3." in html
+    assert "Unknown skill id &#x27;3.4s3&#x27;. Did you mean 3.4.s3?" in html
     lesson.refresh_from_db()
     assert lesson.tags == ["codebuild", "buildspec"] and not lesson.edited_in_admin
+
+
+def test_admin_skills_decide_domain_and_task(instructor_client, lesson):
+    url = reverse("admin:courses_lesson_change", args=[lesson.pk])
+    response = instructor_client.post(url, lesson_form(lesson, skills_text="2.3.s2, 3.4.s3"))
+    assert response.status_code == 302
+    lesson.refresh_from_db()
+    assert (lesson.skills, lesson.domain, lesson.task) == (["2.3.s2", "3.4.s3"], 2, "2.3")
+    assert sorted(lesson.skill_links.values_list("code", flat=True)) == ["2.3.s2", "3.4.s3"]
 
 
 def test_slugs_cannot_be_changed_in_the_admin(instructor_client, lesson):
