@@ -21,17 +21,50 @@
     });
   }
 
-  // Wide dot diagrams: never shrink below 55 % of their drawn size (about 10 px text); the figure
-  // scrolls sideways instead, and becomes focusable so keyboard users can scroll it too.
-  document.querySelectorAll(".diagram svg[width$='pt']").forEach(function (svg) {
-    var px = (parseFloat(svg.getAttribute("width")) * 4) / 3;
-    if (!(px > 0)) return;
-    svg.style.minWidth = Math.round(px * 0.55) + "px";
-    var figure = svg.closest(".diagram");
+  // Diagrams and run pictures scale with their box but never below a legible size: the smallest
+  // text stays at MIN_TEXT_PX or more, and a wider picture scrolls sideways (a focusable region,
+  // so keyboard users can scroll it too).
+  var MIN_TEXT_PX = 11;
+  function smallestFont(svg) {
+    if (svg.dataset.minFont) return parseFloat(svg.dataset.minFont);
+    var sizes = [];
+    svg.querySelectorAll("text[font-size]").forEach(function (t) {
+      var size = parseFloat(t.getAttribute("font-size"));
+      if (size > 0) sizes.push(size);
+    });
+    return sizes.length ? Math.min.apply(null, sizes) : 14;
+  }
+  function intrinsicPx(svg) {
+    var width = svg.getAttribute("width") || "";
+    var value = parseFloat(width);
+    if (!(value > 0)) return 0;
+    return /pt$/.test(width) ? (value * 4) / 3 : value;
+  }
+  function legible(svg) {
+    var box = svg.viewBox && svg.viewBox.baseVal;
+    if (!box || !(box.width > 0) || svg.dataset.sized) return;
+    svg.dataset.sized = "1";
+    var minWidth = Math.ceil((box.width * MIN_TEXT_PX) / smallestFont(svg));
+    var natural = intrinsicPx(svg) || box.width;
+    svg.style.width = "100%";
+    svg.style.height = "auto";
+    svg.style.minWidth = minWidth + "px";
+    // Never blown up past a quarter above the drawn size (a small chart on a wide screen).
+    svg.style.maxWidth = Math.max(minWidth, Math.round(natural * 1.25)) + "px";
+    var figure = svg.closest(".diagram, .picture");
     if (figure && figure.scrollWidth > figure.clientWidth + 1) {
       figure.tabIndex = 0;
       figure.setAttribute("role", "region");
-      figure.setAttribute("aria-label", (svg.getAttribute("aria-label") || "Diagram") + " (scrolls sideways)");
+      var name = svg.getAttribute("aria-label") || (svg.querySelector("title") || {}).textContent || "Picture";
+      figure.setAttribute("aria-label", name + " (scrolls sideways)");
     }
+  }
+  function sizeAll(root) {
+    (root || document).querySelectorAll(".diagram svg, .picture svg").forEach(legible);
+  }
+  sizeAll(document);
+  // Live pages (htmx swaps the submission status every second) get new pictures.
+  document.addEventListener("htmx:load", function (event) {
+    sizeAll(event.detail && event.detail.elt ? event.detail.elt : document);
   });
 })();
