@@ -291,7 +291,9 @@ class DockerEngine:
 
         _HOST.origin = self.server.origin  # the PutImage is part of the learner's command
         try:
-            out = self.server.client("ecr", account, region).put_image(
+            ecr = self.server.client("ecr", account, region)
+            ecr.describe_repositories(repositoryNames=[repo])
+            out = ecr.put_image(
                 repositoryName=repo,
                 imageManifest=_manifest(image),
                 imageTag=tag,

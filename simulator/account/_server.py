@@ -186,6 +186,20 @@ class AccountServer:
                 return self._refuse(
                     service, operation, account, region, 403, "AccessDenied", denied, origin, params
                 )
+        if service == "cloudformation" and operation in _STACK_WRITES:
+            missing = _missing_capability(params)
+            if missing:
+                return self._refuse(
+                    service,
+                    operation,
+                    account,
+                    region,
+                    400,
+                    "InsufficientCapabilitiesException",
+                    f"Requires capabilities : [{missing}]",
+                    origin,
+                    params,
+                )
         if service in ENGINE_SERVICES:
             from simulator.account._engines import codedeploy
 
@@ -291,13 +305,17 @@ class AccountServer:
             captured["status"] = int(status.split(" ", 1)[0])
             captured["headers"] = list(hdrs)
 
-        chunks = self.moto_app(env, start_response)
         try:
-            out = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close:
-                close()
+            chunks = self.moto_app(env, start_response)
+            try:
+                out = b"".join(chunks)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close:
+                    close()
+        except Exception:  # noqa: BLE001 - moto raised: the learner gets an AWS-style error
+            captured = {"status": 500, "headers": [("Content-Type", "text/html")]}
+            out = b""
         content_type = dict((k.lower(), v) for k, v in captured["headers"]).get("content-type", "")
         if captured["status"] >= 500 and "html" in content_type:
             # moto raised: answer like AWS does (the CLI prints an error, not an HTML page).
@@ -415,6 +433,19 @@ _REASONS = {
     413: "Request Entity Too Large",
     500: "Internal Server Error",
 }
+
+
+_STACK_WRITES = frozenset({"CreateStack", "UpdateStack", "CreateChangeSet", "CreateStackSet"})
+
+
+def _missing_capability(params: dict[str, Any]) -> str | None:
+    """CloudFormation refuses IAM resources unless the caller acknowledges them (moto does not)."""
+    template = str(params.get("TemplateBody", ""))
+    given = {str(v) for k, v in params.items() if k.startswith("Capabilities")}
+    if "AWS::IAM::" not in template or given & {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"}:
+        return None
+    named = any(word in template for word in ("RoleName", "UserName", "GroupName", "PolicyName"))
+    return "CAPABILITY_NAMED_IAM" if named else "CAPABILITY_IAM"
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:

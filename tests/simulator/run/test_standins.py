@@ -183,10 +183,14 @@ def test_files_the_sandbox_writes_are_never_read_back(tools):
 
 
 def test_cloudformation_and_sam_deploy_record_stacks(tools):
-    template = "Resources:\n  Role:\n    Type: AWS::IAM::Role\n"
+    template = (
+        "Parameters:\n  Env: {Type: String}\n  Size: {Type: String}\n"
+        "Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n"
+        "      AssumeRolePolicyDocument: {Statement: []}\n"
+    )
     (tools.work_dir / "template.yaml").write_text(template)
     code, lines = tools("aws cloudformation deploy --template-file template.yaml --stack-name app")
-    assert code == 254 and "Requires capabilities : [CAPABILITY_IAM]" in lines[-1]
+    assert code == 255 and "Requires capabilities : [CAPABILITY_IAM]" in lines[-1]
     code, lines = tools(
         "aws cloudformation deploy --template-file template.yaml --stack-name app "
         "--capabilities CAPABILITY_IAM --parameter-overrides Env=prod Size=2"
@@ -195,6 +199,9 @@ def test_cloudformation_and_sam_deploy_record_stacks(tools):
     stack = tools.world.state["stacks"]["app"]
     assert stack["status"] == "CREATE_COMPLETE"
     assert stack["parameters"] == {"Env": "prod", "Size": "2"}
-    code, lines = tools("sam build && sam deploy --stack-name app --capabilities CAPABILITY_IAM")
-    assert code == 0 and "Successfully created/updated stack - app in eu-west-1" in lines
+    code, lines = tools(
+        "sam build && sam deploy --stack-name app --capabilities CAPABILITY_IAM "
+        "--parameter-overrides Env=test Size=3"
+    )
+    assert code == 0 and "Successfully created/updated stack - app" in lines
     assert tools.world.state["stacks"]["app"]["status"] == "UPDATE_COMPLETE"
