@@ -246,3 +246,54 @@ class ReviewLogAdmin(ReadOnlyAdmin):
 @admin.register(QuizSettings)
 class QuizSettingsAdmin(admin.ModelAdmin):
     list_display = ("user", "desired_retention")
+
+
+# --- practice exams, flashcards, cheat sheets, reports (content comes from files; reports are
+# resolved on the instructor page, which records who resolved them) ------------------------------
+
+from quizzes.models import (  # noqa: E402
+    CheatSheet,
+    Flashcard,
+    FlashcardCard,
+    PracticeExam,
+    QuestionReport,
+)
+
+
+@admin.register(PracticeExam)
+class PracticeExamAdmin(ReadOnlyAdmin):
+    """Built by `manage.py build_practice_exams`; shown for reference."""
+
+    list_display = ("number", "title", "built_at", "bank_size", "seed")
+
+
+@admin.register(Flashcard)
+class FlashcardAdmin(ReadOnlyAdmin):
+    """Loaded from content/flashcards/*.yaml: edit the file, then `load_content`."""
+
+    list_display = ("external_id", "domain", "task", "published", "source_file")
+    list_filter = ("domain", "published")
+    search_fields = ("external_id", "front", "back")
+
+
+@admin.register(FlashcardCard)
+class FlashcardCardAdmin(ReadOnlyAdmin):
+    list_display = ("user", "flashcard", "due", "reps", "lapses", "last_rating")
+    search_fields = ("user__username", "flashcard__external_id")
+
+
+@admin.register(CheatSheet)
+class CheatSheetAdmin(ReadOnlyAdmin):
+    """Loaded from content/cheatsheets/*.md: edit the file, then `load_content`."""
+
+    list_display = ("title", "slug", "order", "published", "source_file")
+    search_fields = ("title", "slug")
+
+
+@admin.register(QuestionReport)
+class QuestionReportAdmin(ReadOnlyAdmin):
+    """Resolve reports on the instructor page (Quizzes → Question reports)."""
+
+    list_display = ("question", "reason", "status", "user", "created_at", "resolved_by")
+    list_filter = ("status", "reason")
+    search_fields = ("question__external_id", "comment")

@@ -323,6 +323,12 @@ class Flashcard(models.Model):
     def __str__(self) -> str:
         return self.external_id
 
+    @property
+    def domain_label(self) -> str:
+        from core.exam import domain_label
+
+        return domain_label(self.domain)
+
 
 class FlashcardCard(models.Model):
     """A learner's FSRS card for one flashcard (the same scheduler as question cards)."""

@@ -248,3 +248,11 @@ def test_practice_shows_what_it_tests_and_right_wrong_in_the_grid(learner_client
     exam = services.attempt_start_exam(learner, seed=1)
     exam_page = learner_client.get(reverse("quizzes:attempt_question", args=[exam.pk, 1]))
     assert "Task 2.2" not in exam_page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "model", ["practiceexam", "flashcard", "flashcardcard", "cheatsheet", "questionreport"]
+)
+def test_admin_lists_the_new_records(admin_client, model):
+    response = admin_client.get(reverse(f"admin:quizzes_{model}_changelist"))
+    assert response.status_code == 200
