@@ -14,6 +14,8 @@ from pathlib import Path
 from simulator.sandbox._limits import Limits
 
 SRC_DIR = "/codebuild/output/src"
+STATE_DIR = "/codebuild/output/tmp"  # the driver's shell-state file (see _driver.py)
+STATE_TMPFS_BYTES = 16 * 1024 * 1024
 SANDBOX_UID = 1000
 SANDBOX_USER = "codebuild-user"
 # Host uids for sandboxes come from a range no distribution hands out, one fresh uid per session,
@@ -39,7 +41,7 @@ class Layout:
     """Everything the sandbox sees, decided by the host before the session starts."""
 
     work_dir: Path
-    etc_dir: Path  # host dir holding the generated passwd/group/hosts
+    etc_files: Mapping[str, int]  # /etc/<name> -> readable fd whose content bwrap copies in
     env: Mapping[str, str]
     mounts: list[Mount] = field(default_factory=list)
     cwd: str = SRC_DIR
@@ -58,24 +60,44 @@ def fresh_host_uid() -> int:
     return _HOST_UID_BASE + secrets.randbelow(_HOST_UID_SPAN)
 
 
-def write_etc(etc_dir: Path) -> None:
+def etc_contents() -> dict[str, str]:
     """The sandbox's passwd/group/hosts: root, the build user and nobody, nothing from the host."""
-    etc_dir.mkdir(parents=True, exist_ok=True)
-    (etc_dir / "passwd").write_text(
-        "root:x:0:0:root:/root:/bin/bash\n"
+    return {
+        "passwd": "root:x:0:0:root:/root:/bin/bash\n"
         f"{SANDBOX_USER}:x:{SANDBOX_UID}:{SANDBOX_UID}:build:/root:/bin/bash\n"
-        "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
-    )
-    (etc_dir / "group").write_text(
-        f"root:x:0:\n{SANDBOX_USER}:x:{SANDBOX_UID}:\nnogroup:x:65534:\n"
-    )
-    (etc_dir / "hosts").write_text("127.0.0.1 localhost codebuild\n::1 localhost\n")
-    (etc_dir / "hostname").write_text("codebuild\n")
+        "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+        "group": f"root:x:0:\n{SANDBOX_USER}:x:{SANDBOX_UID}:\nnogroup:x:65534:\n",
+        "hosts": "127.0.0.1 localhost codebuild\n::1 localhost\n",
+        "hostname": "codebuild\n",
+    }
+
+
+def content_fd(text: str) -> int:
+    """A readable fd holding text (bwrap --file copies it into the sandbox: no mount, no path)."""
+    fd = os.memfd_create("pa-etc", os.MFD_CLOEXEC)
+    os.write(fd, text.encode())
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def tmpfs_mounts(limits: Limits) -> dict[str, int]:
+    """Every tmpfs a learner can fill, with its size; their use counts against total memory."""
+    return {
+        "/tmp": limits.tmp_bytes,  # noqa: S108 - a path inside the sandbox
+        "/root": limits.tmp_bytes,
+        "/dev/shm": limits.tmp_bytes,  # noqa: S108 - a path inside the sandbox
+        STATE_DIR: STATE_TMPFS_BYTES,
+    }
 
 
 def bwrap_command(bwrap: str, layout: Layout, limits: Limits, program: list[str]) -> list[str]:
-    """The full argv: namespaces, read-only system dirs, private tmpfs, work tree, env."""
-    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
+    """The full argv: namespaces, read-only system dirs, private tmpfs, work tree, env.
+
+    The program runs as process 1 (--as-pid-1): the in-sandbox driver, so bwrap's own argv
+    (host paths) is never visible in /proc/1/cmdline. Generated /etc files are copied into the
+    sandbox's root tmpfs (--file), so /proc/self/mountinfo does not name host temp folders.
+    """
+    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--as-pid-1"]
     if layout.disable_userns:
         args += ["--unshare-user", "--disable-userns"]
     args += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "codebuild"]
@@ -87,19 +109,19 @@ def bwrap_command(bwrap: str, layout: Layout, limits: Limits, program: list[str]
         elif os.path.isdir(host):
             args += ["--ro-bind", host, host]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    # bwrap's /dev is a tmpfs sized by host memory: cap /dev/shm like /tmp, and make /dev
-    # itself read-only below (the device nodes are bind mounts and stay writable).
-    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm"]  # noqa: S108 - in-sandbox
-    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]  # noqa: S108 - in-sandbox path
-    args += ["--size", str(limits.tmp_bytes), "--tmpfs", "/root"]
+    # Every tmpfs is size-capped (bwrap's default is half the host's memory); the host adds
+    # their use to the processes' resident memory when it checks the memory budget. /dev
+    # itself is made read-only below (the device nodes are bind mounts and stay writable).
+    for dest, size in tmpfs_mounts(limits).items():
+        args += ["--size", str(size), "--tmpfs", dest]
     for name in _ETC_FILES:
         if os.path.isfile(f"/etc/{name}"):
             args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
     for name in _ETC_DIRS:
         if os.path.isdir(f"/etc/{name}"):
             args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-    for name in ("passwd", "group", "hosts", "hostname"):
-        args += ["--ro-bind", str(layout.etc_dir / name), f"/etc/{name}"]
+    for name, fd in layout.etc_files.items():
+        args += ["--perms", "0644", "--file", str(fd), f"/etc/{name}"]
     args += ["--bind", str(layout.work_dir), SRC_DIR]
     for mount in layout.mounts:
         args += ["--bind" if mount.writable else "--ro-bind", str(mount.host), mount.dest]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import selectors
@@ -14,17 +15,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from simulator.sandbox import _driver
 from simulator.sandbox._bwrap import (
     Layout,
     Mount,
     bwrap_command,
     chown_tree,
+    content_fd,
+    etc_contents,
     fresh_host_uid,
     kill_host_uid,
     live_pids,
     rlimit_setter,
     running_as_root,
-    write_etc,
+    tmpfs_mounts,
 )
 from simulator.sandbox._errors import SandboxUnavailable
 from simulator.sandbox._limits import MIB, Limits
@@ -43,15 +47,34 @@ _MEMORY_SIGNS = re.compile(
 )
 _FORK_SIGNS = re.compile(r"(fork|clone).*Resource temporarily unavailable", re.IGNORECASE)
 
-# The driver reads NUL-terminated commands from one pipe and reports each exit status on
-# another; the learner's command sees neither descriptor (closed for the eval), so it cannot
-# forge a status. eval keeps variables, functions and the working directory across commands.
-_DRIVER = (
-    "while IFS= read -r -d '' __pa_cmd <&{cmd_fd}; do "
-    'eval "$__pa_cmd" </dev/null {cmd_fd}<&- {status_fd}>&-; '
-    "printf '%d\\n' \"$?\" >&{status_fd}; "
-    "done"
+_PYTHON = "/usr/bin/python3"
+_SIGNAL_NAMES = {
+    1: "SIGHUP",
+    2: "SIGINT",
+    3: "SIGQUIT",
+    4: "SIGILL",
+    6: "SIGABRT",
+    7: "SIGBUS",
+    8: "SIGFPE",
+    9: "SIGKILL",
+    11: "SIGSEGV",
+    13: "SIGPIPE",
+    14: "SIGALRM",
+    15: "SIGTERM",
+    24: "SIGXCPU",
+    25: "SIGXFSZ",
+    31: "SIGSYS",
+}
+_DRIVER_GONE = (
+    "the sandbox's command runner stopped before the command finished (a limit or a kill "
+    "ended the session); later commands start in a fresh sandbox"
 )
+
+
+@functools.cache
+def _driver_source() -> str:
+    """The in-sandbox driver program, passed to python3 -c (nothing of ours is mounted)."""
+    return Path(_driver.__file__).read_text()
 
 
 @dataclass(frozen=True)
@@ -63,6 +86,7 @@ class CommandOutcome:
     reason: str | None  # plain-language cause when a limit or the sandbox ended it
     duration_s: float
     session_over: bool = False  # the session was killed: later commands cannot run
+    signal: int | None = None  # the command's shell was killed by this signal (from waitpid)
 
     @property
     def succeeded(self) -> bool:
@@ -92,6 +116,11 @@ class _Reader:
         for raw in lines:
             self._emit(raw)
         return self.total <= self.limit
+
+    def note(self, text: str) -> None:
+        """A line from the driver (not the command): shown, not counted as output."""
+        self.flush()
+        self.on_line(text)
 
     def flush(self) -> None:
         if self.pending:
@@ -154,7 +183,6 @@ class ShellSession:
         self._spawn()
 
     def _spawn(self) -> None:
-        write_etc(self._private / "etc")
         uid = fresh_host_uid() if running_as_root() else None
         if uid is not None:
             chown_tree(self.work_dir, uid)
@@ -163,12 +191,13 @@ class ShellSession:
                     chown_tree(mount.host, uid)
         cmd_r, self._cmd_w = os.pipe()
         self._status_r, status_w = os.pipe()
-        layout = Layout(self.work_dir, self._private / "etc", self._env, self._mounts)
+        etc_fds = {name: content_fd(text) for name, text in etc_contents().items()}
+        layout = Layout(self.work_dir, etc_fds, self._env, self._mounts)
         layout.disable_userns = can_disable_userns(self.bwrap)
         if self._cwd:
             layout.cwd = self._cwd
-        driver = _DRIVER.format(cmd_fd=cmd_r, status_fd=status_w)
-        program = ["/bin/bash", "--noprofile", "--norc", "-c", driver]
+        program = [_PYTHON, "-I", "-S", "-c", _driver_source(), str(cmd_r), str(status_w)]
+        program.append(layout.cwd)
         argv = bwrap_command(self.bwrap, layout, self.limits, program)
         try:
             self._proc = subprocess.Popen(
@@ -176,10 +205,10 @@ class ShellSession:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                # bwrap's own process (pid 1 in the sandbox) keeps the environment it was
-                # started with, readable as /proc/1/environ: give it nothing of the host's.
+                # bwrap's own process keeps the environment it was started with: give it
+                # nothing of the host's.
                 env={},
-                pass_fds=(cmd_r, status_w),
+                pass_fds=(cmd_r, status_w, *etc_fds.values()),
                 start_new_session=True,
                 preexec_fn=rlimit_setter(self.limits),
                 user=uid,
@@ -187,8 +216,8 @@ class ShellSession:
                 extra_groups=[] if uid is not None else None,
             )
         finally:
-            os.close(cmd_r)
-            os.close(status_w)
+            for fd in (cmd_r, status_w, *etc_fds.values()):
+                os.close(fd)
         self._uid = uid
         self._statuses = 0
         assert self._proc.stdout is not None
@@ -250,8 +279,11 @@ class ShellSession:
         if "\0" in command:
             return CommandOutcome(None, "FAILED", "the command contains a NUL byte", 0.0)
         assert self._proc is not None and self._proc.stdout is not None
-        with contextlib.suppress(BrokenPipeError):  # a dead shell is noticed below
-            os.write(self._cmd_w, command.encode() + b"\0")
+        payload = command.encode("utf-8", "surrogateescape")
+        frame = b"%d\n" % len(payload) + payload
+        with contextlib.suppress(BrokenPipeError):  # a dead driver is noticed below
+            while frame:
+                frame = frame[os.write(self._cmd_w, frame) :]
         deadline = self._deadline if self._deadline is not None else started + 1e9
         if timeout is not None:
             deadline = min(deadline, started + timeout)
@@ -298,51 +330,73 @@ class ShellSession:
                             )
                         continue
                     chunk = self._read(self._status_r)
-                    if chunk == b"":  # shell gone: `exit`, a signal, or `kill -9 -1`
+                    if chunk == b"":  # the driver is gone: only a kill from outside does that
                         sel.unregister(self._status_r)
-                        return self._shell_ended(reader, out_fd, sel, started)
+                        return self._driver_gone(reader, out_fd, sel, started)
                     status_buf += chunk or b""
-                    if b"\n" in status_buf:
+                    while b"\n" in status_buf:
+                        line, status_buf = status_buf.split(b"\n", 1)
+                        kind, _, detail = line.decode("utf-8", "replace").partition(" ")
+                        if kind == "note":
+                            reader.note(f"[sandbox] {detail}")
+                            continue
                         self._drain(reader, out_fd, sel)
-                        code = int(status_buf.split(b"\n", 1)[0] or b"1")
                         self._statuses += 1
-                        return self._finish(code, reader, started)
+                        return self._finish(kind, detail, reader, started)
 
-    def _shell_ended(
+    def _driver_gone(
         self, reader: _Reader, out_fd: int, sel: selectors.BaseSelector, started: float
     ) -> CommandOutcome:
         assert self._proc is not None
-        try:
-            code = self._proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            code = 137
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._proc.wait(timeout=2)
         self._drain(reader, out_fd, sel)
-        code = code if code >= 0 else 128 - code
         if self._statuses == 0 and reader.recent and reader.recent[0].startswith("bwrap:"):
             self._kill()
             raise SandboxUnavailable(f"the sandbox could not start: {reader.recent[0]}")
-        outcome = self._finish(code, reader, started)
-        self._kill()  # next run() starts a fresh shell
-        return outcome
+        self._kill()  # the next run() starts a fresh sandbox
+        return CommandOutcome(None, "FAILED", _DRIVER_GONE, self._clock() - started)
 
-    def _finish(self, code: int, reader: _Reader, started: float) -> CommandOutcome:
-        reason = self._exit_reason(code, reader.recent)
-        status = "SUCCEEDED" if code == 0 else "FAILED"
-        return CommandOutcome(code, status, reason, self._clock() - started)
+    def _finish(self, kind: str, detail: str, reader: _Reader, started: float) -> CommandOutcome:
+        took = self._clock() - started
+        if kind == "error":
+            problem = detail
+            if "Resource temporarily unavailable" in detail:
+                problem = f"process limit: more than {self.limits.processes} processes"
+            return CommandOutcome(None, "FAILED", problem, took)
+        number = int(detail)
+        if kind == "signal":
+            reason = self._signal_reason(number, reader.recent)
+            return CommandOutcome(128 + number, "FAILED", reason, took, signal=number)
+        reason = self._exit_reason(number, reader.recent)
+        return CommandOutcome(number, "SUCCEEDED" if number == 0 else "FAILED", reason, took)
 
-    def _exit_reason(self, code: int, recent: list[str]) -> str | None:
-        if code == 0:
-            return None
-        if code == 152:
+    def _signal_reason(self, number: int, recent: list[str]) -> str:
+        """The command's own shell was killed by a signal (waitpid says so)."""
+        if number == 24:
             return f"CPU time limit: a process used more than {self.limits.cpu_seconds} s of CPU"
-        if code == 153:
+        if number == 25:
             return f"file size limit: a file grew past {self.limits.file_size_bytes // MIB} MB"
         if any(_MEMORY_SIGNS.search(line) for line in recent):
             return f"memory limit: {self.limits.memory_bytes // MIB} MB of memory per process"
-        if code == 137:
-            return "killed (SIGKILL)"
-        if code > 128:
-            return f"killed by signal {code - 128}"
+        name = _SIGNAL_NAMES.get(number)
+        return f"killed by signal {number}" + (f" ({name})" if name else "")
+
+    def _exit_reason(self, code: int, recent: list[str]) -> str | None:
+        """An exit status is reported as such (exit 252 is 252); a limit adds its cause.
+
+        A process the shell ran that hit a limit makes the shell exit 128+N and print bash's
+        own notice ("CPU time limit exceeded"); both must agree before a limit is named.
+        """
+        if code == 0:
+            return None
+        tail = "\n".join(recent[-5:])
+        if code == 152 and "CPU time limit exceeded" in tail:
+            return f"CPU time limit: a process used more than {self.limits.cpu_seconds} s of CPU"
+        if code == 153 and "File size limit exceeded" in tail:
+            return f"file size limit: a file grew past {self.limits.file_size_bytes // MIB} MB"
+        if any(_MEMORY_SIGNS.search(line) for line in recent):
+            return f"memory limit: {self.limits.memory_bytes // MIB} MB of memory per process"
         return None
 
     def _timeout_reason(self, timed_by_caller: bool) -> str:
@@ -370,23 +424,40 @@ class ShellSession:
         """RLIMIT_AS is per process: 100 processes of 2 GB each could still exhaust the host.
 
         As root every session has its own host uid, so the resident memory of all its
-        processes can be added up (without root there is no reliable way to find them).
+        processes can be added up (without root there is no reliable way to find them). Files
+        in the sandbox's tmpfs mounts (/tmp, $HOME, /dev/shm) are memory too: they count.
         """
         if self._uid is None:
             return None
         resident = 0
-        for pid in live_pids(self._uid):
+        pids = live_pids(self._uid)
+        for pid in pids:
             try:
                 with open(f"/proc/{pid}/statm", "rb") as handle:
                     resident += int(handle.read().split()[1]) * _PAGE_BYTES
             except (OSError, IndexError, ValueError):
                 continue  # the process ended meanwhile
+        resident += self._tmpfs_used(pids)
         if resident > self.limits.total_memory_bytes:
             return (
-                f"memory limit: the build's processes together used more than "
+                "memory limit: the build's processes and the files in its tmpfs folders (/tmp, "
+                f"$HOME, /dev/shm) together used more than "
                 f"{self.limits.total_memory_bytes // MIB} MB"
             )
         return None
+
+    def _tmpfs_used(self, pids: list[int]) -> int:
+        """Bytes stored in the sandbox's tmpfs mounts, seen through one of its processes."""
+        for pid in pids:
+            used = 0
+            try:
+                for dest in tmpfs_mounts(self.limits):
+                    info = os.statvfs(f"/proc/{pid}/root{dest}")
+                    used += (info.f_blocks - info.f_bfree) * info.f_frsize
+            except OSError:
+                continue  # not a sandbox process (bwrap outside), or it ended meanwhile
+            return used
+        return 0
 
     def _die(self, status: str, reason: str, started: float) -> CommandOutcome:
         self._dead_reason = reason

@@ -195,7 +195,8 @@ def test_kill_everything_ends_the_command_not_the_host(session_factory):
     session = session_factory()
     outcome, _, took = run(session, "sh -c 'kill -9 -1'; sleep 5")
     assert outcome.status == "FAILED"
-    assert outcome.exit_code == 137 and outcome.reason == "killed (SIGKILL)"
+    assert (outcome.exit_code, outcome.signal) == (137, 9)
+    assert outcome.reason == "killed by signal 9 (SIGKILL)"
     assert took < 3 + 1
     again, lines, _ = run(session, "echo back")
     assert again.succeeded and lines == ["back"]
@@ -242,7 +243,9 @@ def test_namespaces_refused_is_reported(monkeypatch, tmp_path):
 def test_kill_all_from_the_shell_itself_leaves_the_shell_running(session_factory):
     session = session_factory()
     outcome, lines, _ = run(session, "sleep 30 & kill -9 -1; echo survived")
-    assert outcome.succeeded and lines == ["survived"]
+    assert outcome.succeeded and lines[0] == "survived"
+    # bash may add its own notice about the killed job; nothing else is printed.
+    assert all("Killed" in line for line in lines[1:])
 
 
 def test_no_process_outlives_its_session(session_factory):

@@ -1,0 +1,1 @@
+"""Tests of the sandbox driver, its attacks, and the host-side file handling."""

@@ -1,0 +1,33 @@
+"""Fixtures: sandbox sessions with short limits (shared with the run tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from simulator.sandbox import ShellSession
+from tests.simulator.run.conftest import BASE_ENV, short_limits
+
+
+@pytest.fixture
+def session_factory() -> Iterator:
+    """Start sessions on private work trees; all are closed after the test."""
+    opened: list[ShellSession] = []
+
+    def make(**overrides: float) -> ShellSession:
+        session = ShellSession(env=BASE_ENV, limits=short_limits(**overrides))
+        session.start()
+        opened.append(session)
+        return session
+
+    yield make
+    for session in opened:
+        session.close()
+
+
+def run(session: ShellSession, command: str, **kw):
+    """(outcome, output lines) of one command."""
+    lines: list[str] = []
+    outcome = session.run(command, on_line=lines.append, **kw)
+    return outcome, lines
