@@ -144,14 +144,13 @@ def test_restore_refuses_other_shapes():
         World.from_dict({"nope": 1})
 
 
-def test_empty_world_and_sandbox_view_hide_object_bodies():
+def test_empty_world_stores_objects_in_the_account_server():
     world = empty_world()
     assert world.account_id == "123456789012"
-    world.state["s3"]["b"] = {"region": "us-east-1", "versioning": False, "objects": {}}
+    world.s3_create_bucket("b")
     world.s3_put("b", "k", b"secret body")
-    view = world.sandbox_view()
-    assert view["s3"]["b"]["objects"]["k"] == {
-        "size": 11,
-        "etag": world.state["s3"]["b"]["objects"]["k"]["etag"],
-    }
-    assert view["registry"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+    assert world.s3_get("b", "k") == b"secret body"
+    snapshot = world.snapshot()
+    obj = snapshot.object("b", "k")
+    assert obj is not None and obj.size == 11 and obj.account == "123456789012"
+    assert world.registry() == "123456789012.dkr.ecr.us-east-1.amazonaws.com"
