@@ -4,14 +4,20 @@ from django.conf import settings
 
 
 def site(request):
-    """Site name, local-mode flag and the navigation entries."""
+    """Site name, local-mode flag and the navigation entries (instructors also get their home)."""
+    from accounts.services import is_instructor
+
+    nav = [
+        ("Study", "courses:module_list", "study"),
+        ("Quizzes", "quizzes:home", "quizzes"),
+        ("Labs", "labs:lab_list", "labs"),
+        ("Dashboard", "core:dashboard", "dashboard"),
+    ]
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff and is_instructor(user):
+        nav.append(("Instructor", "core:instructor_home", "instructor"))
     return {
         "SITE_NAME": "Pipeline Academy",
         "LOCAL_MODE": settings.LOCAL_MODE,
-        "NAV_ITEMS": [
-            ("Study", "courses:module_list", "study"),
-            ("Quizzes", "quizzes:home", "quizzes"),
-            ("Labs", "labs:lab_list", "labs"),
-            ("Dashboard", "core:dashboard", "dashboard"),
-        ],
+        "NAV_ITEMS": nav,
     }

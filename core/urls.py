@@ -10,4 +10,6 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", shell.favicon, name="favicon"),
+    path("start/", shell.landing, name="landing"),
+    path("instructor/", shell.instructor_home, name="instructor_home"),
 ]

@@ -139,7 +139,7 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # Sign-up throttling: accounts created per client address per window (accounts.services).
 SIGNUPS_PER_ADDRESS = int(os.environ.get("PA_SIGNUPS_PER_ADDRESS", "5"))
 SIGNUP_WINDOW_SECONDS = 3600
-LOGIN_REDIRECT_URL = "core:dashboard"
+LOGIN_REDIRECT_URL = "core:landing"  # instructors land on their home, learners on the dashboard
 LOGOUT_REDIRECT_URL = "core:home"
 
 LANGUAGE_CODE = "en-us"
