@@ -32,11 +32,27 @@ class PracticeForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    skills = forms.MultipleChoiceField(
+        label="Exam-guide skills",
+        choices=[],
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="None selected = every skill.",
+    )
     count = forms.IntegerField(
         label="Number of questions", min_value=1, max_value=PRACTICE_MAX, initial=10
     )
     only_wrong = forms.BooleanField(label="Only questions I got wrong", required=False)
     only_new = forms.BooleanField(label="Only questions I have never answered", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from quizzes.selectors import skill_labels
+
+        # The guide's items, read when the form is built (the guide loads with the content).
+        self.fields["skills"].choices = [
+            (code, f"{code} {text}"[:90]) for code, text in skill_labels().items()
+        ]
 
     def filters(self) -> PracticeFilters:
         data = self.cleaned_data
@@ -47,6 +63,7 @@ class PracticeForm(forms.Form):
             count=data["count"],
             only_wrong=data["only_wrong"],
             only_new=data["only_new"],
+            skills=tuple(data["skills"]),
         )
 
 

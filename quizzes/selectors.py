@@ -68,6 +68,11 @@ def practice_candidates(user, filters: PracticeFilters) -> set[int]:
         for tag in filters.tags:
             any_tag |= Q(tags_index__contains=f"|{tag}|")
         queryset = queryset.filter(any_tag)
+    if filters.skills:
+        any_skill = Q()
+        for code in filters.skills:
+            any_skill |= Q(skills_index__contains=f"|{code}|")
+        queryset = queryset.filter(any_skill)
     ids = set(queryset.values_list("id", flat=True))
     if filters.only_new:
         answered = AttemptItem.objects.filter(

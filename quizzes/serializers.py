@@ -144,6 +144,13 @@ class AttemptStartSerializer(RejectUnknownFields, serializers.Serializer):
     difficulties = serializers.ListField(
         child=serializers.ChoiceField(choices=list(DIFFICULTIES)), required=False, default=list
     )
+    skills = serializers.ListField(
+        child=StrictCharField(max_length=16),
+        required=False,
+        default=list,
+        max_length=50,
+        help_text='exam-guide skill ids, e.g. ["1.2.k3"]',
+    )
     count = StrictIntegerField(min_value=1, max_value=PRACTICE_MAX, default=10)
     only_wrong = StrictBooleanField(default=False)
     only_new = StrictBooleanField(default=False)
@@ -165,6 +172,7 @@ class AttemptStartSerializer(RejectUnknownFields, serializers.Serializer):
             count=data["count"],
             only_wrong=data["only_wrong"],
             only_new=data["only_new"],
+            skills=tuple(data["skills"]),
         )
 
 

@@ -71,9 +71,11 @@ class PracticeFilters:
     count: int = 10
     only_wrong: bool = False
     only_new: bool = False
+    skills: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return {
+            "skills": list(self.skills),
             "domains": list(self.domains),
             "tags": list(self.tags),
             "difficulties": list(self.difficulties),
@@ -96,7 +98,7 @@ def attempt_start_practice(
             "No published question matches these filters"
             + (" (you asked for only questions you got wrong)" if filters.only_wrong else "")
             + (" (you asked for only new questions)" if filters.only_new else "")
-            + ". Widen the domains, topics or difficulty."
+            + ". Widen the domains, skills, topics or difficulty."
         )
     seed = seed if seed is not None else secrets.randbits(48)
     rng = random.Random(seed)

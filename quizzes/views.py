@@ -82,6 +82,8 @@ def home(request: HttpRequest) -> HttpResponse:
         initial["tags"] = [request.GET["tag"]]
     if request.GET.get("domain", "").isdigit():
         initial["domains"] = [int(request.GET["domain"])]
+    if request.GET.get("skill"):
+        initial["skills"] = [request.GET["skill"]]
     return render(
         request, "quizzes/home.html", _home_context(request, PracticeForm(initial=initial))
     )
@@ -152,7 +154,15 @@ def exam_start(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("quizzes:home")
     if request.method == "GET":
+        running = (
+            Attempt.objects.filter(user=request.user, mode=Attempt.EXAM, status=Attempt.IN_PROGRESS)
+            .select_related("practice_exam")
+            .first()
+        )
+        if running is not None and services.attempt_expire_if_due(running).finished:
+            running = None
         context = {
+            "running": running,
             "plan": _exam_plan(kind, number, domain),
             "kind": kind,
             "number": number,

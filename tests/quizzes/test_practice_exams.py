@@ -188,3 +188,22 @@ def test_api_starts_named_and_section_tests_and_refuses_a_second(learner, bluepr
     assert other.status_code == 409 and "Practice exam 2 is in progress" in other.json()["detail"]
     missing = api.post("/api/attempts/", {"mode": "exam", "kind": "named"}, format="json")
     assert missing.status_code == 400 and "number" in str(missing.json())
+
+
+def test_practice_by_skill_draws_only_that_skill(learner, blueprint_bank, t0):
+    attempt = services.attempt_start_practice(
+        learner, services.PracticeFilters(count=20, skills=("2.3.k2",)), now=t0
+    )
+    skills = [i.question.skills for i in attempt.items.select_related("question")]
+    assert skills and all("2.3.k2" in s for s in skills)
+    assert attempt.filters["skills"] == ["2.3.k2"]
+
+
+def test_confirm_page_points_at_the_running_test(client, learner, blueprint_bank, t0):
+    from django.urls import reverse
+
+    practice_exams_build(now=t0)
+    services.attempt_start_exam(learner, kind=ExamKind.NAMED, number=1)
+    client.force_login(learner)
+    page = client.get(reverse("quizzes:exam_start") + "?kind=final").content.decode()
+    assert "Practice exam 1 is in progress." in page and "Start the clock" not in page
