@@ -103,7 +103,7 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the web server and the Celery worker share the file safely.
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
+        "timeout": int(os.environ.get("PA_SQLITE_TIMEOUT", "20")),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
