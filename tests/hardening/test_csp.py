@@ -29,15 +29,18 @@ def test_pages_send_a_strict_policy(client, url) -> None:
     assert policy["base-uri"] == ["'self'"]
 
 
-@pytest.mark.parametrize("url", [*PAGES, "/dashboard/", "/labs/", "/quizzes/"])
-def test_inline_scripts_carry_the_responses_nonce(learner_client, url) -> None:
+@pytest.mark.parametrize("url", [*PAGES, "/dashboard/", "/labs/", "/quizzes/", "/api/docs/"])
+def test_inline_scripts_and_styles_carry_the_responses_nonce(learner_client, url) -> None:
     response = learner_client.get(url, follow=True)
+    assert response.status_code == 200
     header = response["Content-Security-Policy"]
     nonce = re.search(r"'nonce-([^']+)'", header)
-    for tag in re.findall(r"<script\b[^>]*>", response.content.decode()):
+    html = response.content.decode()
+    for tag in re.findall(r"<script\b[^>]*>", html) + re.findall(r"<style\b[^>]*>", html):
         if "src=" in tag:
             continue  # a file from our origin: allowed by 'self'
         assert nonce and f'nonce="{nonce.group(1)}"' in tag, (url, tag)
+    assert not re.search(r"\son[a-z]+=", html), "inline event handlers cannot run under CSP"
 
 
 def test_nonce_is_fresh_per_response(rf) -> None:
