@@ -185,3 +185,59 @@ def test_flashcard_session(learner_page):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/quizzes/flashcards/")
     assert no_sideways_scroll(page) <= 0
+
+
+def test_quizzes_pages_have_no_serious_accessibility_violations(browser, live_server):
+    """axe-core (from the npm lockfile) on every quizzes page a learner meets."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from quizzes import services
+    from quizzes.models import CheatSheet
+
+    demo_users_ensure()
+    make_blueprint_bank(6)
+    practice_exams_build()
+    learner = get_user_model().objects.get(username="learner")
+    CheatSheet.objects.create(
+        slug="sqs", title="Amazon SQS", body="x", body_html="<table><tr><th>a</th></tr></table>"
+    )
+    Flashcard.objects.create(
+        external_id="fc-a11y", front="F", front_html="<p>F?</p>", back="B",
+        back_html="<p>B.</p>", skills=["1.1.k1"], skills_index="|1.1.k1|", domain=1, task="1.1",
+    )  # fmt: skip
+    done = services.attempt_start_exam(learner, kind="named", number=1)
+    services.attempt_answer(done, 1, ["A"])
+    services.attempt_submit(done)
+    practice = services.attempt_start_practice(learner, services.PracticeFilters(count=2))
+    services.attempt_answer(practice, 1, ["A"] * practice.items.get(position=1).question.choose)
+    running = services.attempt_start_exam(learner, kind="section", domain=1)
+    axe = Path(settings.BASE_DIR, "node_modules", "axe-core", "axe.min.js")
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    page = context.new_page()
+    login(page, "learner", "learner-demo")
+    urls = [
+        "/quizzes/",
+        "/quizzes/exam/?kind=named&number=2",
+        f"/quizzes/attempts/{running.pk}/q/1/",
+        f"/quizzes/attempts/{running.pk}/review/",
+        f"/quizzes/attempts/{practice.pk}/q/1/",
+        f"/quizzes/attempts/{done.pk}/result/",
+        "/quizzes/flashcards/",
+        "/quizzes/cheatsheets/",
+        "/quizzes/cheatsheets/sqs/",
+        "/dashboard/",
+    ]
+    found = {}
+    for url in urls:
+        page.goto(url)
+        page.add_script_tag(path=str(axe))
+        violations = page.evaluate(
+            "async () => (await axe.run(document)).violations"
+            ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)"
+        )
+        if violations:
+            found[url] = violations
+    context.close()
+    assert found == {}
