@@ -45,6 +45,7 @@ class Layout:
     env: Mapping[str, str]
     mounts: list[Mount] = field(default_factory=list)
     cwd: str = SRC_DIR
+    files: dict[str, int] = field(default_factory=dict)  # in-sandbox path -> fd to copy in
     # Forbid nested user namespaces (bwrap 0.8+): inside one, a build is "root" over new
     # namespaces, a large kernel surface for privilege-escalation exploits.
     disable_userns: bool = False
@@ -72,10 +73,12 @@ def etc_contents() -> dict[str, str]:
     }
 
 
-def content_fd(text: str) -> int:
-    """A readable fd holding text (bwrap --file copies it into the sandbox: no mount, no path)."""
-    fd = os.memfd_create("pa-etc", os.MFD_CLOEXEC)
-    os.write(fd, text.encode())
+def content_fd(content: str | bytes) -> int:
+    """A readable fd holding content (bwrap --file copies it in: no mount, no host path)."""
+    fd = os.memfd_create("pa-file", os.MFD_CLOEXEC)
+    data = content.encode() if isinstance(content, str) else content
+    while data:
+        data = data[os.write(fd, data) :]
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
 
@@ -122,6 +125,8 @@ def bwrap_command(bwrap: str, layout: Layout, limits: Limits, program: list[str]
             args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
     for name, fd in layout.etc_files.items():
         args += ["--perms", "0644", "--file", str(fd), f"/etc/{name}"]
+    for dest, fd in layout.files.items():
+        args += ["--perms", "0444", "--file", str(fd), dest]
     args += ["--bind", str(layout.work_dir), SRC_DIR]
     for mount in layout.mounts:
         args += ["--bind" if mount.writable else "--ro-bind", str(mount.host), mount.dest]

@@ -220,6 +220,29 @@ def parse_declare(text: str) -> dict[str, tuple[str, object]]:
     return found
 
 
+def parse_declare_cached(text: str, cache: dict[str, dict]) -> dict[str, tuple[str, object]]:
+    """parse_declare, reusing the parse of every line seen before (most never change).
+
+    bash 5.2 writes one line per variable (newlines in values come out as $'...'); a line that
+    does not parse alone falls back to parsing the whole text.
+    """
+    if len(cache) > 20_000:
+        cache.clear()
+    found: dict[str, tuple[str, object]] = {}
+    for line in text.split("\n"):
+        if not line:
+            continue
+        hit = cache.get(line)
+        if hit is None:
+            try:
+                hit = parse_declare(line)
+            except _Bad:
+                return parse_declare(text)
+            cache[line] = hit
+        found.update(hit)
+    return found
+
+
 def _array(text: str, i: int) -> tuple[list[tuple[str, str]], int]:
     items: list[tuple[str, str]] = []
     while True:
@@ -320,7 +343,7 @@ class State:
         lines.append("set " + " ".join(("-o " if o in self.set_on else "+o ") + o for o in options))
         return "\n".join(lines) + "\n", env
 
-    def load_dump(self, data: bytes) -> None:
+    def load_dump(self, data: bytes, cache: dict[str, dict] | None = None) -> None:
         """Replace this state with what a command's shell dumped (ValueError if malformed)."""
         text = data.decode("utf-8", "surrogateescape")
         parts = text.split("\0")
@@ -381,6 +404,7 @@ class Driver:
         self.initial_env = dict(os.environ)
         self.state = State(self.initial_env, start_dir)
         self.buffer = b""
+        self.parse_cache: dict[str, dict] = {}
 
     def read_frame(self) -> bytes | None:
         import select
@@ -490,7 +514,7 @@ class Driver:
             os.close(fd)
         fresh = State(self.initial_env, self.start_dir)
         try:
-            fresh.load_dump(data)
+            fresh.load_dump(data, self.parse_cache)
         except (ValueError, IndexError):
             notes.append("the shell's state could not be read back: later commands start fresh")
         self.state = fresh

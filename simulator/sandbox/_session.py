@@ -71,10 +71,39 @@ _DRIVER_GONE = (
 )
 
 
+DRIVER_PATH = "/codebuild/driver.pyc"  # copied into the sandbox's root tmpfs (bwrap --file)
+
+
 @functools.cache
 def _driver_source() -> str:
-    """The in-sandbox driver program, passed to python3 -c (nothing of ours is mounted)."""
+    """The in-sandbox driver program (fallback: passed to python3 -c and compiled each time)."""
     return Path(_driver.__file__).read_text()
+
+
+@functools.cache
+def _driver_bytecode() -> bytes | None:
+    """The driver compiled once by the sandbox's own python3, so a session skips compiling it."""
+    with tempfile.TemporaryDirectory(prefix="pa-drv-") as folder:
+        target = Path(folder) / "driver.pyc"
+        done = subprocess.run(
+            [
+                _PYTHON,
+                "-I",
+                "-S",
+                "-c",
+                "import py_compile, sys; "
+                "py_compile.compile(sys.argv[1], sys.argv[2], 'driver.py', doraise=True)",
+                _driver.__file__,
+                str(target),
+            ],
+            capture_output=True,
+            timeout=30,
+            check=False,
+            env={},
+        )
+        if done.returncode != 0 or not target.is_file():
+            return None
+        return target.read_bytes()
 
 
 @dataclass(frozen=True)
@@ -192,12 +221,17 @@ class ShellSession:
         cmd_r, self._cmd_w = os.pipe()
         self._status_r, status_w = os.pipe()
         etc_fds = {name: content_fd(text) for name, text in etc_contents().items()}
+        bytecode = _driver_bytecode()
+        code_fd = content_fd(bytecode) if bytecode is not None else None
         layout = Layout(self.work_dir, etc_fds, self._env, self._mounts)
+        if code_fd is not None:
+            layout.files[DRIVER_PATH] = code_fd
         layout.disable_userns = can_disable_userns(self.bwrap)
         if self._cwd:
             layout.cwd = self._cwd
-        program = [_PYTHON, "-I", "-S", "-c", _driver_source(), str(cmd_r), str(status_w)]
-        program.append(layout.cwd)
+        program = [_PYTHON, "-I", "-S"]
+        program += [DRIVER_PATH] if code_fd is not None else ["-c", _driver_source()]
+        program += [str(cmd_r), str(status_w), layout.cwd]
         argv = bwrap_command(self.bwrap, layout, self.limits, program)
         try:
             self._proc = subprocess.Popen(
@@ -208,7 +242,7 @@ class ShellSession:
                 # bwrap's own process keeps the environment it was started with: give it
                 # nothing of the host's.
                 env={},
-                pass_fds=(cmd_r, status_w, *etc_fds.values()),
+                pass_fds=(cmd_r, status_w, *etc_fds.values(), *layout.files.values()),
                 start_new_session=True,
                 preexec_fn=rlimit_setter(self.limits),
                 user=uid,
@@ -216,7 +250,7 @@ class ShellSession:
                 extra_groups=[] if uid is not None else None,
             )
         finally:
-            for fd in (cmd_r, status_w, *etc_fds.values()):
+            for fd in (cmd_r, status_w, *etc_fds.values(), *layout.files.values()):
                 os.close(fd)
         self._uid = uid
         self._statuses = 0

@@ -114,7 +114,7 @@ def test_the_driver_killed_from_outside_is_a_failure_never_a_success(session_fac
         time.sleep(0.5)
         for pid in live_pids(uid):
             with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                if handle.read().startswith(b"/usr/bin/python3\0-I\0-S\0-c\0"):
+                if handle.read().startswith(b"/usr/bin/python3\0-I\0-S\0"):
                     os.kill(pid, 9)
 
     killer = threading.Thread(target=kill_driver)
