@@ -139,9 +139,9 @@ def read_guide(root: Path) -> Guide:
                 )
             ]
         )
-    text = read_text(path)
     try:
-        yaml_load(path, text)  # hardened pass first: refuses aliases bombs, tags, depth
+        text = read_text(path)  # size, binary and encoding checks
+        yaml_load(path, text)  # hardened pass: refuses alias bombs, Python tags, deep nesting
     except ContentError as exc:
         raise ContentErrors([exc]) from exc
     document = yaml.compose(text, Loader=yaml.SafeLoader)

@@ -133,7 +133,7 @@ def test_missing_tables_and_untagged_models_count_zero_with_a_note(guide, monkey
             ("questions", "quizzes.Question"),
             ("lessons", "courses.Lesson"),
             ("flashcards", "quizzes.NoSuchModel"),
-            ("labs", "labs.Lab"),
+            ("labs", "courses.Module"),  # a model with a domain but no skills
         ),
     )
     question("q1", ["1.1.k1"])
@@ -141,6 +141,7 @@ def test_missing_tables_and_untagged_models_count_zero_with_a_note(guide, monkey
     assert cov.totals["flashcards"] == 0
     assert any("no quizzes.NoSuchModel table yet" in note for note in cov.notes)
     assert any(n.startswith("labs: not tagged with skills yet") for n in cov.notes)
+    assert {s.counts["labs"] for s in cov.skills()} == {0}
     assert {s.counts["flashcards"] for s in cov.skills()} == {0}
 
 
