@@ -340,7 +340,20 @@ class World:
         """
         if selector.startswith("arn:"):
             selector = selector.split(":parameter", 1)[-1]
-        return self.account().call("ssm_get", selector=selector)
+        try:
+            return self.account().call("ssm_get", selector=selector)
+        except KeyError as exc:
+            name, _, qualifier = selector.partition(":")
+            if not qualifier or "ParameterNotFound" not in str(exc.args[0]):
+                raise
+            # moto answers ParameterNotFound for a missing version or label; AWS names which.
+            self.account().call("ssm_get", selector=name)  # the parameter itself exists
+            code = (
+                "ParameterVersionNotFound"
+                if qualifier.isdigit()
+                else ("ParameterVersionLabelNotFound")
+            )
+            raise KeyError(f"{code}: {selector}") from exc
 
     # -- Secrets Manager -------------------------------------------------------------------
     def secret_get(

@@ -87,11 +87,13 @@ def test_changes_are_recorded_and_survive_a_round_trip():
     world = load_world(FULL)
     world.ecr_push("web", "v2", "sha256:" + "a" * 64)
     world.s3_put("artifacts", "build/out.zip", b"PK\x03\x04zip")
+    world.lambda_update_code("orders", "new code")  # AWS publishes only when something changed
     version = world.lambda_publish("orders")
     world.lambda_update_alias("orders", "live", 1, {str(version): 0.1})
     assert [c["action"] for c in world.changes] == [
         "ecr.push",
         "s3.put",
+        "lambda.update_code",
         "lambda.publish_version",
         "lambda.update_alias",
     ]
@@ -147,10 +149,10 @@ def test_restore_refuses_other_shapes():
 def test_empty_world_stores_objects_in_the_account_server():
     world = empty_world()
     assert world.account_id == "123456789012"
-    world.s3_create_bucket("b")
-    world.s3_put("b", "k", b"secret body")
-    assert world.s3_get("b", "k") == b"secret body"
+    world.s3_create_bucket("bucket-b")
+    world.s3_put("bucket-b", "k", b"secret body")
+    assert world.s3_get("bucket-b", "k") == b"secret body"
     snapshot = world.snapshot()
-    obj = snapshot.object("b", "k")
+    obj = snapshot.object("bucket-b", "k")
     assert obj is not None and obj.size == 11 and obj.account == "123456789012"
     assert world.registry() == "123456789012.dkr.ecr.us-east-1.amazonaws.com"
