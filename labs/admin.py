@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
+from core.markdown import sanitise_html
 from labs.models import Draft, HintReveal, Lab, Submission
 
 
@@ -16,7 +18,11 @@ class LabAdmin(admin.ModelAdmin):
 
     @admin.display(description="Instructions as learners see them")
     def preview(self, lab: Lab) -> str:
-        return format_html('<div class="prose">{}</div>', lab.instructions_html)
+        # Rendered, not escaped: the stored HTML is sanitised again (nh3) before it is trusted.
+        return format_html(
+            '<div class="prose admin-preview">{}</div>',
+            mark_safe(sanitise_html(lab.instructions_html)),  # noqa: S308
+        )
 
 
 @admin.register(Submission)

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.admin_fields import ListTextField
 from core.exam import TOPIC_TAGS
 from core.guide import skills_index
 from core.markdown import render_markdown
@@ -68,6 +69,13 @@ class QuestionAdminForm(forms.ModelForm):
         help_text="Exam-guide ids it tests, most important first, e.g. `1.2.s1, 3.4.k2`. "
         "The first decides the task and the domain.",
     )
+
+    # Lists edited as text, one item per line, not as raw JSON.
+    tags = ListTextField(
+        separators=",",
+        help_text="Topic tags, one per line (or comma-separated), e.g. codebuild.",
+    )
+    references = ListTextField(help_text="One reference per line (AWS documentation titles).")
 
     class Meta:
         model = Question
@@ -201,8 +209,10 @@ class QuestionAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         form.instance.skill_links.set(form.skill_rows)
-        # Re-render HTML and remember the edit so load_content does not silently overwrite it.
-        question_mark_admin_edit(form.instance)
+        # Re-render HTML and remember the edit so load_content does not silently overwrite it;
+        # a Save that changed nothing pins nothing (the next load_content still updates it).
+        if not change or form.has_changed() or any(fs.has_changed() for fs in formsets):
+            question_mark_admin_edit(form.instance)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
