@@ -359,3 +359,20 @@ def test_missing_exam_guide_is_an_error_when_lessons_name_skills(content_root):
         "and lessons name skill ids defined there; restore it from git)"
     ]
     assert not Module.objects.exists()
+
+
+def test_the_real_lessons_validate_and_all_name_skills():
+    from core.guide import read_guide
+    from courses.validation import read_modules
+    from tests.courses.content import EXAM_GUIDE
+
+    root = EXAM_GUIDE.parent
+    guide = read_guide(root)
+    modules, errors, _warnings = read_modules(root / "modules", guide)
+    assert [str(e) for e in errors] == []
+    lessons = [lesson for module in modules for lesson in module.lessons]
+    assert len(lessons) >= 49
+    for lesson in lessons:
+        assert lesson.skills, lesson.path
+        first = guide.skills[lesson.skills[0]]
+        assert (lesson.domain, lesson.task) == (first.domain, first.task), lesson.path

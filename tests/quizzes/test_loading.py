@@ -442,3 +442,22 @@ def test_missing_exam_guide_is_reported(tmp_path):
         "lessons name skill ids defined there; restore it from git)"
     ]
     assert Question.objects.count() == 0
+
+
+def test_the_real_bank_validates_and_domains_come_from_the_first_skill():
+    """Every question file in content/ passes validation against the real exam guide."""
+    from core.guide import read_guide
+    from quizzes.validation import parse_file
+
+    root = EXAM_GUIDE.parent
+    guide = read_guide(root)
+    specs, errors = [], []
+    for path in sorted((root / "questions").glob("*.yaml")):
+        file_specs, file_errors = parse_file(path, root, guide)
+        specs += file_specs
+        errors += [str(e) for e in file_errors]
+    assert errors == []
+    assert len(specs) >= 200
+    for spec in specs:
+        first = guide.skills[spec.skills[0]]
+        assert (spec.domain, spec.task) == (first.domain, first.task), spec.external_id
