@@ -59,6 +59,8 @@ def test_broker_down_keeps_the_submission_and_says_queued(
     saved = Submission.objects.get(pk=body["id"])
     assert saved.status == Submission.Status.QUEUED  # kept for the beat recovery
     assert "no need to submit again" in saved.log
+    page = learner_client.get(f"/labs/submissions/{saved.pk}/")
+    assert b"Queued, grading will start shortly" in page.content
 
 
 def test_recovery_requeues_a_queued_submission_once_the_broker_is_back(
