@@ -14,6 +14,7 @@ from core.api import CheckThrottle, SubmissionThrottle, WriteThrottle
 from labs import selectors, services
 from labs.grader import findings_with_lessons
 from labs.serializers import (
+    ApprovalSerializer,
     CheckRequestSerializer,
     CheckResponseSerializer,
     FilesSerializer,
@@ -108,3 +109,25 @@ def submission_create(request: Request, slug: str) -> Response:
 def submission_detail(request: Request, pk: int) -> Response:
     """Status, queue position, log and result of one of your submissions."""
     return Response(SubmissionSerializer(selectors.submission_get_for_user(request.user, pk)).data)
+
+
+@extend_schema(request=ApprovalSerializer, responses={200: SubmissionSerializer})
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+@throttle_classes([WriteThrottle])
+def submission_approval(request: Request, pk: int) -> Response:
+    """Approve or reject your paused pipeline; the answer is the submission, now resuming (poll
+    it until it is graded)."""
+    submission = selectors.submission_get_for_user(request.user, pk)
+    if submission.user_id != request.user.pk:
+        return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    body = ApprovalSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    try:
+        services.submission_decide_approval(
+            submission, approve=body.validated_data["decision"] == "approve"
+        )
+    except services.SubmissionRejected as exc:
+        return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+    submission.refresh_from_db()
+    return Response(SubmissionSerializer(submission).data)

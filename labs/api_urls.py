@@ -11,4 +11,5 @@ urlpatterns = [
     path("labs/<slug:slug>/draft/", api.draft_save, name="api-lab-draft"),
     path("labs/<slug:slug>/submissions/", api.submission_create, name="api-submission-create"),
     path("submissions/<int:pk>/", api.submission_detail, name="api-submission-detail"),
+    path("submissions/<int:pk>/approval/", api.submission_approval, name="api-submission-approval"),
 ]

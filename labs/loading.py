@@ -51,6 +51,7 @@ def lab_upsert(spec: LabSpec, report: LoadReport) -> Lab:
         "lesson": spec.lesson,
         "instructions_html": render_markdown(spec.instructions).html,
         "spec": spec.to_dict(),
+        "skills": spec.skills,
         "source_hash": spec.source_hash,
         "published": True,
     }

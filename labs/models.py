@@ -21,6 +21,9 @@ class Lab(models.Model):
     lesson = models.CharField(max_length=200, blank=True)
     instructions_html = models.TextField(blank=True)
     spec = models.JSONField(help_text="The parsed lab.yaml with its files (see labs/spec.py).")
+    skills = models.JSONField(
+        default=list, blank=True, help_text="Exam-guide skill ids the lab proves (readiness)."
+    )
     source_hash = models.CharField(max_length=64)
     published = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -96,6 +99,13 @@ class Submission(models.Model):
     approval = models.CharField(max_length=10, blank=True, help_text="approved / rejected")
     grading_attempts = models.PositiveSmallIntegerField(default=0)
     error_message = models.TextField(blank=True)
+    # An instructor's regrade: the shown grade stays until the new one is recorded (history).
+    regrade_pending = models.BooleanField(default=False)
+    regrade_requested_at = models.DateTimeField(null=True, blank=True)
+    regrade_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    regrade_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -113,3 +123,33 @@ class Submission(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.GRADED, self.Status.ERROR)
+
+
+class Grading(models.Model):
+    """One finished grading of a submission; a regrade adds a record and keeps the old ones."""
+
+    class Kind(models.TextChoices):
+        SUBMIT = "submit", "Run & grade"
+        APPROVAL = "approval", "After the approval decision"
+        REGRADE = "regrade", "Regrade"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="gradings")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    score = models.PositiveIntegerField()
+    max_score = models.PositiveIntegerField()
+    percent = models.FloatField()
+    results = models.JSONField(default=list, blank=True)
+    outcome = models.JSONField(default=dict, blank=True, help_text="The typed run result (JSON).")
+    findings = models.JSONField(default=dict, blank=True)
+    log = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["submission", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of submission {self.submission_id}: {self.percent:g} %"

@@ -10,20 +10,13 @@ from django.urls import reverse
 
 from core.exam import DOMAINS
 from core.panels import Panel, TopicLink
-from labs.models import Lab, Submission
+from labs.models import Grading, Lab, Submission
 
 
 def lab_list(*, user=None, domain: int | None = None, difficulty: str = "", status: str = ""):
     """Published labs with the user's best percent (`best`) and attempt count, filtered."""
     labs = list(Lab.objects.filter(published=True))
-    best: dict[int, float] = {}
-    if user is not None and user.is_authenticated:
-        rows = (
-            Submission.objects.filter(user=user, status=Submission.Status.GRADED)
-            .values("lab_id")
-            .annotate(best=Max("percent"))
-        )
-        best = {row["lab_id"]: row["best"] for row in rows}
+    best = best_percents(user) if user is not None and user.is_authenticated else {}
     result = []
     for lab in labs:
         lab.best = best.get(lab.id)
@@ -36,6 +29,55 @@ def lab_list(*, user=None, domain: int | None = None, difficulty: str = "", stat
             continue
         result.append(lab)
     return result
+
+
+def best_percents(user) -> dict[int, float]:
+    """Lab id -> the learner's best percent over every grading ever recorded (a regrade adds a
+    record and never takes a result away, so this never goes down)."""
+    best: dict[int, float] = {}
+    graded = (
+        Submission.objects.filter(user=user, status=Submission.Status.GRADED)
+        .values("lab_id")
+        .annotate(best=Max("percent"))
+    )
+    history = (
+        Grading.objects.filter(submission__user=user)
+        .values("submission__lab_id")
+        .annotate(best=Max("percent"))
+    )
+    for lab_id, value in [(r["lab_id"], r["best"]) for r in graded] + [
+        (r["submission__lab_id"], r["best"]) for r in history
+    ]:
+        if value is not None:
+            best[lab_id] = max(best.get(lab_id, value), value)
+    return best
+
+
+def labs_done_skills(user) -> dict[str, int]:
+    """Skill id -> how many labs proving it the learner finished at 90 % or more (readiness)."""
+    counts: dict[str, int] = {}
+    best = best_percents(user) if user is not None and user.is_authenticated else {}
+    for lab in Lab.objects.filter(pk__in=[k for k, v in best.items() if v >= 90]):
+        for skill in lab.skills or []:
+            counts[skill] = counts.get(skill, 0) + 1
+    return counts
+
+
+def regrade_progress(lab: Lab) -> dict[str, int]:
+    """Regrade all: how many submissions still wait for their new grade, of how many queued."""
+    queued = Submission.objects.filter(lab=lab, regrade_requested_at__isnull=False)
+    latest = queued.aggregate(at=Max("regrade_requested_at"))["at"]
+    if latest is None:
+        return {"total": 0, "pending": 0, "done": 0}
+    batch = queued.filter(regrade_requested_at=latest)
+    pending = batch.filter(regrade_pending=True).count()
+    total = batch.count()
+    return {"total": total, "pending": pending, "done": total - pending}
+
+
+def submission_history(submission: Submission) -> list[Grading]:
+    """Every grading of a submission, oldest first."""
+    return list(submission.gradings.all())
 
 
 def lab_get(slug: str) -> Lab:

@@ -90,6 +90,10 @@ class FilesSerializer(RejectUnknownFields, serializers.Serializer):
     files = serializers.DictField(child=StrictCharField(allow_blank=True, trim_whitespace=False))
 
 
+class ApprovalSerializer(RejectUnknownFields, serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+
+
 class SubmissionSerializer(serializers.ModelSerializer):
     lab = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     queue_position = serializers.SerializerMethodField()
@@ -98,7 +102,8 @@ class SubmissionSerializer(serializers.ModelSerializer):
         model = Submission
         fields = ["id", "lab", "number", "status", "queue_position", "score", "max_score",
                   "percent", "hint_penalty", "results", "findings", "log", "error_message",
-                  "approval", "created_at", "started_at", "finished_at"]  # fmt: skip
+                  "approval", "regrade_pending", "created_at", "started_at",
+                  "finished_at"]  # fmt: skip
 
     def get_queue_position(self, submission: Submission) -> int:
         from labs.selectors import queue_position

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from labs.models import Draft, HintReveal, Lab, Submission
+from labs.models import Draft, Grading, HintReveal, Lab, Submission
 from labs.spec import LabSpec
 
 logger = logging.getLogger(__name__)
@@ -166,7 +166,11 @@ def _claim(submission_id: int) -> Submission | None:
     now = timezone.now()
     with transaction.atomic():
         sub = Submission.objects.select_for_update().filter(pk=submission_id).first()
-        if sub is None or sub.finished:
+        if sub is None:
+            return None
+        if sub.regrade_pending:
+            return _claim_regrade(sub, now)
+        if sub.finished:
             return None
         if sub.status == Submission.Status.AWAITING_APPROVAL and not sub.approval:
             return None
@@ -190,6 +194,46 @@ def _claim(submission_id: int) -> Submission | None:
         sub.started_at = now
         sub.save(update_fields=["status", "started_at", "grading_attempts"])
         return sub
+
+
+def _claim_regrade(sub: Submission, now) -> Submission | None:
+    """A regrade keeps the shown grade (status, score) until the new one is recorded."""
+    stale = now - timedelta(seconds=settings.LAB_GRADING_STALE_SECONDS)
+    if sub.regrade_started_at and sub.regrade_started_at > stale:
+        raise GradingBusy((sub.regrade_started_at - stale).total_seconds() + 1)
+    sub.grading_attempts += 1
+    if sub.grading_attempts > settings.LAB_MAX_GRADING_ATTEMPTS:
+        # The old grade stays; the instructor sees the regrade did not finish.
+        sub.regrade_pending = False
+        sub.regrade_started_at = None
+        sub.error_message = (
+            "The regrade stopped twice before it could finish; the grade shown is the previous one."
+        )
+        sub.save(
+            update_fields=[
+                "regrade_pending",
+                "regrade_started_at",
+                "error_message",
+                "grading_attempts",
+            ]
+        )
+        return None
+    sub.regrade_started_at = now
+    sub.save(update_fields=["regrade_started_at", "grading_attempts"])
+    return sub
+
+
+class _NoSink:
+    """A regrade does not stream over the log the learner sees; it records its own."""
+
+    def __call__(self, line: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def picture(self, name: str, svg: str) -> None:
+        pass
 
 
 class _LogSink:
@@ -218,15 +262,20 @@ class _LogSink:
 
 
 def submission_grade(submission_id: int) -> Submission | None:
-    """Grade a submission (the Celery task's body); idempotent and safe to redeliver."""
+    """Grade a submission (the Celery task's body); idempotent and safe to redeliver.
+
+    A regrade runs the files again from the start, with the learner's original approval
+    decision given up front, and records a new grading beside the earlier ones.
+    """
     from labs.grader import grade
 
     sub = _claim(submission_id)
     if sub is None:
         return None
     spec = LabSpec.from_dict(sub.lab.spec)
-    resume = sub.paused_state if sub.approval else None
-    sink = _LogSink(sub, prefix=sub.log if resume else "")
+    regrade = sub.regrade_pending
+    resume = sub.paused_state if sub.approval and not regrade else None
+    sink = _NoSink() if regrade else _LogSink(sub, prefix=sub.log if resume else "")
     try:
         result = grade(
             spec,
@@ -238,14 +287,20 @@ def submission_grade(submission_id: int) -> Submission | None:
         )
     except Exception:
         # Hand the submission back so the task's retry can claim it (attempts are counted).
-        Submission.objects.filter(pk=sub.pk).update(status=Submission.Status.QUEUED)
+        if regrade:
+            Submission.objects.filter(pk=sub.pk).update(regrade_started_at=None)
+        else:
+            Submission.objects.filter(pk=sub.pk).update(status=Submission.Status.QUEUED)
         raise
     sink.flush()
     with transaction.atomic():
         sub = Submission.objects.select_for_update().get(pk=sub.pk)
+        if result.awaiting_approval and regrade:
+            # No decision was ever made (the grading failed before it): the learner decides.
+            sub.regrade_pending = False
         sub.findings = result.findings
-        # Secret values are only for the leak checks; they never go to the database.
-        sub.outcome = {k: v for k, v in result.outcome.items() if k != "secret_values"}
+        # The typed result with secret values redacted: nothing secret reaches the database.
+        sub.outcome = result.outcome
         sub.pictures = result.pictures
         sub.log = result.log
         if result.awaiting_approval:
@@ -253,11 +308,32 @@ def submission_grade(submission_id: int) -> Submission | None:
             sub.paused_state = result.paused_state
         else:
             earned = sum(r["points"] for r in result.results if r["passed"])
+            sub.max_score = result.max_points  # the lab's checks now (a regrade may change them)
             sub.results = result.results
             sub.score = max(0, earned - sub.hint_penalty)
             sub.percent = round(100 * sub.score / sub.max_score, 1) if sub.max_score else 0.0
             sub.status = Submission.Status.GRADED
             sub.finished_at = timezone.now()
+            sub.error_message = ""
+            kind = (
+                Grading.Kind.REGRADE
+                if regrade
+                else (Grading.Kind.APPROVAL if sub.approval else Grading.Kind.SUBMIT)
+            )
+            Grading.objects.create(
+                submission=sub,
+                kind=kind,
+                score=sub.score,
+                max_score=sub.max_score,
+                percent=sub.percent,
+                results=sub.results,
+                outcome=sub.outcome,
+                findings=sub.findings,
+                log=sub.log,
+                requested_by_id=sub.regrade_requested_by_id if regrade else None,
+            )
+        sub.regrade_pending = False
+        sub.regrade_started_at = None
         sub.save()
     return sub
 
@@ -282,25 +358,28 @@ def submission_decide_approval(submission: Submission, *, approve: bool) -> Subm
     return sub
 
 
-def lab_regrade_all(lab: Lab) -> int:
-    """Queue a regrade of every finished submission of a lab (after a check changed)."""
-    ids = list(
-        Submission.objects.filter(
-            lab=lab, status__in=[Submission.Status.GRADED, Submission.Status.ERROR]
-        ).values_list("pk", flat=True)
-    )
-    Submission.objects.filter(pk__in=ids).update(
-        status=Submission.Status.QUEUED,
-        grading_attempts=0,
-        approval="",
-        paused_state=None,
-        error_message="",
-        score=None,
-        percent=None,
-        created_at=timezone.now(),
-    )
-    for pk in ids:
-        transaction.on_commit(lambda pk=pk: grading_enqueue(pk))
+def lab_regrade_all(lab: Lab, *, by=None) -> int:
+    """Queue a regrade of every finished submission of a lab (after a check changed).
+
+    Nothing the learner sees changes until each new grade is recorded: status, score, the
+    approval decision and `created_at` stay, so dashboards and rate limits are untouched.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Submission.objects.select_for_update()
+            .filter(lab=lab, status__in=[Submission.Status.GRADED, Submission.Status.ERROR])
+            .values_list("pk", flat=True)
+        )
+        Submission.objects.filter(pk__in=ids).update(
+            regrade_pending=True,
+            regrade_requested_at=now,
+            regrade_requested_by=by if by is not None and by.is_authenticated else None,
+            regrade_started_at=None,
+            grading_attempts=0,
+        )
+        for pk in ids:
+            transaction.on_commit(lambda pk=pk: grading_enqueue(pk))
     return len(ids)
 
 
@@ -315,6 +394,8 @@ def submissions_recover_stale() -> list[int]:
         Submission.objects.filter(
             Q(status=Submission.Status.RUNNING, started_at__lt=stale)
             | Q(status=Submission.Status.QUEUED, created_at__lt=stale)
+            | Q(regrade_pending=True, regrade_started_at__lt=stale)
+            | Q(regrade_pending=True, regrade_started_at=None, regrade_requested_at__lt=stale)
         ).values_list("pk", flat=True)
     )
     for pk in ids:

@@ -7,7 +7,7 @@ import difflib
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -124,11 +124,17 @@ def submission_approve(request: HttpRequest, pk: int) -> HttpResponse:
     if submission.user_id != request.user.pk:
         raise Http404("No such submission")
     try:
-        services.submission_decide_approval(
+        submission = services.submission_decide_approval(
             submission, approve=request.POST.get("decision") == "approve"
         )
     except services.SubmissionRejected as exc:
         messages.error(request, exc.message)
+    if request.htmx:
+        # The live part of the page, swapped in place: it polls until the grade is in.
+        submission = selectors.submission_get_for_user(request.user, pk)
+        return render(
+            request, "labs/_submission_status.html", _submission_context(request, submission)
+        )
     return redirect("labs:submission_detail", pk=pk)
 
 
@@ -164,15 +170,39 @@ def submission_diff(request: HttpRequest, slug: str) -> HttpResponse:
 def lab_submissions(request: HttpRequest, slug: str) -> HttpResponse:
     """Instructors: every submission of a lab, score distribution, most-failed checks, regrade."""
     lab = selectors.lab_get(slug)
+    confirm = None
     if request.method == "POST":
-        count = services.lab_regrade_all(lab)
-        messages.success(request, f"Queued {count} submission(s) for regrading.")
-        return redirect("labs:lab_submissions", slug=slug)
+        finished = lab.submissions.filter(status__in=["graded", "error"]).count()
+        if request.POST.get("confirm") != "yes":
+            # A confirmation step first: say how many gradings this queues.
+            confirm = {"count": finished}
+        else:
+            count = services.lab_regrade_all(lab, by=request.user)
+            noun = "submission" if count == 1 else "submissions"
+            messages.success(
+                request,
+                f"Queued {count} {noun} for regrading. Learners keep their current grade "
+                "until the new one is recorded; earlier gradings stay in the history.",
+            )
+            return redirect("labs:lab_submissions", slug=slug)
     stats = selectors.lab_statistics(lab)
     submissions = lab.submissions.select_related("user").order_by("-created_at")[:200]
     template = "labs/_lab_stats.html" if request.htmx else "labs/lab_submissions.html"
     return render(
         request,
         template,
-        {"lab": lab, "stats": stats, "submissions": submissions, "nav_active": "labs"},
+        {
+            "lab": lab,
+            "stats": stats,
+            "submissions": submissions,
+            "confirm_regrade": confirm,
+            "regrade": selectors.regrade_progress(lab),
+            "nav_active": "labs",
+        },
     )
+
+
+@staff_member_required
+def regrade_progress(request: HttpRequest, slug: str) -> JsonResponse:
+    """Instructors: progress of the last "Regrade all" (total, pending, done) as JSON."""
+    return JsonResponse(selectors.regrade_progress(selectors.lab_get(slug)))

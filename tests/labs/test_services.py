@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def no_queue(monkeypatch):
     """Record enqueued ids instead of sending them to a broker."""
     queued: list[int] = []
-    monkeypatch.setattr(services, "grading_enqueue", queued.append)
+    monkeypatch.setattr(services, "grading_enqueue", lambda pk, shown=None: queued.append(pk))
     return queued
 
 
@@ -145,17 +145,22 @@ def test_drafts_keep_what_was_typed(lab, learner):
     assert services.draft_files(learner, lab) == {"buildspec.yml": "typed text"}
 
 
-def test_regrade_all_requeues_finished_submissions(lab, learner, other_learner, no_queue,
-                                                    django_capture_on_commit_callbacks):  # fmt: skip
+def test_regrade_all_requeues_finished_submissions_without_hiding_their_grade(
+    lab, learner, other_learner, no_queue, django_capture_on_commit_callbacks
+):
     a = services.submission_grade(submit(learner, lab).pk)
     b = services.submission_grade(submit(other_learner, lab).pk)
     no_queue.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert services.lab_regrade_all(lab) == 2
     assert sorted(no_queue) == sorted([a.pk, b.pk])
-    assert set(Submission.objects.values_list("status", flat=True)) == {"queued"}
+    # Until the new grade is recorded, learners see the old one.
+    assert set(Submission.objects.values_list("status", flat=True)) == {"graded"}
+    assert set(Submission.objects.values_list("percent", flat=True)) == {100.0}
     services.submission_grade(a.pk)
-    assert Submission.objects.get(pk=a.pk).status == "graded"
+    regraded = Submission.objects.get(pk=a.pk)
+    assert regraded.status == "graded" and not regraded.regrade_pending
+    assert regraded.created_at == a.created_at
 
 
 def test_approval_decision_only_when_waiting(lab, learner, no_queue):

@@ -15,7 +15,7 @@ REFERENCE_MARK = "commands: [echo hi]"  # only in the fixture lab's reference so
 
 @pytest.fixture(autouse=True)
 def no_queue(monkeypatch):
-    monkeypatch.setattr(services, "grading_enqueue", lambda pk: None)
+    monkeypatch.setattr(services, "grading_enqueue", lambda pk, shown=None: None)
 
 
 def test_lab_list_shows_best_score_and_filters(lab, learner_client, learner):
@@ -67,9 +67,12 @@ def test_instructor_sees_submissions_read_only_and_statistics(lab, learner, inst
     assert "Read-only view of alice" in html
     html = instructor_client.get(reverse("labs:lab_submissions", args=[lab.slug])).content.decode()
     assert "1 graded submission by 1 learner" in html and "alice" in html
-    response = instructor_client.post(reverse("labs:lab_submissions", args=[lab.slug]))
+    url = reverse("labs:lab_submissions", args=[lab.slug])
+    assert instructor_client.post(url).status_code == 200  # the confirmation step first
+    response = instructor_client.post(url, {"confirm": "yes"})
     assert response.status_code == 302
-    assert Submission.objects.get().status == "queued"
+    regrading = Submission.objects.get()
+    assert regrading.regrade_pending and regrading.status == "graded"  # the old grade stays
 
 
 def test_learners_cannot_open_instructor_pages(lab, learner_client):
