@@ -1,4 +1,4 @@
-"""CloudFormation/SAM templates: cfn-lint (imported lazily) plus SAM deployment-preference types."""
+"""CloudFormation/SAM templates: cfn-lint under a budget (simulator._budget) plus SAM types."""
 
 from __future__ import annotations
 
@@ -98,7 +98,11 @@ def cfn_lint(ctx: Context) -> None:
     budget = TEMPLATE_BUDGET
     if _over_budget_before_lint(ctx, text, budget):
         return
-    _warm_up()
+    try:
+        _warm_up()
+    except Exception as exc:  # cfn-lint is third-party code: report, do not crash the check
+        ctx.report("TP002", (), f"cfn-lint failed: {exc}", "check the template by hand")
+        return
     result = run_budgeted(lambda: _lint_matches(text), budget)
     if result.outcome is not Outcome.OK:
         _report_budget_outcome(ctx, result, budget)
