@@ -138,10 +138,12 @@ def course_neighbours(lesson: Lesson) -> tuple[Neighbour | None, Neighbour | Non
 
 
 def resume_lesson(user) -> Lesson | None:
-    """The published lesson the learner opened most recently ("resume where you left off")."""
+    """Where "Resume" goes: the lesson last opened if it is not done yet, else the next lesson
+    not done after it in course order (wrapping to the start); None when none was opened yet
+    or every published lesson is done."""
     if not user.is_authenticated:
         return None
-    progress = (
+    last = (
         LessonProgress.objects.filter(
             user=user,
             last_viewed_at__isnull=False,
@@ -152,7 +154,25 @@ def resume_lesson(user) -> Lesson | None:
         .order_by("-last_viewed_at")
         .first()
     )
-    return progress.lesson if progress else None
+    if last is None:
+        return None
+    if last.done_at is None:
+        return last.lesson
+    sequence = list(
+        _published_lessons()
+        .order_by("module__order", "module__slug", "order", "slug")
+        .values_list("pk", flat=True)
+    )
+    done = set(
+        LessonProgress.objects.filter(user=user, done_at__isnull=False).values_list(
+            "lesson_id", flat=True
+        )
+    )
+    index = sequence.index(last.lesson_id) if last.lesson_id in sequence else -1
+    for pk in sequence[index + 1 :] + sequence[: index + 1]:
+        if pk not in done:
+            return Lesson.objects.select_related("module").get(pk=pk)
+    return None
 
 
 def lesson_search(query: str, *, limit: int = 20) -> list[SearchHit]:
@@ -177,6 +197,7 @@ def dashboard_panel(request) -> Panel | None:
             "done": done,
             "percent": round(100 * done / total) if total else 0,
             "resume": resume_lesson(user),
+            "all_done": bool(total) and done == total,
         },
         order=10,
     )

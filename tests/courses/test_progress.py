@@ -89,7 +89,9 @@ def test_dashboard_panel(learner, lesson):
     panel = dashboard_panel(request)
     assert panel.title == "Study progress"
     assert (panel.context["done"], panel.context["total"], panel.context["percent"]) == (1, 3, 33)
-    assert panel.context["resume"] == lesson
+    # The lesson just finished is done: "Resume" points at the next one, not back at it.
+    assert panel.context["resume"] not in (None, lesson)
+    assert panel.context["resume"].module.order >= lesson.module.order
     assert [row.done_count for row in panel.context["rows"]] == [1, 0]
 
 
@@ -103,3 +105,22 @@ def test_lesson_with_progress_cannot_be_deleted(learner, lesson):
     progress_set_done(learner, lesson, done=True)
     with pytest.raises(ProtectedError):
         lesson.delete()
+
+
+def test_resume_goes_to_the_next_unfinished_lesson(learner, loaded):
+    from courses.selectors import _published_lessons
+
+    sequence = list(_published_lessons().order_by("module__order", "module__slug", "order", "slug"))
+    assert len(sequence) >= 3
+    first, second, third = sequence[0], sequence[1], sequence[2]
+    progress_record_view(learner, first)
+    assert resume_lesson(learner) == first  # opened, not done: resume it
+    progress_set_done(learner, first, done=True)
+    assert resume_lesson(learner) == second  # done: the next lesson
+    progress_set_done(learner, third, done=True)
+    progress_record_view(learner, third)
+    # From the last lesson done, the next not done after it, wrapping to the start of the course.
+    assert resume_lesson(learner) == (sequence[3] if len(sequence) > 3 else second)
+    for lesson in sequence:
+        progress_set_done(learner, lesson, done=True)
+    assert resume_lesson(learner) is None  # all done
