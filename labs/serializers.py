@@ -13,7 +13,8 @@ MAX_CHECK_BYTES = 200_000
 class LabListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Lab
-        fields = ["slug", "title", "summary", "domain", "task", "tags", "difficulty", "minutes"]
+        fields = ["slug", "title", "summary", "domain", "task", "skills", "tags", "difficulty",
+                  "minutes"]  # fmt: skip
 
 
 class LabDetailSerializer(LabListSerializer):

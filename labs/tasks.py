@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_ready
 from django.conf import settings
 
 from labs import services
@@ -46,3 +47,21 @@ def grade_submission(self, submission_id: int) -> None:
 def recover_stale_gradings() -> int:
     """Beat task: re-queue gradings lost with a killed worker or a lost message."""
     return len(services.submissions_recover_stale())
+
+
+@worker_ready.connect(weak=False)
+def remove_sandbox_leftovers(sender=None, **kwargs) -> int:
+    """At worker start, remove the folders runs killed with an earlier worker left behind."""
+    from simulator import sandbox
+
+    remove = getattr(sandbox, "remove_leftovers", None)
+    if remove is None:  # a simulator without the clean-up (older checkout): nothing to do
+        return 0
+    found = remove()
+    if found.removed or found.failed:
+        logger.info(
+            "sandbox leftovers: removed %d folder(s), could not remove %d",
+            len(found.removed),
+            len(found.failed),
+        )
+    return len(found.removed)

@@ -218,3 +218,23 @@ def test_recovery_requeues_only_stale_running_and_lost_queued(
     assert fresh_queued.pk not in no_queue
     services.submission_grade(stale_running.pk)
     assert Submission.objects.get(pk=stale_running.pk).status == "graded"
+
+
+def test_worker_start_removes_sandbox_leftovers(monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    from labs import tasks
+    from simulator import sandbox
+
+    calls = []
+
+    def remove_leftovers():
+        calls.append(True)
+        return SimpleNamespace(removed=("/tmp/pa-lab-old",), failed=())
+
+    monkeypatch.setattr(sandbox, "remove_leftovers", remove_leftovers, raising=False)
+    from celery.signals import worker_ready
+
+    worker_ready.send(sender=None)
+    assert calls == [True]
+    assert tasks.remove_sandbox_leftovers() == 1
