@@ -227,7 +227,11 @@ def _installed(world, since: int) -> dict[str, tuple[str, ...]]:
 
 
 def _api_calls(world, since: int = 0) -> tuple[ApiCall, ...]:
-    """API calls the engines recorded on the host, until the account service logs them."""
+    """Every request the account service answered; before it existed, what the engines
+    recorded on the host (kept as the fallback)."""
+    logged = getattr(world, "api_calls", None)
+    if callable(logged):
+        return tuple(logged())[:MAX_COMMANDS]
     calls = []
     for change in world.changes[since:]:
         op = _API_OPERATIONS.get(str(change.get("action")))
@@ -314,12 +318,21 @@ def run_scenario(
         for name, tree in scenario.trees.items():
             write_tree(root / name, tree)
         world = load_world(scenario.world, filename=f"{scenario.name}/world.yaml")
-        if scenario.kind == "build":
-            return _run_build(scenario, files, root, world, on_log)
-        if scenario.kind == "deploy":
-            return _run_deploy(scenario, files, root, world, on_log)
-        if scenario.kind == "pipeline":
-            return _run_pipeline(scenario, files, root, world, approval, resume, on_log, on_picture)
+        try:
+            return _dispatch(scenario, files, root, world, approval, resume, on_log, on_picture)
+        finally:
+            close = getattr(world, "close", None)  # stops the run's account service, if any
+            if callable(close):
+                close()
+
+
+def _dispatch(scenario, files, root, world, approval, resume, on_log, on_picture) -> ScenarioRun:
+    if scenario.kind == "build":
+        return _run_build(scenario, files, root, world, on_log)
+    if scenario.kind == "deploy":
+        return _run_deploy(scenario, files, root, world, on_log)
+    if scenario.kind == "pipeline":
+        return _run_pipeline(scenario, files, root, world, approval, resume, on_log, on_picture)
     raise ScenarioError(f"unknown scenario kind {scenario.kind!r}")
 
 
@@ -627,9 +640,26 @@ def _live_picture(on_picture: Callable[[str, str], None] | None):
     return progress
 
 
+def _close(world) -> None:
+    close = getattr(world, "close", None)
+    if callable(close):
+        close()
+
+
 def _run_pipeline(
     scenario, files, root, world, approval, resume, on_log, on_picture
 ) -> ScenarioRun:
+    resumed: list = []
+    try:
+        return _pipeline_body(
+            scenario, files, root, world, approval, resume, on_log, on_picture, resumed
+        )
+    finally:
+        for extra in resumed:
+            _close(extra)
+
+
+def _pipeline_body(scenario, files, root, world, approval, resume, on_log, on_picture, resumed):
     from simulator.codedeploy import DeployInputError
     from simulator.codepipeline import (
         PipelineInputError,
@@ -657,9 +687,9 @@ def _run_pipeline(
         if resume is not None:
             if decision is None:
                 raise PipelineInputError("resuming needs approval='approved' or 'rejected'")
+            _close(world)  # the resumed run has its own account (the paused one's state)
             world = World.from_dict(resume["world"])
-            from simulator.account import AccountSnapshot  # noqa: F401 (typed below)
-
+            resumed.append(world)
             before = _snapshot_from(resume.get("before")) or before
             scripts.extend(HookScript(**s) for s in resume.get("scripts") or [])
             state = dict(resume["execution"])

@@ -41,7 +41,14 @@ def _text(data: bytes) -> str | None:
 def snapshot_of(
     world: Any, stack_places: Mapping[str, tuple[str, str]] | None = None
 ) -> AccountSnapshot:
-    """What the world holds now; `stack_places` gives stack -> (account, region) where known."""
+    """What the world holds now; `stack_places` gives stack -> (account, region) where known.
+
+    When the world is backed by the account service (outside the sandbox), its snapshot is the
+    fact; the engines' own host-side state is the fallback.
+    """
+    service_snapshot = getattr(world, "snapshot", None)
+    if callable(service_snapshot):
+        return service_snapshot()
     state = world.state
     home, region = state["account"], state["region"]
     objects = tuple(
