@@ -134,7 +134,7 @@ class AttemptStartSerializer(RejectUnknownFields, serializers.Serializer):
         help_text="exam mode: random, named (with number), section (with domain) or final",
     )
     number = StrictIntegerField(min_value=1, max_value=50, required=False, allow_null=True)
-    domain = serializers.ChoiceField(choices=list(DOMAINS), required=False, allow_null=True)
+    domain = StrictIntegerField(min_value=1, max_value=4, required=False, allow_null=True)
     domains = serializers.ListField(
         child=serializers.ChoiceField(choices=list(DOMAINS)), required=False, default=list
     )

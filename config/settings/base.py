@@ -274,6 +274,7 @@ SPECTACULAR_SETTINGS = {
         "AttemptStatusEnum": "quizzes.models.Attempt.STATUSES",
         "SubmissionStatusEnum": "labs.models.Submission.Status",
         "DifficultyEnum": "core.exam.DIFFICULTIES",
+        "ExamKindEnum": "quizzes.models.ExamKind",
     },
     # The API's contract is JSON (what the editor and clients send); form posts are not documented.
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
