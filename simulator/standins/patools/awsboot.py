@@ -10,7 +10,6 @@ import socket
 
 ACCOUNT_SOCKET = os.environ.get("PA_ACCOUNT_SOCKET", "/codebuild/pa/account/aws.sock")
 ENDPOINT = "http://aws.internal"
-CONFIG_FILE = "/codebuild/pa/tools/aws-config"
 PYTHON_DIR = "/codebuild/pa/python"
 
 
@@ -26,12 +25,17 @@ def patch() -> None:
     import urllib3.connection
 
     urllib3.connection.HTTPConnection._new_conn = _new_conn
+    # AWS CLI v1 fetches parameter values that start with http(s):// (v2 never does); with no
+    # network that would turn `--value https://...` into an error, so values are taken as given.
+    import awscli.clidriver  # noqa: F401 - paramfile must not be the first awscli import
+    import awscli.paramfile
+
+    awscli.paramfile.REMOTE_PREFIX_MAP.clear()
 
 
 def cli_environment(env: dict) -> dict:
     """The environment one `aws` call runs with: the learner's, plus where AWS is."""
     env = dict(env)
     env.setdefault("AWS_ENDPOINT_URL", ENDPOINT)
-    env.setdefault("AWS_CONFIG_FILE", CONFIG_FILE)
     env.setdefault("AWS_PAGER", "")
     return env

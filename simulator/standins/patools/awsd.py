@@ -26,6 +26,38 @@ def _driver(loader=None):
     return driver
 
 
+# Environment variables and files that decide the CLI's configuration: while they are as they
+# were at warm-up, a child reuses the warm driver (saves ~35 ms a call); otherwise it builds one.
+_CONFIG_VARS = (
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CA_BUNDLE",
+    "AWS_DATA_PATH",
+    "HOME",
+)
+
+
+def _fingerprint(env):
+    def stat(path):
+        try:
+            info = os.stat(os.path.expanduser(path))
+            return (info.st_mtime_ns, info.st_size, info.st_ino)
+        except OSError:
+            return None
+
+    home = env.get("HOME", "/root")
+    files = (
+        env.get("AWS_CONFIG_FILE") or home + "/.aws/config",
+        env.get("AWS_SHARED_CREDENTIALS_FILE") or home + "/.aws/credentials",
+    )
+    return tuple(env.get(k) for k in _CONFIG_VARS) + tuple(stat(f) for f in files)
+
+
+WARM = {}
+
+
 def _warm():
     driver = _driver()
     table = driver._get_command_table()
@@ -37,6 +69,8 @@ def _warm():
                 sub["get-parameter"]._operation_model
         except Exception:  # noqa: S110 - warming is best effort
             pass
+    WARM["driver"] = driver
+    WARM["key"] = _fingerprint(os.environ)
     return driver.session.get_component("data_loader")
 
 
@@ -64,8 +98,11 @@ def _serve_one(conn, loader):
     sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    driver = WARM.get("driver")
+    if driver is None or WARM.get("key") != _fingerprint(os.environ):
+        driver = _driver(loader)
     try:
-        code = _driver(loader).main(request["argv"])
+        code = driver.main(request["argv"])
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     except KeyboardInterrupt:
@@ -82,6 +119,8 @@ def main():
     from patools import awsboot
 
     awsboot.patch()
+    # Warm up with the environment a call will have, so the warm driver matches it.
+    os.environ.update(awsboot.cli_environment(dict(os.environ)))
     loader = _warm()
     os.makedirs(SOCKET_DIR, mode=0o700, exist_ok=True)
     try:
