@@ -141,7 +141,7 @@ def report(samples: list[list]) -> dict[str, object]:
     """Figures from locust's samples: [request_type, name, ms, failed, error]."""
     pages = [s[2] for s in samples if s[0] == "GET" and not s[1].startswith("/api/")]
     api = [s[2] for s in samples if s[0] in ("GET", "POST") and s[1].startswith("/api/")]
-    waits = [s[2] for s in samples if s[0] == "GRADE" and s[1] == "wait (learners)"]
+    waits = [s[2] for s in samples if s[0] == "GRADE" and s[1].startswith("wait (learners)")]
     bomb_waits = [s[2] for s in samples if s[0] == "GRADE" and s[1] == "wait (bombers)"]
     bomb_checks = [s[2] for s in samples if s[1] == "/api/check/ (bomb)"]
     errors = [s for s in samples if s[3]]
@@ -150,6 +150,9 @@ def report(samples: list[list]) -> dict[str, object]:
     print(f"bomb checks (API):       {_fmt(bomb_checks)}")
     print(f"grading wait, learners:  {_fmt(waits)}")
     print(f"grading wait, bombers:   {_fmt(bomb_waits)}")
+    for lab in sorted({s[1] for s in samples if s[1].startswith("wait (learners) ")}):
+        by_lab = [s[2] for s in samples if s[1] == lab]
+        print(f"  {lab.removeprefix('wait (learners) '):24} {_fmt(by_lab)}")
     print(f"requests: {len(samples)}  errors: {len(errors)}")
     for kind, name, _ms, _failed, error in errors[:10]:
         print(f"  error: {kind} {name}: {error}")
