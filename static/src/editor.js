@@ -3,16 +3,21 @@
 // the instructions/editor divider that can be dragged or moved with the arrow keys.
 import { basicSetup } from "codemirror";
 import { EditorView } from "@codemirror/view";
-import { Compartment, EditorSelection, EditorState } from "@codemirror/state";
+import { Compartment, EditorSelection, EditorState, StateEffect } from "@codemirror/state";
 import { oneDark } from "@codemirror/theme-one-dark";
 import { yaml } from "@codemirror/lang-yaml";
 import { json } from "@codemirror/lang-json";
-import { forceLinting, linter, lintGutter } from "@codemirror/lint";
+import { linter, lintGutter } from "@codemirror/lint";
 
 const number = new Intl.NumberFormat("en");
 // CodeMirror injects its styles in a <style> element: it needs the page's CSP nonce (the property
 // still reads it after the browser hides the attribute).
 const cspNonce = document.querySelector("script[data-editor-script]")?.nonce || "";
+
+// "Check again now" (after a rate-limit pause, or when the connection comes back): the linter
+// re-runs on this effect as it does on an edit.
+const recheck = StateEffect.define();
+const wantsRecheck = (update) => update.transactions.some((tr) => tr.effects.some((e) => e.is(recheck)));
 
 function csrfToken() {
   const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -263,12 +268,12 @@ function mount(textarea, options) {
         if (error.kind === "rate-limited") {
           pausedUntil = Date.now() + error.retryAfter * 1000;
           clearTimeout(retryTimer);
-          retryTimer = setTimeout(() => forceLinting(v), error.retryAfter * 1000 + 50);
+          retryTimer = setTimeout(() => v.dispatch({ effects: recheck.of(null) }), error.retryAfter * 1000 + 50);
         }
         return [];
       }
     },
-    { delay: 400 },
+    { delay: 400, needsRefresh: wantsRecheck },
   );
 
   const themeSlot = new Compartment();
@@ -301,7 +306,7 @@ function mount(textarea, options) {
   if (wrapToggle) {
     wrapToggle.addEventListener("change", () => view.dispatch({ effects: wrapSlot.reconfigure(wrapped() ? EditorView.lineWrapping : []) }));
   }
-  window.addEventListener("online", () => forceLinting(view));
+  window.addEventListener("online", () => view.dispatch({ effects: recheck.of(null) }));
   themes.push({ view, compartment: themeSlot });
   textarea.hidden = true;
   textarea.after(view.dom);

@@ -53,3 +53,46 @@ def login(page, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/dashboard/")
+
+
+DESKTOP = {"width": 1366, "height": 900}
+MOBILE = {"width": 390, "height": 844}
+VIEWPORTS = {"desktop": DESKTOP, "mobile": MOBILE}
+
+
+def session_cookie(user, url: str) -> dict:
+    """A logged-in session for `user`, as a cookie for the browser (no login form round trip)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    value = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return {"name": settings.SESSION_COOKIE_NAME, "value": value, "url": url}
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """open_page(viewport, user=None, **context_options) -> a page on the live server."""
+    contexts = []
+
+    def _open(viewport=DESKTOP, user=None, **options):
+        context = browser.new_context(base_url=live_server.url, viewport=viewport, **options)
+        contexts.append(context)
+        if user is not None:
+            context.add_cookies([session_cookie(user, live_server.url)])
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def no_horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than its viewport (0 when nothing overflows)."""
+    return page.evaluate(
+        "() => Math.max(0, document.documentElement.scrollWidth"
+        " - document.documentElement.clientWidth)"
+    )
