@@ -139,6 +139,7 @@ class World:
         self._calls_seen = 0
         self._mutations = 0
         self._secret_ids: dict[tuple[str, str], str] = {}
+        self.origin_context = ""  # e.g. "pipeline:Build/Image" while a pipeline action runs
 
     # -- the account server ------------------------------------------------------------------
     def account(self) -> AccountService:
@@ -170,17 +171,39 @@ class World:
         return key, secret
 
     def set_origin(self, origin: str) -> None:
-        """Which phase/hook/action the next API calls come from (for the call log)."""
+        """Which phase/hook/action the next API calls come from (for the call log).
+
+        Inside a pipeline action the action's origin is kept in front: "pipeline:Build/Image
+        build:PRE_BUILD".
+        """
+        context = self.origin_context
+        full = f"{context} {origin}" if context and origin != context else origin
         if self._account is not None:
-            self._account.call("origin", origin=origin)
+            self._account.call("origin", origin=full)
 
     def api_calls(self) -> list[ApiCall]:
         """Every request that reached the account service in this run, in order."""
         return self.account().calls() if self._account is not None else []
 
     def snapshot(self) -> AccountSnapshot:
-        """What the accounts hold now, read from the account server."""
-        return self.account().snapshot()
+        """What the accounts hold now, read from the account server.
+
+        `extra` adds what our engines hold: CodeDeploy deployments (requested through the API
+        and run by the deploy engine), pipeline stacks and the container engine's events.
+        """
+        import dataclasses
+
+        account = self.account()
+        snap = account.snapshot()
+        extra = {
+            "codedeploy": {"deployments": copy.deepcopy(self.state.get("deployments", []))},
+            "docker": {"events": account.call("docker_events")},
+            "engine_stacks": {
+                name: {k: v for k, v in stack.items() if k in ("status", "parameters")}
+                for name, stack in self.state.get("stacks", {}).items()
+            },
+        }
+        return dataclasses.replace(snap, extra={**dict(snap.extra), **extra})
 
     def sync(self) -> int:
         """Refresh `state` and `changes` from the account server; returns the new call count."""

@@ -1,5 +1,11 @@
 """The simulated AWS accounts, served outside the sandbox (see docs/account-service.md)."""
 
+from simulator.account._service import (
+    AccountRequestError,
+    AccountService,
+    AccountUnavailable,
+    prewarm,
+)
 from simulator.account._types import (
     AccountSnapshot,
     Alias,
@@ -19,7 +25,10 @@ from simulator.account._types import (
 )
 
 __all__ = [
+    "AccountRequestError",
+    "AccountService",
     "AccountSnapshot",
+    "AccountUnavailable",
     "Alias",
     "ApiCall",
     "Change",
@@ -34,4 +43,5 @@ __all__ = [
     "SecretVersion",
     "Stack",
     "StackInstance",
+    "prewarm",
 ]

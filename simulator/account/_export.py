@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from simulator.account._server import _HOST, AccountServer
+
+
+_TEXT_BYTES = 64 * 1024
 
 
 def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
@@ -180,7 +184,17 @@ def _export(server: AccountServer) -> dict[str, Any]:
             versioning = s3.get_bucket_versioning(Bucket=name).get("Status") == "Enabled"
             objects = {}
             for obj in _pages(s3, "list_objects_v2", "Contents", Bucket=name):
-                objects[obj["Key"]] = {"size": obj["Size"], "etag": obj["ETag"].strip('"')}
+                entry = {"size": obj["Size"], "etag": obj["ETag"].strip('"')}
+                if obj["Size"] <= _TEXT_BYTES:
+                    # Small objects carry their digest and text (what checks read: configs,
+                    # artifacts' manifests); bigger ones only their size and ETag.
+                    body = s3.get_object(Bucket=name, Key=obj["Key"])["Body"].read()
+                    entry["sha256"] = hashlib.sha256(body).hexdigest()
+                    try:
+                        entry["text"] = body.decode("utf-8")
+                    except UnicodeDecodeError:
+                        entry["text"] = None
+                objects[obj["Key"]] = entry
             out["s3"][name] = {
                 "account": account,
                 "region": region,

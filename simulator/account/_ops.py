@@ -336,6 +336,17 @@ def export(server: AccountServer) -> dict[str, Any]:
     return _export.export(server)
 
 
+def budget(
+    server: AccountServer, calls: int | None = None, stored: int | None = None
+) -> dict[str, int]:
+    """Change this run's limits (host only: tests and instructors' long labs)."""
+    if calls is not None:
+        server.budget.max_calls = int(calls)
+    if stored is not None:
+        server.budget.max_stored = int(stored)
+    return {"calls": server.budget.max_calls, "stored": server.budget.max_stored}
+
+
 def deployments(server: AccountServer) -> list[dict[str, Any]]:
     return list(server.deployments)
 
@@ -369,6 +380,7 @@ _OPS = {
     "lambda_update_alias": lambda_update_alias,
     "export": export,
     "deployments": deployments,
+    "budget": budget,
     "docker_events": docker_events,
     "stop": stop,
 }

@@ -203,7 +203,15 @@ def snapshot_from_export(data: dict[str, Any]) -> AccountSnapshot:
         for i in r["images"]
     )
     objects = tuple(
-        S3Object(bucket, key, o["size"], o.get("sha256", ""), b["account"], b["region"])
+        S3Object(
+            bucket,
+            key,
+            o["size"],
+            o.get("sha256", ""),
+            b["account"],
+            b["region"],
+            text=o.get("text"),
+        )
         for bucket, b in data["s3"].items()
         for key, o in b["objects"].items()
     )

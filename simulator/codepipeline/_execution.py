@@ -285,7 +285,14 @@ class _Runner:
                 self.sources,
                 str(self.state["pipeline"].get("name")),
             )
-            return handler(ctx)
+            # The account's call log names the action the calls come from.
+            self.world.origin_context = f"pipeline:{label}"
+            self.world.set_origin(self.world.origin_context)
+            try:
+                return handler(ctx)
+            finally:
+                self.world.origin_context = ""
+                self.world.set_origin("host")
         except UnresolvedVariable as exc:
             return Outcome("Failed", f"Unable to resolve variable {exc}")
         except (ArtifactError, DeployInputError, GroupError, KeyError) as exc:

@@ -254,3 +254,43 @@ def test_each_world_gets_a_fresh_account(tmp_path: Path) -> None:
     _r, second, _ = _build(tmp_path, ["aws ssm get-parameter --name /only/first || true"])
     assert first.snapshot().parameter("/only/first") is not None
     assert second.snapshot().parameter("/only/first") is None
+
+
+def test_budgets_answer_with_aws_style_errors(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    world = load_world(WORLD)
+    world.account().call("budget", calls=3, stored=64 * 1024)
+    spec = (
+        "version: 0.2\nphases:\n  build:\n    commands:\n"
+        "      - ( for i in 1 2 3 4; do aws ssm get-parameter --name /app/prod/url"
+        " > /dev/null; echo __rc=$?; done )\n"
+    )
+    lines: list[str] = []
+    build(spec, source, world, BuildOptions(time_limit=60, on_line=lines.append))
+    codes = [int(line[5:]) for line in lines if line.startswith("__rc=")]
+    assert codes == [0, 0, 0, 255]
+    assert any("ThrottlingException" in line for line in lines)
+    refused = [c for c in world.api_calls() if c.error_code == "ThrottlingException"]
+    # The CLI retries a throttled call as it does on AWS; every attempt is refused and logged.
+    assert refused and all(c.operation == "GetParameter" for c in refused)
+
+
+def test_stored_bytes_budget(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    world = load_world(WORLD)
+    world.account().call("budget", stored=100_000)
+    spec = (
+        "version: 0.2\nphases:\n  build:\n    commands:\n"
+        "      - head -c 60000 /dev/zero > big.bin\n"
+        "      - ( aws s3 cp big.bin s3://artifacts/one.bin; echo __rc=$? )\n"
+        "      - ( aws s3 cp big.bin s3://artifacts/two.bin; echo __rc=$? )\n"
+    )
+    lines: list[str] = []
+    build(spec, source, world, BuildOptions(time_limit=60, on_line=lines.append))
+    codes = [int(line[5:]) for line in lines if line.startswith("__rc=")]
+    assert codes[0] == 0 and codes[1] != 0
+    snapshot = world.snapshot()
+    assert snapshot.object("artifacts", "one.bin") is not None
+    assert snapshot.object("artifacts", "two.bin") is None
