@@ -4,6 +4,7 @@ Plain Python: no Django, DRF or Celery import (a test pins this).
 """
 
 from simulator import _appspec, _buildspec, _pipeline, _template  # noqa: F401  (register rules)
+from simulator._budget import wall_limit
 from simulator._check import KINDS, PLATFORMS, check, detect_kind
 from simulator._findings import Finding, Report, Severity
 from simulator._loading import Loaded, load_document
@@ -88,4 +89,5 @@ __all__: list[str] = [
     "run_scenario",
     "sam_transform",
     "traffic_svg",
+    "wall_limit",
 ]
