@@ -9,8 +9,10 @@ import resource
 import select
 import signal
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -30,20 +32,39 @@ class Budget:
     """CPU time of the child process that runs cfn-lint (a lab template needs ~0.4 s)."""
     memory_bytes: int = 512 * 1024 * 1024
     """Address space the child may add on top of what it inherits."""
-    wall_seconds: float = 1.6
-    """Longest wait for the child, so the editor's check always answers within 2 s. Graders,
-    off the web request path, may wait longer (PA_CHECK_WALL_SECONDS) so that a busy machine
-    does not skip the lint; CPU and memory caps stay the same everywhere."""
+    wall_seconds: float = 20.0
+    """Longest wait for the child. Web requests lower it (`wall_limit`) so the editor's check
+    answers within 2 s; graders and the CLI, off the request path, wait longer so that a busy
+    machine does not skip the lint. CPU and memory caps are the same everywhere."""
 
 
 def _wall_seconds() -> float:
     try:
-        return float(os.environ.get("PA_CHECK_WALL_SECONDS", "1.6"))
+        return float(os.environ.get("PA_CHECK_WALL_SECONDS", "20"))
     except ValueError:
-        return 1.6
+        return 20.0
 
 
 TEMPLATE_BUDGET = Budget(wall_seconds=_wall_seconds())
+_WALL_LIMIT: ContextVar[float | None] = ContextVar("simulator_check_wall_limit", default=None)
+
+
+@contextmanager
+def wall_limit(seconds: float) -> Iterator[None]:
+    """Within this block (this thread or task), checks wait at most `seconds` for cfn-lint."""
+    token = _WALL_LIMIT.set(seconds)
+    try:
+        yield
+    finally:
+        _WALL_LIMIT.reset(token)
+
+
+def effective(budget: Budget) -> Budget:
+    """The budget with the current wall limit applied (the lower of the two)."""
+    limit = _WALL_LIMIT.get()
+    if limit is None or limit >= budget.wall_seconds:
+        return budget
+    return replace(budget, wall_seconds=limit)
 
 
 class Outcome(StrEnum):

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator._budget import TEMPLATE_BUDGET, Budget, ChildResult, Outcome, expansion, run_budgeted
+from simulator._budget import (
+    TEMPLATE_BUDGET,
+    Budget,
+    ChildResult,
+    Outcome,
+    effective,
+    expansion,
+    run_budgeted,
+)
 from simulator._findings import Severity
 from simulator._rules import Context, did_you_mean, join_hint, register, rule
 
@@ -95,7 +103,7 @@ def cfn_lint(ctx: Context) -> None:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace").removeprefix("\ufeff")
     text = text or ""
-    budget = TEMPLATE_BUDGET
+    budget = effective(TEMPLATE_BUDGET)
     if _over_budget_before_lint(ctx, text, budget):
         return
     try:

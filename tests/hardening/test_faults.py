@@ -171,3 +171,23 @@ def test_template_bombs_through_the_api_answer_within_2_s(learner_client, bomb) 
     assert response.status_code == 200
     (finding,) = [f for f in response.json()["findings"] if f["code"] == "TP003"]
     assert finding["message"].startswith("template too complex to check here:")
+
+
+def test_web_requests_give_cfn_lint_at_most_the_web_wall_time(learner_client, monkeypatch):
+    from simulator import _template
+
+    seen = []
+    real = _template.run_budgeted
+
+    def spy(func, budget):
+        seen.append(budget.wall_seconds)
+        return real(func, budget)
+
+    monkeypatch.setattr(_template, "run_budgeted", spy)
+    text = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n"
+    learner_client.post(
+        "/api/check/", {"text": text, "kind": "template"}, content_type="application/json"
+    )
+    assert seen == [1.6]
+    simulator_check = _template.TEMPLATE_BUDGET.wall_seconds
+    assert simulator_check >= 10  # graders and the CLI, off the request path, wait longer
