@@ -50,7 +50,11 @@ def attempt_get_for_user(user, attempt_id: int) -> Attempt:
 
 def attempts_for_user(user, *, limit: int = 20) -> list[Attempt]:
     """The learner's latest attempts, newest first."""
-    return list(Attempt.objects.filter(user_id=user.pk).order_by("-started_at")[:limit])
+    return list(
+        Attempt.objects.filter(user_id=user.pk)
+        .select_related("practice_exam")
+        .order_by("-started_at")[:limit]
+    )
 
 
 # --- drawing questions ---------------------------------------------------------------------------
@@ -525,9 +529,12 @@ def readiness(user) -> dict:
         }
         for a in weakest
     ]
+    model = skill_model()
+    guide_skills = model.objects.filter(active=True).count() if model is not None else 0
     return {
         "answers": len(rows),
         "labs": len(labs),
+        "guide_skills": guide_skills,
         "domains": list(per_domain.values()),
         "tasks": tasks,
         "skills": skills_sorted,
