@@ -57,7 +57,25 @@
       figure.setAttribute("role", "region");
       var name = svg.getAttribute("aria-label") || (svg.querySelector("title") || {}).textContent || "Picture";
       figure.setAttribute("aria-label", name + " (scrolls sideways)");
+      addZoom(figure, svg, minWidth);
     }
+  }
+  // Wider than its box: a button switches between the readable size (scroll to pan) and the
+  // whole picture at once (smaller text, for an overview).
+  function addZoom(figure, svg, minWidth) {
+    if (figure.previousElementSibling && figure.previousElementSibling.classList.contains("picture-zoom")) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "picture-zoom secondary small";
+    button.setAttribute("aria-pressed", "false");
+    button.textContent = "Show the whole picture";
+    button.addEventListener("click", function () {
+      var whole = button.getAttribute("aria-pressed") !== "true";
+      button.setAttribute("aria-pressed", whole ? "true" : "false");
+      button.textContent = whole ? "Back to the readable size" : "Show the whole picture";
+      svg.style.minWidth = whole ? "0" : minWidth + "px";
+    });
+    figure.parentNode.insertBefore(button, figure);
   }
   function sizeAll(root) {
     (root || document).querySelectorAll(".diagram svg, .picture svg").forEach(legible);

@@ -333,3 +333,11 @@ def test_pictures_keep_legible_text_no_overlaps_and_no_stray_captions(
     for frame in page.locator(".picture").all():
         if frame.evaluate("e => e.scrollWidth > e.clientWidth + 1"):
             assert frame.get_attribute("tabindex") == "0"
+            # Zoom out to the whole picture and back to the readable size.
+            zoom = frame.locator("xpath=preceding-sibling::button[1]")
+            expect(zoom).to_have_text("Show the whole picture")
+            zoom.click()
+            expect(zoom).to_have_attribute("aria-pressed", "true")
+            assert frame.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+            zoom.click()
+            assert frame.evaluate("e => e.scrollWidth > e.clientWidth + 1")
