@@ -93,3 +93,21 @@ def test_eight_parallel_exam_starts_create_one_running_exam(monkeypatch) -> None
         user=learner, mode=Attempt.EXAM, status=Attempt.IN_PROGRESS
     ).count()
     assert running == 1
+
+
+@override_settings(SIGNUPS_PER_ADDRESS=5)
+def test_twenty_parallel_signups_from_one_address_create_five_accounts() -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from accounts.services import SignupThrottled, signup_allow
+
+    def sign_up(i: int):
+        with transaction.atomic():
+            signup_allow("203.0.113.50")
+            return user_create(username=f"parallel{i}", password="pw-parallel-12345")
+
+    results = in_parallel(20, sign_up)
+    throttled = [r for r in results if isinstance(r, SignupThrottled)]
+    assert len(throttled) == 15, results
+    assert get_user_model().objects.filter(username__startswith="parallel").count() == 5
