@@ -119,6 +119,18 @@ function languageFor(name) {
   return name.endsWith(".json") ? json() : yaml();
 }
 
+// Messages may quote names in `backticks`: show those as code, never as raw Markdown.
+function richText(text) {
+  return String(text)
+    .split(/`([^`]+)`/)
+    .map((part, i) => {
+      if (i % 2 === 0) return document.createTextNode(part);
+      const code = document.createElement("code");
+      code.textContent = part;
+      return code;
+    });
+}
+
 function lessonLink(f) {
   if (!f.doc) return null;
   const a = document.createElement("a");
@@ -153,12 +165,12 @@ function toDiagnostics(doc, findings) {
         const box = document.createElement("div");
         const head = document.createElement("p");
         head.className = "cm-finding-message";
-        head.textContent = `${f.code}: ${f.message}`;
+        head.append(`${f.code}: `, ...richText(f.message));
         box.append(head);
         if (f.hint) {
           const hint = document.createElement("p");
           hint.className = "cm-finding-hint";
-          hint.textContent = f.hint;
+          hint.append(...richText(f.hint));
           box.append(hint);
         }
         const link = lessonLink(f);
@@ -209,12 +221,12 @@ function renderPanel(panel, name, findings, view) {
         text.className = "finding-text";
         const code = document.createElement("code");
         code.textContent = f.code;
-        text.append(code, ` ${f.message}`);
+        text.append(code, " ", ...richText(f.message));
         li.append(jump, sev, text);
         if (f.hint) {
           const hint = document.createElement("p");
           hint.className = "finding-hint";
-          hint.textContent = f.hint;
+          hint.append(...richText(f.hint));
           li.append(hint);
         }
         const link = lessonLink(f);

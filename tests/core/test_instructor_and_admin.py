@@ -134,3 +134,12 @@ def test_flagged_questions_show_their_text(instructor_client, monkeypatch):
     page = instructor_client.get(reverse("core:instructor_home")).content.decode()
     assert "Which buildspec phase runs docker push?" in page
     assert "negative discrimination" in page
+
+
+def test_code_spans_escape_and_format_quoted_names():
+    from core.templatetags.site_shell import code_spans
+
+    assert code_spans("`runtime-versions` is <b>only</b> read") == (
+        "<code>runtime-versions</code> is &lt;b&gt;only&lt;/b&gt; read"
+    )
+    assert code_spans("no quotes") == "no quotes"
