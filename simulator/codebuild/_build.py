@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from simulator.codebuild._files import make_zip, select, unzip_into
+from simulator.codebuild._files import Selection, make_zip, select, unzip_into
 from simulator.codebuild._reports import (
     COVERAGE_FORMATS,
     MAX_REPORT_BYTES,
@@ -21,7 +21,15 @@ from simulator.codebuild._reports import (
     parse_report_file,
 )
 from simulator.codebuild._spec import Buildspec, BuildspecError, Phase, parse_buildspec
-from simulator.sandbox import SRC_DIR, CommandOutcome, Limits, Mount, ShellSession, read_file
+from simulator.sandbox import (
+    SRC_DIR,
+    CommandOutcome,
+    Limits,
+    Mount,
+    ShellSession,
+    discard_tree,
+    read_file,
+)
 from simulator.standins import Channel
 from simulator.standins._channel import TOOLS_PATH
 from simulator.world import MAX_OBJECT_BYTES, World, empty_world
@@ -308,7 +316,7 @@ class _Build:
             if self.session is not None:
                 self.session.close()
             self.channel.close()
-            shutil.rmtree(self.root, ignore_errors=True)
+            discard_tree(self.root)  # iterative, never recursive; in the background
 
     def _run_build_phases(self) -> None:
         assert self.spec is not None
@@ -667,12 +675,16 @@ class _Build:
         for report in spec.reports:
             kind = "CODE_COVERAGE" if report.file_format in COVERAGE_FORMATS else "TEST"
             summary = ReportSummary(report.group, report.file_format, kind)
-            chosen = select(
-                self.work,
-                report.files,
-                base_directory=report.base_directory,
-                discard_paths=report.discard_paths,
-            )
+            try:
+                chosen = select(
+                    self.work,
+                    report.files,
+                    base_directory=report.base_directory,
+                    discard_paths=report.discard_paths,
+                )
+            except OverflowError as exc:  # TreeLimit: too many entries, too deep, too slow
+                chosen = Selection()
+                summary.problems.append(str(exc))
             if not chosen.files:
                 summary.problems.append("no report files matched")
             for tree_path, _name in chosen.files:
@@ -731,10 +743,14 @@ class _Build:
                 )
         if not inside:
             return
-        chosen = select(self.work, inside)
-        if not chosen.files:
+        try:
+            chosen = select(self.work, inside)
+            if not chosen.files:
+                return
+            data = make_zip(self.work, chosen, max_bytes=MAX_OBJECT_BYTES)
+        except (ValueError, OverflowError) as exc:  # a tree past the limits, a vanished file
+            self.container(f"Cache not saved: {exc}")
             return
-        data = make_zip(self.work, chosen, max_bytes=MAX_OBJECT_BYTES)
         bucket = self._bucket()
         self.world.s3_put(bucket, self._cache_key(), data)
         self.container(f"Saved {len(chosen.files)} file(s) to the cache")

@@ -6,15 +6,27 @@ import io
 import os
 import re
 import stat
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
 
-from simulator.sandbox import SRC_DIR, link_stays_inside, read_file, walk
+from simulator.sandbox import (
+    SRC_DIR,
+    PathEscapesWorkTree,
+    TreeChanged,
+    TreeLimit,
+    link_stays_inside,
+    read_file,
+    walk,
+)
 
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed, so the same inputs give the same zip bytes
+# Collection time when the caller gives no deadline (CodeBuild counts UPLOAD_ARTIFACTS in the
+# build's timeout; a tree that needs longer is refused with a clear message).
+COLLECT_SECONDS = 20.0
 
 
 @cache
@@ -67,9 +79,20 @@ def select(
     exclude_paths: tuple[str, ...] = (),
     keep_symlinks: bool = False,
     max_entries: int = 50_000,
+    deadline: float | None = None,
 ) -> Selection:
-    """Apply files/base-directory/discard-paths/exclude-paths to the tree under root."""
-    entries = list(walk(root, max_entries=max_entries))
+    """Apply files/base-directory/discard-paths/exclude-paths to the tree under root.
+
+    The walk is iterative and bounded: TreeLimit (an OverflowError) past max_entries, past
+    MAX_DEPTH levels of folders, or past the deadline (time.monotonic(); default now +
+    COLLECT_SECONDS), each with a message fit for the build log.
+    """
+    if deadline is None:
+        deadline = time.monotonic() + COLLECT_SECONDS
+    try:
+        entries = list(walk(root, max_entries=max_entries, deadline=deadline))
+    except TreeLimit as exc:
+        raise TreeLimit(f"the artifact files could not be collected: {exc}") from exc
     result = Selection()
     bases = [""]
     if base_directory:
@@ -121,13 +144,36 @@ def _under_dir(pattern: re.Pattern[str], rel: str) -> bool:
     return False
 
 
-def make_zip(root: Path, selection: Selection, *, max_bytes: int) -> bytes:
-    """Zip the selection (contents read with O_NOFOLLOW, within root, size-capped)."""
+def make_zip(
+    root: Path, selection: Selection, *, max_bytes: int, deadline: float | None = None
+) -> bytes:
+    """Zip the selection (contents read with O_NOFOLLOW, within root, size-capped).
+
+    Every failure is a ValueError with a message for the build log: over max_bytes, past the
+    deadline (TreeLimit), or a file that vanished or was swapped for something else while the
+    zip was being written (TreeChanged: a background job of the build still changing it).
+    """
+    if deadline is None:
+        deadline = time.monotonic() + COLLECT_SECONDS
     buffer = io.BytesIO()
     total = 0
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for tree_path, name in selection.files:
-            data = read_file(root, tree_path, max_bytes=max_bytes - total)
+            if time.monotonic() > deadline:
+                raise ValueError("zipping the artifact files took longer than the time limit")
+            try:
+                data = read_file(root, tree_path, max_bytes=max_bytes - total)
+            except PathEscapesWorkTree as exc:
+                raise TreeChanged(
+                    f"{tree_path} changed while the artifacts were being collected ({exc}); "
+                    "is a background process of the build still writing it?"
+                ) from exc
+            except OSError as exc:
+                raise TreeChanged(
+                    f"{tree_path} disappeared while the artifacts were being collected "
+                    f"({exc.strerror or exc}); is a background process of the build still "
+                    "changing the source directory?"
+                ) from exc
             total += len(data)
             info = zipfile.ZipInfo(name, _ZIP_TIME)
             info.external_attr = (stat.S_IFREG | 0o644) << 16

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import secrets
@@ -199,8 +200,18 @@ def live_pids(uid: int) -> list[int]:
 
 
 def chown_tree(root: Path, uid: int) -> None:
-    """Give a host directory tree to the session uid so the sandbox may write it (no symlinks)."""
+    """Give a host directory tree to the session uid so the sandbox may write it (no symlinks).
+
+    Iterative and bounded (see walk): past its limits the rest keeps its owner, and the
+    session's disk check reports the tree as too deep or too large.
+    """
+    from simulator.sandbox._errors import TreeLimit
+    from simulator.sandbox._safe_fs import walk
+
     os.chown(root, uid, uid, follow_symlinks=False)
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
+    try:
+        for entry in walk(root):
+            with contextlib.suppress(OSError):  # vanished meanwhile
+                os.chown(root / entry.path, uid, uid, follow_symlinks=False)
+    except TreeLimit:
+        return

@@ -401,21 +401,23 @@ class Driver:
         self.cmd_fd = cmd_fd
         self.status_fd = status_fd
         self.start_dir = start_dir
-        self.initial_env = dict(os.environ)
+        self.initial_env = dict(os.environ)  # plus what the host exports later
         self.state = State(self.initial_env, start_dir)
         self.buffer = b""
         self.parse_cache: dict[str, dict] = {}
+        self.host_exports: set[str] = set()
 
-    def read_frame(self) -> bytes | None:
+    def read_frame(self) -> tuple[bytes, bytes] | None:
+        """(kind, payload) of the next frame from the host: b"C" command, b"E" export."""
         import select
 
         while True:
             if b"\n" in self.buffer:
                 head, rest = self.buffer.split(b"\n", 1)
-                size = int(head)
+                size = int(head[1:])
                 if len(rest) >= size:
                     self.buffer = rest[size:]
-                    return rest[:size]
+                    return head[:1], rest[:size]
             ready, _, _ = select.select([self.cmd_fd], [], [], 1.0)
             if not ready:
                 _reap(None)  # orphaned background jobs end while we wait for the host
@@ -429,6 +431,20 @@ class Driver:
         data = (line.replace("\n", " ") + "\n").encode("utf-8", "replace")
         while data:
             data = data[os.write(self.status_fd, data) :]
+
+    def export(self, payload: str) -> None:
+        """Variables the host sets (NAME=value, NUL-separated): part of the build's environment.
+
+        They go straight into the state (no shell runs), and survive a shell that exits or a
+        state dump that lost them; the learner's commands may still change them.
+        """
+        for item in payload.split("\0"):
+            name, sep, value = item.partition("=")
+            if sep and _is_name(name):
+                self.initial_env[name] = value
+                self.host_exports.add(name)
+                self.state.vars[name] = ("x", value)
+        self.report("exit 0")
 
     def run(self, command: str) -> None:
         notes: list[str] = []
@@ -517,6 +533,10 @@ class Driver:
             fresh.load_dump(data, self.parse_cache)
         except (ValueError, IndexError):
             notes.append("the shell's state could not be read back: later commands start fresh")
+            fresh = State(self.initial_env, self.start_dir)
+        for name in self.host_exports:
+            if name not in fresh.vars:
+                fresh.vars[name] = ("x", self.initial_env[name])
         self.state = fresh
 
 
@@ -538,7 +558,12 @@ def main(argv: list[str]) -> None:
         frame = driver.read_frame()
         if frame is None:
             return  # the host closed the command pipe: the namespace ends with us
-        driver.run(frame.decode("utf-8", "surrogateescape"))
+        kind, payload = frame
+        text = payload.decode("utf-8", "surrogateescape")
+        if kind == b"E":
+            driver.export(text)
+        else:
+            driver.run(text)
 
 
 if __name__ == "__main__":

@@ -12,3 +12,14 @@ class SandboxUnavailable(RuntimeError):
 
 class PathEscapesWorkTree(ValueError):
     """A path written by the sandbox points outside the work tree (or through a symlink)."""
+
+
+class TreeLimit(OverflowError):
+    """The work tree is past a limit the host reads it with: entries, depth, bytes or time.
+
+    An OverflowError, so callers that already stop on "too many entries" stop on all of them.
+    """
+
+
+class TreeChanged(ValueError):
+    """A file vanished or was replaced while the host was reading it (a background job)."""

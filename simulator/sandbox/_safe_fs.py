@@ -5,14 +5,19 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from simulator.sandbox._errors import PathEscapesWorkTree
+from simulator.sandbox._errors import PathEscapesWorkTree, TreeLimit
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+# Deeper folders are refused (one open descriptor per level while walking); real builds
+# (node_modules included) stay far below.
+MAX_DEPTH = 256
+DEFAULT_WALK_SECONDS = 20.0  # when the caller gives no deadline
 
 
 def relative_parts(path: str, *, inside: str | None = None) -> tuple[str, ...]:
@@ -91,30 +96,53 @@ class Entry:
     link_target: str | None = None
 
 
-def walk(root: Path, *, max_entries: int | None = None) -> Iterator[Entry]:
-    """Every entry under root, depth first, sorted by name, never following symlinks.
+def walk(
+    root: Path,
+    *,
+    max_entries: int | None = None,
+    max_depth: int = MAX_DEPTH,
+    deadline: float | None = None,
+) -> Iterator[Entry]:
+    """Every entry under root, sorted by name within each folder, never following symlinks.
 
-    Background jobs of a build may still change the tree while it is walked: every folder is
-    reopened from root with O_NOFOLLOW at each step (a folder swapped for a symlink is not
-    entered), and an entry that vanishes between listing and stat is skipped.
+    Iterative: each folder is opened once, relative to its parent's descriptor with
+    O_NOFOLLOW (a folder swapped for a symlink is not entered), and only the descriptors of
+    the current path stay open, so the cost is linear in the size of the tree and no deep tree
+    can exhaust the stack. Background jobs of a build may still change the tree: an entry that
+    vanishes between listing and stat is skipped. TreeLimit past max_entries, past max_depth
+    folders of nesting, or once time.monotonic() passes the deadline (default: now +
+    DEFAULT_WALK_SECONDS).
     """
+    if deadline is None:
+        deadline = time.monotonic() + DEFAULT_WALK_SECONDS
+    chain = [os.open(root, _DIR_FLAGS)]  # chain[d]: the open folder at depth d on the path
+    pending: list[tuple[str, ...]] = [()]
     count = 0
-    stack: list[tuple[str, ...]] = [()]
-    while stack:
-        parts = stack.pop()
-        prefix = "".join(f"{p}/" for p in parts)
-        try:
-            fd = _open_dir_chain(root, parts)
-        except (OSError, PathEscapesWorkTree):
-            continue
-        try:
-            with os.scandir(fd) as it:
-                items = sorted(it, key=lambda e: e.name, reverse=True)
+    try:
+        while pending:
+            parts = pending.pop()
+            if parts:
+                while len(chain) > len(parts):
+                    os.close(chain.pop())
+                try:
+                    chain.append(os.open(parts[-1], _DIR_FLAGS, dir_fd=chain[-1]))
+                except OSError:
+                    continue  # vanished, or replaced by a symlink or a file
+            if time.monotonic() > deadline:
+                raise TreeLimit("reading the work tree took longer than its time limit")
+            fd = chain[-1]
+            prefix = "".join(f"{p}/" for p in parts)
+            try:
+                with os.scandir(fd) as it:
+                    items = sorted(it, key=lambda e: e.name)
+            except OSError:
+                continue  # the folder went away while being listed
+            subdirs: list[tuple[str, ...]] = []
             for item in items:
-                name = item.name
                 count += 1
                 if max_entries is not None and count > max_entries:
-                    raise OverflowError(f"more than {max_entries} entries under the work tree")
+                    raise TreeLimit(f"more than {max_entries} entries under the work tree")
+                name = item.name
                 try:
                     info = item.stat(follow_symlinks=False)  # fstatat on fd: no path lookup
                     target = os.readlink(name, dir_fd=fd) if stat.S_ISLNK(info.st_mode) else None
@@ -124,23 +152,27 @@ def walk(root: Path, *, max_entries: int | None = None) -> Iterator[Entry]:
                 if target is not None:
                     yield Entry(rel, "symlink", 0, target)
                 elif stat.S_ISDIR(info.st_mode):
+                    if len(parts) + 1 > max_depth:
+                        raise TreeLimit(
+                            f"folders nested more than {max_depth} levels deep ({rel[:200]}...)"
+                        )
                     yield Entry(rel, "dir", 0)
-                    stack.append((*parts, name))
+                    subdirs.append((*parts, name))
                 elif stat.S_ISREG(info.st_mode):
                     yield Entry(rel, "file", info.st_blocks * 512)
                 else:
                     yield Entry(rel, "other", 0)
-        except OSError:
-            continue  # the folder went away while being listed
-        finally:
+            pending.extend(reversed(subdirs))
+    finally:
+        for fd in chain:
             os.close(fd)
 
 
-def tree_usage(root: Path, *, max_entries: int) -> tuple[int, int]:
-    """(bytes on disk, entry count) of the work tree; OverflowError past max_entries."""
+def tree_usage(root: Path, *, max_entries: int, deadline: float | None = None) -> tuple[int, int]:
+    """(bytes on disk, entry count) of the work tree; TreeLimit past a limit."""
     total = 0
     count = 0
-    for entry in walk(root, max_entries=max_entries):
+    for entry in walk(root, max_entries=max_entries, deadline=deadline):
         total += entry.size
         count += 1
     return total, count

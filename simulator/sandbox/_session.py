@@ -7,7 +7,6 @@ import functools
 import os
 import re
 import selectors
-import shutil
 import subprocess
 import tempfile
 import time
@@ -30,7 +29,8 @@ from simulator.sandbox._bwrap import (
     running_as_root,
     tmpfs_mounts,
 )
-from simulator.sandbox._errors import SandboxUnavailable
+from simulator.sandbox._cleanup import discard_tree
+from simulator.sandbox._errors import SandboxUnavailable, TreeLimit
 from simulator.sandbox._limits import MIB, Limits
 from simulator.sandbox._probe import can_disable_userns, probe
 from simulator.sandbox._safe_fs import tree_usage
@@ -261,7 +261,7 @@ class ShellSession:
     def close(self) -> None:
         """Kill whatever still runs in the sandbox and release host resources."""
         self._kill()
-        shutil.rmtree(self._private, ignore_errors=True)
+        discard_tree(self._private)
 
     def _kill(self) -> None:
         proc = self._proc
@@ -292,12 +292,15 @@ class ShellSession:
 
     # -- running ---------------------------------------------------------------------------
     def export(self, values: Mapping[str, str]) -> None:
-        """Set environment variables in the running shell (not echoed to the log)."""
-        import shlex
+        """Set environment variables for the following commands (not echoed to the log).
 
-        script = "; ".join(f"export {k}={shlex.quote(v)}" for k, v in values.items())
-        if script:
-            self.run(script, on_line=lambda _line: None)
+        The driver keeps them as part of the build's environment: a shell that exits or loses
+        its state does not lose them (commands may still change them, as on CodeBuild).
+        """
+        items = [f"{k}={v}" for k, v in values.items() if "\0" not in k + v]
+        self._env.update(values)  # a sandbox started after a crash begins with them too
+        if items:
+            self._send(b"E", "\0".join(items), on_line=lambda _line: None, timeout=None)
 
     def run(
         self, command: str, *, on_line: LineCallback, timeout: float | None = None
@@ -312,9 +315,28 @@ class ShellSession:
             self._spawn()
         if "\0" in command:
             return CommandOutcome(None, "FAILED", "the command contains a NUL byte", 0.0)
+        return self._send(b"C", command, on_line=on_line, timeout=timeout, started=started)
+
+    def _send(
+        self,
+        kind: bytes,
+        text: str,
+        *,
+        on_line: LineCallback,
+        timeout: float | None,
+        started: float | None = None,
+    ) -> CommandOutcome:
+        """Frame one request to the driver (kind, length, bytes) and wait for its status."""
+        if started is None:
+            started = self._clock()
+            if self._dead_reason is not None:
+                return CommandOutcome(None, "FAILED", self._dead_reason, 0.0, session_over=True)
+            if self._proc is None or self._proc.poll() is not None:
+                self._kill()
+                self._spawn()
         assert self._proc is not None and self._proc.stdout is not None
-        payload = command.encode("utf-8", "surrogateescape")
-        frame = b"%d\n" % len(payload) + payload
+        payload = text.encode("utf-8", "surrogateescape")
+        frame = kind + b"%d\n" % len(payload) + payload
         with contextlib.suppress(BrokenPipeError):  # a dead driver is noticed below
             while frame:
                 frame = frame[os.write(self._cmd_w, frame) :]
@@ -440,16 +462,18 @@ class ShellSession:
 
     def _disk_problem(self) -> str | None:
         # Every host folder the sandbox can write counts: the work tree and writable mounts
-        # (the tool journal, secondary sources), which share one budget.
+        # (secondary sources), which share one budget. The walk is bounded in entries, depth
+        # and time (the session's remaining time), so no tree can hold the host here.
         roots = [self.work_dir, *(m.host for m in self._mounts if m.writable)]
+        deadline = time.monotonic() + max(min(self.remaining_seconds(), 10.0), 0.5)
         used = count = 0
         try:
             for root in roots:
                 room = self.limits.disk_entries - count
-                size, entries = tree_usage(root, max_entries=max(room, 0))
+                size, entries = tree_usage(root, max_entries=max(room, 0), deadline=deadline)
                 used, count = used + size, count + entries
-        except OverflowError:
-            return f"disk limit: more than {self.limits.disk_entries} files in the work tree"
+        except TreeLimit as exc:
+            return f"disk limit: {exc}"
         if used > self.limits.disk_bytes:
             return f"disk limit: the work tree grew past {self.limits.disk_bytes // MIB} MB"
         return None
