@@ -14,7 +14,17 @@ import sys
 SOCKET_DIR = "/tmp/.pa-awsd"  # noqa: S108 - inside the sandbox's private /tmp
 SOCKET = SOCKET_DIR + "/sock"
 # Service models loaded before the first command (shared by every forked child).
-WARM = ("ssm", "s3", "s3api", "ecr", "secretsmanager", "sts", "cloudformation", "lambda", "deploy")
+WARM_SERVICES = (
+    "ssm",
+    "s3",
+    "s3api",
+    "ecr",
+    "secretsmanager",
+    "sts",
+    "cloudformation",
+    "lambda",
+    "deploy",
+)
 
 
 def _driver(loader=None):
@@ -61,14 +71,27 @@ WARM = {}
 def _warm():
     driver = _driver()
     table = driver._get_command_table()
-    for name in WARM:
+    session = driver.session
+    for name in WARM_SERVICES:
         command = table.get(name)
         try:
-            sub = command._get_command_table()  # service commands load their model here
-            if name == "ssm":
-                sub["get-parameter"]._operation_model
+            command._get_command_table()  # service commands load their model here
+            # A client per service caches what creating one needs (endpoint rules, partitions,
+            # the model under the key the client asks for): a call then only builds its own.
+            session.create_client(
+                {"s3api": "s3", "deploy": "codedeploy"}.get(name, name),
+                region_name="us-east-1",
+                aws_access_key_id="warm",
+                aws_secret_access_key="warm",  # noqa: S106 - not a credential
+            )
         except Exception:  # noqa: S110 - warming is best effort
             pass
+        service = {"s3api": "s3", "deploy": "codedeploy"}.get(name, name)
+        for load in (session.get_paginator_model, session.get_waiter_model):
+            try:
+                load(service)
+            except Exception:  # noqa: S112 - a service without paginators or waiters
+                continue
     WARM["driver"] = driver
     WARM["key"] = _fingerprint(os.environ)
     return driver.session.get_component("data_loader")
@@ -91,8 +114,11 @@ def _serve_one(conn, loader):
         os.close(fd)
     from patools.awsboot import cli_environment
 
+    data_path = os.environ.get("AWS_DATA_PATH")  # awscli adds its data dir at import
     os.environ.clear()
     os.environ.update(cli_environment(request["env"]))
+    if data_path and "AWS_DATA_PATH" not in request["env"]:
+        os.environ["AWS_DATA_PATH"] = data_path
     os.chdir(request["cwd"])
     sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the command's own stdio
     sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
