@@ -37,6 +37,7 @@ from simulator.scenarios import (
     group_settings,
     run_scenario,
     sam_transform,
+    world_secret_values,
 )
 from simulator.world import World, WorldError, load_world
 
@@ -90,4 +91,5 @@ __all__: list[str] = [
     "sam_transform",
     "traffic_svg",
     "wall_limit",
+    "world_secret_values",
 ]
