@@ -70,7 +70,7 @@ def cli_dir() -> Path:
         # Directories read-only for everyone; the files are the venv's own inodes (already
         # world-readable), so their modes are left as they are.
         for dirpath, _dirnames, _filenames in os.walk(staging):
-            os.chmod(dirpath, 0o555)
+            os.chmod(dirpath, 0o555)  # noqa: S103 - read-only for all is the point
         try:
             staging.rename(target)
         except OSError:  # another process won the race: use its copy

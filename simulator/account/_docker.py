@@ -8,6 +8,7 @@ account issued (ECR GetAuthorizationToken).
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import io
@@ -192,10 +193,8 @@ class DockerEngine:
             except ValueError:
                 args = rest.split()
             if rest.lstrip().startswith("["):
-                try:
+                with contextlib.suppress(ValueError):
                     args = json.loads(rest)
-                except ValueError:
-                    pass
             flags = [a for a in args if a.startswith("--")]
             paths = [a for a in args if not a.startswith("--")]
             if any(f.startswith("--from") for f in flags) or len(paths) < 2:

@@ -9,7 +9,6 @@ from botocore.exceptions import ClientError
 
 from simulator.account._server import _HOST, AccountServer
 
-
 _TEXT_BYTES = 64 * 1024
 
 

@@ -7,6 +7,7 @@ Exits when stdin closes (the host process ended); its children die with it (PDEA
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -18,10 +19,9 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:
-    try:
+    # Not Linux (no prctl): the host kills the server by pid on close.
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # not Linux: the host kills the server by pid on close
 
 
 def main() -> int:
@@ -49,7 +49,7 @@ def main() -> int:
             _die_with_parent()
             code = 0
             try:
-                serve(directory, app, ready=lambda: os.write(write_end, b"1"))
+                serve(directory, app, ready=lambda fd=write_end: os.write(fd, b"1"))
             except BaseException:
                 import traceback
 

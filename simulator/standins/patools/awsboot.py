@@ -27,7 +27,7 @@ def patch() -> None:
     urllib3.connection.HTTPConnection._new_conn = _new_conn
     # AWS CLI v1 fetches parameter values that start with http(s):// (v2 never does); with no
     # network that would turn `--value https://...` into an error, so values are taken as given.
-    import awscli.clidriver  # noqa: F401 - paramfile must not be the first awscli import
+    import awscli.clidriver
     import awscli.paramfile
 
     awscli.paramfile.REMOTE_PREFIX_MAP.clear()

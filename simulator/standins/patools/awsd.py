@@ -6,6 +6,7 @@ the real CLI with them and sends back the exit code. It runs as the learner, wit
 learner's rights: the host trusts only its own log of what reached the account socket.
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -149,10 +150,8 @@ def main():
     os.environ.update(awsboot.cli_environment(dict(os.environ)))
     loader = _warm()
     os.makedirs(SOCKET_DIR, mode=0o700, exist_ok=True)
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(SOCKET)
-    except FileNotFoundError:
-        pass
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(SOCKET + ".tmp")
     os.rename(SOCKET + ".tmp", SOCKET)  # clients see the socket only once it listens

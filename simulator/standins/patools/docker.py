@@ -172,9 +172,8 @@ def push(args: list[str]) -> int:
     if len(positional) != 1:
         fail('"docker push" requires exactly 1 argument.')
     ref = positional[0]
-    print(
-        f"The push refers to repository [{ref.rsplit(':', 1)[0] if ':' in ref.rsplit('/', 1)[-1] else ref}]"
-    )
+    name = ref.rsplit(":", 1)[0] if ":" in ref.rsplit("/", 1)[-1] else ref
+    print(f"The push refers to repository [{name}]")
     status, answer = _request("push", json.dumps({"ref": ref}).encode())
     if status != 200:
         fail(answer.get("error", "push failed"))

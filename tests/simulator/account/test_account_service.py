@@ -107,7 +107,7 @@ def test_docker_push_after_login_puts_the_built_image_in_ecr(tmp_path: Path) -> 
 
 
 def test_docker_build_checks_copy_sources_in_the_context(tmp_path: Path) -> None:
-    result, world, lines = _build(
+    result, _world, lines = _build(
         tmp_path,
         [
             "printf 'FROM node:20\\nCOPY missing.js .\\n' > Dockerfile",
@@ -120,7 +120,7 @@ def test_docker_build_checks_copy_sources_in_the_context(tmp_path: Path) -> None
 
 def test_ssm_reads_through_the_real_cli_and_env_parameter_store(tmp_path: Path) -> None:
     env = "env:\n  parameter-store:\n    DB_PASSWORD: /app/prod/db-password\n"
-    result, world, lines = _build(
+    result, _world, lines = _build(
         tmp_path,
         [
             "test \"$(aws ssm get-parameter --name /app/prod/url --query 'Parameter.Value' "
@@ -237,7 +237,7 @@ def test_the_call_log_is_complete_and_redacts_secrets(tmp_path: Path) -> None:
 
 
 def test_unknown_credentials_are_refused_like_aws(tmp_path: Path) -> None:
-    result, world, lines = _build(
+    result, _world, lines = _build(
         tmp_path,
         [
             "AWS_ACCESS_KEY_ID=AKIAFORGEDFORGED0000 aws ssm get-parameter --name /app/prod/url",
