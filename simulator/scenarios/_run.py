@@ -230,15 +230,15 @@ def _api_calls(world, since: int = 0) -> tuple[ApiCall, ...]:
     """Every request the account service answered; before it existed, what the engines
     recorded on the host (kept as the fallback)."""
     logged = getattr(world, "api_calls", None)
-    if callable(logged):
-        return tuple(logged())[:MAX_COMMANDS]
-    calls = []
+    calls = list(logged()) if callable(logged) else []
     for change in world.changes[since:]:
         op = _API_OPERATIONS.get(str(change.get("action")))
         if op is None:
             continue
         service, operation, keys = op
         by = str(change.get("by") or "")
+        if callable(logged) and by == "cli":
+            continue  # the service logged the CLI's own request already
         calls.append(
             ApiCall(
                 seq=len(calls) + 1,
@@ -252,7 +252,7 @@ def _api_calls(world, since: int = 0) -> tuple[ApiCall, ...]:
                 origin=f"build:{by}" if by else "engine",
             )
         )
-    return tuple(calls)
+    return tuple(calls)[:MAX_COMMANDS]
 
 
 _API_OPERATIONS = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from simulator.account import (
@@ -48,7 +49,20 @@ def snapshot_of(
     """
     service_snapshot = getattr(world, "snapshot", None)
     if callable(service_snapshot):
-        return service_snapshot()
+        snap = service_snapshot()
+        # Stacks the pipeline engine deploys itself (not yet through the service) are host
+        # facts too: add those the service does not know, placed where their action ran.
+        known = {st.name for st in snap.stacks}
+        extra = tuple(st for st in _engine_snapshot(world, stack_places).stacks
+                      if st.name not in known)  # fmt: skip
+        return replace(snap, stacks=snap.stacks + extra) if extra else snap
+    return _engine_snapshot(world, stack_places)
+
+
+def _engine_snapshot(
+    world: Any, stack_places: Mapping[str, tuple[str, str]] | None
+) -> AccountSnapshot:
+    """The snapshot from the engines' host-side world state."""
     state = world.state
     home, region = state["account"], state["region"]
     objects = tuple(
