@@ -49,6 +49,18 @@ class SignupThrottled(Exception):
         self.wait_seconds = wait_seconds
 
 
+def client_address(request) -> str:
+    """The client's address: the peer's, or behind PROXY_COUNT trusted proxies the one they
+    recorded (each appends the address it got the request from; anything further left in
+    X-Forwarded-For was written by the client and is not trusted)."""
+    proxies = settings.PROXY_COUNT
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [a for a in forwarded if a]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 - no peer: one bucket
+
+
 def signup_allow(address: str, *, now=None) -> None:
     """Count one sign-up for a client address, or raise SignupThrottled when over the limit.
 

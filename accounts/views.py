@@ -1,7 +1,7 @@
 """Sign-up view (throttled per address) and the login lock-out page; log in/out come from
 django.contrib.auth, guarded by django-axes."""
 
-from axes.helpers import get_client_ip_address, get_cool_off
+from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import AuthenticationForm
@@ -11,7 +11,7 @@ from django.forms.utils import ErrorDict
 from django.shortcuts import redirect, render
 
 from accounts.forms import SignupForm
-from accounts.services import SignupThrottled, signup_allow, user_create
+from accounts.services import SignupThrottled, client_address, signup_allow, user_create
 
 
 def signup(request):
@@ -22,7 +22,7 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                signup_allow(get_client_ip_address(request) or "0.0.0.0")  # noqa: S104
+                signup_allow(client_address(request))
                 user = user_create(
                     username=form.cleaned_data["username"],
                     password=form.cleaned_data["password1"],

@@ -131,11 +131,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PA_LOGIN_COOLOFF_MINUT
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
-# Behind a reverse proxy, the number of proxies that append to X-Forwarded-For (0: none).
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PA_PROXY_COUNT", "0")) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Behind reverse proxies, how many of them append to X-Forwarded-For (0: none, use the peer's
+# address). Login and sign-up limits count per client address (accounts.services.client_address).
+PROXY_COUNT = int(os.environ.get("PA_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "accounts.services.client_address"
 # Sign-up throttling: accounts created per client address per window (accounts.services).
 SIGNUPS_PER_ADDRESS = int(os.environ.get("PA_SIGNUPS_PER_ADDRESS", "5"))
 SIGNUP_WINDOW_SECONDS = 3600

@@ -94,3 +94,21 @@ def test_signup_window_expires(client, settings) -> None:
         started_at=SignupWindow.objects.get().started_at - timedelta(hours=1)
     )
     assert _signup(client, 3).status_code == 302
+
+
+def test_behind_a_proxy_the_forwarded_client_address_counts(client, learner, settings):
+    settings.PROXY_COUNT = 1
+
+    def via_proxy(client_address: str, password: str, spoofed: str = ""):
+        # The proxy appends the address it got the request from; the client may send any prefix.
+        return client.post(
+            "/accounts/login/", {"username": "alice", "password": password},
+            REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"{spoofed}{client_address}",
+        )  # fmt: skip
+
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        # A different forged prefix each time does not make a different client.
+        via_proxy("203.0.113.7", "wrong-password", spoofed=f"192.0.2.{n}, ")
+    assert via_proxy("203.0.113.7", "pw-learner-123").status_code == 429
+    # Another learner behind the same proxy is not locked out with them.
+    assert via_proxy("198.51.100.20", "pw-learner-123").status_code == 302
