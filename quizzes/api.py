@@ -24,6 +24,9 @@ from quizzes.serializers import (
     AttemptStartSerializer,
     DueCountSerializer,
     ErrorSerializer,
+    FlashcardNextSerializer,
+    FlashcardRatingSerializer,
+    FlashcardScheduleSerializer,
     ItemViewSerializer,
     QuestionSerializer,
     ReviewCardSerializer,
@@ -106,7 +109,7 @@ class AttemptListCreate(WritesThrottled, APIView):
     @extend_schema(
         tags=["attempts"],
         request=AttemptStartSerializer,
-        responses={201: AttemptDetailSerializer},
+        responses={201: AttemptDetailSerializer, 409: ErrorSerializer},
     )
     def post(self, request: Request) -> Response:
         serializer = AttemptStartSerializer(data=request.data)
@@ -230,4 +233,54 @@ class ReviewDueCount(APIView):
 
     @extend_schema(tags=["review"], responses=DueCountSerializer)
     def get(self, request: Request) -> Response:
-        return Response({"due": selectors.due_count(request.user)})
+        queue = selectors.daily_queue(request.user)
+        return Response(
+            {"due": queue["questions"], "flashcards": queue["flashcards"], "total": queue["total"]}
+        )
+
+
+@extend_schema(
+    tags=["flashcards"],
+    parameters=[
+        OpenApiParameter("domain", OpenApiTypes.INT, description="1–4"),
+        OpenApiParameter("task", OpenApiTypes.STR, description="e.g. 2.2"),
+        OpenApiParameter("skill", OpenApiTypes.STR, description="e.g. 2.2.k1"),
+        OpenApiParameter("tag", OpenApiTypes.STR, description="a topic tag"),
+    ],
+    responses=FlashcardNextSerializer,
+)
+class FlashcardNext(APIView):
+    """The next flashcard of your session: due cards first, then new ones (20 a day)."""
+
+    def get(self, request: Request) -> Response:
+        domain = query_choice(request, "domain", {str(d): d for d in DOMAINS})
+        filters = selectors.CardFilters(
+            domain=domain,
+            task=(request.query_params.get("task") or "")[:8],
+            skill=(request.query_params.get("skill") or "")[:16],
+            tag=(request.query_params.get("tag") or "")[:40],
+        )
+        session = selectors.flashcard_next(
+            request.user, filters, now=timezone.now(), per_day=services.NEW_FLASHCARDS_PER_DAY
+        )
+        return Response(FlashcardNextSerializer(session).data)
+
+
+class FlashcardRate(WritesThrottled, APIView):
+    """Rate a flashcard; FSRS schedules its next review."""
+
+    @extend_schema(
+        tags=["flashcards"],
+        request=FlashcardRatingSerializer,
+        responses={200: FlashcardScheduleSerializer},
+    )
+    def post(self, request: Request, flashcard_id: int) -> Response:
+        serializer = FlashcardRatingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            card = services.flashcard_rate(
+                request.user, flashcard_id, serializer.validated_data["rating"]
+            )
+        except QuizError as exc:
+            return _error(exc)
+        return Response(FlashcardScheduleSerializer(card).data)

@@ -20,4 +20,10 @@ urlpatterns = [
     ),
     path("review-cards/", api.ReviewCardList.as_view(), name="api-review-cards"),
     path("review-cards/due/", api.ReviewDueCount.as_view(), name="api-review-due"),
+    path("flashcards/next/", api.FlashcardNext.as_view(), name="api-flashcards-next"),
+    path(
+        "flashcards/<int:flashcard_id>/rating/",
+        api.FlashcardRate.as_view(),
+        name="api-flashcard-rating",
+    ),
 ]

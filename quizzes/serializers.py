@@ -203,7 +203,42 @@ class ReviewCardSerializer(serializers.ModelSerializer):
 
 
 class DueCountSerializer(serializers.Serializer):
+    due = serializers.IntegerField(help_text="question cards due now")
+    flashcards = serializers.IntegerField(help_text="flashcards due now (the same daily queue)")
+    total = serializers.IntegerField()
+
+
+class FlashcardSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    external_id = serializers.CharField()
+    front_html = serializers.CharField()
+    back_html = serializers.CharField()
+    skills = serializers.ListField(child=serializers.CharField())
+    domain = serializers.IntegerField()
+    task = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    reference = serializers.DictField(child=serializers.CharField())
+
+
+class FlashcardNextSerializer(serializers.Serializer):
+    card = FlashcardSerializer(allow_null=True)
+    is_new = serializers.BooleanField()
     due = serializers.IntegerField()
+    new_available = serializers.IntegerField()
+    new_left_today = serializers.IntegerField()
+
+
+class FlashcardRatingSerializer(RejectUnknownFields, serializers.Serializer):
+    rating = StrictIntegerField(
+        min_value=1, max_value=4, help_text="1 Again, 2 Hard, 3 Good, 4 Easy"
+    )
+
+
+class FlashcardScheduleSerializer(serializers.Serializer):
+    due = serializers.DateTimeField()
+    reps = serializers.IntegerField()
+    lapses = serializers.IntegerField()
+    last_rating = serializers.IntegerField()
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -185,3 +185,22 @@ def test_session_page_reveal_and_rate(learner_client, learner):
         reverse("quizzes:flashcards"), {"card": "x", "rating": "9"}, follow=True
     )
     assert "Choose Again, Hard, Good or Easy." in bad.content.decode()
+
+
+def test_api_next_card_and_rating(learner):
+    from rest_framework.test import APIClient
+
+    cards = make_cards(1)
+    api = APIClient()
+    api.force_authenticate(learner)
+    body = api.get("/api/flashcards/next/?domain=2").json()
+    assert body["card"]["external_id"] == "fc-d2-0" and body["is_new"] is True
+    assert api.get("/api/flashcards/next/?domain=9").status_code == 400
+    rated = api.post(f"/api/flashcards/{cards[1].pk}/rating/", {"rating": 1}, format="json")
+    assert rated.status_code == 200 and rated.json()["last_rating"] == 1
+    bad = api.post(f"/api/flashcards/{cards[1].pk}/rating/", {"rating": 7}, format="json")
+    assert bad.status_code == 400
+    missing = api.post("/api/flashcards/999999/rating/", {"rating": 3}, format="json")
+    assert missing.status_code == 400 and "does not exist" in missing.json()["detail"]
+    due = api.get("/api/review-cards/due/").json()
+    assert set(due) == {"due", "flashcards", "total"}
