@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 
@@ -87,6 +88,11 @@ def open_page(browser, live_server):
 
     yield _open
     for context in contexts:
+        # Let the page's own requests (the checker, a draft save) finish before the test's
+        # database is flushed: the live server would otherwise hold a table lock.
+        for page in context.pages:
+            with contextlib.suppress(Exception):  # a page that never settles is closed anyway
+                page.wait_for_load_state("networkidle", timeout=3_000)
         context.close()
 
 
