@@ -120,3 +120,24 @@ def load_cheatsheets(root: Path, report: LoadReport) -> None:
     n_gone = gone.update(published=False)
     if n_gone:
         report.count("cheat sheets unpublished", n_gone)
+
+
+def check_question_links(root: Path, report: LoadReport) -> None:
+    """`load_content` step after the questions: warn about `cheatsheet:` slugs with no sheet."""
+    from quizzes.models import Question
+
+    known = set(CheatSheet.objects.filter(published=True).values_list("slug", flat=True))
+    missing: dict[str, list[str]] = {}
+    for external_id, slug in (
+        Question.objects.filter(published=True)
+        .exclude(cheatsheet="")
+        .values_list("external_id", "cheatsheet")
+    ):
+        if slug not in known:
+            missing.setdefault(slug, []).append(external_id)
+    for slug, ids in sorted(missing.items()):
+        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        report.warn(
+            f"cheat sheet '{slug}' does not exist (content/cheatsheets/{slug}.md), "
+            f"named by question(s) {shown}: the link is left out until it does"
+        )

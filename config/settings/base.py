@@ -177,6 +177,7 @@ CONTENT_LOADERS = [
     "quizzes.cheatsheets.load_cheatsheets",
     "quizzes.loading.load_questions",
     "quizzes.flashcards.load_flashcards",
+    "quizzes.cheatsheets.check_question_links",
     "labs.loading.load_labs",
     "quizzes.practice_exams.load_step",
 ]

@@ -256,3 +256,16 @@ def test_practice_shows_what_it_tests_and_right_wrong_in_the_grid(learner_client
 def test_admin_lists_the_new_records(admin_client, model):
     response = admin_client.get(reverse(f"admin:quizzes_{model}_changelist"))
     assert response.status_code == 200
+
+
+def test_a_question_naming_a_missing_cheat_sheet_is_a_warning():
+    from quizzes.cheatsheets import check_question_links
+
+    make_question("cs-1")
+    Question.objects.update(cheatsheet="no-such-sheet")
+    report = LoadReport()
+    check_question_links(None, report)
+    assert report.warnings == [
+        "cheat sheet 'no-such-sheet' does not exist (content/cheatsheets/no-such-sheet.md), "
+        "named by question(s) cs-1: the link is left out until it does"
+    ]
