@@ -474,6 +474,16 @@ def env_from_secret(evidence: Evidence, params: dict[str, Any]) -> Verdict:
     return Verdict(True)
 
 
+def _parameter_names(call) -> set[str]:
+    """The parameters a GetParameter / GetParameters / GetParametersByPath request named."""
+    if call.operation == "GetParameter":
+        return {_parameter_name(str(call.params.get("Name", "")))}
+    if call.operation == "GetParameters":
+        names = call.params.get("Names") or []
+        return {_parameter_name(str(n)) for n in names} if isinstance(names, list) else set()
+    return set()
+
+
 def _parameter_name(ref: str) -> str:
     if ref.startswith("arn:"):
         return "/" + ref.split(":parameter/", 1)[-1].split(":")[0]
@@ -490,10 +500,7 @@ def value_from_parameter(evidence: Evidence, params: dict[str, Any]) -> Verdict:
     section = env.get("parameter-store") if isinstance(env.get("parameter-store"), dict) else {}
     mapped = any(isinstance(v, str) and _parameter_name(v) == name for v in section.values())
     called = any(
-        call.service == "ssm"
-        and call.operation in ("GetParameter", "GetParameters")
-        and call.params.get("Name") == name
-        and call.ok
+        call.service == "ssm" and call.ok and name in _parameter_names(call)
         for call in evidence.result.api_calls
     )
     before = evidence.result.before.parameter(name) if evidence.result.before else None
