@@ -861,3 +861,18 @@ def practice_exam_rows(user) -> list[PracticeExamRow]:
 def unseen_count(user) -> int:
     """Published questions the learner has never met (the final exam's pool)."""
     return Question.objects.filter(published=True).exclude(pk__in=seen_question_ids(user)).count()
+
+
+def practice_exam_history(attempt: Attempt) -> list[Attempt]:
+    """The learner's finished attempts at the same named practice exam, oldest first."""
+    if attempt.kind != ExamKind.NAMED or attempt.practice_exam_id is None:
+        return []
+    return list(
+        Attempt.objects.filter(
+            user_id=attempt.user_id,
+            practice_exam_id=attempt.practice_exam_id,
+            kind=ExamKind.NAMED,
+        )
+        .exclude(status=Attempt.IN_PROGRESS)
+        .order_by("submitted_at")
+    )

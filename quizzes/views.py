@@ -357,6 +357,7 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
             {i.question.cheatsheet for i in attempt.items.select_related("question")}
         ),
         "report_form": ReportForm(),
+        "history": selectors.practice_exam_history(attempt),
         "queue": selectors.daily_queue(request.user),
         "pass_mark": PASS_MARK,
         "pass_raw": PASS_RAW_PERCENT,

@@ -207,3 +207,25 @@ def test_confirm_page_points_at_the_running_test(client, learner, blueprint_bank
     client.force_login(learner)
     page = client.get(reverse("quizzes:exam_start") + "?kind=final").content.decode()
     assert "Practice exam 1 is in progress." in page and "Start the clock" not in page
+
+
+def test_result_of_a_retake_lists_the_earlier_scores(client, learner, blueprint_bank, t0):
+    from django.urls import reverse
+
+    from tests.quizzes.bank import correct_letters
+
+    practice_exams_build(now=t0)
+    first = services.attempt_start_exam(learner, kind=ExamKind.NAMED, number=5, now=t0)
+    services.attempt_submit(first, now=t0 + timedelta(minutes=1))
+    second = services.attempt_start_exam(
+        learner, kind=ExamKind.NAMED, number=5, now=t0 + timedelta(days=1)
+    )
+    for item in second.items.all()[:13]:
+        services.attempt_answer(
+            second, item.position, correct_letters(item), now=t0 + timedelta(days=1)
+        )
+    services.attempt_submit(second, now=t0 + timedelta(days=1, minutes=5))
+    client.force_login(learner)
+    page = client.get(reverse("quizzes:attempt_result", args=[second.pk])).content.decode()
+    assert "Your attempts at Practice exam 5:" in page
+    assert "0 %</a> → " in page and "20 %</a>" in page
