@@ -355,6 +355,22 @@ class World:
         trusted = role["trust"]
         return from_account in trusted or f"arn:aws:iam::{from_account}:root" in trusted
 
+    def assume_role(self, role_arn: str, from_account: str, *, origin: str = "host") -> bool:
+        """STS AssumeRole through the account (logged); False when the role's trust refuses."""
+        from simulator.account._service import AccountRequestError
+
+        try:
+            self.account().call(
+                "assume_role",
+                role_arn=role_arn,
+                from_account=from_account,
+                session_name="codepipeline",
+                _origin=origin,
+            )
+        except AccountRequestError:
+            return False
+        return True
+
     # -- Parameter Store -------------------------------------------------------------------
     def ssm_get(self, selector: str) -> dict[str, Any]:
         """The parameter version for `name`, `name:version` or `name:label` (KeyError if none).

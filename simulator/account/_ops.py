@@ -336,6 +336,16 @@ def export(server: AccountServer) -> dict[str, Any]:
     return _export.export(server)
 
 
+def assume_role(
+    server: AccountServer, role_arn: str, from_account: str, session_name: str = "codepipeline"
+) -> str:
+    """STS AssumeRole as a principal of from_account (the front checks the role's trust)."""
+    out = server.client("sts", from_account).assume_role(
+        RoleArn=role_arn, RoleSessionName=session_name[:64]
+    )
+    return out["AssumedRoleUser"]["Arn"]
+
+
 def budget(
     server: AccountServer, calls: int | None = None, stored: int | None = None
 ) -> dict[str, int]:
@@ -381,6 +391,7 @@ _OPS = {
     "export": export,
     "deployments": deployments,
     "budget": budget,
+    "assume_role": assume_role,
     "docker_events": docker_events,
     "stop": stop,
 }

@@ -303,7 +303,10 @@ class _Runner:
         account = _account_of(role)
         if not role or account is None or account == self.home_account:
             return None
-        if self.world.can_assume(role, self.home_account):
+        label = f"{self.state['stages'][model.stage_index]['name']}/{model.name}"
+        # The pipeline's role assumes the action's role through the account (STS AssumeRole,
+        # in the call log); the account applies the role's trust as AWS does.
+        if self.world.assume_role(role, self.home_account, origin=f"pipeline:{label}"):
             self.world.record("sts.assume_role", role=role, from_account=self.home_account)
             return None
         return (
