@@ -43,6 +43,13 @@ def no_sideways_scroll(page) -> int:
     )
 
 
+def pick_enough_options(page) -> None:
+    """Tick as many options as the question asks for ("Choose 2" on multiple response)."""
+    found = re.search(r"Choose (\d+)", page.locator(".quiz-head").inner_text())
+    for n in range(int(found.group(1)) if found else 1):
+        page.locator(".option label").nth(n).click()
+
+
 def test_named_practice_exam(learner_page):
     page = learner_page
     page.goto("/quizzes/")
@@ -126,7 +133,7 @@ def test_practice_shows_the_blueprint_and_right_wrong_in_the_grid(learner_page):
     page.get_by_role("button", name="Start practising").click()
     page.wait_for_url(re.compile(r"/q/1/$"))
     assert re.search(r"Domain \d .+Task \d\.\d", page.locator(".blueprint").inner_text(), re.S)
-    page.locator(".option label").first.click()
+    pick_enough_options(page)
     page.get_by_role("button", name="Check answer").click()
     page.wait_for_selector(".feedback")
     first = page.locator(".quiz-nav .cell").first

@@ -46,6 +46,13 @@ def clock_seconds(page) -> int:
     return hours * 3600 + minutes * 60 + seconds
 
 
+def pick_enough_options(page) -> None:
+    """Tick as many options as the question asks for ("Choose 2" on multiple response)."""
+    found = re.search(r"Choose (\d+)", page.locator(".quiz-head").inner_text())
+    for n in range(int(found.group(1)) if found else 1):
+        page.locator(".option label").nth(n).click()
+
+
 def test_practice_set(learner_page):
     page = learner_page
     page.goto("/quizzes/")
@@ -53,14 +60,14 @@ def test_practice_set(learner_page):
     page.get_by_role("button", name="Start practising").click()
     page.wait_for_url(re.compile(r"/quizzes/attempts/\d+/q/1/$"))
     assert page.locator(".explanation").count() == 0  # nothing revealed before answering
-    page.locator(".option label").first.click()
+    pick_enough_options(page)
     page.get_by_role("button", name="Check answer").click()
     page.wait_for_selector(".feedback")
     options = page.locator(".option").count()
     assert options >= 4 and page.locator(".explanation").count() == options
     page.get_by_role("link", name="Next question →").click()
     page.wait_for_url(re.compile(r"/q/2/$"))
-    page.locator(".option label").first.click()
+    pick_enough_options(page)
     page.get_by_role("button", name="Check answer").click()
     page.get_by_role("link", name="See your results").click()
     page.wait_for_url(re.compile(r"/result/$"))
@@ -137,7 +144,7 @@ def test_review_session(learner_page):
     page.wait_for_url(re.compile(r"/q/1/$"))
     assert "Spaced review" in page.locator(".quiz-head").inner_text()
     for position in (1, 2):
-        page.locator(".option label").first.click()
+        pick_enough_options(page)
         page.get_by_role("button", name="Check answer").click()
         page.wait_for_selector(".feedback")
         if position == 1:
