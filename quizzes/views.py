@@ -14,7 +14,7 @@ from core.exam import DOMAINS, TASKS, TOPIC_TAGS, domain_label
 from quizzes import selectors, services
 from quizzes.errors import AttemptClosed, InvalidAnswer, QuizError
 from quizzes.forms import PracticeForm, ReportForm, RetentionForm
-from quizzes.models import Attempt, ExamKind
+from quizzes.models import Attempt, ExamKind, PracticeExam
 from quizzes.scoring import EXAM_MINUTES, EXAM_QUESTIONS, PASS_MARK, PASS_RAW_PERCENT
 
 
@@ -111,10 +111,13 @@ def _exam_choice(data) -> tuple[str, int | None, int | None]:
         raise InvalidAnswer(f"Unknown kind of exam {kind!r}.")
     number = data.get("number", "")
     domain = data.get("domain", "")
-    number = int(number) if number.isdigit() else None
-    domain = int(domain) if domain.isdigit() else None
+    # Short digit strings only: a huge number is not an exam (and would overflow the database).
+    number = int(number) if number.isdigit() and len(number) <= 3 else None
+    domain = int(domain) if domain.isdigit() and len(domain) <= 2 else None
     if kind == ExamKind.NAMED and number is None:
         raise InvalidAnswer("Which practice exam? Give its number.")
+    if kind == ExamKind.NAMED and not PracticeExam.objects.filter(number=number).exists():
+        raise InvalidAnswer(f"There is no practice exam {number}.")
     if kind == ExamKind.SECTION and domain not in DOMAINS:
         raise InvalidAnswer("Which domain? Choose 1, 2, 3 or 4.")
     return kind, number, domain
@@ -442,7 +445,7 @@ def flashcards(request: HttpRequest) -> HttpResponse:
         card_id = request.POST.get("card", "")
         rating = request.POST.get("rating", "")
         try:
-            if not card_id.isdigit() or not rating.isdigit():
+            if not (card_id.isdigit() and len(card_id) <= 12) or rating not in ("1", "2", "3", "4"):
                 raise InvalidAnswer("Choose Again, Hard, Good or Easy.")
             services.flashcard_rate(request.user, int(card_id), int(rating))
         except QuizError as exc:

@@ -269,3 +269,24 @@ def test_a_question_naming_a_missing_cheat_sheet_is_a_warning():
         "cheat sheet 'no-such-sheet' does not exist (content/cheatsheets/no-such-sheet.md), "
         "named by question(s) cs-1: the link is left out until it does"
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("?kind=named&number=99999999999999999999999", "Which practice exam?"),
+        ("?kind=named&number=7", "There is no practice exam 7."),
+        ("?kind=section&domain=12345678901234567890", "Which domain?"),
+        ("?kind=section", "Which domain?"),
+    ],
+)
+def test_odd_exam_start_requests_get_a_clear_message(learner_client, url, expected):
+    response = learner_client.get(reverse("quizzes:exam_start") + url, follow=True)
+    assert response.status_code == 200 and expected in response.content.decode()
+
+
+def test_odd_flashcard_ratings_get_a_clear_message(learner_client):
+    for data in ({"card": "9" * 40, "rating": "3"}, {"card": "1", "rating": "33"}, {}):
+        response = learner_client.post(reverse("quizzes:flashcards"), data, follow=True)
+        assert response.status_code == 200
+        assert "Choose Again, Hard, Good or Easy." in response.content.decode()
