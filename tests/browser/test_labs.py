@@ -48,12 +48,13 @@ def test_complete_pipeline_lab_to_full_marks(page, eager_grading):
     expect(status).to_contain_text("No errors", timeout=15_000)
     expect(editor.locator(".cm-lint-marker-error")).to_have_count(0)
 
-    page.get_by_role("button", name="Run & grade").click()
+    # Eager grading runs inside this request (the sandboxed build and the pipeline): allow it time.
+    page.get_by_role("button", name="Run & grade").click(timeout=60_000)
     expect(page.locator("#submission-status")).to_have_attribute(
         "data-status", "awaiting_approval", timeout=60_000
     )
     expect(page.get_by_text("waiting for a manual approval")).to_be_visible()
-    page.get_by_role("button", name="Approve").click()
+    page.get_by_role("button", name="Approve").click(timeout=60_000)
     expect(page.locator("#submission-status")).to_have_attribute(
         "data-status", "graded", timeout=60_000
     )
