@@ -68,7 +68,9 @@ class Session(Protocol):
     work_dir: Path
 
     def start(self) -> None: ...
-    def run(self, command: str, *, on_line: Callable[[str], None]) -> CommandOutcome: ...
+    def run(
+        self, command: str, *, on_line: Callable[[str], None], user: str | None = None
+    ) -> CommandOutcome: ...
     def export(self, values: Mapping[str, str]) -> None: ...
     def close(self) -> None: ...
 
@@ -222,6 +224,7 @@ class _Build:
         self.artifacts: list[ArtifactRecord] = []
         self.reports: list[ReportSummary] = []
         self.exported: dict[str, str] = {}
+        self.run_as: str | None = None  # the current phase's run-as user (None: root)
         self.commands: list[CommandRecord] = []
         self.env: dict[str, str] = {}
         self.root = Path(tempfile.mkdtemp(prefix="pa-build-"))
@@ -485,11 +488,9 @@ class _Build:
             return
         if phase.runtime_versions:
             self._runtimes(phase)
-        if phase.run_as:
-            self.container(
-                f"run-as {phase.run_as}: simulated commands always run as an "
-                "unprivileged build user"
-            )
+        # run-as (phase, else buildspec): commands run as that user instead of root; the
+        # sandbox has one unprivileged user, codebuild-user, which every name maps to.
+        self.run_as = phase.run_as or (self.spec.run_as if self.spec else "") or None
         attempts = 1 + (phase.on_failure.retries if phase.on_failure.mode == "RETRY" else 0)
         for attempt in range(1, attempts + 1):
             failure = self._run_list(phase.commands)
@@ -562,13 +563,14 @@ class _Build:
         return None
 
     def _execute(self, command: str) -> CommandOutcome:
+        user = self.run_as
         if self.session is not None:
-            outcome = self.session.run(command, on_line=self.emit)
+            outcome = self.session.run(command, on_line=self.emit, user=user)
         else:  # 0.1: every command in a fresh shell (state does not carry over)
             session = self._new_session()
             try:
                 session.start()
-                outcome = session.run(command, on_line=self.emit)
+                outcome = session.run(command, on_line=self.emit, user=user)
             finally:
                 session.close()
         self.channel.apply()

@@ -19,6 +19,10 @@ STATE_DIR = "/codebuild/output/tmp"  # the driver's shell-state file (see _drive
 STATE_TMPFS_BYTES = 16 * 1024 * 1024
 SANDBOX_UID = 1000
 SANDBOX_USER = "codebuild-user"
+ROOT_UID = 0
+# Small writable tmpfs mounts root gets (CodeBuild runs commands as root: writes under /etc and
+# /usr/local work there; the host's own /usr/local is not part of the build image).
+ETC_TMPFS_BYTES = 8 * 1024 * 1024
 # Host uids for sandboxes come from a range no distribution hands out, one fresh uid per session,
 # so RLIMIT_NPROC counts only that session's processes and a final kill(-1) hits only them.
 _HOST_UID_BASE = 1_500_000_000
@@ -47,6 +51,9 @@ class Layout:
     mounts: list[Mount] = field(default_factory=list)
     cwd: str = SRC_DIR
     files: dict[str, int] = field(default_factory=dict)  # in-sandbox path -> fd to copy in
+    # A user namespace mapping root and the build user (root host only, see _userns.py):
+    # commands then run as root by default and `run-as` switches to the build user for real.
+    userns_fd: int | None = None
     # Forbid nested user namespaces (bwrap 0.8+): inside one, a build is "root" over new
     # namespaces, a large kernel surface for privilege-escalation exploits.
     disable_userns: bool = False
@@ -59,7 +66,7 @@ def running_as_root() -> bool:
 
 def fresh_host_uid() -> int:
     """A random unprivileged host uid for one session (only meaningful when running as root)."""
-    return _HOST_UID_BASE + secrets.randbelow(_HOST_UID_SPAN)
+    return _HOST_UID_BASE + secrets.randbelow(_HOST_UID_SPAN - 1)  # uid + 1 is the build user
 
 
 def etc_contents() -> dict[str, str]:
@@ -84,14 +91,23 @@ def content_fd(content: str | bytes) -> int:
     return fd
 
 
-def tmpfs_mounts(limits: Limits) -> dict[str, int]:
+def tmpfs_mounts(limits: Limits, *, root: bool = False) -> dict[str, int]:
     """Every tmpfs a learner can fill, with its size; their use counts against total memory."""
-    return {
+    mounts = {
         "/tmp": limits.tmp_bytes,  # noqa: S108 - a path inside the sandbox
         "/root": limits.tmp_bytes,
         "/dev/shm": limits.tmp_bytes,  # noqa: S108 - a path inside the sandbox
         STATE_DIR: STATE_TMPFS_BYTES,
     }
+    if root:
+        mounts["/etc"] = ETC_TMPFS_BYTES
+        mounts["/usr/local"] = limits.tmp_bytes
+    return mounts
+
+
+# Modes of the tmpfs mounts when two users share the sandbox (the state file is written by
+# whichever user ran the command; the sticky bit keeps each user's files its own).
+_TMPFS_MODES = {"/tmp": "1777", "/dev/shm": "1777", STATE_DIR: "1777", "/root": "0755"}  # noqa: S108
 
 
 def bwrap_command(bwrap: str, layout: Layout, limits: Limits, program: list[str]) -> list[str]:
@@ -101,11 +117,22 @@ def bwrap_command(bwrap: str, layout: Layout, limits: Limits, program: list[str]
     (host paths) is never visible in /proc/1/cmdline. Generated /etc files are copied into the
     sandbox's root tmpfs (--file), so /proc/self/mountinfo does not name host temp folders.
     """
-    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--as-pid-1"]
-    if layout.disable_userns:
-        args += ["--unshare-user", "--disable-userns"]
-    args += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "codebuild"]
-    args += ["--ro-bind", "/usr", "/usr"]
+    root = layout.userns_fd is not None
+    args = [bwrap, "--die-with-parent", "--new-session", "--as-pid-1"]
+    if root:
+        # Join the two-identity namespace; the driver keeps only what it needs to switch users
+        # and to drop every capability for the commands it starts (see _driver.py).
+        args += ["--userns", str(layout.userns_fd), "--unshare-ipc", "--unshare-pid"]
+        args += ["--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+        args += ["--uid", str(ROOT_UID), "--gid", str(ROOT_UID)]
+        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP"):
+            args += ["--cap-add", cap]
+    else:
+        args += ["--unshare-all"]
+        if layout.disable_userns:
+            args += ["--unshare-user", "--disable-userns"]
+        args += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
+    args += ["--hostname", "codebuild", "--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         host = f"/{name}"
         if os.path.islink(host):
@@ -116,8 +143,13 @@ def bwrap_command(bwrap: str, layout: Layout, limits: Limits, program: list[str]
     # Every tmpfs is size-capped (bwrap's default is half the host's memory); the host adds
     # their use to the processes' resident memory when it checks the memory budget. /dev
     # itself is made read-only below (the device nodes are bind mounts and stay writable).
-    for dest, size in tmpfs_mounts(limits).items():
+    for dest, size in tmpfs_mounts(limits, root=root).items():
+        if root:
+            args += ["--perms", _TMPFS_MODES.get(dest, "0755")]
         args += ["--size", str(size), "--tmpfs", dest]
+    if root:
+        for name in ("bin", "sbin", "lib", "share", "include", "etc", "src"):
+            args += ["--dir", f"/usr/local/{name}"]
     for name in _ETC_FILES:
         if os.path.isfile(f"/etc/{name}"):
             args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]

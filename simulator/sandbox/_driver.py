@@ -21,7 +21,14 @@ STATE_DIR = "/codebuild/output/tmp"
 STATE_FILE = f"{STATE_DIR}/.shell-state"
 MAX_STATE_BYTES = 8 * 1024 * 1024
 MAX_COMMAND_BYTES = 96 * 1024  # the command travels as part of `bash -c` (argv limit 128 KiB)
+_PR_GET_DUMPABLE = 3
 _PR_SET_DUMPABLE = 4
+_PR_CAPBSET_DROP = 24
+_PR_SET_SECUREBITS = 28
+_PR_CAP_AMBIENT = 47
+_PR_CAP_AMBIENT_CLEAR_ALL = 4
+_SECBIT_NOROOT = 1 | 2  # NOROOT and NOROOT_LOCKED
+BUILD_USER_UID = 1000
 _MFD_CLOEXEC = 1
 _MFD_ALLOW_SEALING = 2
 _F_ADD_SEALS = 1033
@@ -364,7 +371,7 @@ class State:
 
 
 # -- process 1 ----------------------------------------------------------------------------------
-def _make_nondumpable() -> None:
+def _libc_prctl():
     import _ctypes
 
     class _Int(_ctypes._SimpleCData):
@@ -374,9 +381,27 @@ def _make_nondumpable() -> None:
         _flags_ = _ctypes.FUNCFLAG_CDECL
         _restype_ = _Int
 
-    prctl = _Func(_ctypes.dlsym(_ctypes.dlopen(None, 2), "prctl"))
-    if prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+    return _Func(_ctypes.dlsym(_ctypes.dlopen(None, 2), "prctl"))
+
+
+def _make_nondumpable(prctl) -> None:
+    """Last of the start-up steps: any change of credentials resets the flag to 1."""
+    if prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 or prctl(_PR_GET_DUMPABLE, 0, 0, 0, 0) != 0:
         raise SystemExit("prctl(PR_SET_DUMPABLE) failed")
+
+
+def _no_capabilities_for_children(prctl) -> None:
+    """As root of the sandbox: every command starts without any capability.
+
+    An empty bounding set and SECBIT_NOROOT mean that executing a program as uid 0 grants
+    nothing, and the ambient set is cleared; the driver keeps its own CAP_SETUID/CAP_SETGID
+    (to start `run-as` commands as the build user), which no other process can use.
+    """
+    for cap in range(64):
+        prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)  # EINVAL past the last capability: ignored
+    if prctl(_PR_SET_SECUREBITS, _SECBIT_NOROOT, 0, 0, 0) != 0:
+        raise SystemExit("prctl(PR_SET_SECUREBITS) failed")
+    prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 
 
 def _reap(block_for: int | None) -> int | None:
@@ -392,6 +417,32 @@ def _reap(block_for: int | None) -> int | None:
             return None
         if block_for is not None and pid == block_for:
             return status
+
+
+_DEFAULT_SIGNALS = (13, 25, 2, 3, 15, 1)  # PIPE XFSZ INT QUIT TERM HUP
+
+
+def _spawn_as_build_user(argv: list[str], environ: dict[bytes, bytes], memfd: int) -> int:
+    """fork, become the build user (which drops every capability), exec bash (`run-as`)."""
+    import _signal
+
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        try:
+            os.setgroups([])
+            os.setresgid(BUILD_USER_UID, BUILD_USER_UID, BUILD_USER_UID)
+            os.setresuid(BUILD_USER_UID, BUILD_USER_UID, BUILD_USER_UID)
+            null = os.open("/dev/null", os.O_RDONLY)
+            os.dup2(null, 0)
+            if memfd != 3:
+                os.dup2(memfd, 3)
+            os.set_inheritable(3, True)  # dup2 onto itself would keep close-on-exec
+            for signum in _DEFAULT_SIGNALS:
+                _signal.signal(signum, _signal.SIG_DFL)
+            os.execve(BASH, argv, environ)  # noqa: S606 - bash is the program we run
+        finally:
+            os._exit(127)
+    return pid
 
 
 class Driver:
@@ -446,7 +497,7 @@ class Driver:
                 self.state.vars[name] = ("x", value)
         self.report("exit 0")
 
-    def run(self, command: str) -> None:
+    def run(self, command: str, *, as_user: bool = False) -> None:
         notes: list[str] = []
         if len(command.encode("utf-8", "surrogateescape")) > MAX_COMMAND_BYTES:
             self.report(f"error the command is longer than {MAX_COMMAND_BYTES // 1024} KiB")
@@ -475,18 +526,23 @@ class Driver:
                 if option in self.state.set_on
             )
             wrapper = _WRAPPER.format(command=quote(traced + command))
+            argv = ["bash", "--noprofile", "--norc", "-c", wrapper]
+            environ = {k.encode(): v.encode("utf-8", "surrogateescape") for k, v in env.items()}
             try:
-                pid = os.posix_spawn(
-                    BASH,
-                    ["bash", "--noprofile", "--norc", "-c", wrapper],
-                    {k.encode(): v.encode("utf-8", "surrogateescape") for k, v in env.items()},
-                    file_actions=[
-                        (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-                        (os.POSIX_SPAWN_DUP2, memfd, 3),
-                    ],
-                    setsigdef=(13, 25, 2, 3, 15, 1),  # PIPE XFSZ INT QUIT TERM HUP
-                    setsigmask=(),
-                )
+                if as_user:
+                    pid = _spawn_as_build_user(argv, environ, memfd)
+                else:
+                    pid = os.posix_spawn(
+                        BASH,
+                        argv,
+                        environ,
+                        file_actions=[
+                            (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+                            (os.POSIX_SPAWN_DUP2, memfd, 3),
+                        ],
+                        setsigdef=_DEFAULT_SIGNALS,
+                        setsigmask=(),
+                    )
             except OSError as exc:
                 self.report(f"error the shell could not be started: {exc.strerror}")
                 return
@@ -541,7 +597,10 @@ class Driver:
 
 
 def main(argv: list[str]) -> None:
-    _make_nondumpable()
+    prctl = _libc_prctl()
+    if os.getuid() == 0:
+        _no_capabilities_for_children(prctl)
+    _make_nondumpable(prctl)  # after every credential change (they reset it)
     import _signal
 
     _signal.signal(_signal.SIGINT, _signal.SIG_DFL)  # as process 1, default means "ignored"
@@ -563,7 +622,7 @@ def main(argv: list[str]) -> None:
         if kind == b"E":
             driver.export(text)
         else:
-            driver.run(text)
+            driver.run(text, as_user=kind == b"R" and os.getuid() == 0)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from simulator.sandbox._errors import SandboxUnavailable, TreeLimit
 from simulator.sandbox._limits import MIB, Limits
 from simulator.sandbox._probe import can_disable_userns, probe
 from simulator.sandbox._safe_fs import tree_usage
+from simulator.sandbox._userns import make_userns
 
 LineCallback = Callable[[str], None]
 
@@ -175,6 +176,7 @@ class ShellSession:
         mounts: list[Mount] | None = None,
         cwd: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        root: bool = True,
     ) -> None:
         self.bwrap = probe()
         self.limits = limits or Limits()
@@ -184,6 +186,10 @@ class ShellSession:
         self._cwd = cwd
         self._proc: subprocess.Popen[bytes] | None = None
         self._uid: int | None = None
+        # Commands run as root in the sandbox (as on CodeBuild) when the host can map two
+        # identities (it runs as root); `run(..., user=...)` then switches to the build user.
+        # Without root on the host every command runs as the build user.
+        self.root = root and running_as_root()
         self._private = Path(tempfile.mkdtemp(prefix="pa-sbx-"))
         self._private.chmod(0o755)  # bwrap runs as the session uid and must read etc/
         self._statuses = 0  # statuses reported by the current shell
@@ -218,6 +224,7 @@ class ShellSession:
             for mount in self._mounts:
                 if mount.writable:
                     chown_tree(mount.host, uid)
+        userns_fd = make_userns(uid, uid + 1) if uid is not None and self.root else None
         cmd_r, self._cmd_w = os.pipe()
         self._status_r, status_w = os.pipe()
         etc_fds = {name: content_fd(text) for name, text in etc_contents().items()}
@@ -226,6 +233,7 @@ class ShellSession:
         layout = Layout(self.work_dir, etc_fds, self._env, self._mounts)
         if code_fd is not None:
             layout.files[DRIVER_PATH] = code_fd
+        layout.userns_fd = userns_fd
         layout.disable_userns = can_disable_userns(self.bwrap)
         if self._cwd:
             layout.cwd = self._cwd
@@ -242,7 +250,8 @@ class ShellSession:
                 # bwrap's own process keeps the environment it was started with: give it
                 # nothing of the host's.
                 env={},
-                pass_fds=(cmd_r, status_w, *etc_fds.values(), *layout.files.values()),
+                pass_fds=(cmd_r, status_w, *etc_fds.values(), *layout.files.values())
+                + ((userns_fd,) if userns_fd is not None else ()),
                 start_new_session=True,
                 preexec_fn=rlimit_setter(self.limits),
                 user=uid,
@@ -252,6 +261,8 @@ class ShellSession:
         finally:
             for fd in (cmd_r, status_w, *etc_fds.values(), *layout.files.values()):
                 os.close(fd)
+            if userns_fd is not None:
+                os.close(userns_fd)
         self._uid = uid
         self._statuses = 0
         assert self._proc.stdout is not None
@@ -273,6 +284,8 @@ class ShellSession:
             proc.wait(timeout=5)
         if self._uid is not None:
             kill_host_uid(self._uid)
+            if self.root:
+                kill_host_uid(self._uid + 1)
         for fd in (self._cmd_w, self._status_r):
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -303,9 +316,18 @@ class ShellSession:
             self._send(b"E", "\0".join(items), on_line=lambda _line: None, timeout=None)
 
     def run(
-        self, command: str, *, on_line: LineCallback, timeout: float | None = None
+        self,
+        command: str,
+        *,
+        on_line: LineCallback,
+        timeout: float | None = None,
+        user: str | None = None,
     ) -> CommandOutcome:
-        """Run one command in the shell; output goes line by line to on_line."""
+        """Run one command in the shell; output goes line by line to on_line.
+
+        user: None or "root" runs as root (CodeBuild's default); any other name runs the
+        command as the unprivileged build user (buildspec `run-as`, appspec `runas`).
+        """
         started = self._clock()
         if self._dead_reason is not None:
             return CommandOutcome(None, "FAILED", self._dead_reason, 0.0, session_over=True)
@@ -315,7 +337,8 @@ class ShellSession:
             self._spawn()
         if "\0" in command:
             return CommandOutcome(None, "FAILED", "the command contains a NUL byte", 0.0)
-        return self._send(b"C", command, on_line=on_line, timeout=timeout, started=started)
+        kind = b"C" if user in (None, "root", "0") else b"R"
+        return self._send(kind, command, on_line=on_line, timeout=timeout, started=started)
 
     def _send(
         self,
@@ -488,7 +511,7 @@ class ShellSession:
         if self._uid is None:
             return None
         resident = 0
-        pids = live_pids(self._uid)
+        pids = live_pids(self._uid) + (live_pids(self._uid + 1) if self.root else [])
         for pid in pids:
             try:
                 with open(f"/proc/{pid}/statm", "rb") as handle:
@@ -509,7 +532,7 @@ class ShellSession:
         for pid in pids:
             used = 0
             try:
-                for dest in tmpfs_mounts(self.limits):
+                for dest in tmpfs_mounts(self.limits, root=self.root):
                     info = os.statvfs(f"/proc/{pid}/root{dest}")
                     used += (info.f_blocks - info.f_bfree) * info.f_frsize
             except OSError:

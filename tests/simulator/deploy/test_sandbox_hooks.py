@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import time
 
@@ -34,7 +35,9 @@ def test_scripts_run_sandboxed_with_hook_variables_and_previous_stop(tmp_path):
     events = {(e.target, e.event): e for e in second.events}
     assert events[("i-1", "ApplicationStop")].output == ["v1 ApplicationStop"]
     before = events[("i-2", "BeforeInstall")].output
-    assert before[0] == f"BeforeInstall|web|prod|{second.deployment_id}|1000"
+    # Hooks run as root (the CodeDeploy agent's user) unless `runas`; root needs a root host.
+    uid = "0" if os.geteuid() == 0 else "1000"
+    assert before[0] == f"BeforeInstall|web|prod|{second.deployment_id}|{uid}"
     assert before[1] == "no-shadow"
     assert events[("i-1", "ValidateService")].output == ["v2 ValidateService"]
 

@@ -45,11 +45,12 @@ def test_state_persists_between_commands(session_factory):
     assert lines == ["hello /tmp", "fn-x"]
 
 
-def test_runs_as_unprivileged_user_with_cleared_environment(session_factory):
+def test_runs_as_root_without_capabilities_with_cleared_environment(session_factory):
     session = session_factory()
     outcome, lines, _ = run(session, "id -u; id -g; env | sort; grep CapEff /proc/self/status")
     assert outcome.succeeded
-    assert lines[:2] == ["1000", "1000"]
+    expected = "0" if session.root else "1000"  # root in the sandbox needs root on the host
+    assert lines[:2] == [expected, expected]
     env_names = {line.split("=", 1)[0] for line in lines[2:-1]}
     assert env_names <= {"PATH", "HOME", "LANG", "PWD", "SHLVL", "_", "OLDPWD"}
     assert lines[-1].split() == ["CapEff:", "0000000000000000"]
@@ -183,11 +184,19 @@ def test_secrets_and_project_files_are_not_visible(session_factory):
 
 def test_writing_outside_the_work_tree_fails(session_factory):
     session = session_factory()
-    outcome, lines, _ = run(session, "echo x > /usr/evil; echo y > /etc/evil; touch /evil")
+    lines: list[str] = []
+    outcome = session.run(
+        "echo x > /usr/evil; echo y > /etc/evil; touch /evil",
+        on_line=lines.append,
+        user="codebuild-user",
+    )
     assert outcome.status == "FAILED"
     assert (
         sum("Read-only file system" in line or "Permission denied" in line for line in lines) == 3
     )
+    # Root may write its own /etc (a tmpfs in the sandbox), never the host's.
+    root, lines, _ = run(session, "echo y > /etc/evil; echo x > /usr/evil")
+    assert root.status == "FAILED" and len(lines) == 1
     assert not Path("/usr/evil").exists() and not Path("/etc/evil").exists()
 
 

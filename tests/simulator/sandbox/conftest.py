@@ -29,5 +29,7 @@ def session_factory() -> Iterator:
 def run(session: ShellSession, command: str, **kw):
     """(outcome, output lines) of one command."""
     lines: list[str] = []
+    if kw.get("user") is None:
+        kw.pop("user", None)
     outcome = session.run(command, on_line=lines.append, **kw)
     return outcome, lines

@@ -67,9 +67,10 @@ def test_no_network_interface_but_loopback(session):
 
 
 def test_system_directories_are_read_only(session):
+    # /etc is root's own writable tmpfs copy, as on CodeBuild (tests/simulator/sandbox).
     ok, lines = run(
         session,
-        "for d in /usr /etc /codebuild /; do touch $d/x 2>/dev/null && echo wrote $d; done; "
+        "for d in /usr /codebuild /; do touch $d/x 2>/dev/null && echo wrote $d; done; "
         "echo checked",
     )
     assert ok and lines == ["checked"]
