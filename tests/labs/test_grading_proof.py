@@ -28,17 +28,6 @@ def spec_of(slug: str) -> LabSpec:
     return parse_lab(LABS_DIR / slug)
 
 
-@cache
-def graded(slug: str, kind: str, name: str) -> GradeResult:
-    spec = spec_of(slug)
-    files = {**spec.reference, **spec.variants[kind][name]}
-    return grade(spec, files, approval="approved")
-
-
-def variants(kind: str) -> list[tuple[str, str]]:
-    return [(slug, name) for slug in SLUGS for name in spec_of(slug).variants.get(kind, {})]
-
-
 def test_every_lab_has_three_alternatives_and_three_cheats():
     for slug in SLUGS:
         spec = spec_of(slug)
@@ -46,32 +35,33 @@ def test_every_lab_has_three_alternatives_and_three_cheats():
         assert len(spec.variants.get("cheats", {})) >= 3, slug
 
 
-@pytest.mark.parametrize(("slug", "name"), variants("alternatives"))
-def test_a_correct_answer_written_differently_keeps_its_marks(slug, name):
-    result = graded(slug, "alternatives", name)
-    lost = [r["id"] for r in result.results if not r["passed"]]
-    assert result.percent >= spec_of(slug).bands["alternatives"], (slug, name, lost)
+@pytest.mark.parametrize("slug", SLUGS)
+def test_validate_lab_proves_the_grading_of_every_lab(slug, monkeypatch, capsys):
+    """`validate_lab` (as `make test` runs it): reference 100 %, starter less, every alternative
+    at or above its band, every cheat below; and every message a plain sentence."""
+    from labs.management.commands import validate_lab
+
+    seen: list[GradeResult] = []
+
+    def recording_grade(*args, **kwargs):
+        seen.append(grade(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(validate_lab, "grade", recording_grade)
+    try:
+        call_command("validate_lab", slug)
+    except CommandError:
+        pytest.fail(capsys.readouterr().out)
+    spec = spec_of(slug)
+    variants = sum(len(v) for v in spec.variants.values())
+    assert len(seen) == 2 + variants  # reference, starter, every variant
+    for result in seen:
+        for r in result.results:
+            for text in (r["detail"], r["feedback"], r["title"]):
+                assert UNWELCOME.search(text) is None, (slug, r["id"], text)
 
 
-@pytest.mark.parametrize(("slug", "name"), variants("cheats"))
-def test_a_submission_that_skips_the_task_stays_below_the_band(slug, name):
-    result = graded(slug, "cheats", name)
-    assert result.percent < spec_of(slug).bands["cheats"], (slug, name, result.percent)
-
-
-@pytest.mark.parametrize(("slug", "name"), variants("cheats") + variants("alternatives"))
-def test_messages_are_plain_sentences(slug, name):
-    kind = "cheats" if name in spec_of(slug).variants.get("cheats", {}) else "alternatives"
-    for r in graded(slug, kind, name).results:
-        for text in (r["detail"], r["feedback"], r["title"]):
-            assert UNWELCOME.search(text) is None, (slug, name, text)
-
-
-def test_validate_lab_runs_every_variant_and_fails_a_broken_band(tmp_path, capsys):
-    call_command("validate_lab", "buildspec-secrets")
-    out = capsys.readouterr().out
-    assert "ok    buildspec-secrets: cheat plaintext-beside-mapping" in out
-    assert "ok    buildspec-secrets: alternative json" in out
+def test_validate_lab_fails_when_a_correct_answer_is_not_graded_as_one(tmp_path, capsys):
     # A "correct answer" that is not correct makes the command fail.
     lab = tmp_path / "labs" / "buildspec-secrets"
     import shutil
