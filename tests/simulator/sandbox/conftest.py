@@ -13,10 +13,20 @@ from tests.simulator.run.conftest import BASE_ENV, short_limits
 @pytest.fixture
 def session_factory() -> Iterator:
     """Start sessions on private work trees; all are closed after the test."""
+    yield from _factory(root=True)
+
+
+@pytest.fixture(params=[True, False], ids=["as-root", "single-user"])
+def both_identities(request) -> Iterator:
+    """session_factory for the two sandbox modes: root + build user, or the build user only."""
+    yield from _factory(root=request.param)
+
+
+def _factory(*, root: bool) -> Iterator:
     opened: list[ShellSession] = []
 
     def make(**overrides: float) -> ShellSession:
-        session = ShellSession(env=BASE_ENV, limits=short_limits(**overrides))
+        session = ShellSession(env=BASE_ENV, limits=short_limits(**overrides), root=root)
         session.start()
         opened.append(session)
         return session

@@ -18,6 +18,12 @@ from tests.simulator.sandbox.conftest import run
 pytestmark = pytest.mark.sandbox
 
 
+@pytest.fixture
+def session_factory(both_identities):
+    """Every attack runs against both sandbox modes."""
+    return both_identities
+
+
 def statuses(session, *commands: str) -> list[int | None]:
     return [run(session, command)[0].exit_code for command in commands]
 

@@ -83,10 +83,10 @@ def test_buildspec_run_as_switches_user_for_real(tmp_path):
     source.mkdir()
     spec = (
         "version: 0.2\nphases:\n"
-        "  install:\n    commands:\n      - echo \"install uid $(id -u)\"\n"
+        '  install:\n    commands:\n      - echo "install uid $(id -u)"\n'
         "      - touch /usr/local/bin/tool && echo root-installed\n"
         "  build:\n    run-as: codebuild-user\n    commands:\n"
-        "      - echo \"build uid $(id -u)\"\n"
+        '      - echo "build uid $(id -u)"\n'
         "      - touch /usr/local/bin/other || echo refused\n"
     )
     world = load_world('account: "111122223333"\nregion: eu-west-1\n')
