@@ -19,10 +19,28 @@ def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
     return items
 
 
-def export(server: AccountServer) -> dict[str, Any]:
+# Which sections of the export each service's writes can change.
+SECTIONS = {
+    "ssm": ("parameters",),
+    "secretsmanager": ("secrets",),
+    "ecr": ("ecr",),
+    "s3": ("s3",),
+    "lambda": ("lambda",),
+    "cloudformation": ("stacks", "stack_instances"),
+}
+
+
+def export(server: AccountServer, services: list[str] | None = None) -> dict[str, Any]:
+    """The state of the given services (all when None); only their sections are present."""
+    wanted = (
+        {sec for name in services for sec in SECTIONS.get(name, ())}
+        if services is not None
+        else {sec for secs in SECTIONS.values() for sec in secs}
+    )
     _HOST.quiet = True
     try:
-        return _export(server)
+        data = _export(server, wanted)
+        return {k: v for k, v in data.items() if k in wanted}
     finally:
         _HOST.quiet = False
 
@@ -33,7 +51,7 @@ def _pairs(server: AccountServer) -> list[tuple[str, str]]:
     return sorted(pairs)
 
 
-def _export(server: AccountServer) -> dict[str, Any]:
+def _export(server: AccountServer, wanted: set[str]) -> dict[str, Any]:
     c = server.client
     out: dict[str, Any] = {
         "parameters": {},
@@ -47,135 +65,151 @@ def _export(server: AccountServer) -> dict[str, Any]:
     pairs = _pairs(server)
     main = (server.main_account, server.main_region)
     for account, region in pairs:
-        ssm = c("ssm", account, region)
-        for meta in _pages(ssm, "describe_parameters", "Parameters"):
-            history = _pages(
-                ssm,
-                "get_parameter_history",
-                "Parameters",
-                Name=meta["Name"],
-                WithDecryption=True,
-            )
-            entry = {
-                "name": meta["Name"],
-                "type": meta["Type"],
-                "account": account,
-                "region": region,
-                "versions": [
-                    {"version": h["Version"], "value": h["Value"], "labels": h.get("Labels", [])}
-                    for h in history
-                ],
-            }
-            out["parameters"].setdefault(
-                meta["Name"] if (account, region) == main else f"{account}/{region}/{meta['Name']}",
-                entry,
-            )
-        sm = c("secretsmanager", account, region)
-        for meta in _pages(sm, "list_secrets", "SecretList"):
-            versions = []
-            for version_id, stages in (meta.get("SecretVersionsToStages") or {}).items():
-                try:
-                    value = sm.get_secret_value(SecretId=meta["ARN"], VersionId=version_id)
-                except ClientError:
-                    continue
-                versions.append(
-                    {"id": version_id, "value": value.get("SecretString"), "stages": stages}
+        if "parameters" in wanted:
+            ssm = c("ssm", account, region)
+            for meta in _pages(ssm, "describe_parameters", "Parameters"):
+                history = _pages(
+                    ssm,
+                    "get_parameter_history",
+                    "Parameters",
+                    Name=meta["Name"],
+                    WithDecryption=True,
                 )
-            key = (
-                meta["Name"] if (account, region) == main else f"{account}/{region}/{meta['Name']}"
-            )
-            out["secrets"][key] = {
-                "name": meta["Name"],
-                "arn": meta["ARN"],
-                "account": account,
-                "region": region,
-                "versions": versions,
-            }
-        ecr = c("ecr", account, region)
-        for repo in _pages(ecr, "describe_repositories", "repositories"):
-            images = _pages(
-                ecr, "describe_images", "imageDetails", repositoryName=repo["repositoryName"]
-            )
-            out["ecr"].setdefault(
-                repo["repositoryName"],
-                {
+                entry = {
+                    "name": meta["Name"],
+                    "type": meta["Type"],
                     "account": account,
                     "region": region,
-                    "images": [
-                        {"digest": i["imageDigest"], "tags": i.get("imageTags", [])} for i in images
-                    ],
-                },
-            )
-        lam = c("lambda", account, region)
-        for fn in _pages(lam, "list_functions", "Functions"):
-            name = fn["FunctionName"]
-            versions = _pages(lam, "list_versions_by_function", "Versions", FunctionName=name)
-            aliases = _pages(lam, "list_aliases", "Aliases", FunctionName=name)
-            out["lambda"].setdefault(
-                name,
-                {
-                    "account": account,
-                    "region": region,
-                    "code_sha256": fn.get("CodeSha256", ""),
-                    "environment": (fn.get("Environment") or {}).get("Variables", {}),
                     "versions": [
                         {
-                            "version": int(v["Version"]),
-                            "code_sha256": v.get("CodeSha256", ""),
-                            "description": v.get("Description", ""),
+                            "version": h["Version"],
+                            "value": h["Value"],
+                            "labels": h.get("Labels", []),
                         }
-                        for v in versions
-                        if v["Version"] != "$LATEST"
+                        for h in history
                     ],
-                    "aliases": {
-                        a["Name"]: {
-                            "version": int(a["FunctionVersion"])
-                            if a["FunctionVersion"].isdigit()
-                            else a["FunctionVersion"],
-                            "weights": (a.get("RoutingConfig") or {}).get(
-                                "AdditionalVersionWeights", {}
-                            ),
-                        }
-                        for a in aliases
-                    },
-                },
-            )
-        cfn = c("cloudformation", account, region)
-        for stack in _pages(cfn, "describe_stacks", "Stacks"):
-            out["stacks"].append(
-                {
-                    "name": stack["StackName"],
+                }
+                out["parameters"].setdefault(
+                    meta["Name"]
+                    if (account, region) == main
+                    else f"{account}/{region}/{meta['Name']}",
+                    entry,
+                )
+        if "secrets" in wanted:
+            sm = c("secretsmanager", account, region)
+            for meta in _pages(sm, "list_secrets", "SecretList"):
+                versions = []
+                for version_id, stages in (meta.get("SecretVersionsToStages") or {}).items():
+                    try:
+                        value = sm.get_secret_value(SecretId=meta["ARN"], VersionId=version_id)
+                    except ClientError:
+                        continue
+                    versions.append(
+                        {"id": version_id, "value": value.get("SecretString"), "stages": stages}
+                    )
+                key = (
+                    meta["Name"]
+                    if (account, region) == main
+                    else f"{account}/{region}/{meta['Name']}"
+                )
+                out["secrets"][key] = {
+                    "name": meta["Name"],
+                    "arn": meta["ARN"],
                     "account": account,
                     "region": region,
-                    "status": stack["StackStatus"],
-                    "status_reason": stack.get("StackStatusReason"),
-                    "parameters": {
-                        p["ParameterKey"]: p.get("ParameterValue", "")
-                        for p in stack.get("Parameters", [])
-                    },
-                    "outputs": {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
+                    "versions": versions,
                 }
-            )
-        try:
-            sets = _pages(cfn, "list_stack_sets", "Summaries", Status="ACTIVE")
-        except ClientError:
-            sets = []
-        for summary in sets:
-            for inst in _pages(
-                cfn, "list_stack_instances", "Summaries", StackSetName=summary["StackSetName"]
-            ):
-                detailed = (inst.get("StackInstanceStatus") or {}).get("DetailedStatus", "")
-                out["stack_instances"].append(
+        if "ecr" in wanted:
+            ecr = c("ecr", account, region)
+            for repo in _pages(ecr, "describe_repositories", "repositories"):
+                images = _pages(
+                    ecr, "describe_images", "imageDetails", repositoryName=repo["repositoryName"]
+                )
+                out["ecr"].setdefault(
+                    repo["repositoryName"],
                     {
-                        "stack_set": summary["StackSetName"],
-                        "account": inst["Account"],
-                        "region": inst["Region"],
-                        "status": inst.get("Status", ""),
-                        "detailed_status": detailed,
-                        "status_reason": inst.get("StatusReason"),
+                        "account": account,
+                        "region": region,
+                        "images": [
+                            {"digest": i["imageDigest"], "tags": i.get("imageTags", [])}
+                            for i in images
+                        ],
+                    },
+                )
+        if "lambda" in wanted:
+            lam = c("lambda", account, region)
+            for fn in _pages(lam, "list_functions", "Functions"):
+                name = fn["FunctionName"]
+                versions = _pages(lam, "list_versions_by_function", "Versions", FunctionName=name)
+                aliases = _pages(lam, "list_aliases", "Aliases", FunctionName=name)
+                out["lambda"].setdefault(
+                    name,
+                    {
+                        "account": account,
+                        "region": region,
+                        "code_sha256": fn.get("CodeSha256", ""),
+                        "environment": (fn.get("Environment") or {}).get("Variables", {}),
+                        "versions": [
+                            {
+                                "version": int(v["Version"]),
+                                "code_sha256": v.get("CodeSha256", ""),
+                                "description": v.get("Description", ""),
+                            }
+                            for v in versions
+                            if v["Version"] != "$LATEST"
+                        ],
+                        "aliases": {
+                            a["Name"]: {
+                                "version": int(a["FunctionVersion"])
+                                if a["FunctionVersion"].isdigit()
+                                else a["FunctionVersion"],
+                                "weights": (a.get("RoutingConfig") or {}).get(
+                                    "AdditionalVersionWeights", {}
+                                ),
+                            }
+                            for a in aliases
+                        },
+                    },
+                )
+        if "stacks" in wanted:
+            cfn = c("cloudformation", account, region)
+            for stack in _pages(cfn, "describe_stacks", "Stacks"):
+                out["stacks"].append(
+                    {
+                        "name": stack["StackName"],
+                        "account": account,
+                        "region": region,
+                        "status": stack["StackStatus"],
+                        "status_reason": stack.get("StackStatusReason"),
+                        "parameters": {
+                            p["ParameterKey"]: p.get("ParameterValue", "")
+                            for p in stack.get("Parameters", [])
+                        },
+                        "outputs": {
+                            o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])
+                        },
                     }
                 )
-    for account in sorted(server.account_keys):
+            try:
+                sets = _pages(cfn, "list_stack_sets", "Summaries", Status="ACTIVE")
+            except ClientError:
+                sets = []
+            for summary in sets:
+                for inst in _pages(
+                    cfn, "list_stack_instances", "Summaries", StackSetName=summary["StackSetName"]
+                ):
+                    detailed = (inst.get("StackInstanceStatus") or {}).get("DetailedStatus", "")
+                    out["stack_instances"].append(
+                        {
+                            "stack_set": summary["StackSetName"],
+                            "account": inst["Account"],
+                            "region": inst["Region"],
+                            "status": inst.get("Status", ""),
+                            "detailed_status": detailed,
+                            "status_reason": inst.get("StatusReason"),
+                        }
+                    )
+    for account in sorted(server.account_keys) if "s3" in wanted else ():
         s3 = c("s3", account, server.main_region)
         for bucket in s3.list_buckets().get("Buckets", []):
             name = bucket["Name"]

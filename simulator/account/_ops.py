@@ -329,11 +329,11 @@ def lambda_update_alias(
     )
 
 
-def export(server: AccountServer) -> dict[str, Any]:
+def export(server: AccountServer, services: list[str] | None = None) -> dict[str, Any]:
     """The backend's state in the shape of World.state (host cache refresh, snapshots)."""
     from simulator.account import _export
 
-    return _export.export(server)
+    return _export.export(server, services)
 
 
 def assume_role(
