@@ -474,7 +474,8 @@ class _Build:
         remaining = self.o.time_limit - (self.o.clock() - self.phases[0].start)
         limits = Limits(**{**limits.__dict__, "wall_seconds": max(remaining, 0.05)})
         factory = self.o.session_factory or ShellSession
-        return factory(self.work, env=self.env, limits=limits, mounts=self._mounts())
+        shell = self.spec.shell if self.spec else "bash"  # env.shell: bash or sh (dash)
+        return factory(self.work, env=self.env, limits=limits, mounts=self._mounts(), shell=shell)
 
     def _mounts(self) -> list[Mount]:
         mounts = list(self.channel.mounts)

@@ -17,6 +17,7 @@ import os
 import sys
 
 BASH = "/bin/bash"
+SH = "/bin/sh"
 STATE_DIR = "/codebuild/output/tmp"
 STATE_FILE = f"{STATE_DIR}/.shell-state"
 MAX_STATE_BYTES = 8 * 1024 * 1024
@@ -90,6 +91,58 @@ _WRAPPER = (
     f">| {STATE_FILE}\n"
     'exit "$__pa_st"; }} 2>/dev/null\n'
 )
+
+
+# `env.shell: sh` (dash, as /bin/sh on the Linux images): POSIX only. dash has no `declare`:
+# the dump is `set` and `export -p` (NAME='value' lines); functions are not carried. `trap`,
+# `exit`, `set`, `export` and `.` are special builtins, found before any function.
+_SH_WRAPPER = (
+    ". /dev/fd/3; exec 3<&-; eval {command}\n"
+    "{{ __pa_st=$? __pa_f=$-; set +xv\n"
+    "trap - EXIT INT TERM HUP QUIT\n"
+    "{{ printf '%s\\0' \"$PWD\" \"$__pa_f\"; umask; printf '\\0'; set; printf '\\0'; export -p; }} "
+    f">| {STATE_FILE}\n"
+    'exit "$__pa_st"; }} 2>/dev/null\n'
+)
+_SH_FLAGS = {"e": "errexit", "u": "nounset", "f": "noglob", "C": "noclobber", "a": "allexport"}
+_SH_SKIP = frozenset(_words("PPID PWD SHLVL _ LINENO POSIXLY_CORRECT"))
+
+
+def parse_sh_set(text: str) -> dict[str, str]:
+    """dash's `set` output (NAME='value' per variable, values may span lines) -> {name: value}."""
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(text):
+        if text[i] == "\n":
+            i += 1
+            continue
+        eq = text.find("=", i)
+        name = text[i:eq]
+        if eq < 0 or not _is_name(name):
+            raise _Bad("bad name")
+        value, i = _word(text, eq + 1, "\n")
+        found[name] = value
+    return found
+
+
+def parse_sh_exports(text: str) -> set[str]:
+    """Names dash's `export -p` lists (`export NAME='value'` or `export NAME`)."""
+    names = set()
+    i = 0
+    while i < len(text):
+        if text[i] == "\n":
+            i += 1
+            continue
+        if not text.startswith("export ", i):
+            raise _Bad("expected `export`")
+        j = i + 7
+        while j < len(text) and text[j] not in "=\n":
+            j += 1
+        if not _is_name(text[i + 7 : j]):
+            raise _Bad("bad name")
+        names.add(text[i + 7 : j])
+        i = _word(text, j + 1, "\n")[1] if text[j : j + 1] == "=" else j
+    return names
 
 
 def quote(text: str) -> str:
@@ -300,7 +353,8 @@ def split_functions(listing: str, bodies: str) -> dict[str, tuple[bool, str]]:
 class State:
     """What one command leaves for the next: variables, functions, cwd, umask, options."""
 
-    def __init__(self, env: dict[str, str], cwd: str) -> None:
+    def __init__(self, env: dict[str, str], cwd: str, shell: str = "bash") -> None:
+        self.shell = shell
         self.vars: dict[str, tuple[str, object]] = {k: ("x", v) for k, v in env.items()}
         self.funcs: dict[str, tuple[bool, str]] = {}
         self.cwd = cwd
@@ -310,6 +364,8 @@ class State:
 
     def restore_script(self, notes: list[str]) -> tuple[str, dict[str, str]]:
         """(script sourced before the command, environment carrying the functions)."""
+        if self.shell == "sh":
+            return self._sh_restore(), {}
         env: dict[str, str] = {}
         lines = [f"cd -- {quote(self.cwd)} 2>/dev/null || cd /"]
         hidden = []
@@ -350,9 +406,47 @@ class State:
         lines.append("set " + " ".join(("-o " if o in self.set_on else "+o ") + o for o in options))
         return "\n".join(lines) + "\n", env
 
+    def _sh_restore(self) -> str:
+        lines = [f"cd -- {quote(self.cwd)} 2>/dev/null || cd /"]
+        exported = []
+        for name, (flags, value) in self.vars.items():
+            if isinstance(value, str):
+                lines.append(f"{name}={quote(value)}")
+            if "x" in flags:
+                exported.append(name)
+        if exported:
+            lines.append("export " + " ".join(exported))
+        if self.umask.isdigit():
+            lines.append(f"umask {self.umask}")
+        flags = "".join(k for k, v in _SH_FLAGS.items() if v in self.set_on)
+        lines.append(f"set -{flags}" if flags else "set +e")
+        return "\n".join(lines) + "\n"
+
+    def _load_sh_dump(self, text: str) -> None:
+        parts = text.split("\0")
+        if len(parts) != 5:
+            raise _Bad("wrong number of sections")
+        cwd, flags, umask, listing, exports = parts
+        exported = parse_sh_exports(exports.strip("\n"))
+        self.vars = {
+            name: ("x" if name in exported else "", value)
+            for name, value in parse_sh_set(listing).items()
+            if name not in _SH_SKIP and not name.startswith("__pa_")
+        }
+        self.funcs = {}
+        self.cwd = cwd if cwd.startswith("/") else "/"
+        self.umask = umask.strip() if umask.strip().isdigit() else "0022"
+        self.set_on = {v for k, v in _SH_FLAGS.items() if k in flags}
+        for letter, option in (("x", "xtrace"), ("v", "verbose")):
+            if letter in flags:
+                self.set_on.add(option)
+
     def load_dump(self, data: bytes, cache: dict[str, dict] | None = None) -> None:
         """Replace this state with what a command's shell dumped (ValueError if malformed)."""
         text = data.decode("utf-8", "surrogateescape")
+        if self.shell == "sh":
+            self._load_sh_dump(text)
+            return
         parts = text.split("\0")
         if len(parts) != 8:
             raise _Bad("wrong number of sections")
@@ -422,7 +516,9 @@ def _reap(block_for: int | None) -> int | None:
 _DEFAULT_SIGNALS = (13, 25, 2, 3, 15, 1)  # PIPE XFSZ INT QUIT TERM HUP
 
 
-def _spawn_as_build_user(argv: list[str], environ: dict[bytes, bytes], memfd: int) -> int:
+def _spawn_as_build_user(
+    program: str, argv: list[str], environ: dict[bytes, bytes], memfd: int
+) -> int:
     """fork, become the build user (which drops every capability), exec bash (`run-as`)."""
     import _signal
 
@@ -439,7 +535,7 @@ def _spawn_as_build_user(argv: list[str], environ: dict[bytes, bytes], memfd: in
             os.set_inheritable(3, True)  # dup2 onto itself would keep close-on-exec
             for signum in _DEFAULT_SIGNALS:
                 _signal.signal(signum, _signal.SIG_DFL)
-            os.execve(BASH, argv, environ)  # noqa: S606 - bash is the program we run
+            os.execve(program, argv, environ)  # noqa: S606 - bash is the program we run
         finally:
             os._exit(127)
     return pid
@@ -448,12 +544,13 @@ def _spawn_as_build_user(argv: list[str], environ: dict[bytes, bytes], memfd: in
 class Driver:
     """Reads framed commands, runs each in a fresh bash, reports real statuses."""
 
-    def __init__(self, cmd_fd: int, status_fd: int, start_dir: str) -> None:
+    def __init__(self, cmd_fd: int, status_fd: int, start_dir: str, shell: str = "bash") -> None:
+        self.shell = shell
         self.cmd_fd = cmd_fd
         self.status_fd = status_fd
         self.start_dir = start_dir
         self.initial_env = dict(os.environ)  # plus what the host exports later
-        self.state = State(self.initial_env, start_dir)
+        self.state = State(self.initial_env, start_dir, shell)
         self.buffer = b""
         self.parse_cache: dict[str, dict] = {}
         self.host_exports: set[str] = set()
@@ -525,15 +622,25 @@ class Driver:
                 for option in ("verbose", "xtrace")
                 if option in self.state.set_on
             )
-            wrapper = _WRAPPER.format(command=quote(traced + command))
-            argv = ["bash", "--noprofile", "--norc", "-c", wrapper]
+            if self.shell == "sh":
+                program = SH
+                argv = ["sh", "-c", _SH_WRAPPER.format(command=quote(traced + command))]
+            else:
+                program = BASH
+                argv = [
+                    "bash",
+                    "--noprofile",
+                    "--norc",
+                    "-c",
+                    _WRAPPER.format(command=quote(traced + command)),
+                ]
             environ = {k.encode(): v.encode("utf-8", "surrogateescape") for k, v in env.items()}
             try:
                 if as_user:
-                    pid = _spawn_as_build_user(argv, environ, memfd)
+                    pid = _spawn_as_build_user(program, argv, environ, memfd)
                 else:
                     pid = os.posix_spawn(
-                        BASH,
+                        program,
                         argv,
                         environ,
                         file_actions=[
@@ -565,7 +672,7 @@ class Driver:
         try:
             fd = os.open(STATE_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError:
-            self.state = State(self.initial_env, self.start_dir)
+            self.state = State(self.initial_env, self.start_dir, self.shell)
             return
         try:
             info = os.fstat(fd)
@@ -574,7 +681,7 @@ class Driver:
                     "the shell's variables and functions are larger than "
                     f"{MAX_STATE_BYTES // 1024 // 1024} MB: later commands start from a fresh shell"
                 )
-                self.state = State(self.initial_env, self.start_dir)
+                self.state = State(self.initial_env, self.start_dir, self.shell)
                 return
             data = b""
             while len(data) <= MAX_STATE_BYTES:
@@ -584,12 +691,12 @@ class Driver:
                 data += chunk
         finally:
             os.close(fd)
-        fresh = State(self.initial_env, self.start_dir)
+        fresh = State(self.initial_env, self.start_dir, self.shell)
         try:
             fresh.load_dump(data, self.parse_cache)
         except (ValueError, IndexError):
             notes.append("the shell's state could not be read back: later commands start fresh")
-            fresh = State(self.initial_env, self.start_dir)
+            fresh = State(self.initial_env, self.start_dir, self.shell)
         for name in self.host_exports:
             if name not in fresh.vars:
                 fresh.vars[name] = ("x", self.initial_env[name])
@@ -605,6 +712,7 @@ def main(argv: list[str]) -> None:
 
     _signal.signal(_signal.SIGINT, _signal.SIG_DFL)  # as process 1, default means "ignored"
     cmd_fd, status_fd, start_dir = int(argv[1]), int(argv[2]), argv[3]
+    shell = argv[4] if len(argv) > 4 and argv[4] == "sh" else "bash"
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
         if fd > 2:
@@ -612,7 +720,7 @@ def main(argv: list[str]) -> None:
                 os.set_inheritable(fd, False)
             except OSError:
                 pass
-    driver = Driver(cmd_fd, status_fd, start_dir)
+    driver = Driver(cmd_fd, status_fd, start_dir, shell)
     while True:
         frame = driver.read_frame()
         if frame is None:

@@ -177,6 +177,7 @@ class ShellSession:
         cwd: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         root: bool = True,
+        shell: str = "bash",
     ) -> None:
         self.bwrap = probe()
         self.limits = limits or Limits()
@@ -190,6 +191,8 @@ class ShellSession:
         # identities (it runs as root); `run(..., user=...)` then switches to the build user.
         # Without root on the host every command runs as the build user.
         self.root = root and running_as_root()
+        # buildspec env.shell: "bash" (default) or "sh" (/bin/sh: dash on the Linux images).
+        self.shell = "sh" if shell in ("sh", "/bin/sh") else "bash"
         self._private = Path(tempfile.mkdtemp(prefix="pa-sbx-"))
         self._private.chmod(0o755)  # bwrap runs as the session uid and must read etc/
         self._statuses = 0  # statuses reported by the current shell
@@ -239,7 +242,7 @@ class ShellSession:
             layout.cwd = self._cwd
         program = [_PYTHON, "-I", "-S"]
         program += [DRIVER_PATH] if code_fd is not None else ["-c", _driver_source()]
-        program += [str(cmd_r), str(status_w), layout.cwd]
+        program += [str(cmd_r), str(status_w), layout.cwd, self.shell]
         argv = bwrap_command(self.bwrap, layout, self.limits, program)
         try:
             self._proc = subprocess.Popen(

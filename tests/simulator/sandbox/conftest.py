@@ -16,17 +16,22 @@ def session_factory() -> Iterator:
     yield from _factory(root=True)
 
 
-@pytest.fixture(params=[True, False], ids=["as-root", "single-user"])
+@pytest.fixture(
+    params=[(True, "bash"), (False, "bash"), (True, "sh")],
+    ids=["as-root", "single-user", "sh-as-root"],
+)
 def both_identities(request) -> Iterator:
-    """session_factory for the two sandbox modes: root + build user, or the build user only."""
-    yield from _factory(root=request.param)
+    """session_factory for the sandbox modes: root + build user or the build user only; sh."""
+    root, shell = request.param
+    yield from _factory(root=root, shell=shell)
 
 
-def _factory(*, root: bool) -> Iterator:
+def _factory(*, root: bool, shell: str = "bash") -> Iterator:
     opened: list[ShellSession] = []
 
     def make(**overrides: float) -> ShellSession:
-        session = ShellSession(env=BASE_ENV, limits=short_limits(**overrides), root=root)
+        limits = short_limits(**overrides)
+        session = ShellSession(env=BASE_ENV, limits=limits, root=root, shell=shell)
         session.start()
         opened.append(session)
         return session

@@ -39,15 +39,16 @@ def assert_still_honest(session) -> None:
 def test_forging_the_old_status_descriptor_does_nothing(session_factory):
     session = session_factory()
     outcome, lines = run(session, "printf '0\\n' >&12; false")
-    assert (outcome.exit_code, outcome.status) == (1, "FAILED")
-    assert any("Bad file descriptor" in line for line in lines)
+    # bash goes on to `false` (1); dash stops the command at the bad redirection (2).
+    assert outcome.exit_code in (1, 2) and outcome.status == "FAILED"
+    assert lines  # the shell's own error about fd 12
     assert_still_honest(session)
 
 
 def test_writing_to_every_descriptor_does_nothing(session_factory):
     session = session_factory()
     script = "for fd in $(seq 3 255); do { printf '0\\n' >&$fd; } 2>/dev/null; done; false"
-    assert run(session, script)[0].exit_code == 1
+    assert run(session, script)[0].exit_code in (1, 2)  # dash: 2, at the first bad fd
     assert_still_honest(session)
 
 
@@ -75,7 +76,8 @@ def test_driver_descriptors_memory_and_environment_are_closed_to_the_learner(ses
     )
     assert lines[-2] == "open:"
     assert lines[-1].split() == ["0", "1", "2", "3"]  # 3 is ls's own directory handle
-    leaked = [line for line in lines[:-2] if "denied" not in line and "No such file" not in line]
+    refusals = ("denied", "No such file", "cannot create")  # dash words EACCES its own way
+    leaked = [line for line in lines[:-2] if not any(word in line for word in refusals)]
     assert leaked == []  # root may list the numbers of the driver's fds, never use them
     assert_still_honest(session)
 
@@ -160,10 +162,11 @@ def test_an_exit_0_trap_changes_no_status(session_factory):
 def test_an_exit_function_changes_no_status(session_factory):
     session = session_factory()
     outcome, _ = run(session, "exit() { builtin exit 0; }; trap() { :; }; false")
-    assert outcome.exit_code == 1
+    assert outcome.exit_code in (1, 2)  # dash refuses to define them: 2
     outcome, lines = run(session, "false")
     assert outcome.exit_code == 1
-    assert any("'exit'" in line and "later commands do not see it" in line for line in lines)
+    if session.shell == "bash":  # sh carries no function at all
+        assert any("'exit'" in line and "later commands do not see it" in line for line in lines)
     assert_still_honest(session)
 
 

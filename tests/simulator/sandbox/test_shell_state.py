@@ -145,3 +145,54 @@ def test_split_functions_keeps_bodies_whole():
         "a": (False, '{ \n    echo "}"\n}'),
         "b": (True, "{ \n    :\n}"),
     }
+
+
+def test_env_shell_sh_is_dash_with_posix_state(session_factory):
+    from simulator.sandbox import ShellSession
+    from tests.simulator.run.conftest import BASE_ENV, short_limits
+
+    session = ShellSession(env=BASE_ENV, limits=short_limits(), shell="sh")  # noqa: S604
+    with session:
+        setup = "A='x y'; B=$(printf 'l1\\nl2'); C=\"it's\"; export E=1; cd /tmp; umask 027"
+        assert run(session, setup)[0].succeeded
+        outcome, lines = run(
+            session,
+            'echo "$A|$C|$E|$PWD"; printf "%s\\n" "$B"; sh -c \'echo "child:$E:${A:-unset}"\'; umask',
+        )
+        assert lines == ["x y|it's|1|/tmp", "l1", "l2", "child:1:unset", "0027"]
+        outcome, lines = run(session, "[[ 1 == 1 ]] && echo bash-only")
+        assert outcome.exit_code == 127 and "bash-only" not in lines  # as /bin/sh on AWS
+        assert run(session, "exit 252")[0].exit_code == 252
+
+
+def test_parse_sh_set_reads_what_dash_writes():
+    from simulator.sandbox._driver import parse_sh_exports, parse_sh_set
+
+    text = "A='x y'\nB='l1\nl2'\nC='it'\"'\"'s'\nIFS=' \t\n'\n"
+    assert parse_sh_set(text) == {"A": "x y", "B": "l1\nl2", "C": "it's", "IFS": " \t\n"}
+    assert parse_sh_exports("export A='1'\nexport B\n") == {"A", "B"}
+    with pytest.raises(ValueError):
+        parse_sh_set("trap 'exit 0' EXIT\n")
+
+
+def test_buildspec_env_shell_sh_runs_dash(tmp_path):
+    from simulator.codebuild import BuildOptions, build
+    from simulator.sandbox import MIB, Limits
+    from simulator.world import load_world
+
+    source = tmp_path / "src"
+    source.mkdir()
+    world = load_world('account: "111122223333"\nregion: eu-west-1\n')
+    limits = Limits(output_bytes=4 * MIB, processes=64, tmp_bytes=16 * MIB)
+    results = {}
+    for shell in ("bash", "sh"):
+        spec = (
+            f"version: 0.2\nenv:\n  shell: {shell}\nphases:\n  build:\n    commands:\n"
+            '      - X=kept\n      - echo "x=$X"\n      - \'[[ -n "$X" ]] && echo bash-only\'\n'
+        )
+        results[shell] = build(spec, source, world, BuildOptions(limits=limits, time_limit=30))
+    assert results["bash"].status == "SUCCEEDED"
+    assert "bash-only" in results["bash"].log_lines
+    assert results["sh"].status == "FAILED"
+    assert "x=kept" in results["sh"].log_lines
+    assert "bash-only" not in results["sh"].log_lines
