@@ -332,7 +332,7 @@ class World:
         """The world file names secret versions (v1, v2); the backend issues its own ids."""
         if not self.state.get("secrets"):
             return
-        exported = self.account().call("export")["secrets"]
+        exported = self.account().call("export", services=["secretsmanager"])["secrets"]
         for name, secret in self.state["secrets"].items():
             backend = exported.get(name, {}).get("versions", [])
             for version in secret["versions"]:

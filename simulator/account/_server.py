@@ -67,6 +67,8 @@ class AccountServer:
         self.tokens: dict[str, tuple[str, str]] = {}  # ECR password -> (account, region)
         self.seen: set[tuple[str, str]] = set()  # (account, region) pairs that were used
         self.mutations = 0
+        self.write_counts: dict[str, int] = {}
+        self.export_cache: dict[str, tuple[Any, Any]] = {}
         from simulator.account._docker import DockerEngine
 
         self.docker = DockerEngine(self)
@@ -109,6 +111,8 @@ class AccountServer:
             self.calls.append(call)
             if call.ok and call.operation.startswith((*_WRITE_PREFIXES, "Delete", "Tag")):
                 self.mutations += 1
+                # Export caches are keyed by these counters (see _export.export).
+                self.write_counts[call.service] = self.write_counts.get(call.service, 0) + 1
 
     # -- the AWS front ----------------------------------------------------------------------
     def front(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -478,6 +482,27 @@ SERVICES = (
 )
 
 
+_WARM_READS = (
+    ("ssm", "describe_parameters", {}),
+    ("ssm", "get_parameters_by_path", {"Path": "/"}),
+    ("secretsmanager", "list_secrets", {}),
+    ("ecr", "describe_repositories", {}),
+    ("s3", "list_buckets", {}),
+    ("lambda", "list_functions", {}),
+    ("cloudformation", "describe_stacks", {}),
+    ("cloudformation", "list_stack_sets", {}),
+    ("iam", "list_roles", {}),
+    ("sts", "get_caller_identity", {}),
+    ("kms", "list_keys", {}),
+    ("sns", "list_topics", {}),
+    ("sqs", "list_queues", {}),
+    ("dynamodb", "list_tables", {}),
+    ("apigateway", "get_rest_apis", {}),
+    ("cloudwatch", "describe_alarms", {}),
+    ("events", "list_rules", {}),
+)
+
+
 def warm() -> Any:
     """Import moto and everything a request needs, once, in the zygote (before any fork)."""
     global _SESSION, _CLIENT_CONFIG
@@ -505,6 +530,18 @@ def warm() -> Any:
             aws_secret_access_key="warm",  # noqa: S106 - not a credential
             config=_CLIENT_CONFIG,
         )
+    # One cheap read per service through a throwaway server: moto loads its models and
+    # routes, botocore its paginators, on first use; afterwards every fork has them.
+    probe = AccountServer(app)
+    probe.main_account = "000000000001"  # never a world's account: its state is never read
+    for service, operation, kwargs in _WARM_READS:
+        with contextlib.suppress(Exception):
+            client = probe.client(service)
+            if client.can_paginate(operation):
+                for _page in client.get_paginator(operation).paginate(**kwargs):
+                    break
+            else:
+                getattr(client, operation)(**kwargs)
     # moto builds one Flask app per service on first use: build them before forking.
     for service in SERVICES:
         if service == "codedeploy":
