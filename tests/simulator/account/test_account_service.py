@@ -294,3 +294,27 @@ def test_stored_bytes_budget(tmp_path: Path) -> None:
     snapshot = world.snapshot()
     assert snapshot.object("artifacts", "one.bin") is not None
     assert snapshot.object("artifacts", "two.bin") is None
+
+
+def test_the_sandbox_reaches_only_the_aws_front(tmp_path: Path) -> None:
+    probe = (
+        'python3 -c "import socket; s=socket.socket(socket.AF_UNIX); '
+        "s.connect('/codebuild/pa/account/aws.sock'); "
+        "s.sendall(b'POST /seed HTTP/1.0\\r\\nContent-Length: 2\\r\\n\\r\\n{}'); "
+        "print(s.recv(200).split(b' ')[1].decode())\""
+    )
+    result, world, lines = _build(
+        tmp_path,
+        [
+            "ls /codebuild/pa/account",
+            probe,
+            "test ! -e /codebuild/pa/account/control.sock",
+        ],
+    )
+    assert result.codes == [0, 0, 0], lines
+    assert "aws.sock" in lines and "403" in lines
+    assert not any(line.strip() == "control.sock" for line in lines)
+    refused = [
+        c for c in world.api_calls() if c.error_code == "MissingAuthenticationTokenException"
+    ]
+    assert refused and world.snapshot().parameter("/app/prod/url").version == 1
