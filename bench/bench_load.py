@@ -199,7 +199,10 @@ def main() -> None:
                        stdout=subprocess.DEVNULL)  # fmt: skip
         procs.append(_start(
             [str(VENV / "gunicorn"), "config.wsgi", "--bind", f"{LOOPBACK}:{port}",
-             "--workers", "3", "--worker-class", "gthread", "--threads", "4", "--timeout", "30"],
+             "--workers", "3", "--worker-class", "gthread", "--threads", "4", "--timeout", "30",
+             # Keep idle connections longer than a client waits between requests: gunicorn's
+             # 2 s default closes them as the next request arrives (connection reset).
+             "--keep-alive", "75"],
             env, work / "gunicorn.log",
         ))  # fmt: skip
         procs.append(_start(
