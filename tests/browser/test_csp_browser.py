@@ -11,7 +11,7 @@ from core.content import LoadReport, load_all
 from courses.models import Lesson
 from labs.loading import load_labs
 from labs.models import Lab
-from tests.browser.conftest import DESKTOP, browser, open_page  # noqa: F401  (fixtures)
+from tests.browser.conftest import DESKTOP
 from tests.courses.content import write_content
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,7 +32,7 @@ def site(tmp_path, learner) -> dict[str, str]:
     return {"lesson": Lesson.objects.first().get_absolute_url(), "lab": f"/labs/{lab.slug}/"}
 
 
-def test_pages_run_without_csp_violations(open_page, learner, site) -> None:  # noqa: F811
+def test_pages_run_without_csp_violations(open_page, learner, site) -> None:
     page = open_page(DESKTOP, learner)
     page.add_init_script(LISTEN)
     messages: list[str] = []
