@@ -233,19 +233,27 @@ class AttemptItem(models.Model):
         return f"attempt {self.attempt_id} item {self.position}"
 
 
-class ReviewCard(models.Model):
-    """An FSRS card: one per learner and question, created when the question is first answered."""
+class FsrsState(models.Model):
+    """The FSRS scheduling state shared by question cards and flashcard cards."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_cards"
-    )
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="review_cards")
     card = models.JSONField(default=dict)  # fsrs.Card.to_dict()
     due = models.DateTimeField(db_index=True)
     reps = models.PositiveIntegerField(default=0)
     lapses = models.PositiveIntegerField(default=0)
     last_rating = models.PositiveSmallIntegerField(null=True, blank=True)
     last_review = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReviewCard(FsrsState):
+    """An FSRS card: one per learner and question, created when the question is first answered."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_cards"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="review_cards")
 
     class Meta:
         ordering = ["due"]
@@ -330,19 +338,13 @@ class Flashcard(models.Model):
         return domain_label(self.domain)
 
 
-class FlashcardCard(models.Model):
+class FlashcardCard(FsrsState):
     """A learner's FSRS card for one flashcard (the same scheduler as question cards)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flashcard_cards"
     )
     flashcard = models.ForeignKey(Flashcard, on_delete=models.CASCADE, related_name="cards")
-    card = models.JSONField(default=dict)
-    due = models.DateTimeField(db_index=True)
-    reps = models.PositiveIntegerField(default=0)
-    lapses = models.PositiveIntegerField(default=0)
-    last_rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_review = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due"]
