@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Container
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -429,10 +432,18 @@ def _card_filters(request: HttpRequest) -> selectors.CardFilters:
     domain = data.get("domain", "")
     return selectors.CardFilters(
         domain=int(domain) if domain.isdigit() and int(domain) in DOMAINS else None,
-        task=data.get("task", "")[:8],
-        skill=data.get("skill", "")[:16],
-        tag=data.get("tag", "")[:40],
+        # Only known values reach the query: anything else (a typo, a NUL byte) means "no filter".
+        task=_known(data.get("task", ""), TASKS),
+        skill=data.get("skill", "") if _SKILL_ID.fullmatch(data.get("skill", "")) else "",
+        tag=_known(data.get("tag", ""), TOPIC_TAGS),
     )
+
+
+_SKILL_ID = re.compile(r"[1-4]\.[1-9]\.[ks][1-9][0-9]?")
+
+
+def _known(value: str, allowed: Container[str]) -> str:
+    return value if value in allowed else ""
 
 
 @login_required
