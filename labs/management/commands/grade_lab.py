@@ -77,12 +77,22 @@ class Command(BaseCommand):
                 )
             )
             return
+        ran = _RUN_WORDS.get(str(result.result.status), "ran")
         self.stdout.write(
             f"{spec.title}: {result.earned}/{result.max_points} "
-            f"({result.percent:g} %), run {result.result.status}"
+            f"({result.percent:g} %); the scenario {ran}"
         )
         for r in checks:
             mark = "pass" if r["passed"] else ("not run" if r["not_run"] else "FAIL")
             self.stdout.write(f"  {mark:7} {r['points']:3}  {r['title']}")
             if not r["passed"]:
                 self.stdout.write(f"               {r['detail']}")
+
+
+# How the text report says what happened to the scenario (RunStatus values).
+_RUN_WORDS = {
+    "ran": "ran to its end",
+    "paused": "is paused at a manual approval",
+    "blocked": "did not run: the checker found errors",
+    "not_started": "did not start: the service refused the input",
+}
