@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator import RunStatus, ScenarioResult
+from simulator import RunStatus, ScenarioResult, template_value
 
 # Names of the operators that decide whether a shell command's exit status is the segment's.
 _MASKING = {"||": "||", ";": ";", "|": "|", "&": "&"}
@@ -899,8 +899,6 @@ def no_literal(evidence: Evidence, params: dict[str, Any]) -> Verdict:
 def names_unique_per(evidence: Evidence, params: dict[str, Any]) -> Verdict:
     """The name property resolves to a different value in every stack instance of the scope
     (account and Region, or Region): evaluated with the pseudo parameters of each placement."""
-    from simulator.scenarios._template import _Resolver
-
     data = evidence.documents.get(params["file"])
     if not isinstance(data, dict):
         return Verdict(False, f"{params['file']} could not be read as a template.")
@@ -922,7 +920,7 @@ def names_unique_per(evidence: Evidence, params: dict[str, Any]) -> Verdict:
             continue  # CloudFormation generates a unique name
         values = []
         for account, region in placements:
-            value = _Resolver(data, account, region).value(node)
+            value = template_value(data, node, account=account, region=region)
             if value is None:
                 return Verdict(
                     False,

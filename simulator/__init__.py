@@ -37,6 +37,7 @@ from simulator.scenarios import (
     group_settings,
     run_scenario,
     sam_transform,
+    template_value,
     world_secret_values,
 )
 from simulator.world import World, WorldError, load_world
@@ -89,6 +90,7 @@ __all__: list[str] = [
     "run_pipeline",
     "run_scenario",
     "sam_transform",
+    "template_value",
     "traffic_svg",
     "wall_limit",
     "world_secret_values",

@@ -34,6 +34,7 @@ from simulator.scenarios._template import (
     TemplateSettingsError,
     group_settings,
     sam_transform,
+    template_value,
 )
 
 __all__ = [
@@ -66,5 +67,6 @@ __all__ = [
     "run_scenario",
     "sam_transform",
     "snapshot_of",
+    "template_value",
     "world_secret_values",
 ]

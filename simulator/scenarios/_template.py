@@ -369,3 +369,13 @@ def group_settings(
     _from_group(logical, _props(resources[logical]), resolve, filename, settings)
     settings.hooks = _hooks(resources, resolve)
     return settings
+
+
+def template_value(
+    template: dict[str, Any], value: Any, *, account: str, region: str
+) -> str | None:
+    """A template value with its intrinsic functions evaluated for one account and Region.
+
+    None when it uses a function the lab's evaluator does not model.
+    """
+    return _Resolver(template, account, region).value(value)

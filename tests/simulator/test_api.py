@@ -113,3 +113,15 @@ def test_random_documents_never_crash(doc: object, kind: str) -> None:
 def test_random_text_never_crashes(text: str) -> None:
     report = simulator.check(text, "auto")
     assert report.kind in ("unknown", "buildspec", "appspec", "pipeline", "template")
+
+
+def test_apps_import_only_the_public_simulator_api() -> None:
+    """Django apps use `from simulator import ...`, never a module behind the public API."""
+    offenders = []
+    for app in ("core", "accounts", "courses", "quizzes", "labs", "config"):
+        for path in (REPO / app).rglob("*.py"):
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                text = line.strip()
+                if text.startswith(("from simulator.", "import simulator.")):
+                    offenders.append(f"{path.relative_to(REPO)}:{number}: {text}")
+    assert offenders == []
