@@ -936,3 +936,17 @@ def names_unique_per(evidence: Evidence, params: dict[str, Any]) -> Verdict:
                 f"two stack instances; it must differ per {scope}.",
             )
     return Verdict(True)
+
+
+def _register_more() -> None:
+    """Import every module of `labs/check_types/` so that its `@check` types register."""
+    import importlib
+    import pkgutil
+
+    from labs import check_types
+
+    for info in pkgutil.iter_modules(check_types.__path__):
+        importlib.import_module(f"labs.check_types.{info.name}")
+
+
+_register_more()

@@ -11,8 +11,8 @@ from typing import Any
 from core.content import ContentError, read_text, yaml_load
 from core.exam import DIFFICULTIES, DOMAINS, TASKS, TOPIC_TAGS
 from labs.checks import CHECKS
+from simulator import scenario_kinds
 
-SCENARIO_KINDS = ("check", "build", "deploy", "pipeline")
 TOP_KEYS = {
     "title", "summary", "domain", "task", "tags", "difficulty", "minutes", "lesson", "order",
     "objectives", "instructions", "scenario", "files", "reference", "hints", "checks",
@@ -178,8 +178,9 @@ def parse_lab(lab_dir: Path) -> LabSpec:
         instructions = _lab_file(lab_dir, instructions, path, lines.get("instructions"))
 
     scenario = data["scenario"]
-    if not isinstance(scenario, dict) or scenario.get("kind") not in SCENARIO_KINDS:
-        raise fail("scenario", f"scenario.kind must be one of {', '.join(SCENARIO_KINDS)}")
+    kinds = ("check", *scenario_kinds())
+    if not isinstance(scenario, dict) or scenario.get("kind") not in kinds:
+        raise fail("scenario", f"scenario.kind must be one of {', '.join(kinds)}")
 
     files = _file_map(data["files"], "files", lab_dir, path, lines)
     reference = _file_map(data["reference"], "reference", lab_dir, path, lines)
@@ -192,6 +193,9 @@ def parse_lab(lab_dir: Path) -> LabSpec:
             trees[key] = _read_tree(lab_dir, scenario[key], path)
     for name, rel in (scenario.get("sources") or {}).items():
         trees[f"sources/{name}"] = _read_tree(lab_dir, rel, path)
+    # Any other read-only tree a kind needs (a function's code, a lab-owned buildspec folder).
+    for name, rel in (scenario.get("trees") or {}).items():
+        trees[str(name)] = _read_tree(lab_dir, rel, path)
     world = ""
     if scenario.get("world"):
         world = _lab_file(lab_dir, scenario["world"], path, lines.get("scenario"))
@@ -295,7 +299,7 @@ def _check_scenario_files(scenario: dict, files: dict[str, str], fail) -> None:
         name = scenario.get(key)
         if name and kind != "check" and name not in files and not scenario.get(f"{key}_fixed"):
             raise fail("scenario", f"scenario.{key} names '{name}', which is not in files")
-    if kind in ("build", "deploy", "pipeline") and not scenario.get("world"):
+    if kind != "check" and not scenario.get("world"):
         raise fail("scenario", f"a {kind} scenario needs scenario.world (a world.yaml)")
 
 

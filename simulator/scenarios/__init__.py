@@ -1,5 +1,6 @@
 """Lab scenarios: run a build, deployment or pipeline and get a typed, versioned result."""
 
+from simulator.scenarios._invocation import Invocation, InvocationStatus, Metric, TraceSegment
 from simulator.scenarios._result import (
     SCHEMA_VERSION,
     ActionRun,
@@ -22,10 +23,12 @@ from simulator.scenarios._result import (
     TrafficPoint,
 )
 from simulator.scenarios._run import (
+    KindContext,
     Scenario,
     ScenarioError,
     ScenarioRun,
     run_scenario,
+    scenario_kinds,
     world_secret_values,
 )
 from simulator.scenarios._snapshot import diff, snapshot_of
@@ -48,7 +51,11 @@ __all__ = [
     "GroupSettings",
     "HookInvocation",
     "HookScript",
+    "Invocation",
+    "InvocationStatus",
+    "KindContext",
     "LifecycleRun",
+    "Metric",
     "Note",
     "NoteLevel",
     "PhaseRun",
@@ -61,11 +68,13 @@ __all__ = [
     "ScenarioRun",
     "StageRun",
     "TemplateSettingsError",
+    "TraceSegment",
     "TrafficPoint",
     "diff",
     "group_settings",
     "run_scenario",
     "sam_transform",
+    "scenario_kinds",
     "snapshot_of",
     "template_value",
     "world_secret_values",

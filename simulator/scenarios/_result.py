@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from simulator.account import AccountSnapshot, ApiCall, Change
+from simulator.scenarios._invocation import Invocation
 
 SCHEMA_VERSION = 1
 REDACTED = "****"
@@ -207,6 +208,7 @@ class ScenarioResult:
     builds: tuple[BuildRun, ...] = ()
     deployments: tuple[DeploymentRun, ...] = ()
     pipeline: PipelineRun | None = None
+    invocations: tuple[Invocation, ...] = ()  # Lambda invocations, in order
     api_calls: tuple[ApiCall, ...] = ()
     before: AccountSnapshot | None = None
     after: AccountSnapshot | None = None

@@ -326,6 +326,20 @@ def run_scenario(
                 close()
 
 
+@dataclass(frozen=True)
+class KindContext:
+    """What a scenario kind's runner gets (the plug-in seam of `simulator/scenarios/kinds/`)."""
+
+    scenario: Scenario
+    files: Mapping[str, str]
+    root: Path  # the private folder holding the lab's read-only trees
+    world: Any
+    approval: str | None = None
+    resume: Mapping[str, Any] | None = None
+    on_log: Callable[[str], None] | None = None
+    on_picture: Callable[[str, str], None] | None = None
+
+
 def _dispatch(scenario, files, root, world, approval, resume, on_log, on_picture) -> ScenarioRun:
     if scenario.kind == "build":
         return _run_build(scenario, files, root, world, on_log)
@@ -333,7 +347,35 @@ def _dispatch(scenario, files, root, world, approval, resume, on_log, on_picture
         return _run_deploy(scenario, files, root, world, on_log)
     if scenario.kind == "pipeline":
         return _run_pipeline(scenario, files, root, world, approval, resume, on_log, on_picture)
-    raise ScenarioError(f"unknown scenario kind {scenario.kind!r}")
+    runner = kind_runner(scenario.kind)
+    context = KindContext(scenario, files, root, world, approval, resume, on_log, on_picture)
+    return runner(context)
+
+
+def scenario_kinds() -> tuple[str, ...]:
+    """Every scenario kind that can run: the three built in, then `kinds/` modules by name."""
+    import pkgutil
+
+    from simulator.scenarios import kinds
+
+    more = sorted(info.name for info in pkgutil.iter_modules(kinds.__path__))
+    return ("build", "deploy", "pipeline", *more)
+
+
+def kind_runner(kind: str) -> Callable[[KindContext], ScenarioRun]:
+    """The `run(context)` of `simulator/scenarios/kinds/<kind>.py`; ScenarioError when none."""
+    import importlib
+
+    # Only plain lower-case names reach the import: a kind is lab data, not a module path.
+    if not kind.replace("_", "").isalpha() or not kind.islower():
+        raise ScenarioError(f"unknown scenario kind {kind!r}")
+    try:
+        module = importlib.import_module(f"simulator.scenarios.kinds.{kind}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"simulator.scenarios.kinds.{kind}":
+            raise
+        raise ScenarioError(f"unknown scenario kind {kind!r}") from None
+    return module.run
 
 
 def _run_build(scenario: Scenario, files, root: Path, world, on_log) -> ScenarioRun:

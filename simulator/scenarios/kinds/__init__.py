@@ -1,0 +1,1 @@
+"""Scenario kinds beyond build, deploy and pipeline: one module each, exposing `run(context)`."""
