@@ -44,6 +44,7 @@ HOOKS = {"ec2": EC2_HOOKS, "lambda": LAMBDA_HOOKS, "ecs": ECS_HOOKS}
 EC2_KEYS = ("version", "os", "files", "file_exists_behavior", "permissions", "hooks")
 _PLACEHOLDER = re.compile(r"^\s*<[^<>]+>\s*$")
 _TASKDEF_ARN = re.compile(r"^arn:aws[\w-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/[\w-]+(:\d+)?$")
+_DOC_PLACEHOLDER = re.compile(r"\[[^\]]+\]|region-id|account-id|revision-number|your", re.I)
 _MODE = re.compile(r"^[0-7]{1,4}$")
 _ACL = re.compile(r"^(d:)?(u|user|g|group|m|mask|o|other):([^:]*):([rwx-]{1,3}|[0-7])$")
 
@@ -182,13 +183,14 @@ def version_value(ctx: Context) -> None:
     )
 
 
-@_rule("AS002", W, "quoted version on EC2/on-premises (the agent compares a number)")
+@_rule("AS002", E, "quoted version on EC2/on-premises (the agent rejects the string)")
 def version_quoted(ctx: Context) -> None:
     if platform(ctx) == "ec2" and ctx.data.get("version") == "0.0" and not ctx.loaded.is_json:
         ctx.report(
             "AS002",
             ("version",),
-            'version is the string "0.0"; the CodeDeploy agent compares it with the number 0.0',
+            'version is the string "0.0"; the CodeDeploy agent compares it with the number 0.0'
+            " and fails the deployment with an unsupported-version error",
             "write it unquoted: version: 0.0",
         )
 
@@ -496,6 +498,21 @@ def permission_type(ctx: Context) -> None:
                 )
 
 
+@_rule("AS036", E, "permission `type` given as a single string, not a list")
+def permission_type_list(ctx: Context) -> None:
+    # The agent iterates `type` as a sequence; a plain string is rejected when the AppSpec is
+    # parsed, so `type: file` fails where `type: [file]` works.
+    for path, perm in _permissions(ctx):
+        kinds = perm.get("type")
+        if isinstance(kinds, str):
+            ctx.report(
+                "AS036",
+                (*path, "type"),
+                f"type is the string {kinds!r}; the agent expects a list of file and/or directory",
+                f"write it as a list: type: [{kinds}]",
+            )
+
+
 @_rule("AS015", E, "malformed ACL entry")
 def permission_acls(ctx: Context) -> None:
     for path, perm in _permissions(ctx):
@@ -537,6 +554,24 @@ def script_location(ctx: Context) -> None:
                 path,
                 f"a script of {name} has no `location`",
                 "add `location: scripts/<file>` (relative to the revision root)",
+            )
+
+
+@_rule("AS037", E, "arguments after a hook script `location`", LIFECYCLE_DOC)
+def script_arguments(ctx: Context) -> None:
+    # The agent runs `location` as one file path: "scripts/start.sh --port 80" names a file that
+    # does not exist, so the hook fails with ScriptMissing.
+    for path, name, script in _ec2_scripts(ctx):
+        location = script.get("location")
+        if isinstance(location, str) and " " in location.strip():
+            first = location.strip().split()[0]
+            ctx.report(
+                "AS037",
+                (*path, "location"),
+                f"location {location!r} ({name}) has arguments after the script path; the agent"
+                " reads the whole text as one file name and cannot pass arguments",
+                f"use location: {first} and read settings from a file or environment variable"
+                " inside the script",
             )
 
 
@@ -848,7 +883,7 @@ def ecs_capacity_providers(ctx: Context) -> None:
             )
 
 
-@_rule("AS034", W, "ECS TaskDefinition is not a task definition ARN", LAMBDA_ECS_DOC)
+@_rule("AS034", E, "ECS TaskDefinition is not a task definition ARN", LAMBDA_ECS_DOC)
 def ecs_task_definition(ctx: Context) -> None:
     if platform(ctx) != "ecs":
         return
@@ -858,10 +893,16 @@ def ecs_task_definition(ctx: Context) -> None:
         if not found or not isinstance(found[1], str) or _is_placeholder(found[1]):
             continue
         if not _TASKDEF_ARN.match(found[1]):
+            # A documentation template ("[Your task definition arn]", "aws-account-id") is text
+            # to fill in, not a learner's mistake: a warning; any other malformed ARN makes
+            # CodeDeploy reject the deployment: an error.
+            template = bool(_DOC_PLACEHOLDER.search(found[1]))
             ctx.report(
                 "AS034",
                 (*ppath, found[0]),
                 f"TaskDefinition {found[1]!r} is not in the form"
-                " arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>",
+                " arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>"
+                + (" (it looks like a template to fill in)" if template else ""),
                 "use the full ARN, or <TASK_DEFINITION> when CodeDeployToECS fills it in",
+                severity=W if template else None,
             )

@@ -599,15 +599,15 @@ def commands_is_string(ctx: Context) -> None:
 # --- env -----------------------------------------------------------------------------------
 
 
-@_rule("BS013", E, "variable name starts with CODEBUILD_ (reserved)", ENV_DOC)
+@_rule("BS013", W, "variable name starts with CODEBUILD_ (discouraged)", ENV_DOC)
 def reserved_codebuild_name(ctx: Context) -> None:
     for path, name, _value in _named_vars(ctx):
         if name.upper().startswith("CODEBUILD_"):
             ctx.report(
                 "BS013",
                 path,
-                f"{name!r}: names starting with CODEBUILD_ are reserved for CodeBuild's own"
-                " variables",
+                f"{name!r}: AWS advises against names starting with CODEBUILD_ (CodeBuild's own"
+                " variables use that prefix, and a future one of the same name would win)",
                 "rename the variable (e.g. drop the CODEBUILD_ prefix)",
                 key=True,
             )
@@ -839,12 +839,15 @@ def runtime_on_image(ctx: Context) -> None:
 @_rule("BS023", E, "artifacts without `files`", ARTIFACTS_DOC)
 def artifacts_files(ctx: Context) -> None:
     for path, spec in _artifact_sets(ctx):
-        if not spec.get("files"):
+        # Only secondary artifacts (the form AWS's own libraries generate): the top level then
+        # holds no primary artifact and needs no `files`.
+        only_secondary = path == ("artifacts",) and bool(spec.get("secondary-artifacts"))
+        if not spec.get("files") and not only_secondary:
             ctx.report(
                 "BS023",
                 path,
-                "`files` is required in every artifact (even when only secondary artifacts"
-                " are used)",
+                "`files` is required in every artifact (the primary one, unless only"
+                " secondary-artifacts are declared, and each secondary one)",
                 "add `files:` with the paths to upload, e.g. - '**/*'",
                 key=True,
             )

@@ -252,7 +252,8 @@ CASES: dict[str, tuple[str, Any, Any, dict[str, Any]]] = {
     "BS023": (
         "buildspec",
         BS + "artifacts:\n  name: x\n",
-        BS + "artifacts:\n  files: ['**/*']\n",
+        # Only secondary artifacts: the top level needs no `files` (AWS's own libraries' form).
+        BS + "artifacts:\n  secondary-artifacts:\n    out1:\n      files: ['**/*']\n",
         {},
     ),
     "BS024": (
@@ -510,6 +511,18 @@ CASES: dict[str, tuple[str, Any, Any, dict[str, Any]]] = {
     ),
     "AS033": ("appspec", ecs() + "  - AfterInstall: fn2\n", ecs(), {}),
     "AS034": ("appspec", ecs(td="app:3"), ecs(), {}),
+    "AS036": (
+        "appspec",
+        EC2 + "permissions:\n  - object: /var/www\n    type: file\n",
+        EC2 + "permissions:\n  - object: /var/www\n    type: [file]\n",
+        {},
+    ),
+    "AS037": (
+        "appspec",
+        EC2 + "hooks:\n  AfterInstall:\n    - location: scripts/start.sh --port 80\n",
+        EC2 + "hooks:\n  AfterInstall:\n    - location: scripts/start.sh\n",
+        {},
+    ),
     # pipeline
     "PL001": ("pipeline", pipe(name="my pipeline"), pipe(), {}),
     "PL002": ("pipeline", pipe(roleArn="arn:aws:iam::123:user/x"), pipe(), {}),

@@ -107,3 +107,19 @@ def test_cloudformation_pipeline_paths_point_into_the_template() -> None:
     finding = next(f for f in report.findings if f.code == "PL015")
     assert finding.line == 19
     assert finding.path == "Resources.P.Properties.Stages[1].Actions[0].InputArtifacts[0].Name"
+
+
+def test_task_definition_template_text_is_a_warning_a_bad_arn_an_error() -> None:
+    from tests.simulator.rule_cases import ecs
+
+    template = check(ecs(td='"[Your task definition arn]"'), "appspec")
+    assert template.ok and "AS034" in template.codes()
+    bad = check(ecs(td="arn:aws:ecs:us-east-1:123:task-definition/app"), "appspec")
+    assert "AS034" in {f.code for f in bad.errors}
+
+
+def test_codebuild_prefix_is_a_warning_not_an_error() -> None:
+    from tests.simulator.rule_cases import CASES
+
+    report = check(CASES["BS013"][1], "buildspec")
+    assert report.ok and "BS013" in report.codes()
