@@ -1,7 +1,8 @@
 """The two roles and what instructors may change (content apps' models)."""
 
-LEARNERS = "learners"
-INSTRUCTORS = "instructors"
+from core.roles import INSTRUCTORS, LEARNERS
+
+__all__ = ["INSTRUCTORS", "INSTRUCTOR_APPS", "LEARNERS"]
 
 # Instructors author and review content in the admin; they are staff, never superusers.
 INSTRUCTOR_APPS = ("courses", "quizzes", "labs")

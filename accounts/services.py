@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import SignupWindow
 from accounts.roles import INSTRUCTOR_APPS, INSTRUCTORS, LEARNERS
+from core.roles import is_instructor  # noqa: F401  (kept here for callers of accounts)
 
 User = get_user_model()
 
@@ -118,10 +119,3 @@ def demo_users_ensure() -> list[str]:
         if made:
             created.append(username)
     return created
-
-
-def is_instructor(user) -> bool:
-    """True for staff in the instructors group (superusers count too)."""
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or (user.is_staff and user.groups.filter(name=INSTRUCTORS).exists())

@@ -23,6 +23,7 @@ urlpatterns = [
     path("study/", include("courses.urls")),
     path("quizzes/", include("quizzes.urls")),
     path("labs/", include("labs.urls")),
+    path("instructor/", include("instructor.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
 ]

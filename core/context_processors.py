@@ -2,11 +2,11 @@
 
 from django.conf import settings
 
+from core.roles import is_instructor
+
 
 def site(request):
     """Site name, local-mode flag and the navigation entries (instructors also get their home)."""
-    from accounts.services import is_instructor
-
     nav = [
         ("Study", "courses:module_list", "study"),
         ("Quizzes", "quizzes:home", "quizzes"),
@@ -15,7 +15,7 @@ def site(request):
     ]
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_staff and is_instructor(user):
-        nav.append(("Instructor", "core:instructor_home", "instructor"))
+        nav.append(("Instructor", "instructor:home", "instructor"))
     return {
         "SITE_NAME": "Pipeline Academy",
         "LOCAL_MODE": settings.LOCAL_MODE,

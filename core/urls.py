@@ -11,5 +11,4 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", shell.favicon, name="favicon"),
     path("start/", shell.landing, name="landing"),
-    path("instructor/", shell.instructor_home, name="instructor_home"),
 ]

@@ -52,11 +52,8 @@ def recover_stale_gradings() -> int:
 @worker_ready.connect(weak=False)
 def remove_sandbox_leftovers(sender=None, **kwargs) -> int:
     """At worker start, remove the folders runs killed with an earlier worker left behind."""
-    from simulator import sandbox
+    from simulator import remove_sandbox_leftovers as remove
 
-    remove = getattr(sandbox, "remove_leftovers", None)
-    if remove is None:  # a simulator without the clean-up (older checkout): nothing to do
-        return 0
     found = remove()
     if found.removed or found.failed:
         logger.info(

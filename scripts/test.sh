@@ -10,6 +10,9 @@ echo ">> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check . >/dev/null || { echo "!! ruff format would change files: run make format" >&2; exit 1; }
 
+echo ">> import-linter (architecture contracts in pyproject.toml)"
+.venv/bin/lint-imports --no-cache >/dev/null || { .venv/bin/lint-imports --no-cache; exit 1; }
+
 echo ">> manage.py check --deploy (production settings)"
 DJANGO_SETTINGS_MODULE=config.settings.production \
   DJANGO_SECRET_KEY=$($PY -c 'import secrets; print(secrets.token_urlsafe(64))') \

@@ -20,6 +20,7 @@ from simulator.codepipeline import (
 )
 from simulator.pictures import execution_dot, pipeline_dot, render_svg, traffic_svg
 from simulator.sandbox import Limits, Sandbox, SandboxUnavailable
+from simulator.sandbox import remove_leftovers as remove_sandbox_leftovers
 from simulator.scenarios import (
     SCHEMA_VERSION,
     CommandRun,
@@ -93,6 +94,7 @@ __all__: list[str] = [
     "load_document",
     "load_world",
     "pipeline_dot",
+    "remove_sandbox_leftovers",
     "render_svg",
     "resume_pipeline",
     "retry_stage",

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "courses",
     "quizzes",
     "labs",
+    "instructor",
 ]
 
 MIDDLEWARE = [

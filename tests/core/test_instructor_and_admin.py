@@ -104,8 +104,8 @@ def test_lab_admin_preview_is_rendered_and_sanitised(instructor_client):
 
 def test_instructors_land_on_their_home_and_see_it_in_the_navigation(instructor_client):
     response = instructor_client.get(reverse("core:landing"))
-    assert response["Location"] == reverse("core:instructor_home")
-    page = instructor_client.get(reverse("core:instructor_home")).content.decode()
+    assert response["Location"] == reverse("instructor:home")
+    page = instructor_client.get(reverse("instructor:home")).content.decode()
     assert 'href="/instructor/"' in page
     for heading in ("Content health", "Questions to look at", "Labs", "Question reports"):
         assert heading in page
@@ -118,7 +118,7 @@ def test_learners_land_on_the_dashboard_and_cannot_open_the_instructor_home(
     user = django_user_model.objects.create_user("lea", password="pw-12345678")
     client.force_login(user)
     assert client.get(reverse("core:landing"))["Location"] == reverse("core:dashboard")
-    assert client.get(reverse("core:instructor_home")).status_code == 403
+    assert client.get(reverse("instructor:home")).status_code == 403
     assert 'href="/instructor/"' not in client.get(reverse("core:dashboard")).content.decode()
 
 
@@ -131,7 +131,7 @@ def test_flagged_questions_show_their_text(instructor_client, monkeypatch):
     row = stats.ItemStat(question.pk, question.external_id, 1, "medium", 9, 0, 20.0, -30.0, 40.0)
     row.flags = ["negative discrimination"]
     monkeypatch.setattr(stats, "item_statistics", lambda **kw: [row])
-    page = instructor_client.get(reverse("core:instructor_home")).content.decode()
+    page = instructor_client.get(reverse("instructor:home")).content.decode()
     assert "Which buildspec phase runs docker push?" in page
     assert "negative discrimination" in page
 

@@ -1,7 +1,7 @@
 """What the instructor home shows: content health, item and lab statistics, reports (read only).
 
-Core reads the apps only through their public read functions (selectors, stats) and models'
-plain fields, like the dashboard panels do; nothing here writes.
+The instructor app is the top layer: it reads the content apps through their public read
+functions (selectors, stats) and models' plain fields; nothing here writes.
 """
 
 from __future__ import annotations
