@@ -95,7 +95,11 @@ _TRAFFIC = _traffic_table()
 PREDEFINED: tuple[str, ...] = (*_HOSTS, *_TRAFFIC)
 
 
-def _number(value: Any, where: str, *, low: float, high: float) -> float:
+def _number(value: Any, where: str, *, low: float, high: float, text_ok: bool = False) -> float:
+    # CloudFormation turns a numeric string into the Integer the property wants; the API
+    # and the world file want a number.
+    if text_ok and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(f"{where}: expected a number, got {value!r}")
     if not low <= value <= high:
@@ -103,7 +107,7 @@ def _number(value: Any, where: str, *, low: float, high: float) -> float:
     return float(value)
 
 
-def _custom_hosts(name: str, spec: dict[str, Any]) -> HostsConfig:
+def _custom_hosts(name: str, spec: dict[str, Any], *, text_ok: bool = False) -> HostsConfig:
     mhh = spec["minimum_healthy_hosts"]
     if not isinstance(mhh, dict):
         raise ConfigError(
@@ -115,14 +119,17 @@ def _custom_hosts(name: str, spec: dict[str, Any]) -> HostsConfig:
             f"deployment config {name}: minimum_healthy_hosts.type {kind!r} must be "
             "HOST_COUNT or FLEET_PERCENT"
         )
+    # Instance health page: FLEET_PERCENT is 0 or a whole percentage below 100.
     high = 99 if kind == "FLEET_PERCENT" else 10_000
-    value = _number(mhh.get("value"), f"deployment config {name}: value", low=0, high=high)
+    value = _number(
+        mhh.get("value"), f"deployment config {name}: value", low=0, high=high, text_ok=text_ok
+    )
     if value != int(value):
         raise ConfigError(f"deployment config {name}: value must be a whole number")
     return HostsConfig(name, kind, int(value))
 
 
-def _custom_traffic(name: str, spec: dict[str, Any]) -> TrafficConfig:
+def _custom_traffic(name: str, spec: dict[str, Any], *, text_ok: bool = False) -> TrafficConfig:
     routing = spec["traffic_routing"]
     if not isinstance(routing, dict):
         raise ConfigError(f"deployment config {name}: traffic_routing must be a mapping")
@@ -135,22 +142,36 @@ def _custom_traffic(name: str, spec: dict[str, Any]) -> TrafficConfig:
             "TimeBasedCanary or TimeBasedLinear"
         )
     # Fact sheet 5.5: at most 99 % in one increment, at most 2880 minutes between shifts.
-    percent = _number(routing.get("percentage"), f"{name}: percentage", low=1, high=99)
-    interval = _number(routing.get("interval"), f"{name}: interval", low=1, high=2880)
+    percent = _number(
+        routing.get("percentage"), f"{name}: percentage", low=1, high=99, text_ok=text_ok
+    )
+    interval = _number(
+        routing.get("interval"), f"{name}: interval", low=1, high=2880, text_ok=text_ok
+    )
     return TrafficConfig(name, kind, percent, interval)
 
 
 def resolve_config(name: str, platform: str, custom: dict[str, Any] | None = None) -> Any:
-    """The HostsConfig (Server) or TrafficConfig (Lambda/ECS) called `name`."""
+    """The HostsConfig (Server) or TrafficConfig (Lambda/ECS) called `name`.
+
+    A custom configuration may be written in the world's form, as the API's JSON, as an
+    `aws deploy create-deployment-config` command or as a CloudFormation resource.
+    """
+    from simulator.codedeploy._config_forms import normalize
+
     custom = custom or {}
     if name in custom:
-        spec = custom[name]
-        if not isinstance(spec, dict):
-            raise ConfigError(f"deployment config {name}: expected a mapping")
+        found = normalize(name, custom[name])
+        spec = found.spec
+        if found.platform is not None and found.platform != platform:
+            raise ConfigError(
+                f"deployment config {name} is for the {found.platform} compute platform; "
+                f"this deployment group is {platform}"
+            )
         if "minimum_healthy_hosts" in spec and platform == "Server":
-            return _custom_hosts(name, spec)
+            return _custom_hosts(name, spec, text_ok=found.numeric_text)
         if "traffic_routing" in spec and platform in ("Lambda", "ECS"):
-            return _custom_traffic(name, spec)
+            return _custom_traffic(name, spec, text_ok=found.numeric_text)
         raise ConfigError(
             f"deployment config {name} does not fit the {platform} compute platform: Server "
             "configs need minimum_healthy_hosts, Lambda/ECS configs need traffic_routing"

@@ -104,6 +104,7 @@ def deploy_server(
         message=message,
         steps=run.steps,
         duration_s=end,
+        error_code=run.error_code if status == "Failed" else "",
     )
     if status == "Succeeded":
         store.mark_group(deployment_id)

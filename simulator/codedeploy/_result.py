@@ -74,6 +74,7 @@ class DeploymentResult:
     rollback: DeploymentResult | None = None
     steps: list[tuple[float, str]] = field(default_factory=list)  # deployment-level milestones
     duration_s: float = 0.0
+    error_code: str = ""  # API ErrorInformation.code when Failed (HEALTH_CONSTRAINTS, ...)
 
     @property
     def succeeded(self) -> bool:

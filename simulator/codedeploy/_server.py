@@ -67,6 +67,7 @@ class ServerRun:
     steps: list[tuple[float, str]] = field(default_factory=list)
     stopped_by: tuple[float, str] | None = None
     current_override: Revision | None = None  # set for the rollback of a blue/green deployment
+    error_code: str = ""  # API ErrorInformation code of a failed deployment
 
     def env(self, event: str) -> dict[str, str]:
         return {
@@ -283,9 +284,14 @@ class _Target:
         return True
 
 
-def _ordered(instances: list[Instance]) -> list[Instance]:
-    # Fact sheet 5.2: unhealthy instances are targeted first.
-    return sorted(instances, key=lambda i: i.healthy)
+def _ordered(instances: list[Instance], store: RevisionStore | None = None) -> list[Instance]:
+    """Instance health page: unhealthy instances first, then unknown, old, current revision."""
+
+    def rank(instance: Instance) -> tuple[bool, bool]:
+        known = store is not None and store.on_instance(instance.id) is not None
+        return (instance.healthy, known)
+
+    return sorted(instances, key=rank)
 
 
 def run_fleet(
@@ -301,7 +307,7 @@ def run_fleet(
 ) -> tuple[str, float, str]:
     """Deploy to a fleet by the configuration's batches; (status, end time, message)."""
     config: HostsConfig = run.group.config
-    fleet = _ordered(instances)
+    fleet = _ordered(instances, run.store)
     n = len(fleet)
 
     def one(instance: Instance, start: float) -> _TargetOutcome:
@@ -323,68 +329,107 @@ def run_fleet(
 
     t = t0
     if config.kind == "ONE_AT_A_TIME":
-        for index, instance in enumerate(fleet):
-            outcome = one(instance, t)
-            t = outcome.end
-            if outcome.status == "Stopped":
-                skip_rest(fleet[index + 1 :])
-                return "Stopped", t, ""
-            if outcome.status == "Failed":
-                last = index == n - 1
-                if last and n > 1:
-                    return (
-                        "Succeeded",
-                        t,
-                        f"{instance.id} failed, but with OneAtATime a failure "
-                        "on the last instance still counts as success",
-                    )
-                skip_rest(fleet[index + 1 :])
-                return "Failed", t, f"{instance.id} failed; OneAtATime stops at the first failure"
-        return "Succeeded", t, ""
+        return _one_at_a_time(run, fleet, one, skip_rest, t)
     minimum = config.minimum(n)
-    healthy = sum(1 for i in fleet if i.healthy)
-    if minimum > 0 and healthy <= minimum:
+    need = max(minimum, 1)  # at least one instance must succeed, even with a minimum of 0
+    healthy_ids = {i.id for i in fleet if i.healthy}
+    in_service = len(healthy_ids)
+    # Unhealthy instances go first and do not lower the healthy count; once they succeed they
+    # count as healthy. The deployment cannot start only if even then no healthy instance could
+    # ever be taken out of service, or too few instances exist to reach the minimum.
+    if need > n or (healthy_ids and n - minimum < 1):
         skip_rest(fleet)
+        run.error_code = "HEALTH_CONSTRAINTS_INVALID"
         return (
             "Failed",
             t,
             (
-                f"HEALTH_CONSTRAINTS: {config.name} needs {minimum} healthy instance(s) of {n} "
-                f"at all times, and only {healthy} are healthy; nothing can be taken out of service"
+                f"HEALTH_CONSTRAINTS_INVALID: {config.name} needs {minimum} healthy instance(s) "
+                f"of {n} at all times and {len(healthy_ids)} are healthy; no instance can be "
+                "taken out of service, so the deployment fails before it starts"
             ),
         )
     succeeded = failed = 0
     pending = list(fleet)
     while pending:
-        room = healthy - failed - minimum if minimum > 0 else len(pending)
-        if room <= 0:
+        unhealthy = [i for i in pending if i.id not in healthy_ids]
+        healthy = [i for i in pending if i.id in healthy_ids]
+        room = max(in_service - minimum, 0)
+        batch = unhealthy + healthy[:room]
+        if not batch:
             skip_rest(pending)
+            run.error_code = "HEALTH_CONSTRAINTS"
             return (
                 "Failed",
                 t,
                 (
-                    f"{failed} instance(s) failed: deploying further would drop the "
-                    f"healthy count below the minimum of {minimum}"
+                    f"HEALTH_CONSTRAINTS: {failed} instance(s) failed: deploying further would "
+                    f"drop the healthy count below the minimum of {minimum}"
                 ),
             )
-        batch, pending = pending[:room], pending[room:]
+        chosen = {i.id for i in batch}
+        pending = [i for i in pending if i.id not in chosen]
         ends = []
         stopped = False
         for instance in batch:
             outcome = one(instance, t)
             ends.append(outcome.end)
-            succeeded += outcome.status == "Succeeded"
-            failed += outcome.status == "Failed"
+            was_healthy = instance.id in healthy_ids
+            if outcome.status == "Succeeded":
+                succeeded += 1
+                in_service += 0 if was_healthy else 1
+                healthy_ids.add(instance.id)
+            else:
+                # A failed (or stopped) instance is unhealthy from now on.
+                failed += 1
+                in_service -= 1 if was_healthy else 0
+                healthy_ids.discard(instance.id)
             stopped = stopped or outcome.status == "Stopped"
         t = max(ends)
         if stopped:
             skip_rest(pending)
             return "Stopped", t, ""
-    need = max(minimum, 1)
     if succeeded >= need:
         return "Succeeded", t, ""
+    run.error_code = "HEALTH_CONSTRAINTS"
     return (
         "Failed",
         t,
-        (f"only {succeeded} of {n} instance(s) succeeded; {config.name} needs at least {need}"),
+        (
+            f"HEALTH_CONSTRAINTS: only {succeeded} of {n} instance(s) succeeded; "
+            f"{config.name} needs at least {need}"
+        ),
     )
+
+
+def _one_at_a_time(
+    run: ServerRun,
+    fleet: list[Instance],
+    one: Callable[[Instance, float], _TargetOutcome],
+    skip_rest: Callable[[list[Instance]], None],
+    t: float,
+) -> tuple[str, float, str]:
+    """OneAtATime: any failure but on the last instance fails the deployment (API reference)."""
+    n = len(fleet)
+    for index, instance in enumerate(fleet):
+        outcome = one(instance, t)
+        t = outcome.end
+        if outcome.status == "Stopped":
+            skip_rest(fleet[index + 1 :])
+            return "Stopped", t, ""
+        if outcome.status == "Failed":
+            if index == n - 1 and n > 1:
+                return (
+                    "Succeeded",
+                    t,
+                    f"{instance.id} failed, but with OneAtATime a failure "
+                    "on the last instance still counts as success",
+                )
+            skip_rest(fleet[index + 1 :])
+            run.error_code = "HEALTH_CONSTRAINTS"
+            return (
+                "Failed",
+                t,
+                f"HEALTH_CONSTRAINTS: {instance.id} failed; OneAtATime stops at the first failure",
+            )
+    return "Succeeded", t, ""
