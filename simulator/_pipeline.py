@@ -6,9 +6,18 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from simulator._findings import Severity
-from simulator._pipeline_model import Action, Pipeline, find_pipelines, is_intrinsic, literal
+from simulator._findings import Path, Severity
+from simulator._pipeline_model import (
+    Action,
+    ActionType,
+    Pipeline,
+    catalogue,
+    find_pipelines,
+    is_intrinsic,
+    literal,
+)
 from simulator._rules import Context, did_you_mean, join_hint, rule
+from simulator._shapes import type_name
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 STRUCTURE = "codepipeline/pipeline-structure"
@@ -26,101 +35,9 @@ _REF = re.compile(r"#\{([^}.]+)\.([^}]+)\}")
 
 CATEGORIES = ("Source", "Build", "Deploy", "Test", "Invoke", "Approval", "Compute")
 OWNERS = ("AWS", "ThirdParty", "Custom")
-PROVIDERS = {
-    "Source": ("S3", "ECR", "CodeCommit", "CodeStarSourceConnection"),
-    "Build": ("CodeBuild", "ECRBuildAndPublish", "Commands"),
-    "Test": ("CodeBuild", "DeviceFarm"),
-    "Deploy": (
-        "S3",
-        "CloudFormation",
-        "CloudFormationStackSet",
-        "CloudFormationStackInstances",
-        "CodeDeploy",
-        "ECS",
-        "CodeDeployToECS",
-        "ElasticBeanstalk",
-        "AppConfig",
-        "OpsWorks",
-        "ServiceCatalog",
-        "EC2",
-        "EKS",
-    ),
-    "Approval": ("Manual",),
-    "Invoke": ("Lambda", "StepFunctions", "InspectorScan", "CodePipeline"),
-    "Compute": ("Commands",),
-}
-# (owner, category, provider) -> (min in, max in, min out, max out); docs and cfn-lint E3702.
-COUNTS: dict[tuple[str, str, str], tuple[int, int, int, int]] = {
-    ("AWS", "Source", "S3"): (0, 0, 1, 1),
-    ("AWS", "Source", "CodeCommit"): (0, 0, 1, 1),
-    ("AWS", "Source", "ECR"): (0, 0, 1, 1),
-    ("AWS", "Source", "CodeStarSourceConnection"): (0, 0, 1, 1),
-    ("ThirdParty", "Source", "GitHub"): (0, 0, 1, 1),
-    ("AWS", "Build", "CodeBuild"): (1, 5, 0, 5),
-    ("AWS", "Test", "CodeBuild"): (1, 5, 0, 5),
-    ("AWS", "Test", "DeviceFarm"): (1, 1, 0, 0),
-    ("AWS", "Approval", "Manual"): (0, 0, 0, 0),
-    ("AWS", "Deploy", "S3"): (1, 1, 0, 0),
-    ("AWS", "Deploy", "CloudFormation"): (0, 10, 0, 1),
-    ("AWS", "Deploy", "CloudFormationStackSet"): (1, 3, 0, 0),
-    ("AWS", "Deploy", "CloudFormationStackInstances"): (0, 2, 0, 0),
-    ("AWS", "Deploy", "CodeDeploy"): (1, 1, 0, 0),
-    ("AWS", "Deploy", "CodeDeployToECS"): (1, 5, 0, 0),
-    ("AWS", "Deploy", "ECS"): (1, 1, 0, 0),
-    ("AWS", "Deploy", "ElasticBeanstalk"): (1, 1, 0, 0),
-    ("AWS", "Deploy", "OpsWorks"): (1, 1, 0, 0),
-    ("AWS", "Deploy", "ServiceCatalog"): (1, 1, 0, 0),
-    ("AWS", "Invoke", "Lambda"): (0, 5, 0, 5),
-    ("AWS", "Invoke", "StepFunctions"): (0, 1, 0, 1),
-    ("ThirdParty", "Deploy", "AlexaSkillsKit"): (0, 2, 0, 0),
-}
-REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
-    ("Source", "CodeCommit"): ("RepositoryName", "BranchName"),
-    ("Source", "CodeStarSourceConnection"): ("ConnectionArn", "FullRepositoryId", "BranchName"),
-    ("Source", "S3"): ("S3Bucket", "S3ObjectKey"),
-    ("Source", "ECR"): ("RepositoryName",),
-    ("Source", "GitHub"): ("Owner", "Repo", "Branch", "OAuthToken"),
-    ("Build", "CodeBuild"): ("ProjectName",),
-    ("Test", "CodeBuild"): ("ProjectName",),
-    ("Deploy", "CodeDeploy"): ("ApplicationName", "DeploymentGroupName"),
-    ("Deploy", "CodeDeployToECS"): (
-        "ApplicationName",
-        "DeploymentGroupName",
-        "TaskDefinitionTemplateArtifact",
-        "AppSpecTemplateArtifact",
-    ),
-    ("Deploy", "ECS"): ("ClusterName", "ServiceName"),
-    ("Deploy", "S3"): ("BucketName", "Extract"),
-    ("Deploy", "CloudFormation"): ("ActionMode", "StackName"),
-    ("Deploy", "CloudFormationStackSet"): ("StackSetName", "TemplatePath"),
-    ("Invoke", "Lambda"): ("FunctionName",),
-    ("Invoke", "StepFunctions"): ("StateMachineArn",),
-}
-# Variables each action type emits (fact sheet 6.7); other actions define their own names.
-EMITTED: dict[str, tuple[str, ...]] = {
-    "CodeCommit": (
-        "AuthorDate", "BranchName", "CommitId", "CommitMessage", "CommitterDate", "RepositoryName",
-    ),
-    "CodeStarSourceConnection": (
-        "AuthorDate", "BranchName", "CommitId", "CommitMessage", "ConnectionArn",
-        "FullRepositoryName",
-    ),
-    "GitHub": (
-        "AuthorDate", "BranchName", "CommitId", "CommitMessage", "CommitterDate", "CommitUrl",
-        "RepositoryName",
-    ),
-    "S3": ("ETag", "VersionId"),
-    "ECR": ("RegistryId", "RepositoryName", "ImageTag", "ImageDigest", "ImageURI"),
-    "CloudFormationStackSet": ("OperationId", "StackSetId"),
-    "StepFunctions": ("StateMachineArn", "ExecutionArn"),
-}  # fmt: skip
-ACTION_MODES = (
-    "CHANGE_SET_EXECUTE",
-    "CHANGE_SET_REPLACE",
-    "CREATE_UPDATE",
-    "DELETE_ONLY",
-    "REPLACE_ON_FAILURE",
-)
+ACTIONS = catalogue()
+# Providers that exist elsewhere (Bitbucket, GitHub, GitLab) and are reached through a connection.
+_VIA_CONNECTION = ("bitbucket", "github", "githubenterpriseserver", "gitlab")
 
 
 def _rule(code: str, severity: Severity, summary: str, doc: str = STRUCTURE) -> Any:
@@ -371,41 +288,176 @@ def category_owner(ctx: Context) -> None:
             )
 
 
-@_rule("PL010", E, "unknown AWS provider for the category")
+@_rule("PL010", E, "unknown provider for the owner and category")
 def provider_known(ctx: Context) -> None:
     for pipe, action in _actions(ctx):
-        if action.owner != "AWS" or action.category not in PROVIDERS:
+        owner, category, provider = action.owner, action.category, action.provider
+        if owner not in ("AWS", "ThirdParty") or category not in CATEGORIES:
+            continue  # Custom actions are the account's own; bad owners/categories are PL009
+        if not isinstance(provider, str) or ACTIONS.find(owner, category, provider):
             continue
-        if isinstance(action.provider, str) and action.provider not in PROVIDERS[action.category]:
-            valid = PROVIDERS[action.category]
-            ctx.report(
-                "PL010",
-                (*action.path, _k(pipe, "actionTypeId"), _k(pipe, "provider")),
-                f"{action.provider!r} is not an AWS {action.category} provider",
-                join_hint(did_you_mean(action.provider, valid), f"valid: {', '.join(valid)}"),
+        valid = ACTIONS.providers(str(owner), str(category))
+        elsewhere = ACTIONS.categories_of(str(owner), provider)
+        other_owner = [o for o in OWNERS if ACTIONS.find(o, category, provider)]
+        if provider.lower() in _VIA_CONNECTION:
+            hint = (
+                f"{provider} repositories are reached through a connection: owner AWS,"
+                " provider CodeStarSourceConnection (ConnectionArn, FullRepositoryId, BranchName)"
             )
+        elif elsewhere:
+            hint = f"{provider} is a {' / '.join(elsewhere)} provider, not {category}"
+        elif other_owner:
+            hint = f"{provider} {category} actions have owner {other_owner[0]}"
+        else:
+            hint = join_hint(
+                did_you_mean(provider, valid),
+                f"{owner} {category} providers: {', '.join(valid) or 'none'}",
+            )
+        ctx.report(
+            "PL010",
+            (*action.path, _k(pipe, "actionTypeId"), _k(pipe, "provider")),
+            f"{provider!r} is not an action provider for owner {owner}, category {category}",
+            hint,
+        )
+
+
+def _type(action: Action) -> ActionType | None:
+    return ACTIONS.find(action.owner, action.category, action.provider)
+
+
+def _misspelt(action: Action, kind: ActionType) -> dict[str, str]:
+    """Unknown key -> the known key it is a misspelling of (`Branch` -> `BranchName`)."""
+    found: dict[str, str] = {}
+    known = list(kind.configuration)
+    for key in action.configuration:
+        if isinstance(key, str) and key not in kind.configuration:
+            hint = did_you_mean(key, known)
+            if not hint:
+                close = [k for k in known if k.lower().startswith(key.lower()) and len(key) >= 4]
+                hint = f"did you mean '{close[0]}'?" if len(close) == 1 else ""
+            if hint:
+                found[key] = hint.split("'")[1]
+    return found
 
 
 @_rule("PL011", E, "required configuration key missing")
 def required_configuration(ctx: Context) -> None:
     for pipe, action in _actions(ctx):
-        if not action.configuration_known or (action.category, action.provider) not in REQUIRED:
+        kind = _type(action)
+        if kind is None or not action.configuration_known:
             continue
-        missing = [
-            k for k in REQUIRED[(action.category, action.provider)] if k not in action.configuration
-        ]
+        explained = set(_misspelt(action, kind).values())  # PL038 names the misspelling
+        needed = list(kind.required)
+        for when, require in kind.rules:
+            if all(str(literal(action.configuration.get(k))).lower() == v for k, v in when.items()):
+                needed += [k for k in require if k not in needed]
+        missing = [k for k in needed if k not in action.configuration and k not in explained]
         if missing:
             ctx.report(
                 "PL011",
                 _config_path(pipe, action) if action.configuration else action.path,
                 f"{action.provider} action {action.name!r} is missing configuration"
                 f" {', '.join(missing)}",
-                join_hint(
-                    *(did_you_mean(m, [str(k) for k in action.configuration]) for m in missing),
-                    f"required for {action.provider}: "
-                    + ", ".join(REQUIRED[(action.category, action.provider)]),
-                ),
+                f"required for {action.provider}: " + ", ".join(needed),
                 key=bool(action.configuration),
+            )
+
+
+@_rule("PL038", E, "unknown configuration key for the action type")
+def unknown_configuration(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        kind = _type(action)
+        if kind is None or kind.open_configuration or not action.configuration_known:
+            continue
+        misspelt = _misspelt(action, kind)
+        for key in action.configuration:
+            if key in kind.configuration:
+                continue
+            # AWS rejects the pipeline naming the key it does not know (not the one missing).
+            ctx.report(
+                "PL038",
+                _config_path(pipe, action, key),
+                f"action {action.name!r} ({kind.provider}) has unknown configuration {key!r}",
+                join_hint(
+                    f"did you mean '{misspelt[key]}'?" if key in misspelt else "",
+                    f"{kind.provider} takes: {', '.join(kind.configuration)}",
+                ),
+                key=True,
+            )
+
+
+@_rule("PL039", E, "configuration value that is not a string (a mapping or a list)")
+def configuration_strings(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        for key, value in action.configuration.items():
+            if isinstance(value, dict | list) and not is_intrinsic(value):
+                ctx.report(
+                    "PL039",
+                    _config_path(pipe, action, key),
+                    f"configuration {key} of {action.name!r} is {type_name(value)}: every"
+                    " configuration value is a string",
+                    "write it as one string, e.g. JSON text in quotes"
+                    + (" or !Sub / Fn::ToJsonString in a template" if pipe.cfn else ""),
+                    key=True,
+                )
+
+
+@_rule("PL044", E, "configuration value not one the action type allows")
+def configuration_values(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        kind = _type(action)
+        if kind is None:
+            continue
+        for key, allowed in kind.values.items():
+            value = literal(action.configuration.get(key))
+            if value is None or isinstance(value, dict | list):
+                continue
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            if "#{" in text or text in allowed or text.lower() in allowed:
+                continue
+            ctx.report(
+                "PL044",
+                _config_path(pipe, action, key),
+                f"{key} {value!r} is not valid for {kind.provider}",
+                join_hint(did_you_mean(text, allowed), f"valid: {', '.join(allowed)}"),
+            )
+
+
+@_rule("PL040", E, "Commands action without valid commands, or commands on another action")
+def commands_action(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        path = (*action.path, _k(pipe, "commands"))
+        if action.provider == "Commands" and action.category == "Compute":
+            cmds = action.commands
+            if is_intrinsic(action.raw.get(_k(pipe, "commands"))):
+                continue
+            if not isinstance(cmds, list) or not 1 <= len(cmds) <= 50:
+                count = len(cmds) if isinstance(cmds, list) else 0
+                ctx.report(
+                    "PL040",
+                    path if cmds is not None else action.path,
+                    f"the Commands action {action.name!r} needs `commands`: a list of 1-50 shell"
+                    f" commands (it has {count})",
+                    'add commands: ["npm ci", "npm test"]',
+                )
+                continue
+            for i, cmd in enumerate(cmds):
+                if not isinstance(cmd, str) or not 1 <= len(cmd) <= 1000 or "\n" in cmd.strip():
+                    ctx.report(
+                        "PL040",
+                        (*path, i),
+                        f"command {i + 1} must be one line of 1-1000 characters",
+                        "multi-line commands are not supported: split them into several items",
+                    )
+        elif action.commands is not None or action.output_variables is not None:
+            field = "commands" if action.commands is not None else "outputVariables"
+            ctx.report(
+                "PL040",
+                (*action.path, _k(pipe, field)),
+                f"`{field}` belongs to the Commands action (category Compute); action"
+                f" {action.name!r} is {action.provider}",
+                "move the commands into a buildspec, or use provider Commands",
+                key=True,
             )
 
 
@@ -446,8 +498,12 @@ def artifact_counts(ctx: Context) -> None:
         kind = _type_of(action)
         if kind is None:
             continue
-        limits = COUNTS.get(kind) or ((0, 5, 0, 5) if kind[0] == "Custom" else None)
-        if limits is None:
+        entry = ACTIONS.find(*kind)
+        if entry is not None:
+            limits = (*entry.inputs, *entry.outputs)
+        elif kind[0] == "Custom":
+            limits = (0, 5, 0, 5)
+        else:
             continue
         lo_in, hi_in, lo_out, hi_out = limits
         for label, items, lo, hi, key in (
@@ -639,13 +695,17 @@ def variable_names(ctx: Context) -> None:
                     for ns, var in _REF.findall(text):
                         if ns == "codepipeline":
                             known: tuple[str, ...] = ("PipelineExecutionId",)
-                        elif ns in owners and owners[ns].provider in EMITTED:
+                        elif ns in owners and (entry := _type(owners[ns])) is not None:
                             producer = owners[ns]
-                            if producer.provider == "S3" and producer.category != "Source":
-                                continue
-                            known = EMITTED[str(producer.provider)]
+                            declared = producer.output_variables
+                            if producer.provider == "Commands" and isinstance(declared, list):
+                                known = tuple(str(v) for v in declared)
+                            elif entry.open_variables:
+                                continue  # user-defined outputs (CodeBuild, CloudFormation...)
+                            else:
+                                known = entry.variables
                         else:
-                            continue  # user-defined outputs (CodeBuild, CloudFormation, Lambda)
+                            continue
                         if var not in known:
                             ctx.report(
                                 "PL037",
@@ -706,6 +766,15 @@ def v2_features(ctx: Context) -> None:
                     f"{label} need pipelineType V2; this pipeline is V1",
                     "set pipelineType: V2",
                     key=True,
+                )
+        for action in pipe.actions():
+            kind = _type(action)
+            if kind is not None and "V1" not in kind.pipeline_types:
+                ctx.report(
+                    "PL023",
+                    (*action.path, _k(pipe, "actionTypeId"), _k(pipe, "provider")),
+                    f"{kind.category}/{kind.provider} actions work only in V2 pipelines",
+                    "set pipelineType: V2",
                 )
         if pipe.get("executionMode") in ("QUEUED", "PARALLEL"):
             ctx.report(
@@ -867,34 +936,31 @@ def primary_source(ctx: Context) -> None:
             )
 
 
-@_rule("PL029", E, "CloudFormation action mode invalid or its keys missing")
-def cloudformation_mode(ctx: Context) -> None:
+@_rule("PL029", E, "action mode invalid or the keys of that mode missing")
+def action_modes(ctx: Context) -> None:
     for pipe, action in _actions(ctx):
-        if action.provider != "CloudFormation":
+        kind = _type(action)
+        if kind is None or kind.mode_key is None or not action.configuration_known:
             continue
-        mode = literal(action.configuration.get("ActionMode"))
-        if not isinstance(mode, str):
+        mode = literal(action.configuration.get(kind.mode_key))
+        if not isinstance(mode, str) or "#{" in mode:
             continue
-        if mode not in ACTION_MODES:
+        modes = tuple(kind.modes)
+        if mode not in kind.modes:
             ctx.report(
                 "PL029",
-                _config_path(pipe, action, "ActionMode"),
-                f"ActionMode {mode!r} is not valid",
-                join_hint(did_you_mean(mode, ACTION_MODES), f"modes: {', '.join(ACTION_MODES)}"),
+                _config_path(pipe, action, kind.mode_key),
+                f"{kind.mode_key} {mode!r} is not valid",
+                join_hint(did_you_mean(mode, modes), f"modes: {', '.join(modes)}"),
             )
             continue
-        needed = []
-        if mode.startswith("CHANGE_SET"):
-            needed.append("ChangeSetName")
-        if mode in ("CREATE_UPDATE", "REPLACE_ON_FAILURE", "CHANGE_SET_REPLACE"):
-            needed.append("TemplatePath")
-        missing = [k for k in needed if k not in action.configuration]
+        missing = [k for k in kind.modes[mode] if k not in action.configuration]
         if missing:
             ctx.report(
                 "PL029",
-                _config_path(pipe, action, "ActionMode"),
-                f"ActionMode {mode} needs {', '.join(missing)}",
-                "add the missing configuration keys",
+                _config_path(pipe, action, kind.mode_key),
+                f"{kind.mode_key} {mode} needs {', '.join(missing)}",
+                f"{mode} needs: {', '.join(kind.modes[mode])}",
             )
 
 
@@ -999,3 +1065,178 @@ def placeholders(ctx: Context) -> None:
 
     for pipe in _pipelines(ctx):
         visit(pipe.raw, pipe.path)
+
+
+_PUSH_KEYS = ("tags", "branches", "filePaths")
+_PR_EVENTS = ("OPEN", "UPDATED", "CLOSED")
+
+
+def _patterns(ctx: Context, pipe: Pipeline, value: Any, path: tuple[Any, ...]) -> None:
+    """includes/excludes lists of a trigger filter: 1-8 glob patterns each."""
+    if not isinstance(value, dict):
+        ctx.report("PL041", path, "a filter needs includes and/or excludes", "", key=True)
+        return
+    for key in value:
+        if key not in (_k(pipe, "includes"), _k(pipe, "excludes")):
+            ctx.report(
+                "PL041",
+                (*path, key),
+                f"{key!r} is not a filter field",
+                join_hint(did_you_mean(key, ("includes", "excludes")), "use includes/excludes"),
+                key=True,
+            )
+        elif not isinstance(value[key], list) or not 1 <= len(value[key]) <= 8:
+            ctx.report("PL041", (*path, key), f"{key} takes a list of 1-8 glob patterns", "")
+
+
+@_rule("PL041", E, "invalid trigger filter (push or pull request)", VARIABLES)
+def trigger_filters(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        items = pipe.get("triggers")
+        for i, trig in enumerate(items if isinstance(items, list) else []):
+            git = trig.get(_k(pipe, "gitConfiguration")) if isinstance(trig, dict) else None
+            if not isinstance(git, dict):
+                continue
+            base = (*pipe.field_path("triggers"), i, _k(pipe, "gitConfiguration"))
+            for kind in ("push", "pullRequest"):
+                filters = git.get(_k(pipe, kind))
+                for j, flt in enumerate(filters if isinstance(filters, list) else []):
+                    path = (*base, _k(pipe, kind), j)
+                    if not isinstance(flt, dict):
+                        continue
+                    allowed = _PUSH_KEYS if kind == "push" else ("events", "branches", "filePaths")
+                    for key in flt:
+                        if key not in [_k(pipe, a) for a in allowed]:
+                            ctx.report(
+                                "PL041",
+                                (*path, key),
+                                f"{key!r} is not a {kind} filter field",
+                                join_hint(
+                                    did_you_mean(key, allowed), f"fields: {', '.join(allowed)}"
+                                ),
+                                key=True,
+                            )
+                        elif key != _k(pipe, "events"):
+                            _patterns(ctx, pipe, flt[key], (*path, key))
+                    has = {a: _k(pipe, a) in flt for a in allowed}
+                    if kind == "push" and has["tags"] and (has["branches"] or has["filePaths"]):
+                        ctx.report(
+                            "PL041",
+                            path,
+                            "a push filter matches either git tags or branches (with file paths),"
+                            " not both",
+                            "split it into two push filters",
+                        )
+                    elif has["filePaths"] and not has["branches"]:
+                        ctx.report(
+                            "PL041",
+                            path,
+                            "filePaths need branches in the same filter",
+                            "add branches: {includes: [main]}",
+                        )
+                    elif kind == "push" and not (has["tags"] or has["branches"]):
+                        ctx.report(
+                            "PL041", path, "a push filter needs tags or branches", "", key=True
+                        )
+                    events = flt.get(_k(pipe, "events"))
+                    for k, event in enumerate(events if isinstance(events, list) else []):
+                        if event not in _PR_EVENTS:
+                            ctx.report(
+                                "PL041",
+                                (*path, _k(pipe, "events"), k),
+                                f"pull request event {event!r} is not valid",
+                                join_hint(did_you_mean(event, _PR_EVENTS), "OPEN, UPDATED, CLOSED"),
+                            )
+
+
+_GATES = {
+    "beforeEntry": ("FAIL", "SKIP"),
+    "onSuccess": ("ROLLBACK", "FAIL"),
+    "onFailure": ("ROLLBACK", "FAIL", "RETRY"),
+}
+
+
+def _condition_rules(ctx: Context, pipe: Pipeline, cond: dict[Any, Any], path: Path) -> None:
+    rules = cond.get(_k(pipe, "rules"))
+    if not isinstance(rules, list) or not 1 <= len(rules) <= 5:
+        ctx.report("PL042", path, "a condition needs 1-5 rules", "add a rule", key=True)
+        return
+    for r, item in enumerate(rules):
+        if not isinstance(item, dict):
+            continue
+        rpath = (*path, _k(pipe, "rules"), r)
+        type_id = item.get(_k(pipe, "ruleTypeId"))
+        provider = literal(type_id.get(_k(pipe, "provider"))) if isinstance(type_id, dict) else None
+        known = ACTIONS.rule_types
+        if not isinstance(provider, str) or provider not in known:
+            ctx.report(
+                "PL042",
+                (*rpath, _k(pipe, "ruleTypeId")),
+                f"rule provider {provider!r} is not a condition rule type",
+                join_hint(did_you_mean(provider, known), f"rule types: {', '.join(known)}"),
+            )
+            continue
+        config = item.get(_k(pipe, "configuration"))
+        config = config if isinstance(config, dict) else {}
+        for key, need in known[provider].items():
+            if need == "required" and key not in config:
+                ctx.report(
+                    "PL042",
+                    rpath,
+                    f"{provider} rule {item.get(_k(pipe, 'name'))!r} needs configuration {key}",
+                    join_hint(
+                        did_you_mean(key, [str(k) for k in config]),
+                        f"{provider} takes: {', '.join(known[provider])}",
+                    ),
+                )
+
+
+@_rule("PL042", E, "invalid stage condition, onFailure result or rollback", VARIABLES)
+def stage_conditions(ctx: Context) -> None:
+    for pipe in _pipelines(ctx):
+        v1 = pipe.get("pipelineType") == "V1"
+        for index, stage in enumerate(pipe.stages):
+            for gate, results in _GATES.items():
+                body = stage.raw.get(_k(pipe, gate))
+                if body is None or is_intrinsic(body):
+                    continue
+                path = (*stage.path, _k(pipe, gate))
+                if v1:
+                    ctx.report(
+                        "PL042",
+                        path,
+                        f"{gate} needs pipelineType V2",
+                        "set pipelineType: V2",
+                        key=True,
+                    )
+                if not isinstance(body, dict):
+                    continue
+                wanted = [literal(body.get(_k(pipe, "result")))]
+                conds = body.get(_k(pipe, "conditions"))
+                if gate != "onFailure" and conds is None:
+                    ctx.report("PL042", path, f"{gate} needs conditions", "", key=True)
+                for c, cond in enumerate(conds if isinstance(conds, list) else []):
+                    if isinstance(cond, dict):
+                        cpath = (*path, _k(pipe, "conditions"), c)
+                        wanted.append(literal(cond.get(_k(pipe, "result"))))
+                        _condition_rules(ctx, pipe, cond, cpath)
+                for result in wanted:
+                    if result is None:
+                        continue
+                    if result not in results:
+                        ctx.report(
+                            "PL042",
+                            path,
+                            f"{gate} result {result!r} is not valid",
+                            join_hint(
+                                did_you_mean(result, results), f"valid: {', '.join(results)}"
+                            ),
+                        )
+                    elif result == "ROLLBACK" and index == 0:
+                        ctx.report(
+                            "PL042",
+                            path,
+                            f"the first stage ({stage.name}) cannot roll back: there is no earlier"
+                            " revision to return to in a source stage",
+                            "put the rollback on a deploy stage",
+                        )

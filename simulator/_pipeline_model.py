@@ -46,6 +46,8 @@ class Action:
     role_arn: Any = None
     timeout: Any = None
     raw: dict[Any, Any] = field(default_factory=dict)
+    commands: Any = None  # the V2 Commands action's shell commands (action level)
+    output_variables: Any = None  # the Commands action's exported variable names
 
     @property
     def order(self) -> tuple[int, int]:
@@ -144,6 +146,8 @@ def _action(raw: dict[Any, Any], path: Path, stage_index: int, cfn: bool) -> Act
         role_arn=literal(raw.get(k("roleArn"))),
         timeout=literal(raw.get(k("timeoutInMinutes"))),
         raw=raw,
+        commands=literal(raw.get(k("commands"))),
+        output_variables=literal(raw.get(k("outputVariables"))),
     )
 
 
@@ -182,3 +186,96 @@ def find_pipelines(data: dict[Any, Any]) -> list[Pipeline]:
     if "stages" in data or "name" in data:
         return [build_pipeline(data, (), False)]
     return []
+
+
+# --- the action catalogue (simulator/data/action_types.json) ----------------------------------
+
+
+@dataclass(frozen=True)
+class ActionType:
+    """One action type of the catalogue: what AWS accepts for (owner, category, provider)."""
+
+    owner: str
+    category: str
+    provider: str
+    version: str
+    configuration: dict[str, str]  # key -> required | optional | conditional
+    inputs: tuple[int, int]
+    outputs: tuple[int, int]
+    variables: tuple[str, ...]
+    pipeline_types: tuple[str, ...]
+    doc: str
+    open_configuration: bool = False  # keys are not checked (e.g. Commands)
+    open_variables: bool = False  # the user names the variables (CodeBuild exports, ...)
+    mode_key: str | None = None  # e.g. ActionMode
+    modes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # mode -> keys it needs
+    rules: tuple[tuple[dict[str, str], tuple[str, ...]], ...] = ()  # (when, require)
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> allowed values
+    deprecated: str = ""
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Keys every action of this type needs, whatever its mode."""
+        return tuple(k for k, v in self.configuration.items() if v == "required")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every known action type, and the stage-condition rule types."""
+
+    types: dict[tuple[str, str, str], ActionType]
+    rule_types: dict[str, dict[str, str]]
+
+    def find(self, owner: Any, category: Any, provider: Any) -> ActionType | None:
+        """The action type, or None when AWS does not know that combination."""
+        return self.types.get((str(owner), str(category), str(provider)))
+
+    def providers(self, owner: str, category: str) -> tuple[str, ...]:
+        """Providers of one owner and category, in catalogue order."""
+        return tuple(
+            t.provider for t in self.types.values() if (t.owner, t.category) == (owner, category)
+        )
+
+    def categories_of(self, owner: str, provider: str) -> tuple[str, ...]:
+        """The categories a provider exists in (for 'CodeBuild is a Build provider' hints)."""
+        return tuple(
+            t.category for t in self.types.values() if (t.owner, t.provider) == (owner, provider)
+        )
+
+
+_CATALOGUE: list[Catalogue] = []
+
+
+def catalogue() -> Catalogue:
+    """The action catalogue, read once from the package data (importlib.resources)."""
+    if not _CATALOGUE:
+        import json
+        from importlib.resources import files
+
+        data = json.loads(files("simulator").joinpath("data/action_types.json").read_text())
+        types = {}
+        for raw in data["types"]:
+            modes = raw.get("modes") or {}
+            item = ActionType(
+                owner=raw["owner"],
+                category=raw["category"],
+                provider=raw["provider"],
+                version=raw["version"],
+                configuration=dict(raw["configuration"]),
+                inputs=(raw["inputs"][0], raw["inputs"][1]),
+                outputs=(raw["outputs"][0], raw["outputs"][1]),
+                variables=tuple(raw["variables"]),
+                pipeline_types=tuple(raw["pipeline_types"]),
+                doc=raw["doc"],
+                open_configuration=bool(raw.get("open_configuration")),
+                open_variables=bool(raw.get("open_variables")),
+                mode_key=modes.get("key"),
+                modes={k: tuple(v) for k, v in (modes.get("values") or {}).items()},
+                rules=tuple((dict(r["when"]), tuple(r["require"])) for r in raw.get("rules") or []),
+                values={k: tuple(v) for k, v in (raw.get("values") or {}).items()},
+                deprecated=raw.get("deprecated", ""),
+            )
+            types[(item.owner, item.category, item.provider)] = item
+        rule_types = {k: dict(v) for k, v in data["rules"].items() if k != "about"}
+        _CATALOGUE.append(Catalogue(types, rule_types))
+    return _CATALOGUE[0]

@@ -97,6 +97,44 @@ SRC = action(
 )
 
 
+CONN_STAGES = [
+    {
+        "name": "Source",
+        "actions": [
+            action(
+                "Src",
+                "Source",
+                "CodeStarSourceConnection",
+                outputs=["src"],
+                config={
+                    "ConnectionArn": "arn:aws:codeconnections:eu-west-1:123456789012:connection/x",
+                    "FullRepositoryId": "org/repo",
+                    "BranchName": "main",
+                },
+            )
+        ],
+    },
+    {
+        "name": "Build",
+        "actions": [
+            {
+                **SRC,
+                "name": "B",
+                "actionTypeId": {
+                    "category": "Build",
+                    "owner": "AWS",
+                    "provider": "CodeBuild",
+                    "version": "1",
+                },
+                "configuration": {"ProjectName": "p"},
+                "inputArtifacts": [{"name": "src"}],
+                "outputArtifacts": [],
+            }
+        ],
+    },
+]
+
+
 def two(actions: list[Any], **top: Any) -> dict[str, Any]:
     """Source stage + one stage with `actions`."""
     return pipe([{"name": "Source", "actions": [SRC]}, {"name": "Next", "actions": actions}], **top)
@@ -586,7 +624,171 @@ CASES: dict[str, tuple[str, Any, Any, dict[str, Any]]] = {
         ),
         {},
     ),
-    "PL011": ("pipeline", two([cb(config={"Project": "p"})]), pipe(), {}),
+    "PL011": ("pipeline", two([cb(config={"BatchEnabled": "true"})]), pipe(), {}),
+    # AWS names the key it does not know (Branch), not the one that is then missing.
+    "PL038": (
+        "pipeline",
+        pipe(
+            [
+                {
+                    "name": "Source",
+                    "actions": [
+                        {**SRC, "configuration": {"RepositoryName": "r", "Branch": "main"}}
+                    ],
+                },
+                {"name": "Build", "actions": [cb()]},
+            ]
+        ),
+        pipe(),
+        {},
+    ),
+    "PL039": (
+        "pipeline",
+        two([cb(config={"ProjectName": "p", "EnvironmentVariables": [{"name": "A"}]})]),
+        two([cb(config={"ProjectName": "p", "EnvironmentVariables": '[{"name":"A"}]'})]),
+        {},
+    ),
+    "PL040": (
+        "pipeline",
+        two([action("Run", "Compute", "Commands", inputs=["src"])], pipelineType="V2"),
+        two(
+            [action("Run", "Compute", "Commands", inputs=["src"], commands=["npm test"])],
+            pipelineType="V2",
+        ),
+        {},
+    ),
+    "PL041": (
+        "pipeline",
+        pipe(
+            pipelineType="V2",
+            triggers=[
+                {
+                    "providerType": "CodeStarSourceConnection",
+                    "gitConfiguration": {
+                        "sourceActionName": "Src",
+                        "push": [
+                            {"tags": {"includes": ["v*"]}, "filePaths": {"includes": ["src/**"]}}
+                        ],
+                    },
+                }
+            ],
+            stages=CONN_STAGES,
+        ),
+        pipe(
+            pipelineType="V2",
+            triggers=[
+                {
+                    "providerType": "CodeStarSourceConnection",
+                    "gitConfiguration": {
+                        "sourceActionName": "Src",
+                        "push": [
+                            {"tags": {"includes": ["v*"]}},
+                            {
+                                "branches": {"includes": ["main"]},
+                                "filePaths": {"excludes": ["docs/**"]},
+                            },
+                        ],
+                    },
+                }
+            ],
+            stages=CONN_STAGES,
+        ),
+        {},
+    ),
+    "PL042": (
+        "pipeline",
+        two(
+            [cb()],
+            pipelineType="V2",
+        )
+        | {
+            "pipeline": {
+                **two([cb()], pipelineType="V2")["pipeline"],
+                "stages": [
+                    {"name": "Source", "actions": [SRC]},
+                    {
+                        "name": "Next",
+                        "actions": [cb()],
+                        "onSuccess": {
+                            "conditions": [
+                                {
+                                    "result": "ROLLBACK",
+                                    "rules": [
+                                        {
+                                            "name": "Alarm",
+                                            "ruleTypeId": {
+                                                "category": "Rule",
+                                                "owner": "AWS",
+                                                "provider": "CloudWatchAlarm",
+                                                "version": "1",
+                                            },
+                                            "configuration": {"Alarm": "a"},
+                                        }
+                                    ],
+                                }
+                            ]
+                        },
+                    },
+                ],
+            }
+        },
+        {
+            "pipeline": {
+                **two([cb()], pipelineType="V2")["pipeline"],
+                "stages": [
+                    {"name": "Source", "actions": [SRC]},
+                    {
+                        "name": "Next",
+                        "actions": [cb()],
+                        "onFailure": {"result": "ROLLBACK"},
+                        "onSuccess": {
+                            "conditions": [
+                                {
+                                    "result": "ROLLBACK",
+                                    "rules": [
+                                        {
+                                            "name": "Alarm",
+                                            "ruleTypeId": {
+                                                "category": "Rule",
+                                                "owner": "AWS",
+                                                "provider": "CloudWatchAlarm",
+                                                "version": "1",
+                                            },
+                                            "configuration": {"AlarmName": "a"},
+                                        }
+                                    ],
+                                }
+                            ]
+                        },
+                    },
+                ],
+            }
+        },
+        {},
+    ),
+    "PL044": (
+        "pipeline",
+        pipe(
+            [
+                {
+                    "name": "Source",
+                    "actions": [
+                        {
+                            **SRC,
+                            "configuration": {
+                                "RepositoryName": "r",
+                                "BranchName": "main",
+                                "OutputArtifactFormat": "CODE_ZIPPED",
+                            },
+                        }
+                    ],
+                },
+                {"name": "Build", "actions": [cb()]},
+            ]
+        ),
+        pipe(),
+        {},
+    ),
     "PL012": ("pipeline", two([{**cb(), "runOrder": 0}]), pipe(), {}),
     "PL013": (
         "pipeline",
