@@ -8,12 +8,17 @@ from simulator.codepipeline._execution import (
     run_pipeline,
 )
 from simulator.codepipeline._model import PipelineInputError, PipelineOptions, load_pipeline
+from simulator.codepipeline._v2 import GitEvent, GitEventKind, TriggerDecision, decide_trigger
 
 __all__ = [
     "PROVIDERS",
+    "GitEvent",
+    "GitEventKind",
     "PipelineExecution",
     "PipelineInputError",
     "PipelineOptions",
+    "TriggerDecision",
+    "decide_trigger",
     "load_pipeline",
     "resume_pipeline",
     "retry_stage",

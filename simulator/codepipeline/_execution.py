@@ -14,6 +14,7 @@ from simulator.codedeploy import DeployInputError, GroupError
 from simulator.codepipeline._actions import PROVIDERS, Context, Outcome, decide
 from simulator.codepipeline._artifacts import ArtifactError, ArtifactStore
 from simulator.codepipeline._model import PipelineInputError, PipelineOptions, load_pipeline
+from simulator.codepipeline._v2 import RuleOutcome, evaluate_conditions
 from simulator.codepipeline._variables import UnresolvedVariable, resolve
 
 STATE_VERSION = 1
@@ -68,6 +69,11 @@ class PipelineExecution:
             ],
             "variables": copy.deepcopy(self.state["namespaces"]),
             "paused": self.waiting is not None,
+            "conditions": copy.deepcopy(self.state.get("conditions", [])),
+            "rollbacks": [
+                {k: v for k, v in r.items() if k != "details"}
+                for r in self.state.get("rollbacks", [])
+            ],
         }
         if self.waiting is not None:
             out["waiting"] = dict(self.waiting)
@@ -180,22 +186,114 @@ class _Runner:
         return lambda line: self.options.log(f"[{prefix}] {line}")
 
     def advance(self) -> None:
+        declared = [s for s in self.state["pipeline"].get("stages") or [] if isinstance(s, dict)]
         for index, stage in enumerate(self.model.stages):
             st = self.state["stages"][index]
-            if st["status"] == "Succeeded":
+            raw = declared[index] if index < len(declared) else {}
+            if st["status"] in ("Succeeded", "Skipped"):
                 continue
+            if st["status"] is None:
+                gate = self._gate(raw, "beforeEntry", st)
+                if gate == "SKIP":
+                    st["status"] = "Skipped"
+                    continue
+                if gate == "FAIL":
+                    return self._fail(st)
             st["status"] = "InProgress"
             self.options.log(f"Stage {st['name']}: InProgress")
             result = self._stage(stage.actions, st)
+            if result == "Failed":
+                result = self._on_failure(raw, stage, st)
             if result != "Succeeded":
                 if result == "Failed":
-                    st["status"] = "Failed"
-                    self.state["status"] = "Failed"
-                    self.options.log(f"Stage {st['name']}: Failed; the pipeline stops here")
+                    self._fail(st)
                 return
+            gate = self._gate(raw, "onSuccess", st)
+            if gate == "FAIL":
+                return self._fail(st)
+            if gate == "ROLLBACK":
+                self._rollback(stage, st, "an onSuccess condition failed")
+                return self._fail(st)
             st["status"] = "Succeeded"
             self.options.log(f"Stage {st['name']}: Succeeded")
         self.state["status"] = "Succeeded"
+
+    def _fail(self, st: dict[str, Any]) -> None:
+        st["status"] = "Failed"
+        self.state["status"] = "Failed"
+        self.options.log(f"Stage {st['name']}: Failed; the pipeline stops here")
+
+    def _gate(self, raw: Mapping[str, Any], gate: str, st: dict[str, Any]) -> str | None:
+        """Evaluate a stage gate's conditions; the result to apply when a rule failed."""
+        check = evaluate_conditions(raw, gate, self.world)
+        if check is None:
+            return None
+        self.state.setdefault("conditions", []).append(
+            {
+                "stage": st["name"],
+                "gate": gate,
+                "result": check.result,
+                "outcome": str(check.outcome),
+                "rules": list(check.rules),
+                "reason": check.reason,
+            }
+        )
+        self.options.log(f"Stage {st['name']} {gate} condition: {check.outcome} ({check.reason})")
+        return check.result if check.outcome is RuleOutcome.FAILED else None
+
+    def _on_failure(self, raw: Mapping[str, Any], stage: Any, st: dict[str, Any]) -> str:
+        """A failed stage: ROLLBACK to the last good revision, RETRY once, or stay failed."""
+        body = raw.get("onFailure") if isinstance(raw.get("onFailure"), dict) else {}
+        result = body.get("result")
+        if result == "RETRY" and not st.get("retried"):
+            st["retried"] = True
+            mode = (body.get("retryConfiguration") or {}).get("retryMode", "FAILED_ACTIONS")
+            self.options.log(f"Stage {st['name']}: onFailure RETRY ({mode})")
+            for action in st["actions"]:
+                if mode == "ALL_ACTIONS" or action["status"] != "Succeeded":
+                    action.update(status=None, summary="", start=None, end=None, detail={})
+            return self._stage(stage.actions, st)
+        if result == "ROLLBACK":
+            self._rollback(stage, st, "the stage failed (onFailure ROLLBACK)")
+        return "Failed"
+
+    def _rollback(self, stage: Any, st: dict[str, Any], why: str) -> None:
+        """Run the stage again with the previous successful execution's artifacts (V2)."""
+        previous = self.options.previous
+        entry: dict[str, Any] = {"stage": st["name"], "reason": why}
+        if not previous or previous.get("status") != "Succeeded":
+            entry.update(status="Failed", to_execution=None)
+            entry["summary"] = "no earlier successful execution to roll back to"
+            self.state.setdefault("rollbacks", []).append(entry)
+            self.options.log(f"Stage {st['name']}: rollback impossible ({entry['summary']})")
+            return
+        saved = self.state["artifacts"], self.state["namespaces"]
+        self.state["artifacts"] = dict(previous.get("artifacts") or {})
+        self.state["namespaces"] = copy.deepcopy(previous.get("namespaces") or {})
+        replay = {
+            "name": st["name"],
+            "status": "InProgress",
+            "actions": [
+                {**a, "status": None, "summary": "", "start": None, "end": None, "detail": {}}
+                for a in st["actions"]
+            ],
+        }
+        self.options.log(
+            f"Stage {st['name']}: rolling back to execution {previous['execution_id']} ({why})"
+        )
+        try:
+            result = self._stage(stage.actions, replay)
+        finally:
+            self.state["artifacts"], self.state["namespaces"] = saved
+        entry.update(
+            status="Succeeded" if result == "Succeeded" else "Failed",
+            to_execution=previous["execution_id"],
+            summary=f"redeployed the revision of execution {previous['execution_id']}",
+            actions=[{k: a[k] for k in ("name", "status", "summary")} for a in replay["actions"]],
+            details=[a.get("detail") or {} for a in replay["actions"]],
+        )
+        self.state.setdefault("rollbacks", []).append(entry)
+        self.options.log(f"Stage {st['name']}: rollback {entry['status']}")
 
     def _stage(self, actions: list[Action], st: dict[str, Any]) -> str:
         orders = sorted({a["run_order"] for a in st["actions"]})

@@ -37,6 +37,8 @@ class PipelineOptions:
     on_progress: Callable[[Mapping[str, Any]], None] | None = None
     base_dir: Path | None = None
     approver: str = "learner"
+    # The last execution's saved state (to_state()): what a V2 stage rollback returns to.
+    previous: Mapping[str, Any] | None = None
 
     def log(self, line: str) -> None:
         if self.on_log is not None:
