@@ -248,3 +248,22 @@ def stack_instances_at_least(evidence: Evidence, params: dict[str, Any]) -> Verd
         f"{params['stack_set']} has {plural(len(good), 'successful stack instance')} "
         f"(wanted at least {params['count']}).{why}",
     )
+
+
+@check("template_declares", "file", "resource_types", needs_run=False)
+def template_declares(evidence: Evidence, params: dict[str, Any]) -> Verdict:
+    """The parsed template declares at least one resource of each type, unconditionally (a
+    resource behind a Condition may never be created)."""
+    data = evidence.documents.get(params["file"])
+    if not isinstance(data, dict):
+        return Verdict(False, f"{params['file']} could not be read as a template.")
+    resources = data.get("Resources") if isinstance(data.get("Resources"), dict) else {}
+    declared = {
+        str(r.get("Type"))
+        for r in resources.values()
+        if isinstance(r, dict) and "Condition" not in r
+    }
+    missing = [t for t in params["resource_types"] if t not in declared]
+    if not missing:
+        return Verdict(True)
+    return Verdict(False, f"{params['file']} no longer creates {words(missing)}.")
