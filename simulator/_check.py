@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
 from simulator._findings import Finding, Report
-from simulator._loading import LOAD_DOC, LOADING_CODES, load_document
+from simulator._loading import LOAD_DOC, LOADING_CODES, MAX_BYTES, decode_text, load_document
 from simulator._rules import Context, rules_for
 
 KINDS = ("buildspec", "appspec", "pipeline", "template")
@@ -77,12 +78,19 @@ def check(
     platform: str | None = None,
     revision: str | os.PathLike[str] | None = None,
     image: str | None = None,
+    siblings: Mapping[str, str] | None = None,
 ) -> Report:
-    """Check one buildspec, appspec, pipeline or template; never raises on bad input."""
+    """Check one buildspec, appspec, pipeline or template; never raises on bad input.
+
+    A Terraform file (`.tf`) is checked as a pipeline together with `siblings` (the other
+    `.tf` files of its module, by name); findings point at its own lines.
+    """
     if kind not in (*KINDS, "auto"):
         raise ValueError(f"kind must be one of auto, {', '.join(KINDS)}; got {kind!r}")
     if platform is not None and platform not in PLATFORMS:
         raise ValueError(f"platform must be one of {', '.join(PLATFORMS)}; got {platform!r}")
+    if is_terraform(filename) and kind in ("auto", "pipeline"):
+        return _check_terraform(text, filename, siblings)
     loaded = load_document(text, filename=filename)
     findings = list(loaded.findings)
     if not loaded.ok:
@@ -124,7 +132,44 @@ def check(
     for func in rules_for(kind):
         func(ctx)
     findings.extend(ctx.findings)
+    if kind == "pipeline" and pipeline_resources(loaded.data):
+        findings.extend(_template_cross_checks(text, filename))
     return Report(filename, kind, _sorted(findings))
+
+
+def is_terraform(filename: str) -> bool:
+    """True for a Terraform configuration file name."""
+    return PurePath(filename).name.lower().endswith(".tf")
+
+
+def _check_terraform(
+    text: str | bytes, filename: str, siblings: Mapping[str, str] | None
+) -> Report:
+    from simulator.forms import check_terraform
+
+    if len(text) > MAX_BYTES:
+        message = f"the file is {len(text):,} bytes; the limit is {MAX_BYTES:,}"
+        return Report(filename, "pipeline", [_info("YM005", message, "", filename)])
+    if isinstance(text, bytes):
+        decoded, problem = decode_text(text, filename)
+        if problem is not None:
+            return Report(filename, "pipeline", [problem])
+        text = decoded or ""
+    if "\x00" in text:
+        message = "this is binary data, not text (a NUL character)"
+        return Report(filename, "pipeline", [_info("YM003", message, "", filename)])
+    if not text.strip():
+        message = "the file is empty"
+        hint = 'declare the pipeline: resource "aws_codepipeline" "NAME" { ... }'
+        return Report(filename, "pipeline", [_info("YM002", message, hint, filename)])
+    return check_terraform(text, filename, siblings)
+
+
+def _template_cross_checks(text: str | bytes, filename: str) -> list[Finding]:
+    """A template's pipeline against the CodeBuild/CodeDeploy resources declared with it."""
+    from simulator.forms import cross_checks, read_cloudformation
+
+    return [f for conv in read_cloudformation(text, filename) for f in cross_checks(conv)]
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:

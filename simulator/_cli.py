@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from simulator._check import KINDS, PLATFORMS, check
+from simulator._check import KINDS, PLATFORMS, check, is_terraform
 from simulator._findings import Finding, Report, Severity
 from simulator._loading import LOAD_DOC, MAX_BYTES
 
@@ -37,6 +37,28 @@ def _read(path: str) -> bytes | Report:
         return _unreadable(path, f"cannot read the file: {exc.strerror}", "check its permissions")
 
 
+def module_siblings(path: str) -> dict[str, str]:
+    """The other `.tf` files of a Terraform file's directory (Terraform reads them together)."""
+    folder = os.path.dirname(path) or "."
+    out: dict[str, str] = {}
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return out
+    for name in names:
+        other = os.path.join(folder, name)
+        if not name.endswith(".tf") or os.path.samefile(other, path) or not os.path.isfile(other):
+            continue
+        if os.path.getsize(other) > MAX_BYTES:
+            continue  # an oversized sibling is reported when it is checked itself
+        try:
+            with open(other, encoding="utf-8") as handle:
+                out[other] = handle.read()
+        except (OSError, UnicodeDecodeError):
+            continue
+    return out
+
+
 def check_paths(
     paths: Sequence[str],
     *,
@@ -61,8 +83,17 @@ def check_paths(
             finding = Finding("YM005", Severity.ERROR, 1, 1, "", message, hint, path, LOAD_DOC)
             reports.append(Report(path, "unknown", [finding]))
             continue
+        siblings = module_siblings(path) if is_terraform(path) else None
         reports.append(
-            check(content, kind, filename=path, platform=platform, revision=revision, image=image)
+            check(
+                content,
+                kind,
+                filename=path,
+                platform=platform,
+                revision=revision,
+                image=image,
+                siblings=siblings,
+            )
         )
     if unreadable:
         return reports, EXIT_USAGE
@@ -103,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argparse tree: `check` here, run subcommands from simulator._cli_run when present."""
     parser = argparse.ArgumentParser(
         prog="python -m simulator",
-        description="Check (and run) buildspec, appspec and CodePipeline definitions offline.",
+        description="Check (and run) buildspec, appspec and CodePipeline definitions offline"
+        " (pipelines as get-pipeline JSON, CloudFormation or Terraform).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     checker = sub.add_parser(

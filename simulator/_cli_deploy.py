@@ -190,7 +190,27 @@ def _start(args: argparse.Namespace, options: PipelineOptions) -> tuple[Any, Wor
     except WorldError as exc:
         raise _Usage(f"--world: {exc}") from exc
     options.base_dir = Path(args.world).resolve().parent
+    if _is_form(args.pipeline, text):
+        from simulator._cli import module_siblings
+        from simulator.forms import FormError, run_form
+
+        siblings = module_siblings(args.pipeline) if args.pipeline.endswith(".tf") else None
+        try:
+            return run_form(text, args.pipeline, sources, world, options, siblings=siblings), world
+        except FormError as exc:
+            raise PipelineInputError(str(exc)) from exc
     return run_pipeline(text, sources, world, options), world
+
+
+def _is_form(path: str, text: str) -> bool:
+    """A Terraform file, or a CloudFormation template (run through simulator.forms)."""
+    if path.lower().endswith(".tf"):
+        return True
+    from simulator._loading import load_document
+    from simulator.forms import PipelineForm, detect_form
+
+    data = load_document(text, filename=path).data
+    return detect_form(path, data) is PipelineForm.CLOUDFORMATION
 
 
 def _resume(
@@ -215,7 +235,8 @@ def _add_pipeline(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "pipeline",
         help="run a CodePipeline execution against a world",
-        description="Run a pipeline (get-pipeline JSON) with local source directories. Exit 0 "
+        description="Run a pipeline (get-pipeline JSON, a CloudFormation template or a Terraform "
+        ".tf file with the other .tf files of its folder) with local source directories. Exit 0 "
         "when the execution Succeeded, 1 otherwise (failed, or waiting for an approval), 2 for "
         "usage errors.",
     )

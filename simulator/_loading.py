@@ -174,6 +174,11 @@ def _decode(raw: bytes, filename: str) -> tuple[str | None, Finding | None]:
         )
 
 
+def decode_text(raw: bytes, filename: str) -> tuple[str | None, Finding | None]:
+    """Bytes -> text (UTF-8, BOM dropped), or the finding that says why not."""
+    return _decode(raw, filename)
+
+
 def _depth_problem(text: str) -> tuple[int, int] | None:
     """(depth, line) if the raw text nests deeper than MAX_DEPTH, before any parser runs.
 
