@@ -1,9 +1,11 @@
-"""Offline `pip`, `mvn`, `gradle` and `sam`: they check their inputs and write believable output."""
+"""Offline `pip`, `mvn` and `gradle`: they check their inputs and write believable output.
+
+`sam` lives in its own modules (`patools/sam*.py`).
+"""
 
 from __future__ import annotations
 
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -130,100 +132,3 @@ def gradle(argv: list[str]) -> int:
         print(f"> Task :{task}")
     print("\nBUILD SUCCESSFUL in 1s")
     return 0
-
-
-def _template() -> Path:
-    for name in ("template.yaml", "template.yml"):
-        if Path(name).is_file():
-            return Path(name)
-    fail("Error: Template file not found at template.yaml", 1)
-
-
-def sam(argv: list[str]) -> int:
-    if not argv or argv[0] == "--version":
-        print("SAM CLI, version 1.120.0 (simulated)")
-        return 0
-    command, rest = argv[0], argv[1:]
-    opts, _ = options(
-        rest,
-        (
-            "guided",
-            "no-confirm-changeset",
-            "no-fail-on-empty-changeset",
-            "resolve-s3",
-            "use-container",
-        ),
-    )
-    if command == "build":
-        template = Path(str(opts.get("template-file") or opts.get("t") or _template()))
-        if not template.is_file():
-            fail(f"Error: Template file not found at {template}")
-        out = Path(".aws-sam/build")
-        out.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(template, out / "template.yaml")
-        print(
-            "\nBuild Succeeded\n\nBuilt Artifacts  : .aws-sam/build\nBuilt Template   : "
-            ".aws-sam/build/template.yaml"
-        )
-        return 0
-    if command == "package":
-        template = Path(
-            str(
-                opts.get("template-file")
-                or opts.get("t")
-                or (
-                    Path(".aws-sam/build/template.yaml")
-                    if Path(".aws-sam/build/template.yaml").is_file()
-                    else _template()
-                )
-            )
-        )
-        bucket = opts.get("s3-bucket")
-        if not isinstance(bucket, str):
-            fail("Error: Missing option '--s3-bucket' (or use --resolve-s3)", 2)
-        # The upload goes through the account like any `aws` call (the host validates it).
-        out = opts.get("output-template-file")
-        argv = [
-            "cloudformation",
-            "package",
-            "--template-file",
-            str(template),
-            "--s3-bucket",
-            bucket,
-        ]
-        if isinstance(out, str):
-            argv += ["--output-template-file", out]
-        return _aws(argv)
-    if command == "deploy":
-        stack = opts.get("stack-name")
-        template = Path(
-            str(
-                opts.get("template-file")
-                or opts.get("t")
-                or (
-                    Path(".aws-sam/build/template.yaml")
-                    if Path(".aws-sam/build/template.yaml").is_file()
-                    else _template()
-                )
-            )
-        )
-        if not isinstance(stack, str):
-            fail("Error: Missing option '--stack-name'", 2)
-        overrides = opts.get("parameter-overrides") or []
-        overrides = [overrides] if isinstance(overrides, str) else overrides
-        caps = opts.get("capabilities") or []
-        caps = [caps] if isinstance(caps, str) else caps
-        argv = ["cloudformation", "deploy", "--template-file", str(template), "--stack-name", stack]
-        if overrides:
-            argv += ["--parameter-overrides", *overrides]
-        if caps:
-            argv += ["--capabilities", *caps]
-        return _aws(argv)
-    fail(f"Error: the simulator's sam supports build, package and deploy, not '{command}'", 2)
-
-
-def _aws(argv: list[str]) -> int:
-    """Run the real AWS CLI (our `aws`) in this process's stdio; its exit code."""
-    import subprocess
-
-    return subprocess.call(["/codebuild/pa/tools/bin/aws", *argv])
