@@ -44,7 +44,8 @@ def login_locked_out(request, original_response=None, credentials=None):
     cool_off = get_cool_off(request)
     minutes = max(1, int(cool_off.total_seconds() // 60)) if cool_off else None
     form = AuthenticationForm(request)
-    form._errors, form.cleaned_data = ErrorDict(), {}  # an unbound form that shows one error
+    # An unbound form that shows one error: Django keeps the errors in the private `_errors`.
+    form._errors, form.cleaned_data = ErrorDict(), {}  # type: ignore[attr-defined]
     when = f"in {minutes} minutes" if minutes else "later"
     form.add_error(
         None,

@@ -1,10 +1,10 @@
 """Root URL configuration: site pages per app, the API under /api/, the admin."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("", include("quizzes.api_urls")),
     path("", include("labs.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -32,7 +32,7 @@ class ListTextField(forms.CharField):
                 return value
         return value
 
-    def to_python(self, value) -> list[str]:
+    def to_python(self, value) -> list[str]:  # type: ignore[override]  # a list field on a text input
         if value in (None, ""):
             return []
         if isinstance(value, list | tuple):

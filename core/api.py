@@ -106,8 +106,8 @@ class StrictBooleanField(serializers.BooleanField):
         raise AssertionError("unreachable")  # fail() always raises
 
 
-class _TextOnly:
-    """Mixin for text fields: DRF's own turn numbers into strings silently."""
+class _TextOnly(serializers.CharField):
+    """Base for text fields: DRF's own turn numbers into strings silently."""
 
     # Its own key: SlugField's validator uses "invalid" for its message.
     default_error_messages = {"not_text": "Must be text (a string), not {kind}."}
@@ -137,8 +137,8 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class RejectUnknownFields:
-    """Serializer mixin: a field the serializer does not know is an error, not silently dropped
+class RejectUnknownFields(serializers.Serializer):
+    """Serializer base: a field the serializer does not know is an error, not silently dropped
     (a typo such as `platfrom` would otherwise be ignored and the default used)."""
 
     def to_internal_value(self, data: Any) -> Any:

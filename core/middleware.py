@@ -51,6 +51,7 @@ def unavailable(request: HttpRequest) -> HttpResponse:
             {"detail": UNAVAILABLE, "wait_seconds": RETRY_AFTER_SECONDS}, status=503
         )
     else:
+        body: str
         try:
             body = render_to_string("503.html", {"message": UNAVAILABLE})
         except Exception:  # the template itself may need what is down: fall back to text

@@ -77,7 +77,7 @@ class LessonAdminForm(forms.ModelForm):
         return codes
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         codes = cleaned.get("skills_text")
         if codes:
             # The domain and task are those of the first skill, as for lesson files.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, Sum
-from django.http import Http404
 
 from accounts.services import is_instructor
 from core.panels import Panel
@@ -64,7 +63,9 @@ def module_rows(user) -> list[ModuleRow]:
         .values_list("module_id", "total")
     )
     return [
-        ModuleRow(m, m.lesson_count, getattr(m, "done_count", 0), minutes.get(m.pk) or 0)
+        ModuleRow(
+            m, getattr(m, "lesson_count", 0), getattr(m, "done_count", 0), minutes.get(m.pk) or 0
+        )
         for m in modules
     ]
 
@@ -73,11 +74,11 @@ def _may_preview(user) -> bool:
     return is_instructor(user)
 
 
-def module_for_viewer(slug: str, user) -> Module:
-    """A module by slug; unpublished ones only for instructors (404 for everyone else)."""
+def module_for_viewer(slug: str, user) -> Module | None:
+    """A module by slug; unpublished ones only for instructors (None for everyone else)."""
     module = Module.objects.filter(slug=slug).first()
     if module is None or (not module.published and not _may_preview(user)):
-        raise Http404("No such module.")
+        return None
     return module
 
 
@@ -94,8 +95,8 @@ def module_lessons(module: Module, user, *, preview: bool = False) -> list[Lesso
     return [LessonRow(lesson, lesson.pk in done) for lesson in lessons.order_by("order", "slug")]
 
 
-def lesson_for_viewer(module_slug: str, lesson_slug: str, user) -> Lesson:
-    """A lesson with its module; unpublished lesson or module → 404 unless an instructor."""
+def lesson_for_viewer(module_slug: str, lesson_slug: str, user) -> Lesson | None:
+    """A lesson with its module; unpublished lesson or module → None unless an instructor."""
     lesson = (
         Lesson.objects.select_related("module")
         # The page shows the rendered HTML; the source, plain text and vector stay in the DB.
@@ -104,9 +105,9 @@ def lesson_for_viewer(module_slug: str, lesson_slug: str, user) -> Lesson:
         .first()
     )
     if lesson is None:
-        raise Http404("No such lesson.")
+        return None
     if not (lesson.published and lesson.module.published) and not _may_preview(user):
-        raise Http404("No such lesson.")
+        return None
     return lesson
 
 

@@ -273,6 +273,8 @@ def _read_module(folder: Path, errors: list[ContentError]) -> ModuleSource | Non
     domain = check.domain(data)
     if len(errors) > before:
         return None
+    # The checker appended an error for every missing or malformed value, so none is None here.
+    assert title is not None and summary is not None and domain is not None
     return ModuleSource(
         slug=folder.name,
         path=path,
@@ -311,6 +313,7 @@ def _read_lesson(path: Path, errors: list[ContentError], guide: Guide) -> Lesson
         check.error(doc.body_first_line, "the lesson has no body", "write the lesson below '---'")
     if len(errors) > before:
         return None
+    assert title is not None and domain is not None and task is not None and tags is not None
     return LessonSource(
         slug=path.stem,
         path=path,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,6 +29,8 @@ def module_list(request: HttpRequest) -> HttpResponse:
 def module_detail(request: HttpRequest, module_slug: str) -> HttpResponse:
     """A module's lessons in order, with done ticks for a signed-in learner."""
     module = selectors.module_for_viewer(module_slug, request.user)
+    if module is None:
+        raise Http404("No such module.")
     preview = is_instructor(request.user)
     rows = selectors.module_lessons(module, request.user, preview=preview)
     context = {
@@ -45,6 +47,8 @@ def module_detail(request: HttpRequest, module_slug: str) -> HttpResponse:
 def lesson_detail(request: HttpRequest, module_slug: str, lesson_slug: str) -> HttpResponse:
     """A lesson: table of contents, body, previous/next, done toggle, related quizzes and labs."""
     lesson = selectors.lesson_for_viewer(module_slug, lesson_slug, request.user)
+    if lesson is None:
+        raise Http404("No such lesson.")
     progress = services.progress_record_view(request.user, lesson)
     previous, following = selectors.course_neighbours(lesson)
     context = {
@@ -63,6 +67,8 @@ def lesson_detail(request: HttpRequest, module_slug: str, lesson_slug: str) -> H
 def lesson_progress(request: HttpRequest, module_slug: str, lesson_slug: str) -> HttpResponse:
     """Mark a lesson done or not done; htmx gets the updated control, a plain form a redirect."""
     lesson = selectors.lesson_for_viewer(module_slug, lesson_slug, request.user)
+    if lesson is None:
+        raise Http404("No such lesson.")
     if not request.user.is_authenticated:
         # Back to the lesson (a GET page) after logging in, not to this POST-only URL.
         return redirect_to_login(lesson.get_absolute_url())
@@ -70,7 +76,7 @@ def lesson_progress(request: HttpRequest, module_slug: str, lesson_slug: str) ->
     if value not in {"0", "1"}:
         return HttpResponseBadRequest("Send done=1 to mark the lesson done or done=0 to undo.")
     progress = services.progress_set_done(request.user, lesson, done=value == "1")
-    if request.htmx:
+    if getattr(request, "htmx", False):  # set by django-htmx's middleware
         context = {"lesson": lesson, "done": progress.done_at is not None, "announce": True}
         return render(request, "courses/_progress_form.html", context)
     return redirect(lesson)

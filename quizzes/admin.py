@@ -124,7 +124,7 @@ class QuestionAdminForm(forms.ModelForm):
         question.domain, question.task = self.skill_rows[0].domain, self.skill_rows[0].task
         if commit:
             question.save()
-            self._save_m2m()
+            self._save_m2m()  # type: ignore[attr-defined]  # what ModelForm.save() itself calls
         return question
 
 

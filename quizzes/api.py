@@ -33,7 +33,7 @@ from quizzes.serializers import (
 )
 
 
-class WritesThrottled:
+class WritesThrottled(APIView):
     """Throttle POSTs (answers, attempts) with the shared write throttle; reads are free."""
 
     def get_throttles(self):
@@ -219,9 +219,8 @@ class ReviewCardList(generics.ListAPIView):
     pagination_class = Pagination
 
     def get_queryset(self):
-        queryset = ReviewCard.objects.filter(user_id=self.request.user.pk).select_related(
-            "question"
-        )
+        user = self.request.user  # IsAuthenticated: a real user
+        queryset = ReviewCard.objects.filter(user_id=user.pk or 0).select_related("question")
         due_only = query_choice(self.request, "due", _BOOLEANS)
         if due_only:
             queryset = queryset.filter(due__lte=timezone.now(), question__published=True)

@@ -66,16 +66,14 @@ def blueprint_draw(
     use_counts = use_counts or {}
     task_weights = task_weights or {}
     wanted = sorted(set(domains)) if domains is not None else [1, 2, 3, 4]
+    dom_quotas: dict[int, int]
     if len(wanted) == 1:
         dom_quotas = {wanted[0]: size}
     else:
         dom_quotas = {d: q for d, q in domain_quotas(size).items() if d in wanted}
-        dom_quotas = (
-            largest_remainder(size, {str(d): q for d, q in dom_quotas.items()})
-            if len(wanted) < 4
-            else dom_quotas
-        )
-        dom_quotas = {int(d): q for d, q in dom_quotas.items()}
+        if len(wanted) < 4:  # re-split the chosen domains' weights over all seats
+            shares = largest_remainder(size, {str(d): q for d, q in dom_quotas.items()})
+            dom_quotas = {int(d): q for d, q in shares.items()}
     by_domain: dict[int, dict[str, list[int]]] = {d: {} for d in wanted}
     for (domain, task), ids in pool.items():
         if domain in by_domain:

@@ -61,8 +61,8 @@ def _parse(path: Path, root: Path, guide) -> tuple[dict | None, list[ContentErro
         return None, errors
     return {
         "slug": slug,
-        "title": title.strip(),
-        "summary": summary.strip(),
+        "title": str(title).strip(),
+        "summary": str(summary).strip(),
         "tags": tags,
         "skills": skills,
         "order": order,
@@ -83,13 +83,13 @@ def load_cheatsheets(root: Path, report: LoadReport) -> None:
     sheets, errors = [], []
     for path in paths:
         try:
-            sheet, problems = _parse(path, Path(root), guide)
+            parsed, problems = _parse(path, Path(root), guide)
         except ContentError as exc:
             errors.append(exc)
             continue
         errors.extend(problems)
-        if sheet:
-            sheets.append(sheet)
+        if parsed:
+            sheets.append(parsed)
     if errors:
         raise ContentErrors(errors)
     now = timezone.now()
@@ -98,12 +98,12 @@ def load_cheatsheets(root: Path, report: LoadReport) -> None:
         digest = hashlib.sha256(
             json.dumps([data, RENDER_VERSION], sort_keys=True).encode()
         ).hexdigest()
-        sheet = existing.get(data["slug"])
-        if sheet is not None and sheet.source_hash == digest and sheet.published:
+        found = existing.get(data["slug"])
+        if found is not None and found.source_hash == digest and found.published:
             report.count("cheat sheets unchanged")
             continue
-        created = sheet is None
-        sheet = sheet or CheatSheet(slug=data["slug"])
+        created = found is None
+        sheet = found or CheatSheet(slug=data["slug"])
         rendered = render_markdown(data["body"])
         for key in ("title", "summary", "tags", "skills", "order", "body", "source_file"):
             setattr(sheet, key, data[key])

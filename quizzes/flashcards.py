@@ -157,6 +157,7 @@ def _parse_card(
         reference = {}
     if len(errors) > start:
         return None
+    assert external_id is not None  # a missing id added an error above
     first = skills[0]
     return CardSpec(
         external_id=external_id,

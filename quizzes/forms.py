@@ -21,7 +21,7 @@ class PracticeForm(forms.Form):
     )
     tags = forms.MultipleChoiceField(
         label="Topics",
-        choices=sorted(TOPIC_TAGS.items(), key=lambda kv: kv[1].lower()),
+        choices=sorted(TOPIC_TAGS.items(), key=lambda kv: str(kv[1]).lower()),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text="None selected = all topics. Ctrl/⌘-click to pick several.",
@@ -50,9 +50,9 @@ class PracticeForm(forms.Form):
         from quizzes.selectors import skill_labels
 
         # The guide's items, read when the form is built (the guide loads with the content).
-        self.fields["skills"].choices = [
-            (code, f"{code} {text}"[:90]) for code, text in skill_labels().items()
-        ]
+        skills = self.fields["skills"]
+        assert isinstance(skills, forms.ChoiceField)
+        skills.choices = [(code, f"{code} {text}"[:90]) for code, text in skill_labels().items()]
 
     def filters(self) -> PracticeFilters:
         data = self.cleaned_data

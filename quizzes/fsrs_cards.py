@@ -46,7 +46,7 @@ def card_review(
     desired_retention: float,
 ) -> Card:
     """Review a card (new when `state` is empty) at `now`; returns the updated card."""
-    card = Card.from_dict(state) if state else card_new(card_id, now)
+    card = Card.from_dict(state) if state else card_new(card_id, now)  # type: ignore[arg-type]  # stored JSON of Card.to_dict()
     updated, _log = scheduler_for(desired_retention).review_card(
         card, rating, review_datetime=now, review_duration=duration_ms
     )

@@ -105,7 +105,7 @@ class PracticeExam(models.Model):
     built_at = models.DateTimeField()
     bank_size = models.PositiveIntegerField(help_text="published questions when it was built")
     notes = models.JSONField(default=list, blank=True)
-    questions = models.ManyToManyField(
+    questions: models.ManyToManyField[Question, PracticeExamQuestion] = models.ManyToManyField(
         "Question", through="PracticeExamQuestion", related_name="practice_exams"
     )
 
@@ -197,7 +197,7 @@ class Attempt(models.Model):
         """What the learner calls it: "Practice exam 3", "Section test: 2 Security"…"""
         if self.mode != self.EXAM:
             return self.get_mode_display()
-        if self.kind == ExamKind.NAMED and self.practice_exam_id:
+        if self.kind == ExamKind.NAMED and self.practice_exam is not None:
             return self.practice_exam.title
         if self.kind == ExamKind.SECTION and self.section_domain:
             from core.exam import domain_label

@@ -123,7 +123,7 @@ class AttemptDetailSerializer(AttemptSerializer):
         fields = [*AttemptSerializer.Meta.fields, "items"]
 
     def get_items(self, attempt: Attempt) -> list[dict]:
-        return ItemViewSerializer(self.context["item_views"], many=True).data
+        return list(ItemViewSerializer(self.context["item_views"], many=True).data)
 
 
 class AttemptStartSerializer(RejectUnknownFields, serializers.Serializer):

@@ -162,8 +162,8 @@ def attempt_start_exam(
     if running is not None:
         same = running.kind in (kind, "") if kind == ExamKind.RANDOM else running.kind == kind
         if kind == ExamKind.NAMED:
-            same = same and running.practice_exam is not None
-            same = same and running.practice_exam.number == number
+            exam = running.practice_exam
+            same = same and exam is not None and exam.number == number
         if kind == ExamKind.SECTION:
             same = same and running.section_domain == domain
         if same:
@@ -176,7 +176,8 @@ def attempt_start_exam(
     rng = random.Random(seed)
     practice_exam = None
     if kind == ExamKind.NAMED:
-        practice_exam = PracticeExam.objects.filter(number=number).first()
+        if number is not None:
+            practice_exam = PracticeExam.objects.filter(number=number).first()
         if practice_exam is None:
             raise NothingToPractise(
                 f"There is no practice exam {number}: an instructor builds them with "
@@ -450,7 +451,7 @@ def attempt_answer(
         if practice_like:
             cards_record(
                 locked.user,
-                [(item.question_id, correct, item.time_spent_ms)],
+                [(item.question_id, bool(correct), item.time_spent_ms)],
                 source=locked.mode,
                 now=now,
             )
@@ -492,7 +493,8 @@ def attempt_submit(attempt: Attempt, *, now: datetime | None = None) -> Attempt:
         won = Attempt.objects.filter(pk=locked.pk, status=Attempt.IN_PROGRESS).update(status=status)
         if not won:
             raise AttemptClosed("This attempt was already submitted.")
-        _finish(locked, now=min(now, locked.deadline) if late else now, status=status)
+        deadline = locked.deadline
+        _finish(locked, now=min(now, deadline) if late and deadline else now, status=status)
     return locked
 
 
@@ -532,16 +534,16 @@ def _finish(attempt: Attempt, *, now: datetime, status: str) -> None:
     items = list(AttemptItem.objects.filter(attempt=attempt).select_related("question"))
     keys = _correct_ids(item.question_id for item in items)
     per_domain = {d: {"correct": 0, "total": 0} for d in DOMAINS}
-    exam_cards = []
+    exam_cards: list[tuple[int, bool, int | None]] = []
     for item in items:
         item.correct = item_is_correct(item.selected, keys[item.question_id])
         bucket = per_domain[item.question.domain]
         bucket["total"] += 1
         bucket["correct"] += int(item.correct)
         if attempt.mode == Attempt.EXAM and item.selected:
-            exam_cards.append((item.question_id, item.correct, item.time_spent_ms))
+            exam_cards.append((item.question_id, bool(item.correct), item.time_spent_ms))
     AttemptItem.objects.bulk_update(items, ["correct"])
-    correct = sum(int(i.correct) for i in items)
+    correct = sum(1 for i in items if i.correct)
     total = len(items)
     raw = 100.0 * correct / total if total else 0.0
     attempt.status = status

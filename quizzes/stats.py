@@ -138,12 +138,12 @@ def _item_stat(question: Question, rows: list[_Response], options: list[Option])
         stat.options = [OptionStat(o.position, o.text, o.correct, 0.0, None) for o in options]
         return stat
     stat.facility = round(100 * sum(r.score for r in rows) / n, 1)
-    with_rest = [r for r in rows if r.rest is not None]
-    r = pearson([x.score for x in with_rest], [x.rest for x in with_rest])
+    with_rest = [(x, x.rest) for x in rows if x.rest is not None]
+    r = pearson([x.score for x, _ in with_rest], [rest for _, rest in with_rest])
     stat.discrimination = round(100 * r, 1) if r is not None else None
     answered = [x.time_ms for x in rows]
     stat.avg_time_s = round(sum(answered) / len(answered) / 1000, 1) if answered else None
-    ranked = sorted(with_rest, key=lambda x: x.rest, reverse=True)
+    ranked = [x for x, _ in sorted(with_rest, key=lambda pair: pair[1], reverse=True)]
     top = ranked[: max(1, math.ceil(TOP_GROUP * len(ranked)))] if ranked else []
     for option in options:
         chosen = sum(option.pk in x.selected for x in rows)
@@ -161,8 +161,8 @@ def _item_stat(question: Question, rows: list[_Response], options: list[Option])
         if stat.discrimination is not None and stat.discrimination < 0:
             stat.flags.append("negative discrimination")
         keys = [o.top_rate for o in stat.options if o.correct and o.top_rate is not None]
-        distractors = [o for o in stat.options if not o.correct and o.top_rate is not None]
-        if keys and any(d.top_rate > min(keys) for d in distractors):
+        distractors = [o.top_rate for o in stat.options if not o.correct and o.top_rate is not None]
+        if keys and any(rate > min(keys) for rate in distractors):
             stat.flags.append("top group prefers a distractor")
     return stat
 

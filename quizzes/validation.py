@@ -264,6 +264,9 @@ def _parse_question(
             err("choose", f"choose is {choose} but {n_correct} option(s) are correct")
     if len(errors) > start:
         return None
+    # Every missing or malformed field added an error above, so none of these is None here.
+    assert external_id is not None and tags is not None and difficulty is not None
+    assert qtype is not None and choose is not None and stem is not None
     return QuestionSpec(
         external_id=external_id,
         skills=skills,

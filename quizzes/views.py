@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.exam import DOMAINS, TASKS, TOPIC_TAGS, domain_label
+from core.http import request_user
 from quizzes import selectors, services
 from quizzes.errors import AttemptClosed, InvalidAnswer, QuizError
 from quizzes.forms import PracticeForm, ReportForm, RetentionForm
@@ -49,7 +51,9 @@ def _closed(request: HttpRequest, attempt: Attempt, message: str) -> HttpRespons
 
 def _home_context(request: HttpRequest, form: PracticeForm) -> dict:
     running_exam = (
-        Attempt.objects.filter(user=request.user, mode=Attempt.EXAM, status=Attempt.IN_PROGRESS)
+        Attempt.objects.filter(
+            user=request_user(request), mode=Attempt.EXAM, status=Attempt.IN_PROGRESS
+        )
         .select_related("practice_exam")
         .order_by("-started_at")
         .first()
@@ -80,7 +84,7 @@ def _home_context(request: HttpRequest, form: PracticeForm) -> dict:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Start practice, an exam or a review; see recent attempts."""
-    initial = {"count": 10}
+    initial: dict[str, Any] = {"count": 10}
     if request.GET.get("tag"):
         initial["tags"] = [request.GET["tag"]]
     if request.GET.get("domain", "").isdigit():
@@ -119,7 +123,7 @@ def _exam_choice(data) -> tuple[str, int | None, int | None]:
     domain = int(domain) if domain.isdigit() and len(domain) <= 2 else None
     if kind == ExamKind.NAMED and number is None:
         raise InvalidAnswer("Which practice exam? Give its number.")
-    if kind == ExamKind.NAMED and not PracticeExam.objects.filter(number=number).exists():
+    if kind == ExamKind.NAMED and not PracticeExam.objects.filter(number=number or 0).exists():
         raise InvalidAnswer(f"There is no practice exam {number}.")
     if kind == ExamKind.SECTION and domain not in DOMAINS:
         raise InvalidAnswer("Which domain? Choose 1, 2, 3 or 4.")
@@ -129,6 +133,7 @@ def _exam_choice(data) -> tuple[str, int | None, int | None]:
 def _exam_plan(kind: str, number: int | None, domain: int | None) -> dict:
     """What the confirmation page says about the test before the clock starts."""
     if kind == ExamKind.SECTION:
+        assert domain is not None  # _exam_choice refused a section test without a domain
         size = services.section_size(domain)
         return {
             "title": f"Section test: {domain_label(domain)}",
@@ -140,12 +145,12 @@ def _exam_plan(kind: str, number: int | None, domain: int | None) -> dict:
         ExamKind.NAMED: f"Practice exam {number}",
         ExamKind.FINAL: "Final exam",
         ExamKind.RANDOM: "Random exam",
-    }[kind]
+    }[ExamKind(kind)]
     about = {
         ExamKind.NAMED: "The same questions every time you take it, so you can compare retakes.",
         ExamKind.FINAL: "Only questions you have never seen, drawn to the exam's blueprint.",
         ExamKind.RANDOM: "A fresh draw to the exam's blueprint.",
-    }[kind]
+    }[ExamKind(kind)]
     return {"title": title, "questions": EXAM_QUESTIONS, "minutes": EXAM_MINUTES, "about": about}
 
 
@@ -161,7 +166,9 @@ def exam_start(request: HttpRequest) -> HttpResponse:
         return redirect("quizzes:home")
     if request.method == "GET":
         running = (
-            Attempt.objects.filter(user=request.user, mode=Attempt.EXAM, status=Attempt.IN_PROGRESS)
+            Attempt.objects.filter(
+                user=request_user(request), mode=Attempt.EXAM, status=Attempt.IN_PROGRESS
+            )
             .select_related("practice_exam")
             .first()
         )
@@ -407,7 +414,7 @@ def attempt_report(request: HttpRequest, attempt_id: int, position: int) -> Http
     if not back.startswith("/quizzes/"):
         back = reverse("quizzes:attempt_question", args=[attempt.pk, position])
     if not form.is_valid():
-        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+        messages.error(request, " ".join(str(m) for errs in form.errors.values() for m in errs))
         return redirect(back)
     try:
         services.question_report_create(
