@@ -3,14 +3,91 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 
 from django.db.models import Max, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
-from core.exam import DOMAINS
+from core.exam import DOMAINS, TASKS
 from core.panels import Panel, TopicLink
 from labs.models import Grading, Lab, Submission
+
+# A lab counts as passed (proof of its skills, for readiness) from this best percent: the band
+# that every correct answer written differently reaches (validate_lab's "alternatives" band).
+PASS_PERCENT = 90
+
+
+@dataclass(frozen=True)
+class SkillRow:
+    """An exam-guide item a lab proves: its id and its short text from the guide."""
+
+    code: str
+    text: str
+
+
+@dataclass
+class DomainGroup:
+    """The labs of one exam domain, for the catalogue."""
+
+    number: int
+    title: str
+    weight: int
+    labs: list = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for lab in self.labs if lab.passed)
+
+
+def skill_texts(codes) -> dict[str, str]:
+    """Skill id -> its short text from the exam guide (core.Skill); unknown ids map to ""."""
+    from core.models import Skill
+
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    found = dict(Skill.objects.filter(code__in=wanted).values_list("code", "text"))
+    return {code: found.get(code, "") for code in wanted}
+
+
+def _skill_key(code: str) -> list:
+    """Guide order: "3.4.k2" < "3.4.s1" < "3.4.s10" (knowledge items before skills)."""
+    key: list = []
+    for part in code.split("."):
+        head, digits = part.rstrip("0123456789"), part[len(part.rstrip("0123456789")) :]
+        key += [head, int(digits) if digits else 0]
+    return key
+
+
+def with_skills(labs: list[Lab]) -> list[Lab]:
+    """Attach `skill_rows` (id and guide text, in guide order) and `task_label` to each lab."""
+    texts = skill_texts({code for lab in labs for code in lab.skills or []})
+    for lab in labs:
+        lab.skill_rows = [
+            SkillRow(code, texts.get(code, "")) for code in sorted(lab.skills or [], key=_skill_key)
+        ]
+        lab.task_label = f"{lab.task} {TASKS.get(lab.task, '')}".strip()
+    return labs
+
+
+def labs_by_domain(labs: list[Lab], *, skill: str = "") -> list[DomainGroup]:
+    """The labs grouped by exam domain (every domain listed, in order), each group by task and
+    order; with `skill`, only labs that prove that exam-guide item."""
+    groups = {n: DomainGroup(n, name, weight) for n, (name, weight) in DOMAINS.items()}
+    for lab in with_skills(labs):
+        if skill and skill not in (lab.skills or []):
+            continue
+        groups[lab.domain].labs.append(lab)
+    for group in groups.values():
+        group.labs.sort(key=lambda lab: (_skill_key(lab.task), lab.order, lab.slug))
+    return list(groups.values())
+
+
+def skill_choices(labs: list[Lab]) -> list[SkillRow]:
+    """Every exam-guide item some lab proves, in guide order (the catalogue's skill filter)."""
+    texts = skill_texts({code for lab in labs for code in lab.skills or []})
+    return [SkillRow(code, texts[code]) for code in sorted(texts, key=_skill_key)]
 
 
 def lab_list(*, user=None, domain: int | None = None, difficulty: str = "", status: str = ""):
@@ -21,6 +98,7 @@ def lab_list(*, user=None, domain: int | None = None, difficulty: str = "", stat
     for lab in labs:
         lab.best = best.get(lab.id)
         lab.state = "done" if lab.best == 100 else ("started" if lab.best is not None else "new")
+        lab.passed = lab.best is not None and lab.best >= PASS_PERCENT
         if domain and lab.domain != domain:
             continue
         if difficulty and lab.difficulty != difficulty:
@@ -54,10 +132,10 @@ def best_percents(user) -> dict[int, float]:
 
 
 def labs_done_skills(user) -> dict[str, int]:
-    """Skill id -> how many labs proving it the learner finished at 90 % or more (readiness)."""
+    """Skill id -> how many labs proving it the learner passed (best >= PASS_PERCENT)."""
     counts: dict[str, int] = {}
     best = best_percents(user) if user is not None and user.is_authenticated else {}
-    for lab in Lab.objects.filter(pk__in=[k for k, v in best.items() if v >= 90]):
+    for lab in Lab.objects.filter(pk__in=[k for k, v in best.items() if v >= PASS_PERCENT]):
         for skill in lab.skills or []:
             counts[skill] = counts.get(skill, 0) + 1
     return counts
@@ -162,6 +240,8 @@ def dashboard_panel(request) -> Panel | None:
         template="labs/_dashboard.html",
         context={
             "done": sum(1 for lab in labs if lab.state == "done"),
+            "passed": sum(1 for lab in labs if lab.passed),
+            "pass_percent": PASS_PERCENT,
             "total": len(labs),
             "recent": list(recent),
         },

@@ -17,7 +17,8 @@ from labs.forms import LabFilterForm
 
 
 def lab_list(request: HttpRequest) -> HttpResponse:
-    """All labs with filters (domain, difficulty, status) and the learner's best score."""
+    """All labs grouped by exam domain, each with the skills it proves; filters (domain,
+    difficulty, status, exam-guide skill) and the learner's best score."""
     form = LabFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     labs = selectors.lab_list(
@@ -26,10 +27,26 @@ def lab_list(request: HttpRequest) -> HttpResponse:
         difficulty=filters.get("difficulty", ""),
         status=filters.get("status", ""),
     )
+    skills = selectors.skill_choices(selectors.lab_list())
+    # Only a skill some lab proves reaches the filter; anything else is ignored, not an error.
+    skill = request.GET.get("skill", "")
+    skill = skill if any(row.code == skill for row in skills) else ""
+    groups = selectors.labs_by_domain(labs, skill=skill)
+    if filters.get("domain"):
+        groups = [g for g in groups if g.number == int(filters["domain"])]
     return render(
         request,
         "labs/lab_list.html",
-        {"labs": labs, "form": form, "domains": DOMAINS, "nav_active": "labs"},
+        {
+            "groups": groups,
+            "count": sum(len(g.labs) for g in groups),
+            "form": form,
+            "skills": skills,
+            "skill": skill,
+            "domains": DOMAINS,
+            "pass_percent": selectors.PASS_PERCENT,
+            "nav_active": "labs",
+        },
     )
 
 
@@ -61,6 +78,9 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "hints": hints,
             "submissions": selectors.submissions_for_lab(request.user, lab)[:20],
             "domain_name": DOMAINS[lab.domain][0],
+            "skill_rows": selectors.with_skills([lab])[0].skill_rows,
+            "task_label": lab.task_label,
+            "pass_percent": selectors.PASS_PERCENT,
             "nav_active": "labs",
         },
     )

@@ -384,6 +384,8 @@ def lesson_url(lesson_ref: str) -> str:
 # A lab graded p % counts like LAB_WEIGHT answers with p % of them right, for each skill (and
 # its task and domain) the lab exercises: evidence of doing, not only of choosing an option.
 LAB_WEIGHT = 3
+# A lab at or above this best score is passed (the labs app's pass mark, labs.selectors).
+LAB_PASS_PERCENT = 90
 # Fewer answers than this on a domain, task or skill: shown, but marked "too few to tell".
 MIN_EVIDENCE = 5
 
@@ -417,9 +419,11 @@ def skill_labels() -> dict[str, str]:
 
 
 def lab_evidence(user) -> list[tuple[str, int, str, list[str], float]]:
-    """(lab title, domain, task, skills, best graded %) for each lab the learner had graded.
+    """(lab title, domain, task, skills, best %) for each lab the learner had graded.
 
-    Reads `Lab.skills` where the labs app has it; before that a lab counts for its task only.
+    The best is over every grading ever recorded (a regrade adds one and never takes a result
+    away), as the lab pages show it. Reads `Lab.skills` where the labs app has it; before that
+    a lab counts for its task only.
     """
     try:
         from django.apps import apps
@@ -428,11 +432,24 @@ def lab_evidence(user) -> list[tuple[str, int, str, list[str], float]]:
         submission_model = apps.get_model("labs", "Submission")
     except LookupError:
         return []
+    try:
+        grading_model = apps.get_model("labs", "Grading")
+    except LookupError:
+        grading_model = None
     has_skills = "skills" in {f.name for f in lab_model._meta.get_fields()}
     best: dict[int, float] = {}
-    for lab_id, percent in submission_model.objects.filter(
-        user_id=user.pk, status="graded", percent__isnull=False
-    ).values_list("lab_id", "percent"):
+    scores = list(
+        submission_model.objects.filter(
+            user_id=user.pk, status="graded", percent__isnull=False
+        ).values_list("lab_id", "percent")
+    )
+    if grading_model is not None:
+        scores += list(
+            grading_model.objects.filter(
+                submission__user_id=user.pk, percent__isnull=False
+            ).values_list("submission__lab_id", "percent")
+        )
+    for lab_id, percent in scores:
         best[lab_id] = max(best.get(lab_id, 0.0), float(percent))
     if not best:
         return []
@@ -493,11 +510,13 @@ def readiness(user) -> dict:
                 tag_lessons[tag][lesson_ref] += 1
     labs = lab_evidence(user)
     for title, domain, task, skills, percent in labs:
-        if skills:
-            domain, task = int(skills[0].split(".")[0]), ".".join(skills[0].split(".")[:2])
-        buckets = [task_bucket(task)] + [skill_bucket(code) for code in skills]
-        if domain in per_domain:
-            buckets.append(per_domain[domain])
+        # A lab is evidence for its own task and domain and for those of every item it proves
+        # (a StackSets lab of task 3.4 may prove a 3.3 item), each bucket counted once.
+        tasks = dict.fromkeys([task, *(".".join(code.split(".")[:2]) for code in skills)])
+        domains = dict.fromkeys([domain, *(_domain_of(code) for code in skills)])
+        buckets = [task_bucket(t) for t in tasks if t in TASKS]
+        buckets += [skill_bucket(code) for code in dict.fromkeys(skills)]
+        buckets += [per_domain[d] for d in domains if d in per_domain]
         for bucket in buckets:
             bucket.correct += LAB_WEIGHT * percent / 100
             bucket.total += LAB_WEIGHT
@@ -534,6 +553,8 @@ def readiness(user) -> dict:
     return {
         "answers": len(rows),
         "labs": len(labs),
+        "labs_passed": sum(1 for lab in labs if lab[4] >= LAB_PASS_PERCENT),
+        "lab_pass_percent": LAB_PASS_PERCENT,
         "guide_skills": guide_skills,
         "domains": list(per_domain.values()),
         "tasks": tasks,
@@ -543,6 +564,11 @@ def readiness(user) -> dict:
         "min_evidence": MIN_EVIDENCE,
         "lab_weight": LAB_WEIGHT,
     }
+
+
+def _domain_of(code: str) -> int | None:
+    head = code.split(".")[0]
+    return int(head) if head.isdigit() else None
 
 
 def trend_points(user, *, limit: int = 12) -> list[tuple[str, float]]:

@@ -180,3 +180,84 @@ def test_api_check_findings_name_their_lesson(learner_client):
     ).json()
     assert data["findings"] and all("doc" in f for f in data["findings"])
     assert any(f["doc"].count("/") == 1 for f in data["findings"])
+
+
+# --- catalogue by exam domain and skill, readiness ------------------------------------------------
+
+
+def _guide_items() -> None:
+    from core.models import Skill
+
+    for position, (code, text) in enumerate(
+        [("3.4.s1", "Change infrastructure templates"), ("1.2.s1", "Configure a function")]
+    ):
+        domain, task, item = code.split(".")
+        Skill.objects.create(
+            code=code, kind="skill", domain=int(domain), task=f"{domain}.{task}",
+            number=int(item[1:]), position=position, text=text,
+        )  # fmt: skip
+
+
+def test_lab_list_groups_labs_by_domain_with_the_skills_they_prove(lab, learner_client):
+    from labs.models import Lab
+
+    _guide_items()
+    Lab.objects.filter(pk=lab.pk).update(skills=["3.4.s1"])
+    html = learner_client.get(reverse("labs:lab_list")).content.decode()
+    # Every domain has its heading, in order; the lab sits under Domain 3 with its skill text.
+    positions = [html.index(f'id="domain-{n}"') for n in (1, 2, 3, 4)]
+    assert positions == sorted(positions)
+    card = html.index('data-lab="fix-buildspec"')
+    assert positions[2] < card < positions[3]
+    assert "3.4.s1</a> Change infrastructure templates" in html
+    assert "No lab in this domain yet." in html  # Domain 1 has none
+
+
+def test_lab_list_filters_by_skill_and_ignores_unknown_skills(lab, learner_client):
+    from labs.models import Lab
+
+    _guide_items()
+    Lab.objects.filter(pk=lab.pk).update(skills=["3.4.s1"])
+    shown = learner_client.get(reverse("labs:lab_list"), {"skill": "3.4.s1"}).content.decode()
+    assert 'data-lab="fix-buildspec"' in shown
+    # 1.2.s1 exists in the guide but no lab proves it: it is not a choice, so the filter is off.
+    other = learner_client.get(reverse("labs:lab_list"), {"skill": "1.2.s1"}).content.decode()
+    assert 'data-lab="fix-buildspec"' in other and '<option value="1.2.s1"' not in other
+    bad = learner_client.get(reverse("labs:lab_list"), {"skill": "<script>"})
+    assert bad.status_code == 200 and "<script>" not in bad.content.decode()
+
+
+def test_lab_page_says_which_skills_it_proves(lab, learner_client):
+    from labs.models import Lab
+
+    _guide_items()
+    Lab.objects.filter(pk=lab.pk).update(skills=["3.4.s1"])
+    html = learner_client.get(reverse("labs:lab_detail", args=[lab.slug])).content.decode()
+    assert "What this lab proves (task 3.4 Deploy code by using AWS CI/CD services)" in html
+    assert "3.4.s1</a> Change infrastructure templates" in html
+
+
+def test_a_passed_lab_is_marked_and_counts_for_readiness_of_its_skills(
+    lab, learner, learner_client
+):
+    from labs.models import Lab
+    from quizzes.selectors import readiness
+
+    Lab.objects.filter(pk=lab.pk).update(skills=["3.3.s4"])
+    Submission.objects.create(
+        user=learner, lab=lab, number=1, files={}, status="graded", percent=60.0
+    )
+    ready = readiness(learner)
+    assert ready["labs"] == 1 and ready["labs_passed"] == 0
+    services.submission_grade(services.submission_create(learner, lab, {"buildspec.yml": GOOD}).pk)
+    ready = readiness(learner)
+    assert ready["labs"] == 1 and ready["labs_passed"] == 1
+    # The best score counts, for the lab's own task (3.4) and for the item's task (3.3).
+    tasks = {t.key: t for t in ready["tasks"]}
+    assert tasks["3.4"].percent == 100 and tasks["3.3"].percent == 100
+    skills = {s.key: s for s in ready["skills"]}
+    assert skills["3.3.s4"].labs == [("Fix the buildspec", 100.0)]
+    domains = {d.key: d for d in ready["domains"]}
+    assert domains["3"].labs == [("Fix the buildspec", 100.0)]  # counted once, not per skill
+    html = learner_client.get(reverse("labs:lab_list")).content.decode()
+    assert "best 100 % · passed" in html and "1 lab, 1 passed." in html
