@@ -7,10 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from simulator.codedeploy._alarms import AlarmWatch
+from simulator.codedeploy._disk import blob_path, disk_of, save_blob
 from simulator.codedeploy._group import DeploymentGroup, Instance
 from simulator.codedeploy._options import DeployOptions
 from simulator.codedeploy._result import DeploymentResult, TrafficPoint
-from simulator.codedeploy._revisions import Revision, RevisionStore, capture, install_plan
+from simulator.codedeploy._revisions import (
+    Revision,
+    RevisionStore,
+    capture,
+    install_plan,
+    install_sources,
+)
 from simulator.codedeploy._runner import HookRunner
 from simulator.codedeploy._server import (
     ALLOW_EVENTS,
@@ -44,13 +51,20 @@ def deploy_server(
     """One EC2 deployment (a rollback passes the stored `revision` to redeploy)."""
     deployment_id = options.new_id(world)
     store = RevisionStore(world, group.id)
-    _seed_from_world(store, group, options)
+    _seed_from_world(store, group, options, world)
+    folders: list[str] = []
     if revision is not None:
         plan = dict(revision.files)
+        # A redeployment copies the stored contents of the revision's files.
+        sources = {d: blob_path(world, sha) for d, sha in plan.items()}
+        sources = {d: p for d, p in sources.items() if p.is_file()}
     else:
         plan, problem = install_plan(appspec, revision_dir)
         if problem:
             return _failed_early(deployment_id, group, f"AppSpec files section: {problem}")
+        sources, folders, _problem = install_sources(appspec, revision_dir)
+        for dest, src in sources.items():
+            save_blob(world, plan[dest], src)
     behaviour = appspec.get("file_exists_behavior") or options.file_exists_behavior
     ignore = (
         options.ignore_application_stop_failures
@@ -73,6 +87,8 @@ def deploy_server(
         file_exists_behavior=str(behaviour),
         ignore_stop_failures=ignore,
         log=options.on_log or (lambda _line: None),
+        sources=sources,
+        folders=folders,
     )
     _record(
         world,
@@ -124,7 +140,9 @@ def _failed_early(deployment_id: str, group: DeploymentGroup, message: str) -> D
     )
 
 
-def _seed_from_world(store: RevisionStore, group: DeploymentGroup, options: DeployOptions) -> None:
+def _seed_from_world(
+    store: RevisionStore, group: DeploymentGroup, options: DeployOptions, world: Any
+) -> None:
     """`last_successful_revision:` in the world: that revision is already on every instance."""
     if not group.last_successful_revision:
         return
@@ -143,7 +161,16 @@ def _seed_from_world(store: RevisionStore, group: DeploymentGroup, options: Depl
         return
     plan, _problem = install_plan(loaded.data, folder)
     seeded = capture("d-PREVIOUS0", loaded.data, folder, plan)
-    store.seed(seeded, [i.id for i in group.instances])
+    if not store.seed(seeded, [i.id for i in group.instances]):
+        return
+    # The revision's files are on every instance, as if its Install had run there.
+    sources, _folders, _problem = install_sources(loaded.data, folder)
+    for dest, src in sources.items():
+        save_blob(world, plan[dest], src)
+    for instance in group.instances:
+        disk = disk_of(world, instance.id, instance.preexisting_files)
+        for dest, src in sources.items():
+            disk.write(dest, src.read_bytes(), src.stat().st_mode)
 
 
 def _in_place(

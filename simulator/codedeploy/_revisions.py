@@ -87,23 +87,34 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def install_plan(appspec: dict[str, Any], revision_dir: Path) -> tuple[dict[str, str], str | None]:
-    """{destination file: sha256} the `files` section copies, or an error message."""
-    plan: dict[str, str] = {}
+def install_sources(
+    appspec: dict[str, Any], revision_dir: Path
+) -> tuple[dict[str, Path], list[str], str | None]:
+    """({destination file: source file}, folders a folder copy makes, error) of `files`.
+
+    Symlinks in the revision are never followed (the agent copies a link's target only from
+    inside the bundle; here a link is simply left out).
+    """
+    plan: dict[str, Path] = {}
+    folders: list[str] = []
     for index, entry in enumerate(appspec.get("files") or []):
         if not isinstance(entry, dict):
-            return {}, f"files[{index}] is not a mapping"
+            return {}, [], f"files[{index}] is not a mapping"
         source, dest = str(entry.get("source", "")), str(entry.get("destination", ""))
         if not dest.startswith("/"):
-            return {}, f"files[{index}].destination {dest!r} is not an absolute path"
+            return {}, [], f"files[{index}].destination {dest!r} is not an absolute path"
         src = inside(revision_dir, "" if source in ("/", "") else source)
         if src is None or not src.exists():
-            return {}, f"files[{index}].source {source!r} does not exist in the revision"
+            return {}, [], f"files[{index}].source {source!r} does not exist in the revision"
         if src.is_file():
-            plan[posixpath.join(dest, src.name)] = _sha(src)
+            plan[posixpath.join(dest, src.name)] = src
             continue
+        folders.append(posixpath.normpath(dest))
         for folder, dirs, names in os.walk(src):
             dirs[:] = [d for d in dirs if not Path(folder, d).is_symlink()]
+            rel_folder = Path(folder).relative_to(src).as_posix()
+            if rel_folder != ".":
+                folders.append(posixpath.join(dest, rel_folder))
             for name in names:
                 file = Path(folder, name)
                 if file.is_symlink() or not file.is_file():
@@ -111,8 +122,16 @@ def install_plan(appspec: dict[str, Any], revision_dir: Path) -> tuple[dict[str,
                 rel = file.relative_to(src).as_posix()
                 if source in ("/", "") and rel in ("appspec.yml", "appspec.yaml"):
                     continue
-                plan[posixpath.join(dest, rel)] = _sha(file)
-    return plan, None
+                plan[posixpath.join(dest, rel)] = file
+    return plan, folders, None
+
+
+def install_plan(appspec: dict[str, Any], revision_dir: Path) -> tuple[dict[str, str], str | None]:
+    """{destination file: sha256} the `files` section copies, or an error message."""
+    sources, _folders, problem = install_sources(appspec, revision_dir)
+    if problem:
+        return {}, problem
+    return {dest: _sha(src) for dest, src in sources.items()}, None
 
 
 class RevisionStore:
@@ -140,6 +159,12 @@ class RevisionStore:
             entry["files"] = {path: "preexisting" for path in preexisting}
         return entry["files"]
 
+    def instance_folders(self, instance: str) -> list[str]:
+        """Folders the group's last Install created on the instance (removed when empty)."""
+        entry = self._group["instances"].setdefault(instance, {})
+        folders = entry.setdefault("folders", [])
+        return folders if isinstance(folders, list) else []
+
     def add(self, revision: Revision) -> None:
         self._group["revisions"][revision.deployment_id] = revision.to_state()
 
@@ -149,10 +174,10 @@ class RevisionStore:
     def mark_group(self, deployment_id: str) -> None:
         self._group["last_successful"] = deployment_id
 
-    def seed(self, revision: Revision, instances: list[str]) -> None:
+    def seed(self, revision: Revision, instances: list[str]) -> bool:
         """A revision the world says is already installed (before any simulated deployment)."""
         if self._group["last_successful"] is not None:
-            return
+            return False
         self.add(revision)
         self.mark_group(revision.deployment_id)
         for instance in instances:
@@ -160,3 +185,4 @@ class RevisionStore:
             files = self.instance_files(instance, [])
             for path in revision.files:
                 files[path] = revision.deployment_id
+        return True

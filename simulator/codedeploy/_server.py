@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,10 +11,20 @@ from typing import Any
 
 from simulator.codedeploy._alarms import AlarmWatch, reported_error_rate
 from simulator.codedeploy._configs import HostsConfig
+from simulator.codedeploy._disk import chown_paths, disk_of, save_owners
 from simulator.codedeploy._group import DeploymentGroup, Instance
+from simulator.codedeploy._install import install, remove_previous
 from simulator.codedeploy._result import LifecycleEvent, TrafficPoint
 from simulator.codedeploy._revisions import Revision, RevisionStore, inside
-from simulator.codedeploy._runner import CURRENT, PREVIOUS, HookRunner, TargetShell
+from simulator.codedeploy._runner import (
+    CURRENT,
+    PREVIOUS,
+    HookRunner,
+    InstanceView,
+    ScriptStatus,
+    TargetShell,
+    viewing,
+)
 
 # Fact sheet 4.1 / 4.2 (Start and End are not reported as lifecycle events by the API).
 INSTALL_EVENTS = (
@@ -68,6 +79,8 @@ class ServerRun:
     stopped_by: tuple[float, str] | None = None
     current_override: Revision | None = None  # set for the rollback of a blue/green deployment
     error_code: str = ""  # API ErrorInformation code of a failed deployment
+    sources: dict[str, Path] = field(default_factory=dict)  # destination -> file to copy
+    folders: list[str] = field(default_factory=list)  # folders a folder copy creates
 
     def env(self, event: str) -> dict[str, str]:
         return {
@@ -112,11 +125,30 @@ class _Target:
         self.current_dir = current_dir
         self.current_appspec = current_appspec
         self._shell: TargetShell | None = None
+        self.view = self._view()
+
+    def _view(self) -> InstanceView:
+        """The instance's disk, with every folder its scripts may need to reach."""
+        disk = disk_of(self.run.world, self.instance.id, self.instance.preexisting_files)
+        known = self.run.store.instance_files(self.instance.id, self.instance.preexisting_files)
+        destinations = [
+            str(e.get("destination"))
+            for e in self.current_appspec.get("files") or []
+            if isinstance(e, dict) and str(e.get("destination", "")).startswith("/")
+        ]
+        paths = [*destinations, *self.run.sources, *known]
+        # A destination is a folder: "<folder>/*" stands for the files that will go there.
+        paths = [f"{p.rstrip('/')}/*" if p in destinations else p for p in paths]
+        # The folders shown to the sandbox exist before Install runs, so Install never
+        # records them as its own (its cleanup must not remove a folder the sandbox shows).
+        disk.mounts(paths, root_mode=os.geteuid() == 0)
+        return InstanceView(disk, paths)
 
     def shell(self) -> TargetShell:
         if self._shell is None:
             scripts = self.previous.scripts if self.previous else {}
-            self._shell = self.run.runner.open(self.instance.id, self.current_dir, scripts)
+            with viewing(self.view):
+                self._shell = self.run.runner.open(self.instance.id, self.current_dir, scripts)
         return self._shell
 
     def close(self) -> None:
@@ -218,25 +250,38 @@ class _Target:
             )
         env = self.run.env(event.event)
         if script.get("runas"):
-            # One unprivileged sandbox user runs every script; runas is passed on as USER.
+            # The sandbox switches to its unprivileged user for real (uid 1000 inside);
+            # USER/LOGNAME carry the name the AppSpec gave.
             env["USER"] = env["LOGNAME"] = str(script["runas"])
         self.run.log(f"[{self.instance.id}] {event.event}: running {location}")
         outcome = self.shell().run_script(revision, location, env, timeout)
         event.output.extend(outcome.output)
         for line in outcome.output:
             self.run.log(f"[{self.instance.id}]   {line}")
-        if outcome.status == "TimedOut":
+        virtual = outcome.virtual_s if outcome.virtual_s is not None else outcome.duration_s
+        if outcome.status == ScriptStatus.TIMED_OUT or virtual > timeout:
+            # On the virtual clock: the agent stops the script when its timeout is reached.
             event.error_code = "ScriptTimedOut"
             event.message = (
                 f"Script at specified location: {location} failed to complete in {timeout:g} "
                 "seconds"
             )
             return False, t + timeout
-        spent = t + max(1.0, math.ceil(outcome.duration_s))
+        spent = t + max(1.0, math.ceil(virtual))
+        if outcome.status == ScriptStatus.SIMULATOR_LIMIT:
+            # Not an AWS outcome: the host's own cap on real time stopped the script.
+            cap = outcome.limit_s if outcome.limit_s is not None else outcome.duration_s
+            event.error_code = "SimulatorLimit"
+            event.message = (
+                f"Script at specified location: {location} was stopped by the simulator's "
+                f"real-time limit of {cap:g} s (its {timeout:g} s timeout on the virtual clock "
+                "was not reached; on AWS it would still be running)"
+            )
+            return False, spent
         rate = reported_error_rate(outcome.output)
         if rate is not None:
             self.run.watch.error_rate(spent / 60, rate)
-        if outcome.status != "Succeeded":
+        if outcome.status != ScriptStatus.SUCCEEDED:
             event.error_code = "ScriptFailed"
             code = outcome.exit_code
             event.message = f"Script at specified location: {location} " + (
@@ -249,36 +294,49 @@ class _Target:
 
     def _install(self, event: LifecycleEvent) -> bool:
         run = self.run
+        disk = self.view.disk
         files = run.store.instance_files(self.instance.id, self.instance.preexisting_files)
+        made = run.store.instance_folders(self.instance.id)
         # The agent first removes what the group's most recent Install copied (its cleanup
         # file); only files CodeDeploy did not put there can conflict.
-        for path in [p for p, origin in files.items() if origin != "preexisting"]:
+        previous = [p for p, origin in files.items() if origin != "preexisting"]
+        remove_previous(disk, previous, list(made))
+        for path in previous:
             del files[path]
-        conflicts = sorted(p for p in run.plan if p in files)
-        behaviour = run.file_exists_behavior
-        if conflicts and behaviour == "DISALLOW":
+        made.clear()
+        done = install(
+            disk,
+            run.sources,
+            run.folders,
+            run.appspec.get("permissions"),
+            run.file_exists_behavior,
+        )
+        if done.error:
             event.status = "Failed"
             event.error_code = "UnknownError"
-            event.message = (
-                "The deployment failed because a specified file already exists at "
-                f"this location: {conflicts[0]} (file_exists_behavior DISALLOW)"
-            )
+            event.message = done.error
             return False
-        kept = set(conflicts) if behaviour == "RETAIN" else set()
-        for path in run.plan:
-            if path not in kept:
-                files[path] = run.deployment_id
+        for path in done.copied:
+            files[path] = run.deployment_id
+        made.extend(done.folders)
+        if self.view.uids is not None:
+            # A sandbox is open: what the host just wrote belongs to the sandbox's root.
+            chown_paths(disk, [*done.folders, *done.copied], self.view.uids[0])
+            disk.apply_owners(*self.view.uids)
+        save_owners(run.world, disk)
         event.output.append(
-            f"copied {len(run.plan) - len(kept)} file(s)"
-            + (f", kept {len(kept)} existing (RETAIN)" if kept else "")
+            f"copied {len(done.copied)} file(s)"
+            + (f", kept {len(done.kept)} existing (RETAIN)" if done.kept else "")
         )
+        event.output.extend(done.applied)
+        event.output.extend(disk.notes)
         record = getattr(run.world, "record", None)
         if callable(record):
             record(
                 "codedeploy.install",
                 instance=self.instance.id,
                 deployment_id=run.deployment_id,
-                files=sorted(p for p in run.plan if p not in kept),
+                files=sorted(done.copied),
             )
         event.status = "Succeeded"
         return True
