@@ -494,7 +494,12 @@ def approval(ctx: Context) -> Outcome:
         }
         if key is not None:
             topics[key]["messages"].append(message)
-        ctx.record("sns.publish", topic=str(topic), delivered=key is not None)
+        ctx.record(
+            "sns.publish",
+            topic=str(topic),
+            delivered=key is not None,
+            approval=str(ctx.action.name),
+        )
     decision = ctx.options.approve
     if decision is None:
         shown = {

@@ -142,10 +142,10 @@ def decide_trigger(pipeline: Mapping[str, Any], event: GitEvent) -> TriggerDecis
             if isinstance(flt, Mapping) and _filter_matches(event, flt):
                 return TriggerDecision(
                     True,
-                    f"{event.describe()} matches {event.kind} filter {i + 1}",
+                    f"it matches {event.kind} filter {i + 1}",
                     git.get("sourceActionName"),
                 )
-    return TriggerDecision(False, f"{event.describe()} matches no {event.kind} filter")
+    return TriggerDecision(False, f"it matches no {event.kind} filter")
 
 
 def _source_branch(pipeline: Mapping[str, Any]) -> str | None:

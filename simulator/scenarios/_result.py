@@ -166,6 +166,52 @@ class StageRun:
 
 
 @dataclass(frozen=True)
+class TriggerRun:
+    """One git event of a V2 scenario: whether the pipeline's triggers started an execution."""
+
+    event: str  # the lab's name for the event
+    description: str  # "push of tag v1.0.0 (1 changed file)"
+    started: bool
+    reason: str
+    execution_id: str | None = None
+    status: str | None = None  # how the execution it started ended
+    variables: Mapping[str, str] = field(default_factory=dict)  # #{variables.*} it ran with
+
+
+@dataclass(frozen=True)
+class ConditionRun:
+    """A stage condition the engine evaluated (beforeEntry, onSuccess, onFailure)."""
+
+    stage: str
+    gate: str
+    result: str  # FAIL | SKIP | ROLLBACK | RETRY: applied when a rule failed
+    outcome: str  # Succeeded | Failed
+    reason: str = ""
+    execution_id: str = ""
+
+
+@dataclass(frozen=True)
+class RollbackRun:
+    """A stage rollback: to which earlier execution, and how it ended."""
+
+    stage: str
+    status: str  # Succeeded | Failed
+    reason: str
+    to_execution: str | None = None
+    execution_id: str = ""  # the execution whose stage rolled back
+
+
+@dataclass(frozen=True)
+class NotificationRun:
+    """A manual approval's SNS notification."""
+
+    topic: str
+    delivered: bool  # the topic exists in the account
+    action: str = ""
+    execution_id: str = ""
+
+
+@dataclass(frozen=True)
 class PipelineRun:
     name: str
     status: str
@@ -173,6 +219,11 @@ class PipelineRun:
     variables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     waiting: str | None = None  # "Stage/Action" of the approval it waits at
     decision: str | None = None  # approved | rejected, when an approval was decided
+    pipeline_type: str = "V1"
+    triggers: tuple[TriggerRun, ...] = ()  # V2 scenarios: every git event, in order
+    conditions: tuple[ConditionRun, ...] = ()
+    rollbacks: tuple[RollbackRun, ...] = ()
+    notifications: tuple[NotificationRun, ...] = ()
 
     def stage(self, name: str) -> StageRun | None:
         return next((s for s in self.stages if s.name == name), None)

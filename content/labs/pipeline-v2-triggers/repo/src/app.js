@@ -1,0 +1,2 @@
+// Refreshes the status every minute.
+setInterval(() => location.reload(), 60000);
