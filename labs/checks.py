@@ -531,6 +531,13 @@ def api_called(evidence: Evidence, params: dict[str, Any]) -> Verdict:
     label = f"{params['service']} {params['operation']}"
     if not calls:
         return Verdict(False, f"No {label} request reached the account.")
+    refused = sorted({str(c.error_code or c.status) for c in calls if not c.ok})
+    if refused and not any(c.ok for c in calls):
+        return Verdict(
+            False,
+            f"{plural(len(calls), label + ' request')} reached the account, which refused "
+            f"{'it' if len(calls) == 1 else 'them'} with {words(refused)}.",
+        )
     return Verdict(
         False,
         f"{plural(len(calls), label + ' request')} reached the account, "

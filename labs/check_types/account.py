@@ -210,10 +210,10 @@ def stack_instances_succeeded(evidence: Evidence, params: dict[str, Any]) -> Ver
     parts = []
     if failed:
         first = mine[failed[0]]
-        reason = f" ({sentence(first.status_reason)})" if first.status_reason else ""
+        reason = f": {sentence(first.status_reason)}" if first.status_reason else "."
         parts.append(
             f"{plural(len(failed), 'stack instance')} did not succeed: {_where(failed)}; "
-            f"{failed[0][0]}/{failed[0][1]} is {first.status}/{first.detailed_status}{reason}."
+            f"{failed[0][0]}/{failed[0][1]} is {first.status}/{first.detailed_status}{reason}"
         )
     if missing:
         parts.append(

@@ -49,7 +49,7 @@ def codes(result: GradeResult, name: str) -> set[str]:
 def test_there_are_at_least_eight_labs_covering_every_scenario_kind():
     assert len(SLUGS) >= 8
     kinds = {spec_of(slug).scenario["kind"] for slug in SLUGS}
-    assert kinds == {"check", "build", "deploy", "pipeline"}
+    assert kinds >= {"check", "build", "deploy", "pipeline"}  # plus kinds of simulator/…/kinds
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -299,3 +299,48 @@ def test_reference_solutions_are_never_sent_to_learners(learner_client):
             body = unescape(learner_client.get(url).content.decode()).replace('\\"', '"')
             leaked = [line for line in secret if line in body]
             assert leaked == [], f"{slug}: {url} shows reference lines"
+
+
+def test_parameter_store_labels_starter_labels_and_reads_the_newest_version():
+    result = graded("parameter-store-labels", "starter")
+    details = {r["id"]: r["detail"] for r in result.results if not r["passed"]}
+    # label-parameter-version without --parameter-version labels the newest version (4, the
+    # load test), and an unqualified read returns it too.
+    assert details["label-ends-on-candidate"] == "prod is on version 4, not 3."
+    assert "holds the value of version 4" in details["config-is-production"]
+    assert set(details) == {
+        "label-ends-on-candidate", "reads-through-label", "config-is-production",
+        "next-release-gets-candidate",
+    }  # fmt: skip
+
+
+def test_parameter_store_labels_pinned_version_numbers_lose_the_promotion():
+    spec = spec_of("parameter-store-labels")
+    pinned = spec.reference["buildspec.yml"].replace('"$PARAM:prod"', '"$PARAM:2"', 1)
+    pinned = pinned.replace('"$PARAM:prod"', '"$PARAM:2"')
+    result = grade_with("parameter-store-labels", **{"buildspec.yml": pinned})
+    # The same pinned read after the label moved still returns version 2.
+    assert failed_ids(result) == {
+        "reads-through-label", "config-is-production", "next-release-gets-candidate",
+    }  # fmt: skip
+
+
+def test_stacksets_deploy_starter_needs_the_named_iam_capability_first():
+    result = graded("stacksets-deploy", "starter")
+    details = {r["id"]: r["detail"] for r in result.results if not r["passed"]}
+    assert details["stack-set-created"] == (
+        "1 cloudformation CreateStackSet request reached the account, which refused it with "
+        "InsufficientCapabilitiesException."
+    )
+    assert "baseline-intact" not in details
+
+
+def test_stacksets_deploy_bucket_named_per_account_only_collides_across_regions():
+    spec = spec_of("stacksets-deploy")
+    template = spec.reference["template.yaml"].replace(
+        "audit-logs-${AWS::AccountId}-${AWS::Region}", "audit-logs-${AWS::AccountId}"
+    )
+    result = grade_with("stacksets-deploy", **{"template.yaml": template})
+    details = {r["id"]: r["detail"] for r in result.results if not r["passed"]}
+    assert "BucketAlreadyExists" in details["all-six"]
+    assert set(details) == {"first-instance", "all-six", "build-ok"}
