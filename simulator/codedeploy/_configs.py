@@ -100,6 +100,13 @@ def _number(value: Any, where: str, *, low: float, high: float, text_ok: bool = 
     # and the world file want a number.
     if text_ok and isinstance(value, str) and value.strip().lstrip("-").isdigit():
         value = int(value.strip())
+    if isinstance(value, dict) and len(value) == 1:
+        (fn,) = value
+        if fn == "Ref" or str(fn).startswith("Fn::"):
+            raise ConfigError(
+                f"{where}: {fn} was not resolved; read the template with "
+                "configs_from_template (parameters and references are evaluated there)"
+            )
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(f"{where}: expected a number, got {value!r}")
     if not low <= value <= high:

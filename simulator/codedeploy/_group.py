@@ -5,6 +5,7 @@ World keys read here (the world keeps the `codedeploy`, `ec2` and `ecs` sections
     ec2:
       instances:
         i-web-1: {tags: {env: prod}, health: healthy, files: [/var/www/html/old.txt]}
+        i-web-3: {health: stopped}   # healthy | unhealthy | stopped (counts as a failure)
     codedeploy:
       deployment_configs:            # custom configurations (optional)
         Min2: {minimum_healthy_hosts: {type: HOST_COUNT, value: 2}}
@@ -68,6 +69,7 @@ class Instance:
     id: str
     healthy: bool = True
     preexisting_files: list[str] = field(default_factory=list)
+    stopped: bool = False  # a stopped instance is attempted and fails (instance health page)
 
 
 @dataclass
@@ -244,10 +246,12 @@ def _lookup(state: dict[str, Any], names: list[str], where: str) -> list[Instanc
             body = {}
         body = _mapping(body, f"ec2.instances.{name}")
         health = str(body.get("health", "healthy")).lower()
-        if health not in ("healthy", "unhealthy"):
-            raise GroupError(f"world: ec2.instances.{name}.health must be healthy or unhealthy")
+        if health not in ("healthy", "unhealthy", "stopped"):
+            raise GroupError(
+                f"world: ec2.instances.{name}.health must be healthy, unhealthy or stopped"
+            )
         files = _names(body.get("files"), f"ec2.instances.{name}.files")
-        out.append(Instance(name, health == "healthy", files))
+        out.append(Instance(name, health == "healthy", files, stopped=health == "stopped"))
     return out
 
 

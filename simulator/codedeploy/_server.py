@@ -165,6 +165,13 @@ class _Target:
                 if failed or stopped:
                     event.status = "Skipped"
                     continue
+                if self.instance.stopped:
+                    # CodeDeploy still targets a stopped instance; its agent never answers.
+                    event.status, event.start, event.end = "Failed", t, t
+                    event.error_code = "UnknownError"
+                    event.message = "the instance is stopped: the CodeDeploy agent cannot run"
+                    failed = True
+                    continue
                 fired = self.run.watch.fired_by(t / 60)
                 if fired is not None:
                     self.run.stopped_by = self.run.stopped_by or fired

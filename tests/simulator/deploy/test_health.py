@@ -289,3 +289,18 @@ def test_custom_template_config_drives_the_deployment(tmp_path, options):
     )
     result, _ = _run(tmp_path, world, options=options)
     assert [len(w) for w in _waves(result)] == [2, 2]
+
+
+def test_stopped_instance_is_attempted_and_counts_as_failed(tmp_path, options):
+    # Instance health page: a stopped instance has the same impact as a failed one.
+    world = _world(3, "CodeDeployDefault.AllAtOnce")
+    world.state["ec2"]["instances"]["i-2"] = {"health": "stopped"}
+    result, runner = _run(tmp_path, world, options=options)
+    assert result.status == "Succeeded"  # AllAtOnce: one success is enough
+    stopped = [e for e in result.events if e.target == "i-2" and e.status == "Failed"]
+    assert stopped and "is stopped" in stopped[0].message
+    assert runner.events_run("i-2") == []
+    world = _world(2, "Count2")
+    world.state["ec2"]["instances"]["i-1"] = {"health": "stopped"}
+    result, _ = _run(tmp_path, world, options=options)
+    assert result.error_code == "HEALTH_CONSTRAINTS_INVALID"  # 1 healthy of 2, minimum 2
