@@ -46,8 +46,16 @@ def _doc(doc: Any, opts: dict[str, Any]) -> Any:
     return doc
 
 
+# Families registered by simulator.forms (Terraform and converted pipeline forms): their cases
+# need a .tf or template tree and live in tests/simulator/forms/.
+FORMS_FAMILIES = ("FM", "TF")
+
+
 def test_every_rule_has_cases() -> None:
-    assert sorted(set(RULES) - set(CASES) - set(NOT_TABLED)) == []
+    import simulator.forms  # noqa: F401  (registers its codes: the set must not depend on order)
+
+    untabled = set(RULES) - set(CASES) - set(NOT_TABLED)
+    assert sorted(c for c in untabled if not c.startswith(FORMS_FAMILIES)) == []
 
 
 @pytest.mark.parametrize("code", sorted(c for c in CASES if CASES[c][1] is not None))
