@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import os
 import re
+import secrets
 import shutil
 import stat
 import tempfile
@@ -326,13 +327,14 @@ def _mount_point(parts: tuple[str, ...], *, root_mode: bool) -> tuple[str, ...] 
 
 # -- one folder of disks per world ------------------------------------------------------------
 
-_WORLDS: dict[int, Path] = {}
+_WORLDS: dict[int, tuple[str, Path]] = {}  # id(state) -> (token kept in the state, folder)
+_STATE_MARK = "codedeploy_disk_mark"
 
 
 def _cleanup(key: int) -> None:
-    folder = _WORLDS.pop(key, None)
-    if folder is not None:
-        shutil.rmtree(folder, ignore_errors=True)
+    entry = _WORLDS.pop(key, None)
+    if entry is not None:
+        shutil.rmtree(entry[1], ignore_errors=True)
 
 
 @atexit.register
@@ -344,14 +346,22 @@ def _cleanup_all() -> None:
 def _world_folder(world: Any) -> Path:
     state = getattr(world, "state", world)
     key = id(state)
-    folder = _WORLDS.get(key)
-    if folder is None or not folder.is_dir():
-        folder = Path(tempfile.mkdtemp(prefix="pa-instances-"))
-        folder.chmod(0o755)  # bwrap runs as the session uid and must reach the mounts
-        _WORLDS[key] = folder
-        holder = world if world is not state else None
-        with contextlib.suppress(TypeError):  # a plain dict cannot be watched: atexit cleans
-            weakref.finalize(holder if holder is not None else state, _cleanup, key)
+    entry = _WORLDS.get(key)
+    token = state.get(_STATE_MARK) if isinstance(state, dict) else None
+    # The token guards against a reused id (a new state at a dead one's address) and against
+    # a copied state (same token, other id): either way the world gets its own folder.
+    if entry is not None and entry[0] == token and entry[1].is_dir():
+        return entry[1]
+    if entry is not None:
+        _cleanup(key)
+    folder = Path(tempfile.mkdtemp(prefix="pa-instances-"))
+    folder.chmod(0o755)  # bwrap runs as the session uid and must reach the mounts
+    token = secrets.token_hex(8)
+    if isinstance(state, dict):
+        state[_STATE_MARK] = token
+    _WORLDS[key] = (token, folder)
+    with contextlib.suppress(TypeError):  # a plain dict cannot be watched: atexit cleans
+        weakref.finalize(world, _cleanup, key)
     return folder
 
 

@@ -195,3 +195,14 @@ def test_symlinked_folder_on_the_instance_is_never_followed(tmp_path, options):
     assert list(outside.iterdir()) == []
     install_event = next(e for e in result.events if e.event == "Install")
     assert "/srv/web on i-1 is not a directory" in install_event.message
+
+
+def test_each_world_has_its_own_disks(tmp_path, options):
+    import copy
+
+    world = server_world(1)
+    rev = _revision(tmp_path / "rev", {"a.txt": "one"})
+    assert _deploy(rev, world, options).status == "Succeeded"
+    twin = copy.deepcopy(world)  # same state, another world: nothing installed there yet
+    assert disk_of(twin, "i-1").kind("/srv/web/a.txt") is None
+    assert disk_of(world, "i-1").read("/srv/web/a.txt") == b"one"
