@@ -232,6 +232,29 @@ def codebuild(ctx: Context) -> Outcome:
     )
 
 
+def commands(ctx: Context) -> Outcome:
+    """The V2 Commands action: its commands run as one build phase on managed CodeBuild compute."""
+    from dataclasses import replace
+
+    cmds = ctx.action.commands
+    if not isinstance(cmds, list) or not cmds:
+        return Outcome("Failed", "the Commands action has no commands")
+    spec: dict[str, Any] = {
+        "version": 0.2,
+        "phases": {"build": {"commands": [str(c) for c in cmds]}},
+    }
+    exported = ctx.action.output_variables
+    if isinstance(exported, list) and exported:
+        spec["env"] = {"exported-variables": [str(v) for v in exported]}
+    if ctx.action.outputs:
+        spec["artifacts"] = {"files": ["**/*"]}
+    # No project exists: the action gets a private name the buildspec is given under.
+    project = f"{ctx.pipeline_name}-{ctx.action.name}-commands"
+    options = replace(ctx.options, buildspecs={**ctx.options.buildspecs, project: json.dumps(spec)})
+    config = {**ctx.config, "ProjectName": project}
+    return codebuild(replace(ctx, config=config, options=options))
+
+
 def _build_env(ctx: Context) -> dict[str, str]:
     raw = ctx.config.get("EnvironmentVariables")
     if not raw:
@@ -525,6 +548,7 @@ PROVIDERS: dict[tuple[str, str], Callable[[Context], Outcome]] = {
     ("Source", "GitHub"): source,
     ("Build", "CodeBuild"): codebuild,
     ("Test", "CodeBuild"): codebuild,
+    ("Compute", "Commands"): commands,
     ("Deploy", "CodeDeploy"): codedeploy,
     ("Deploy", "CodeDeployToECS"): codedeploy_ecs,
     ("Deploy", "ECS"): ecs_standard,

@@ -141,3 +141,30 @@ def test_rollback_without_an_earlier_success_says_so(world, src) -> None:
     (rollback,) = execution.to_dict()["rollbacks"]
     assert rollback["status"] == "Failed"
     assert "no earlier successful execution" in rollback["summary"]
+
+
+def test_commands_action_runs_its_commands_and_exports_variables(world, src) -> None:
+    # CodePipeline user guide, "Commands action reference": commands run on managed compute,
+    # outputVariables are exported to the action's namespace.
+    run = action(
+        "Run",
+        "Compute",
+        "Commands",
+        {},
+        inputs=("src",),
+        commands=["test -f index.html", "export SITE_KEY=site-$(wc -c < index.html)"],
+        outputVariables=["SITE_KEY"],
+        namespace="RunVariables",
+    )
+    publish = action(
+        "Publish",
+        "Deploy",
+        "S3",
+        {"BucketName": "website", "Extract": "false", "ObjectKey": "#{RunVariables.SITE_KEY}.zip"},
+        inputs=("src",),
+    )
+    doc = pipeline(("Run", [run]), ("Deploy", [publish]), pipelineType="V2")
+    execution = run_pipeline(doc, src, world, opts())
+    assert execution.status == "Succeeded", execution.to_text()
+    assert execution.variables["RunVariables"]["SITE_KEY"] == "site-15"
+    assert "site-15.zip" in world.state["s3"]["website"]["objects"]
