@@ -83,8 +83,51 @@ def _pos(node: Any) -> Position:
     return (1, 1)
 
 
+_HEREDOC_START = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\s*$")
+
+
+def _open_quote_line(text: str) -> int | None:
+    """The first line whose quoted string is not closed on it (HCL strings are one line)."""
+    marker: str | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        if marker is not None:
+            if line.strip() == marker:
+                marker = None
+            continue
+        inside, escaped = False, False
+        for index, ch in enumerate(line):
+            if escaped:
+                escaped = False
+            elif ch == "\\" and inside:
+                escaped = True
+            elif ch == '"':
+                inside = not inside
+            elif not inside and (ch == "#" or line.startswith("//", index)):
+                break
+        if inside:
+            return number
+        found = _HEREDOC_START.search(line)
+        if found:
+            marker = found.group(1)
+    return None
+
+
 def parse(text: str, filename: str = "<input>") -> Body:
     """The file's top-level body; HclSyntaxError for text that is not HCL."""
+    try:
+        return _parse(text, filename)
+    except HclSyntaxError as exc:
+        open_at = _open_quote_line(text)
+        if open_at is not None and open_at <= exc.line:
+            raise HclSyntaxError(
+                "a quoted string is not closed on this line (HCL strings end on their line)",
+                open_at,
+                1,
+            ) from None
+        raise
+
+
+def _parse(text: str, filename: str) -> Body:
     from hcl2.api import parses_to_tree
 
     try:

@@ -35,7 +35,6 @@ FORM_CODES: dict[str, tuple[Severity, str]] = {
     "TF007": (Severity.ERROR, "variable without a default value"),
     "TF008": (Severity.ERROR, "argument set twice"),
     "TF009": (Severity.ERROR, "no aws_codepipeline resource"),
-    "TF010": (Severity.ERROR, "configuration value is not a string"),
     "FM001": (Severity.WARNING, "CodeBuild project not declared with the pipeline"),
     "FM002": (Severity.ERROR, "CodeDeploy application or group not declared with the pipeline"),
     "FM003": (Severity.ERROR, "deployment configuration does not fit the application"),

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulator._findings import Path
-from simulator._pipeline_model import is_intrinsic
 from simulator._rules import did_you_mean
 from simulator.forms._hcl import (
     Attribute,
@@ -690,14 +689,6 @@ class TerraformReader:
         for key, item in value.items():
             key_at, value_at = spots.get(key, (attr.position, attr.expr.position))
             conv.place((*path, key), value_at, key_at, f"{shown}.{key}")
-            if isinstance(item, list) or (isinstance(item, dict) and not is_intrinsic(item)):
-                self._error(
-                    "TF010",
-                    f"{shown}.{key} is a {'list' if isinstance(item, list) else 'map'}; "
-                    "configuration is a map of strings",
-                    "write the value as a string, e.g. with jsonencode(...)",
-                    value_at,
-                )
             out[key] = _text(item) if isinstance(item, bool | int | float) else item
         return out
 
