@@ -190,7 +190,9 @@ def _start(args: argparse.Namespace, options: PipelineOptions) -> tuple[Any, Wor
     except WorldError as exc:
         raise _Usage(f"--world: {exc}") from exc
     options.base_dir = Path(args.world).resolve().parent
-    if _is_form(args.pipeline, text):
+    from simulator.forms import runs_as_form
+
+    if runs_as_form(args.pipeline, text):
         from simulator._cli import module_siblings
         from simulator.forms import FormError, run_form
 
@@ -200,17 +202,6 @@ def _start(args: argparse.Namespace, options: PipelineOptions) -> tuple[Any, Wor
         except FormError as exc:
             raise PipelineInputError(str(exc)) from exc
     return run_pipeline(text, sources, world, options), world
-
-
-def _is_form(path: str, text: str) -> bool:
-    """A Terraform file, or a CloudFormation template (run through simulator.forms)."""
-    if path.lower().endswith(".tf"):
-        return True
-    from simulator._loading import load_document
-    from simulator.forms import PipelineForm, detect_form
-
-    data = load_document(text, filename=path).data
-    return detect_form(path, data) is PipelineForm.CLOUDFORMATION
 
 
 def _resume(

@@ -10,6 +10,7 @@ from simulator.forms._api import (
     read_cloudformation,
     read_terraform,
     run_form,
+    runs_as_form,
 )
 from simulator.forms._model import BuildProject, Conversion, FormError, PipelineForm
 
@@ -27,4 +28,5 @@ __all__ = [
     "read_cloudformation",
     "read_terraform",
     "run_form",
+    "runs_as_form",
 ]

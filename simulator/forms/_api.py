@@ -32,6 +32,14 @@ def detect_form(filename: str, data: Any = None) -> PipelineForm | None:
     return None
 
 
+def runs_as_form(filename: str, text: str | bytes) -> bool:
+    """True for a Terraform file or a CloudFormation template (run through run_form)."""
+    if filename.lower().endswith(".tf"):
+        return True
+    data = load_document(text, filename=filename).data
+    return detect_form(filename, data) is PipelineForm.CLOUDFORMATION
+
+
 def read_terraform(
     files: Mapping[str, str],
     *,

@@ -740,7 +740,17 @@ def _pipeline_body(scenario, files, root, world, approval, resume, on_log, on_pi
             execution = resume_pipeline(state, world, approve=decision, options=options)
         else:
             pipeline_text = _fixed_or_edited(scenario, files, "pipeline")
-            execution = run_pipeline(pipeline_text[1], sources, world, options)
+            from simulator.forms import FormError, run_form, runs_as_form
+
+            if runs_as_form(*pipeline_text):  # Terraform or CloudFormation (simulator.forms)
+                name, text = pipeline_text
+                tf = {k: v for k, v in files.items() if k.endswith(".tf")}
+                try:
+                    execution = run_form(text, name, sources, world, options, siblings=tf)
+                except FormError as exc:
+                    raise PipelineInputError(str(exc)) from exc
+            else:
+                execution = run_pipeline(pipeline_text[1], sources, world, options)
     except (PipelineInputError, DeployInputError, WorldError, KeyError, TypeError) as exc:
         message = str(exc).strip("'\"")
         log(f"The pipeline could not start: {message}")
