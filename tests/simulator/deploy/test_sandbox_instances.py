@@ -163,3 +163,16 @@ def test_a_symlink_a_hook_leaves_never_sends_the_host_elsewhere(tmp_path):
     assert result.status == "Succeeded", result.to_text()
     assert target.read_text() == "host"
     assert _out(result, "AfterInstall").output == ["v2"]
+
+
+def test_a_short_declared_timeout_is_an_aws_timeout_even_in_real_time(tmp_path):
+    rev = _rev(tmp_path / "rev", {"ValidateService": "while :; do :; done"})
+    text = (rev / "appspec.yml").read_text()
+    (rev / "appspec.yml").write_text(
+        text.replace("scripts/ValidateService.sh", "scripts/ValidateService.sh\n      timeout: 1")
+    )
+    result = _run(rev, server_world(1), seconds=10)
+    validate = _out(result, "ValidateService")
+    assert validate.error_code == "ScriptTimedOut"
+    assert validate.end - validate.start == 1
+    assert "failed to complete in 1 seconds" in validate.message
