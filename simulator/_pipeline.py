@@ -321,6 +321,32 @@ def provider_known(ctx: Context) -> None:
         )
 
 
+@_rule("PL045", E, "action type version that does not exist")
+def action_version(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        kind = _type(action)
+        type_id = action.raw.get(_k(pipe, "actionTypeId"))
+        if kind is None or not isinstance(type_id, dict):
+            continue
+        version = literal(type_id.get(_k(pipe, "version")))
+        if version is None or isinstance(version, dict | list):
+            continue
+        # YAML reads `Version: 1` as a number; CloudFormation sends it as the text "1".
+        text = (
+            str(int(version))
+            if isinstance(version, float) and version.is_integer()
+            else str(version)
+        )
+        if text != kind.version:
+            ctx.report(
+                "PL045",
+                (*action.path, _k(pipe, "actionTypeId"), _k(pipe, "version")),
+                f"{kind.category}/{kind.provider} has no version {text!r}: the action type"
+                " would not be found",
+                f"use version {kind.version!r}",
+            )
+
+
 def _type(action: Action) -> ActionType | None:
     return ACTIONS.find(action.owner, action.category, action.provider)
 

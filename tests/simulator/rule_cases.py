@@ -766,6 +766,12 @@ CASES: dict[str, tuple[str, Any, Any, dict[str, Any]]] = {
         },
         {},
     ),
+    "PL045": (
+        "pipeline",
+        two([{**cb(), "actionTypeId": {**cb()["actionTypeId"], "version": "2"}}]),
+        pipe(),
+        {},
+    ),
     "PL044": (
         "pipeline",
         pipe(
