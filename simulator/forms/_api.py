@@ -375,7 +375,7 @@ _MISSING_SPEC = """version: 0.2
 phases:
   install:
     commands:
-      - echo "YAML_FILE_ERROR: the project's buildspec {name} is not in the source" >&2 && exit 1
+      - 'echo "YAML_FILE_ERROR: the project buildspec {name} is not in the source" >&2; exit 1'
 """
 
 
@@ -415,7 +415,8 @@ def _project_settings(
             if spec_file.is_file():
                 buildspecs[project.name] = spec_file.read_text(encoding="utf-8", errors="replace")
             elif project.buildspec is not None:
-                buildspecs[project.name] = _MISSING_SPEC.format(name=spec_name)
+                shown = "".join(ch for ch in spec_name if ch.isalnum() or ch in "._-/")
+                buildspecs[project.name] = _MISSING_SPEC.format(name=shown)
     return buildspecs
 
 

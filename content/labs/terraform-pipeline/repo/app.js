@@ -1,0 +1,1 @@
+module.exports = (req) => ({ status: 200, body: "hello" });
