@@ -1,0 +1,106 @@
+"""Replay source: deliver the same event (same id) several times, as at-least-once sources do."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+MAX_DELIVERIES = 100
+
+
+class Order(StrEnum):
+    """In which order the copies arrive."""
+
+    SEQUENTIAL = "sequential"  # e1 e1 e1 e2 e2 e2: a client retrying one request
+    INTERLEAVED = "interleaved"  # e1 e2 e1 e2: redeliveries mixed with other traffic
+
+
+class SourceSpecError(ValueError):
+    """The lab's replay event is wrong (lab content, not the learner's code)."""
+
+
+def deliver(env: Any, spec: Mapping[str, Any]) -> None:
+    """Invoke the function with each event `times` times; the copies are identical (same id)."""
+    function = str(spec.get("function") or "")
+    if not function:
+        raise SourceSpecError("a replay event needs `function`")
+    events = _events(spec)
+    order = str(spec.get("order", Order.SEQUENTIAL))
+    if order not in set(Order):
+        raise SourceSpecError(f"replay `order` must be one of {', '.join(Order)}, got {order!r}")
+    gap = spec.get("gap_seconds", 0)
+    if not isinstance(gap, int | float) or isinstance(gap, bool) or gap < 0:
+        raise SourceSpecError("replay `gap_seconds` must be a number of seconds ≥ 0")
+    id_path = str(spec.get("id_path", "id"))
+    queue: list[tuple[int, int]] = []  # (event index, copy number)
+    if order == Order.SEQUENTIAL:
+        queue = [(i, n) for i, (_, times) in enumerate(events) for n in range(times)]
+    else:
+        rounds = max(times for _, times in events)
+        queue = [(i, n) for n in range(rounds) for i, (_, times) in enumerate(events) if n < times]
+    if len(queue) > MAX_DELIVERIES:
+        raise SourceSpecError(f"a replay event delivers at most {MAX_DELIVERIES} copies")
+    fresh = bool(spec.get("fresh_environment", False))
+    facts = env.facts.setdefault("replay", {}).setdefault(function, {})
+    deliveries: dict[str, list[dict[str, Any]]] = facts.setdefault("events", {})
+    for position, (index, copy_number) in enumerate(queue):
+        event = copy.deepcopy(events[index][0])
+        key = str(_lookup(event, id_path) or f"event-{index + 1}")
+        if position and gap:
+            _advance(env, float(gap))
+        options: dict[str, Any] = {}
+        if fresh:
+            # Each copy lands on a new execution environment (another poller, another
+            # concurrent instance): nothing kept in the module survives between them.
+            options["fresh"] = True
+        invocation = env.invoke(
+            function,
+            event,
+            source="replay",
+            source_facts={"event_id": key, "copy": copy_number + 1, "of": events[index][1]},
+            **options,
+        )
+        deliveries.setdefault(key, []).append(
+            {
+                "copy": copy_number + 1,
+                "invocation": getattr(invocation, "seq", None),
+                "status": str(invocation.status),
+                "response": getattr(invocation, "response", None),
+            }
+        )
+
+
+def _events(spec: Mapping[str, Any]) -> list[tuple[Any, int]]:
+    default_times = spec.get("times", 2)
+    raw = spec.get("events")
+    if raw is None and "event" in spec:
+        raw = [{"event": spec["event"]}]
+    if not isinstance(raw, list) or not raw:
+        raise SourceSpecError("a replay event needs `event` or a list `events` of {event, times}")
+    out: list[tuple[Any, int]] = []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, Mapping) or "event" not in item:
+            raise SourceSpecError(f"replay events #{number}: write it as {{event: ..., times: N}}")
+        times = item.get("times", default_times)
+        if not isinstance(times, int) or isinstance(times, bool) or not 1 <= times <= 20:
+            raise SourceSpecError(f"replay events #{number}: times must be 1 to 20")
+        out.append((item["event"], times))
+    return out
+
+
+def _lookup(event: Any, path: str) -> Any:
+    node = event
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _advance(env: Any, seconds: float) -> None:
+    clock = getattr(env, "clock", None)
+    advance = getattr(clock, "advance", None)
+    if callable(advance):
+        advance(seconds)
