@@ -347,6 +347,20 @@ def action_version(ctx: Context) -> None:
             )
 
 
+@_rule("PL046", W, "deprecated action type")
+def deprecated_type(ctx: Context) -> None:
+    for pipe, action in _actions(ctx):
+        kind = _type(action)
+        if kind is not None and kind.deprecated:
+            ctx.report(
+                "PL046",
+                (*action.path, _k(pipe, "actionTypeId"), _k(pipe, "provider")),
+                f"{kind.owner} {kind.provider} (version {kind.version}) still works but is"
+                " deprecated",
+                kind.deprecated,
+            )
+
+
 def _type(action: Action) -> ActionType | None:
     return ACTIONS.find(action.owner, action.category, action.provider)
 

@@ -772,6 +772,29 @@ CASES: dict[str, tuple[str, Any, Any, dict[str, Any]]] = {
         pipe(),
         {},
     ),
+    "PL046": (
+        "pipeline",
+        pipe(
+            [
+                {
+                    "name": "Source",
+                    "actions": [
+                        action(
+                            "Src",
+                            "Source",
+                            "GitHub",
+                            owner="ThirdParty",
+                            outputs=["src"],
+                            config={"Owner": "o", "Repo": "r", "Branch": "main", "OAuthToken": "t"},
+                        )
+                    ],
+                },
+                {"name": "Build", "actions": [cb()]},
+            ]
+        ),
+        pipe(),
+        {},
+    ),
     "PL044": (
         "pipeline",
         pipe(
