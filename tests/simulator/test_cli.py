@@ -113,3 +113,64 @@ def test_examples_from_the_course_notes_pass(capsys: pytest.CaptureFixture[str])
         for n in ("example_buildspec.yml", "example_ecs_appspec.yaml", "example_pipeline.json")
     ]
     assert main(["check", *paths]) == 0
+
+
+# -- pipeline forms (Terraform and CloudFormation) -------------------------------------------
+FORMS = Path(__file__).parent / "forms" / "notes"
+
+
+def test_check_reads_a_terraform_module_with_its_sibling_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (FORMS / "pipeline.tf").read_text()
+    main_tf = text.replace('"app-pipeline"', "var.pipeline_name", 1)
+    (tmp_path / "main.tf").write_text(main_tf)
+    assert main(["check", str(tmp_path / "main.tf")]) == 1
+    out = capsys.readouterr().out
+    line = next(n for n, t in enumerate(main_tf.splitlines(), 1) if "var.pipeline_name" in t)
+    assert f"main.tf:{line}:" in out and "TF002" in out
+    (tmp_path / "variables.tf").write_text('variable "pipeline_name" {\n  default = "app"\n}\n')
+    assert main(["check", str(tmp_path / "main.tf"), "--format", "json"]) == 0
+    (report,) = json.loads(capsys.readouterr().out)
+    assert report["kind"] == "pipeline"
+
+
+def test_pipeline_command_refuses_a_terraform_pipeline_with_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = (
+        (FORMS / "pipeline.tf")
+        .read_text()
+        .replace("aws_codebuild_project.unit_tests.name", "aws_codebuild_project.unit.name")
+    )
+    (tmp_path / "pipeline.tf").write_text(broken)
+    status = main(
+        [
+            "pipeline",
+            "--pipeline", str(tmp_path / "pipeline.tf"),
+            "--source", f"GitHub_Source={FORMS / 'source'}",
+            "--world", str(FORMS / "world.yml"),
+        ]
+    )  # fmt: skip
+    assert status == 2
+    err = capsys.readouterr().err
+    line = next(n for n, t in enumerate(broken.splitlines(), 1) if "project.unit.name" in t)
+    assert f"pipeline.tf:{line}:" in err and "not declared" in err
+
+
+def test_pipeline_command_runs_a_cloudformation_pipeline(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status = main(
+        [
+            "pipeline",
+            "--pipeline", str(FORMS / "pipeline.yaml"),
+            "--source", f"GitHub_Source={FORMS / 'source'}",
+            "--world", str(FORMS / "world.yml"),
+            "--approve", "yes",
+            "--format", "json",
+        ]
+    )  # fmt: skip
+    result = json.loads(capsys.readouterr().out)
+    assert status == 0 and result["status"] == "Succeeded"
+    assert len(result["stages"]) == 6

@@ -1,0 +1,44 @@
+"""CloudFormation pipelines: intrinsic functions evaluated, resources around the pipeline checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from simulator import check
+from simulator.forms import read_cloudformation
+
+NOTES = Path(__file__).parent / "notes"
+TEMPLATE = (NOTES / "pipeline.yaml").read_text()
+
+
+def _line(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if line.strip() == needle)
+
+
+def test_references_resolve_to_the_declared_names() -> None:
+    (conv,) = read_cloudformation(TEMPLATE, "t.yaml", run=True, account="111122223333")
+    stages = conv.document["pipeline"]["stages"]
+    assert stages[1]["actions"][0]["configuration"]["ProjectName"] == "app-build"
+    prod = stages[5]["actions"][0]["configuration"]
+    assert (prod["ApplicationName"], prod["DeploymentGroupName"]) == ("app", "production")
+    source = stages[0]["actions"][0]["configuration"]
+    assert source["FullRepositoryId"] == "myorg/myrepo"  # the parameter's default
+    assert source["DetectChanges"] == "true"  # configuration values are strings
+    assert conv.projects["app-build"].variables[1] == {
+        "name": "AWS_REGION", "value": "us-east-1", "type": "PLAINTEXT",
+    }  # fmt: skip
+
+
+def test_a_group_the_template_does_not_declare_is_an_error_at_the_template_line() -> None:
+    text = TEMPLATE.replace("DeploymentGroupName: !Ref Production", "DeploymentGroupName: prod")
+    report = check(text, "pipeline", filename="t.yaml")
+    (error,) = [f for f in report.findings if f.severity == "error"]
+    assert error.code == "FM002"
+    assert error.line == _line(text, "DeploymentGroupName: prod")
+    assert "production" in error.message
+
+
+def test_codedeploy_to_ecs_needs_an_ecs_application() -> None:
+    text = TEMPLATE.replace("ComputePlatform: ECS", "ComputePlatform: Server")
+    codes = {f.code for f in check(text, "pipeline", filename="t.yaml").errors}
+    assert "FM004" in codes
