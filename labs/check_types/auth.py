@@ -186,3 +186,44 @@ def deployed_env_is_resource(evidence: Evidence, params: dict[str, Any]) -> Verd
             f"{params['resource']} of {stack}.",
         )
     return Verdict(True)
+
+
+# --- API authorization ------------------------------------------------------------------------
+
+
+def _requests(evidence: Evidence) -> list[dict[str, Any]]:
+    """The requests the `authorizer` source recorded (its facts, kept in the after-snapshot's
+    `extra["authorizer"]` by the function scenario kind)."""
+    after = evidence.result.after
+    facts = (after.extra.get("authorizer") or {}) if after else {}
+    requests = facts.get("requests") if isinstance(facts, dict) else None
+    return [r for r in requests or [] if isinstance(r, dict)]
+
+
+@check("api_request", "caller", "path", "status")
+def api_request(evidence: Evidence, params: dict[str, Any]) -> Verdict:
+    """A simulated request of one caller got the expected HTTP status (and, with `handler`,
+    the backend that ran: a function name, or `none`)."""
+    method = str(params.get("method", "")).upper()
+    matching = [
+        r
+        for r in _requests(evidence)
+        if r.get("caller") == params["caller"]
+        and r.get("path") == params["path"]
+        and (not method or r.get("method") == method)
+    ]
+    label = f"{params['caller']}'s {method + ' ' if method else ''}{params['path']}"
+    if not matching:
+        return Verdict(False, f"No request {label} was sent (did the API deploy?).", not_run=True)
+    wanted = params["status"] if isinstance(params["status"], list) else [params["status"]]
+    for record in matching:
+        status = record.get("status")
+        if status not in wanted:
+            why = f" ({record['reason']})" if record.get("reason") else ""
+            expected = words([str(w) for w in wanted], "or")
+            return Verdict(False, f"{label} got {status}{why}, not {expected}.")
+        handler = params.get("handler")
+        ran = record.get("handler") or "none"
+        if handler is not None and ran != handler:
+            return Verdict(False, f"{label} ran {ran}, not {handler}.")
+    return Verdict(True)
