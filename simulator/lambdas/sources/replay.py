@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from simulator.lambdas._env import SourceError
+
 MAX_DELIVERIES = 100
 
 
@@ -17,7 +19,7 @@ class Order(StrEnum):
     INTERLEAVED = "interleaved"  # e1 e2 e1 e2: redeliveries mixed with other traffic
 
 
-class SourceSpecError(ValueError):
+class SourceSpecError(SourceError):
     """The lab's replay event is wrong (lab content, not the learner's code)."""
 
 
@@ -50,17 +52,15 @@ def deliver(env: Any, spec: Mapping[str, Any]) -> None:
         key = str(_lookup(event, id_path) or f"event-{index + 1}")
         if position and gap:
             _advance(env, float(gap))
-        options: dict[str, Any] = {}
         if fresh:
             # Each copy lands on a new execution environment (another poller, another
             # concurrent instance): nothing kept in the module survives between them.
-            options["fresh"] = True
+            _recycle(env, function)
         invocation = env.invoke(
             function,
             event,
             source="replay",
             source_facts={"event_id": key, "copy": copy_number + 1, "of": events[index][1]},
-            **options,
         )
         deliveries.setdefault(key, []).append(
             {
@@ -100,7 +100,16 @@ def _lookup(event: Any, path: str) -> Any:
 
 
 def _advance(env: Any, seconds: float) -> None:
-    clock = getattr(env, "clock", None)
-    advance = getattr(clock, "advance", None)
-    if callable(advance):
-        advance(seconds)
+    env.clock = float(env.clock) + seconds
+
+
+def _recycle(env: Any, function: str) -> None:
+    """Throw the function's execution environment away so the next invocation starts cold."""
+    recycle = getattr(env, "recycle", None)
+    if callable(recycle):
+        recycle(function)
+        return
+    # Until FunctionEnv offers recycle(): its environments are kept per function name.
+    environments = getattr(env, "_envs", None)
+    if isinstance(environments, dict) and function in environments:
+        environments.pop(function).close()

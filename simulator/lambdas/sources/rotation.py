@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from simulator.lambdas._env import SourceError
+
 STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
 CURRENT, PENDING, PREVIOUS = "AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"
 MAX_ROTATIONS = 5
@@ -22,7 +24,7 @@ class RotationStatus(StrEnum):
     REFUSED = "refused"  # RotateSecret refused: a previous rotation is still in progress
 
 
-class SourceSpecError(ValueError):
+class SourceSpecError(SourceError):
     """The lab's rotation event is wrong (lab content, not the learner's code)."""
 
 
@@ -62,6 +64,15 @@ def deliver(env: Any, spec: Mapping[str, Any]) -> None:
     facts["stages"] = _stages(sm, secret)
     facts["login_after"] = _login(env, sm, secret, login, CURRENT)
     facts["previous_still_logs_in"] = _login(env, sm, secret, login, PREVIOUS)
+    # The run's result keeps invocations, not env.facts: the last one carries the summary.
+    mine = [i for i in env.invocations if i.source == "rotation"]
+    if mine and isinstance(mine[-1].source_facts, dict):
+        mine[-1].source_facts["final"] = {
+            "rotations": runs,
+            "login_before": facts["login_before"],
+            "login_after": facts["login_after"],
+            "stages": facts["stages"],
+        }
 
 
 def _login_spec(raw: Any) -> dict[str, Any] | None:

@@ -8,7 +8,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
+
+from simulator.lambdas._env import SourceError
 
 # Lambda's limits for an SQS event source mapping (CreateEventSourceMapping).
 MAX_BATCH_NO_WINDOW = 10
@@ -40,7 +43,7 @@ class MessageFate(StrEnum):
     IN_QUEUE = "in_queue"  # still in the source queue (retrying, or the run's time ran out)
 
 
-class SourceSpecError(ValueError):
+class SourceSpecError(SourceError):
     """The lab's sqs event or the learner's mapping file is wrong (the message says how)."""
 
 
@@ -79,7 +82,7 @@ def deliver(env: Any, spec: Mapping[str, Any]) -> None:
         raise SourceSpecError("an sqs event needs `function` and `queue` (the source queue name)")
     sqs = env.client("sqs")
     url = _queue_url(sqs, queue)
-    settings = _settings(env, spec)
+    settings = _settings(env, spec, function)
     mapping = _apply_queue_settings(env, sqs, url, queue, settings)
     facts: dict[str, Any] = env.facts.setdefault("sqs", {})
     record = facts.setdefault(queue, {})
@@ -110,11 +113,11 @@ def deliver(env: Any, spec: Mapping[str, Any]) -> None:
 # --- settings ------------------------------------------------------------------------------------
 
 
-def _settings(env: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
+def _settings(env: Any, spec: Mapping[str, Any], function: str) -> dict[str, Any]:
     """The mapping settings: the lab's inline `mapping:`, or the learner's file it names."""
     raw = spec.get("mapping") or {}
     if isinstance(raw, str):
-        raw = learner_document(env, raw)
+        raw = learner_document(env, raw, function)
     if not isinstance(raw, Mapping):
         raise SourceSpecError("sqs `mapping` must be a mapping or the name of a YAML/JSON file")
     return dict(raw)
@@ -308,22 +311,26 @@ def _poll(env, sqs, url, queue, function, mapping: Mapping_, messages, spec, rec
     region = queue_arn.split(":")[3]
     start = clock_now(env)
     now = start
+    last = None
     until = start + float(number(spec.get("until", DEFAULT_UNTIL), "sqs until"))
     batches: list[dict[str, Any]] = []
     while now <= until and len(batches) < MAX_BATCHES:
+        now = clock_now(env)
         _release_due(sqs, url, messages, now)
         raw = _receive(sqs, url, mapping.batch_size)
         if not raw:
             waiting = [m.visible_at for m in messages.values() if m.visible_at is not None]
             if not waiting:
                 break
-            now = max(now, min(waiting))  # nothing visible: the next retry is the next event
+            clock_set(env, min(waiting))  # nothing visible: the next retry is the next event
+            now = clock_now(env)
             continue
         received_at = now
         if mapping.window and len(raw) < mapping.batch_size:
             # The poller holds what it received and waits out the window for a fuller batch;
             # the messages' visibility timeout is already running.
-            now += mapping.window
+            clock_set(env, now + mapping.window)
+            now = clock_now(env)
         batch_msgs = []
         for item in raw:
             msg = messages.setdefault(item["MessageId"], _Message(item["MessageId"], item["Body"]))
@@ -345,7 +352,10 @@ def _poll(env, sqs, url, queue, function, mapping: Mapping_, messages, spec, rec
                 "function_response_types": [REPORT] if mapping.report_failures else [],
             },
         )
-        now += max(float(getattr(invocation, "duration_ms", 0) or 0) / 1000.0, 0.001)
+        last = invocation
+        # The engine moved the clock by the invocation's duration; time always moves on.
+        clock_set(env, max(clock_now(env), now + 0.001))
+        now = clock_now(env)
         outcome, failed_ids, why = _judge(invocation, mapping, {m.message_id for m in batch_msgs})
         deleted = 0
         for msg in batch_msgs:
@@ -368,6 +378,13 @@ def _poll(env, sqs, url, queue, function, mapping: Mapping_, messages, spec, rec
             msg.visible_at = None
             msg.fate = MessageFate.DELETED
             deleted += 1
+        summary = {
+            "outcome": str(outcome),
+            "deleted": deleted,
+            "returned": len(batch_msgs) - deleted,
+            "reason": why,
+        }
+        _attach(invocation, summary)
         batches.append(
             {
                 "batch": len(batches) + 1,
@@ -386,7 +403,6 @@ def _poll(env, sqs, url, queue, function, mapping: Mapping_, messages, spec, rec
     for msg in messages.values():
         if msg.message_id in dead:
             msg.fate = MessageFate.DEAD_LETTERED
-    clock_advance(env, now - start)
     record["batches"] = batches
     record["messages"] = {
         m.message_id: {
@@ -401,6 +417,9 @@ def _poll(env, sqs, url, queue, function, mapping: Mapping_, messages, spec, rec
         for m in messages.values()
     }
     record["stopped_at"] = round(now - start, 3)
+    # The run's result keeps invocations, not env.facts: the last one carries the summary.
+    if last is not None:
+        _attach(last, {"final": {"messages": record["messages"], "mapping": record["mapping"]}})
     if len(batches) >= MAX_BATCHES or now > until:
         note(
             env,
@@ -484,30 +503,34 @@ def number(value: Any, where: str) -> int:
 
 
 def clock_now(env: Any) -> float:
-    clock = getattr(env, "clock", None)
-    now = getattr(clock, "now", clock)
-    value = now() if callable(now) else now
-    return float(value) if isinstance(value, int | float) else 0.0
+    """The run's virtual clock (seconds); it also moves by each invocation's duration."""
+    return float(env.clock)
 
 
-def clock_advance(env: Any, seconds: float) -> None:
-    advance = getattr(getattr(env, "clock", None), "advance", None)
-    if callable(advance) and seconds > 0:
-        advance(seconds)
+def clock_set(env: Any, seconds: float) -> None:
+    """Move the virtual clock forward to `seconds` (never back)."""
+    env.clock = max(float(env.clock), seconds)
 
 
 def note(env: Any, level: str, text: str) -> None:
     env.note(level, text)
 
 
-def learner_document(env: Any, name: str) -> dict[str, Any]:
-    """A learner's YAML/JSON file, parsed; errors name the file and the line."""
+def learner_document(env: Any, name: str, function: str) -> dict[str, Any]:
+    """A learner's YAML/JSON file (beside the function's code), parsed; errors name the line."""
     from simulator._loading import load_document
 
     files = getattr(env, "files", None) or {}
-    if name not in files:
+    text = files.get(name)
+    spec = env.functions.get(function)
+    folder = getattr(spec, "code", None)
+    if text is None and folder is not None:
+        path = Path(folder) / name
+        if Path(folder).is_dir() and path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+    if text is None:
         raise SourceSpecError(f"the sqs mapping file {name} is not among the lab's files")
-    loaded = load_document(files[name], filename=name)
+    loaded = load_document(text, filename=name)
     if not loaded.ok:
         first = loaded.findings[0] if loaded.findings else None
         why = f"line {first.line}: {first.message}" if first else "it is not YAML or JSON"
@@ -516,3 +539,10 @@ def learner_document(env: Any, name: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SourceSpecError(f"{name} must be a mapping (EventSourceMapping:, Queue:)")
     return {**data, "__file__": name}
+
+
+def _attach(invocation: Any, facts: Mapping[str, Any]) -> None:
+    """Add facts to an invocation already recorded (its source_facts is the source's dict)."""
+    target = getattr(invocation, "source_facts", None)
+    if isinstance(target, dict):
+        target.update(facts)

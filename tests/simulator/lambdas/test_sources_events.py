@@ -21,14 +21,6 @@ ACCOUNT = "123456789012"
 LABS = Path(__file__).resolve().parents[3] / "content" / "labs"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 class FakeFunction:
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
@@ -44,9 +36,9 @@ class FakeEnv:
         self.facts: dict[str, Any] = {}
         self.notes: list[tuple[str, str]] = []
         self.invocations: list[Invocation] = []
-        self.clock = Clock()
+        self.clock = 0.0
         self.files: dict[str, str] = {}
-        self.fresh: list[bool] = []
+        self.recycled: list[str] = []
 
     def client(self, service: str, account: str | None = None, region: str | None = None):
         return boto3.client(service, region_name=region or REGION)
@@ -54,9 +46,11 @@ class FakeEnv:
     def note(self, level: str, text: str) -> None:
         self.notes.append((level, text))
 
-    def invoke(self, function, event, *, qualifier="$LATEST", source="direct", source_facts=None,
-               fresh=False):  # fmt: skip
-        self.fresh.append(fresh)
+    def recycle(self, function: str) -> None:
+        self.recycled.append(function)
+
+    def invoke(self, function, event, *, qualifier="$LATEST", source="direct", source_facts=None):
+        self.clock += 0.005  # as the engine does: the invocation's duration
         handler = self.handlers[function]
         seq = len(self.invocations) + 1
         try:
@@ -162,7 +156,10 @@ def test_sqs_partial_batch_response_retries_only_the_failed_message(aws):
     assert sorted(stored) == ["o1", "o2", "o4", "o5"]
     assert env.facts["sqs"]["orders"]["batches"][0]["outcome"] == "partial"
     # The virtual clock moved by the retries (visibility timeout 30 s, twice).
-    assert env.clock.now >= 60
+    assert env.clock >= 60
+    # The run's result keeps invocations: the last one carries the per-message summary.
+    final = env.invocations[-1].source_facts["final"]["messages"]
+    assert sorted(m["fate"] for m in final.values()).count("deleted") == 4
 
 
 def test_sqs_response_is_ignored_without_report_batch_item_failures(aws):
@@ -261,7 +258,7 @@ def test_replay_delivers_identical_copies_in_the_asked_order():
     assert seen == ["a", "b", "a", "b", "b"]
     facts = env.facts["replay"]["charge"]["events"]
     assert [d["copy"] for d in facts["b"]] == [1, 2, 3]
-    assert all(env.fresh) and env.clock.now == 20
+    assert env.recycled == ["charge"] * 5 and env.clock == pytest.approx(20.025)
     assert [i.source_facts["event_id"] for i in env.invocations] == seen
 
 
