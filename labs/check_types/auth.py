@@ -197,6 +197,12 @@ def _requests(evidence: Evidence) -> list[dict[str, Any]]:
     after = evidence.result.after
     facts = (after.extra.get("authorizer") or {}) if after else {}
     requests = facts.get("requests") if isinstance(facts, dict) else None
+    if requests is None:  # else: the source's facts as its last invocation carried them
+        for invocation in reversed(evidence.result.invocations):
+            held = invocation.source_facts.get("authorizer")
+            if isinstance(held, dict) and isinstance(held.get("requests"), list):
+                requests = held["requests"]
+                break
     return [r for r in requests or [] if isinstance(r, dict)]
 
 

@@ -168,3 +168,18 @@ def test_api_request_compares_status_and_handler_per_caller():
     assert not verdict.passed and verdict.detail == "anonymous's /orders got 200, not 401."
     missing = _judge("api_request", {**locked, "caller": "bob"}, extra=extra)
     assert missing.not_run
+
+
+def test_api_request_also_reads_the_facts_an_invocation_carried():
+    from simulator.scenarios._invocation import Invocation, InvocationStatus
+
+    held = {"authorizer": {"requests": [{"caller": "bob", "method": "POST", "path": "/refunds",
+                                         "status": 403, "handler": "", "reason": "denied"}]}}  # fmt: skip
+    invocation = Invocation(1, "Auth", "$LATEST", "authorizer", "r-1", {}, InvocationStatus.OK,
+                            source_facts=held)  # fmt: skip
+    result = ScenarioResult(kind="function", status=RunStatus.RAN, invocations=(invocation,))
+    evidence = Evidence(files={}, documents={}, findings={}, result=result)
+    params = {"caller": "bob", "path": "/refunds", "status": 403, "handler": "none"}
+    assert judge_one(CHECKS["api_request"], evidence, params).passed
+    verdict = judge_one(CHECKS["api_request"], evidence, {**params, "status": 200})
+    assert not verdict.passed and verdict.detail == "bob's /refunds got 403 (denied), not 200."

@@ -37,7 +37,13 @@ DEFAULT_TTL = 300  # seconds API Gateway caches an authorizer's policy unless to
 DEFAULT_IP = "198.51.100.10"
 
 
-class SourceSpecError(ValueError):
+try:  # the function engine's error type, so its scenario kind reports ours like any source's
+    from simulator.lambdas import SourceError as _Base
+except ImportError:  # pragma: no cover - the engine not installed: a plain ValueError
+    _Base = ValueError  # type: ignore[assignment,misc]
+
+
+class SourceSpecError(_Base):  # type: ignore[valid-type,misc]
     """The lab's authorizer event or the learner's template is wrong (the message says how)."""
 
 
