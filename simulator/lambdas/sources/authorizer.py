@@ -719,9 +719,9 @@ def deliver(env: Any, spec: Mapping[str, Any]) -> None:
     """Send the lab's requests to the API of the learner's template (see the module doc).
 
     spec: `template` (file name), optional `api` (logical id), `parameters` (overrides; the
-    text `{user_pool_arn}` is replaced by the pool `cognito` created), `cognito` (pool, client,
-    users with password and groups), `requests` (caller, method, path, token, headers, query,
-    source_ip, iam, at).
+    texts `{user_pool_arn}` and `{user_pool_id}` name the pool `cognito` created), `cognito`
+    (pool, client, users with password and groups), `requests` (caller, method, path, token,
+    headers, query, source_ip, iam, at).
     """
     if not isinstance(spec.get("requests"), list) or not spec["requests"]:
         raise SourceSpecError("an authorizer event needs `requests:` (a list of requests)")
@@ -738,6 +738,7 @@ def deliver(env: Any, spec: Mapping[str, Any]) -> None:
     if isinstance(spec.get("cognito"), dict):
         pool_arn, tokens = cognito_tokens(env.client("cognito-idp"), spec["cognito"])
         replacements["{user_pool_arn}"] = pool_arn
+        replacements["{user_pool_id}"] = pool_arn.rsplit("/", 1)[-1]
     parameters = {
         str(k): _replace(str(v), replacements) for k, v in (spec.get("parameters") or {}).items()
     }
