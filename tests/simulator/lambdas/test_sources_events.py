@@ -360,3 +360,31 @@ def test_rotation_spec_errors_are_specific(aws):
         rotation.deliver(env, {"function": "rotator", "secret": "missing"})
     with pytest.raises(rotation.SourceSpecError, match="from 1 to 5"):
         rotation.deliver(env, {"function": "rotator", "secret": "x", "rotations": 9})
+
+
+def test_replay_observes_the_tables_it_names_at_the_end(aws):
+    db = boto3.client("dynamodb", region_name=REGION)
+    db.create_table(
+        TableName="payments",
+        KeySchema=[{"AttributeName": "orderId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "orderId", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+    def charge(event, context):
+        db.put_item(
+            TableName="payments",
+            Item={
+                "orderId": {"S": event["id"]},
+                "amount": {"N": "2.5"},
+                "tags": {"SS": ["b", "a"]},
+            },
+        )
+
+    env = FakeEnv({"charge": charge})
+    replay.deliver(
+        env, {"function": "charge", "event": {"id": "o-1"}, "observe_tables": ["payments"]}
+    )
+    final = env.invocations[-1].source_facts["final"]
+    assert final["tables"] == {"payments": [{"orderId": "o-1", "amount": 2.5, "tags": ["a", "b"]}]}
+    assert [d["status"] for d in final["events"]["o-1"]] == ["ok", "ok"]
