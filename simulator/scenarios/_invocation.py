@@ -68,6 +68,8 @@ class Invocation:
     metrics: tuple[Metric, ...] = ()
     segments: tuple[TraceSegment, ...] = ()
     source_facts: Mapping[str, Any] = field(default_factory=dict)  # e.g. stage, batch failures
+    version: str = ""  # the version that ran ("$LATEST", "3"): what an alias resolved to
+    cold_start: bool = False  # a fresh execution environment (module loaded for this call)
 
     @property
     def ok(self) -> bool:

@@ -1,0 +1,167 @@
+"""In-sandbox Lambda runtime for Python handlers: load `module.function`, run invocations.
+
+Started in the background of one sandbox session (an execution environment). It talks to the
+host over the Unix socket the host binds in, one JSON message a line; fds 1 and 2 go to a pipe
+whose lines are shipped as the function's logs. Stdlib only until the handler imports boto3.
+"""
+
+import importlib
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import traceback
+import uuid
+
+RT_SOCKET = "/codebuild/pa/lambda/rt/runtime.sock"
+AWS_SOCKET = "/codebuild/pa/account/aws.sock"
+SDK_DIR = "/codebuild/pa/lambda/sdk"
+TASK_DIR = "/var/task"
+MAX_LINE = 8192
+
+_send_lock = threading.Lock()
+
+
+def _send(sock, message):
+    data = (json.dumps(message, default=str) + "\n").encode()
+    with _send_lock:
+        sock.sendall(data)
+
+
+def _patch_sdk():
+    # boto3/botocore send ordinary HTTP to http://aws.internal; the bytes go to the account
+    # socket, the sandbox's only way out (as for the in-sandbox AWS CLI).
+    try:
+        import urllib3.connection
+    except ImportError:
+        return
+
+    def _new_conn(self):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if isinstance(self.timeout, int | float):
+            sock.settimeout(self.timeout)
+        sock.connect(AWS_SOCKET)
+        return sock
+
+    urllib3.connection.HTTPConnection._new_conn = _new_conn
+
+
+class _Logs:
+    """Reads the pipe behind fds 1 and 2 and ships each line; a marker line ends a batch."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.marker = "\0pa-flush-" + uuid.uuid4().hex
+        self.flushed = threading.Event()
+        read_fd, write_fd = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(write_fd, 1)
+        os.dup2(write_fd, 2)
+        os.close(write_fd)
+        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+        self.reader = os.fdopen(read_fd, "rb")
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self):
+        for raw in self.reader:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            if line == self.marker:
+                self.flushed.set()
+                continue
+            _send(self.sock, {"t": "log", "line": line[:MAX_LINE]})
+
+    def flush(self):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.flushed.clear()
+        os.write(1, (self.marker + "\n").encode())
+        self.flushed.wait(2.0)
+
+
+class Context:
+    """The Lambda context object, built from what the host sent."""
+
+    def __init__(self, facts, deadline):
+        self.function_name = facts["function_name"]
+        self.function_version = facts["function_version"]
+        self.invoked_function_arn = facts["invoked_function_arn"]
+        self.memory_limit_in_mb = int(facts["memory_limit_in_mb"])
+        self.aws_request_id = facts["aws_request_id"]
+        self.log_group_name = facts["log_group_name"]
+        self.log_stream_name = facts["log_stream_name"]
+        self.identity = None
+        self.client_context = None
+        self._deadline = deadline
+
+    def get_remaining_time_in_millis(self):
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _error(exc):
+    return {
+        "t": "result",
+        "ok": False,
+        "type": type(exc).__name__,
+        "message": str(exc),
+        "trace": traceback.format_exception(exc)[-6:],
+    }
+
+
+def main():
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(RT_SOCKET)
+    reader = sock.makefile("rb")
+    logs = _Logs(sock)
+    sys.path[:0] = [TASK_DIR]
+    sys.path.append(SDK_DIR)
+    _patch_sdk()
+    module_name, _, function_name = os.environ.get("_HANDLER", "").rpartition(".")
+    try:
+        if not module_name:
+            raise ValueError(f"Bad handler '{os.environ.get('_HANDLER', '')}': use module.function")
+        module = importlib.import_module(module_name.replace("/", "."))
+        handler = getattr(module, function_name, None)
+        if handler is None:
+            raise AttributeError(f"Handler '{function_name}' missing on module '{module_name}'")
+    except BaseException as exc:
+        print(f"[ERROR] Runtime.ImportModuleError: {type(exc).__name__}: {exc}", file=sys.stderr)
+        logs.flush()
+        _send(sock, {"t": "init_error", "type": type(exc).__name__, "message": str(exc)})
+        return
+    logs.flush()
+    _send(sock, {"t": "ready"})
+    for raw in reader:
+        message = json.loads(raw)
+        deadline = time.monotonic() + float(message["timeout"])
+        context = Context(message["context"], deadline)
+        print(f"START RequestId: {context.aws_request_id} Version: {context.function_version}")
+        try:
+            value = handler(message["event"], context)
+            try:
+                out = {"t": "result", "ok": True, "value": json.loads(json.dumps(value))}
+            except (TypeError, ValueError) as exc:
+                out = {
+                    "t": "result",
+                    "ok": False,
+                    "type": "Runtime.MarshalError",
+                    "message": f"Unable to marshal response: {exc}",
+                }
+        except MemoryError as exc:
+            out = {**_error(exc), "crash": True, "type": "Runtime.OutOfMemory"}
+        except SystemExit as exc:
+            out = {**_error(exc), "crash": True, "type": "Runtime.ExitError"}
+        except BaseException as exc:
+            out = _error(exc)
+            print(f"[ERROR] {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"END RequestId: {context.aws_request_id}")
+        logs.flush()
+        _send(sock, out)
+        if out.get("crash"):
+            os._exit(1)
+
+
+main()

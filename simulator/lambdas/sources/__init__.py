@@ -1,0 +1,1 @@
+"""Event source plug-ins: each module exposes `deliver(env: FunctionEnv, spec: Mapping) -> None`."""
