@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Lab(models.Model):
@@ -95,7 +96,6 @@ class Submission(models.Model):
     findings = models.JSONField(default=dict, blank=True)
     log = models.TextField(blank=True)
     pictures = models.JSONField(default=dict, blank=True, help_text="SVGs: pipeline, traffic.")
-    paused_state = models.JSONField(null=True, blank=True, help_text="Execution state at approval.")
     approval = models.CharField(max_length=10, blank=True, help_text="approved / rejected")
     grading_attempts = models.PositiveSmallIntegerField(default=0)
     error_message = models.TextField(blank=True)
@@ -109,6 +109,13 @@ class Submission(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Fair queue (labs/services.py): when the work became ready (submit, decision, regrade), when
+    # a wake-up message was last published for it, the running grading's heartbeat and its token
+    # (only the holder of the current token may record a result: exactly once).
+    queued_at = models.DateTimeField(default=timezone.now, db_index=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    run_token = models.CharField(max_length=32, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -153,3 +160,39 @@ class Grading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of submission {self.submission_id}: {self.percent:g} %"
+
+
+class PausedRun(models.Model):
+    """A pipeline paused at a manual approval: its compact resumable state, outside the
+    submission row (pages listing submissions never load it); large values are blobs."""
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="paused")
+    state = models.JSONField(help_text="The paused state with large strings as blob references.")
+    state_bytes = models.PositiveIntegerField(default=0)
+    blobs = models.ManyToManyField("PausedBlob", related_name="runs", blank=True)
+    blob_bytes = models.PositiveBigIntegerField(default=0, help_text="Sum of distinct blobs.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"paused state of submission {self.submission_id}"
+
+
+class PausedBlob(models.Model):
+    """One large value of a paused state (an S3 object body…), stored once by its sha256."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    size = models.PositiveBigIntegerField()
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"blob {self.sha256[:12]} ({self.size} bytes)"
+
+
+class QueueLock(models.Model):
+    """A single row locked while the fair queue picks the next grading (PostgreSQL and SQLite)."""
+
+    touched_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "grading queue lock"

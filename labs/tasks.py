@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_ready
 from django.conf import settings
+from django.db import close_old_connections
 
 from labs import services
 
@@ -21,32 +23,81 @@ logger = logging.getLogger(__name__)
     reject_on_worker_lost=True,
     max_retries=1,
 )
-def grade_submission(self, submission_id: int) -> None:
-    """Grade one submission; an exception retries once, then the submission ends as system error."""
+def grade_submission(self, submission_id: int, exact: bool = False) -> None:
+    """A wake-up: grade the fairest ready submission (or exactly `submission_id` on a retry).
+
+    An exception retries that same submission once, then it ends as system error.
+    """
     try:
-        services.submission_grade(submission_id)
+        sub = services.grading_claim(submission_id, exact=exact)
     except services.GradingBusy as busy:
-        # A redelivery while the first grading may still run: check again when it would be stale.
+        # A redelivery while the first grading may still run: check again when it would be lost.
         grade_submission.apply_async((submission_id,), countdown=busy.retry_in)
+        return
+    if sub is None:
+        return
+    try:
+        services.grading_run(sub)
     except SoftTimeLimitExceeded:
-        services.submission_fail(
-            submission_id, "System error: grading took longer than the time limit."
-        )
+        services.submission_fail(sub.pk, "System error: grading took longer than the time limit.")
     except Exception as exc:
-        logger.exception("grading of submission %s failed", submission_id)
+        logger.exception("grading of submission %s failed", sub.pk)
         if self.request.retries < settings.LAB_MAX_GRADING_ATTEMPTS - 1:
-            raise self.retry(exc=exc, countdown=1) from exc
+            raise self.retry(exc=exc, countdown=1, args=(sub.pk,), kwargs={"exact": True}) from exc
         services.submission_fail(
-            submission_id,
+            sub.pk,
             "System error: the grader failed twice on this submission. Your files are saved; "
             "please try again later.",
         )
+    finally:
+        # A learner held back by the per-learner cap needs a wake-up once this one is done.
+        try:
+            services.grading_wake()
+        except Exception:  # the sweep catches up; never lose the grading's own outcome
+            logger.exception("could not wake the grading queue")
 
 
 @shared_task(name="labs.recover_stale_gradings")
 def recover_stale_gradings() -> int:
     """Beat task: re-queue gradings lost with a killed worker or a lost message."""
     return len(services.submissions_recover_stale())
+
+
+_recovery_timer: threading.Thread | None = None
+
+
+@worker_ready.connect(weak=False)
+def start_recovery_timer(sender=None, **kwargs) -> threading.Thread | None:
+    """Each worker sweeps for lost gradings on its own timer (beat may have died with another
+    worker): a grading whose worker died is queued again within about LOST + SWEEP seconds."""
+    global _recovery_timer
+    if sender is None:  # not a real worker starting (a test sending the signal by hand)
+        return None
+    if _recovery_timer is not None and _recovery_timer.is_alive():
+        return _recovery_timer
+    stop = threading.Event()
+    _recovery_timer = threading.Thread(
+        target=recovery_loop, args=(stop,), name="pa-grading-sweep", daemon=True
+    )
+    _recovery_timer.start()
+    return _recovery_timer
+
+
+def recovery_loop(stop: threading.Event, rounds: int | None = None) -> None:
+    """Sweep now and then every LAB_GRADING_SWEEP_SECONDS until `stop` (or `rounds` sweeps)."""
+    done = 0
+    while rounds is None or done < rounds:
+        try:
+            found = services.submissions_recover_stale()
+            if found:
+                logger.info("grading sweep queued again: %s", found)
+        except Exception:  # the database may be busy or briefly down: try again next round
+            logger.exception("grading sweep failed")
+        finally:
+            close_old_connections()
+        done += 1
+        if stop.wait(settings.LAB_GRADING_SWEEP_SECONDS):
+            return
 
 
 @worker_ready.connect(weak=False)

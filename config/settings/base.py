@@ -313,6 +313,22 @@ LAB_SUBMISSIONS_PER_MINUTE = int(os.environ.get("PA_LAB_SUBMISSIONS_PER_MINUTE",
 LAB_MAX_FILE_BYTES = 200_000
 LAB_MAX_GRADING_ATTEMPTS = 2
 LAB_GRADING_STALE_SECONDS = int(os.environ.get("PA_LAB_GRADING_STALE_SECONDS", "330"))
+# Fair grading queue and recovery (labs/services.py, docs/hardening.md): a running grading beats
+# every LAB_GRADING_HEARTBEAT_SECONDS; silent for LAB_GRADING_LOST_SECONDS, it is lost and the
+# sweep (each worker's own timer, every LAB_GRADING_SWEEP_SECONDS) queues it again. A learner
+# runs at most LAB_RUNNING_PER_LEARNER gradings at once; the rest wait in the database.
+LAB_GRADING_HEARTBEAT_SECONDS = float(os.environ.get("PA_LAB_GRADING_HEARTBEAT_SECONDS", "5"))
+LAB_GRADING_LOST_SECONDS = float(os.environ.get("PA_LAB_GRADING_LOST_SECONDS", "20"))
+LAB_GRADING_SWEEP_SECONDS = float(os.environ.get("PA_LAB_GRADING_SWEEP_SECONDS", "10"))
+LAB_RUNNING_PER_LEARNER = int(os.environ.get("PA_LAB_RUNNING_PER_LEARNER", "1"))
+# A pipeline paused at an approval: strings from LAB_PAUSED_BLOB_MIN_BYTES up are stored once by
+# sha256 outside the row; caps on the rest of the state, per submission and per learner.
+LAB_PAUSED_BLOB_MIN_BYTES = 4096
+LAB_PAUSED_STATE_MAX_BYTES = int(os.environ.get("PA_LAB_PAUSED_STATE_MAX_BYTES", str(2 << 20)))
+LAB_PAUSED_MAX_BYTES = int(os.environ.get("PA_LAB_PAUSED_MAX_BYTES", str(32 << 20)))
+LAB_PAUSED_MAX_BYTES_PER_LEARNER = int(
+    os.environ.get("PA_LAB_PAUSED_MAX_BYTES_PER_LEARNER", str(96 << 20))
+)
 if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS:
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = int(
         os.environ.get("PA_BROKER_VISIBILITY_TIMEOUT", "3600")
