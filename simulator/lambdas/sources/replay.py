@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from simulator.lambdas._env import SourceError
+from simulator.lambdas.sources.sqs import run_setup
 
 MAX_DELIVERIES = 100
 
@@ -28,6 +29,7 @@ def deliver(env: Any, spec: Mapping[str, Any]) -> None:
     function = str(spec.get("function") or "")
     if not function:
         raise SourceSpecError("a replay event needs `function`")
+    run_setup(env, spec)
     events = _events(spec)
     order = str(spec.get("order", Order.SEQUENTIAL))
     if order not in set(Order):

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from simulator.lambdas._env import SourceError
+from simulator.lambdas.sources.sqs import run_setup
 
 STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
 CURRENT, PENDING, PREVIOUS = "AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"
@@ -40,6 +41,7 @@ def deliver(env: Any, spec: Mapping[str, Any]) -> None:
         raise SourceSpecError(
             f"rotation `rotations` must be a whole number from 1 to {MAX_ROTATIONS}"
         )
+    run_setup(env, spec)
     login = _login_spec(spec.get("login"))
     sm = env.client("secretsmanager")
     try:

@@ -80,6 +80,7 @@ def deliver(env: Any, spec: Mapping[str, Any]) -> None:
     queue = str(spec.get("queue") or "")
     if not function or not queue:
         raise SourceSpecError("an sqs event needs `function` and `queue` (the source queue name)")
+    run_setup(env, spec)
     sqs = env.client("sqs")
     url = _queue_url(sqs, queue)
     settings = _settings(env, spec, function)
@@ -589,3 +590,26 @@ def _json(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return value
+
+
+def run_setup(env: Any, spec: Mapping[str, Any]) -> None:
+    """The event's `setup:` list: host-side API calls ({service, operation, params}) that build
+    what the world file cannot declare yet (queues, tables, items), before anything runs."""
+    from botocore import xform_name
+
+    steps = spec.get("setup") or []
+    if not isinstance(steps, list):
+        raise SourceSpecError("`setup` must be a list of {service, operation, params}")
+    for number, step in enumerate(steps, start=1):
+        if not isinstance(step, Mapping) or not step.get("service") or not step.get("operation"):
+            raise SourceSpecError(f"setup #{number}: write it as {{service, operation, params}}")
+        client = env.client(str(step["service"]))
+        method = getattr(client, xform_name(str(step["operation"])), None)
+        if method is None:
+            raise SourceSpecError(
+                f"setup #{number}: {step['service']} has no operation {step['operation']}"
+            )
+        try:
+            method(**dict(step.get("params") or {}))
+        except Exception as exc:  # the account's refusal, in AWS's words
+            raise SourceSpecError(f"setup #{number} ({step['operation']}) failed: {exc}") from None
