@@ -8,7 +8,14 @@ from pathlib import PurePath
 from typing import Any
 
 from simulator._findings import Finding, Report
-from simulator._loading import LOAD_DOC, LOADING_CODES, MAX_BYTES, decode_text, load_document
+from simulator._loading import (
+    LOAD_DOC,
+    LOADING_CODES,
+    MAX_BYTES,
+    Loaded,
+    decode_text,
+    load_document,
+)
 from simulator._rules import Context, rules_for
 
 KINDS = ("buildspec", "appspec", "pipeline", "template")
@@ -133,7 +140,7 @@ def check(
         func(ctx)
     findings.extend(ctx.findings)
     if kind == "pipeline" and pipeline_resources(loaded.data):
-        findings.extend(_template_cross_checks(text, filename))
+        findings.extend(_template_cross_checks(loaded, filename))
     return Report(filename, kind, _sorted(findings))
 
 
@@ -165,11 +172,15 @@ def _check_terraform(
     return check_terraform(text, filename, siblings)
 
 
-def _template_cross_checks(text: str | bytes, filename: str) -> list[Finding]:
+def _template_cross_checks(loaded: Loaded, filename: str) -> list[Finding]:
     """A template's pipeline against the CodeBuild/CodeDeploy resources declared with it."""
-    from simulator.forms import cross_checks, read_cloudformation
+    resources = loaded.data.get("Resources") if isinstance(loaded.data, dict) else None
+    kinds = {str(r.get("Type")) for r in resources.values() if isinstance(r, dict)}
+    if not any(k.startswith(("AWS::CodeBuild::", "AWS::CodeDeploy::")) for k in kinds):
+        return []  # nothing declared next to the pipeline to check it against
+    from simulator.forms._api import cross_checks, read_loaded_template
 
-    return [f for conv in read_cloudformation(text, filename) for f in cross_checks(conv)]
+    return [f for conv in read_loaded_template(loaded, filename) for f in cross_checks(conv)]
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:

@@ -55,6 +55,16 @@ def read_terraform(
     return reader.conversions()
 
 
+def read_loaded_template(loaded: Loaded, filename: str) -> list[Conversion]:
+    """The pipelines of an already loaded template, converted for checking."""
+    from simulator.forms._cloudformation import CloudFormationReader
+
+    reader = CloudFormationReader(
+        loaded, account=PLACEHOLDER_ACCOUNT, region=PLACEHOLDER_REGION, run=False
+    )
+    return reader.conversions(filename)
+
+
 def read_cloudformation(
     text: str | bytes,
     filename: str,
@@ -153,12 +163,7 @@ def cross_checks(conv: Conversion) -> list[Finding]:
     out: list[Finding] = []
 
     def at(path: tuple[Any, ...]) -> tuple[int, int]:
-        probe = path
-        while probe:
-            if probe in conv.positions:
-                return conv.positions[probe]
-            probe = probe[:-1]
-        return (1, 1)
+        return conv.position_of(path)
 
     def shown(path: tuple[Any, ...]) -> str:
         from simulator._findings import format_path

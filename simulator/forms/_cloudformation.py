@@ -225,7 +225,8 @@ class CloudFormationReader:
                 body = {}
             name = self.value(props.get("Name")) if "Name" in props else logical
             body = {"name": name if name is not None else logical, **body}
-            conv.place(("pipeline", "name"), *self._spot((*base, "Name")), "Name")
+            conv.source_paths[("pipeline", "name")] = (*base, "Name")
+            conv.locate = self._spot
             conv.document = {"pipeline": body}
             out.append(conv)
         return out
@@ -236,8 +237,7 @@ class CloudFormationReader:
     def _convert(
         self, node: Any, source: Path, target: Path, conv: Conversion, inside_config: bool
     ) -> Any:
-        value_at, key_at = self._spot(source)
-        conv.place(target, value_at, key_at, format_path(source))
+        conv.source_paths[target] = source
         if is_intrinsic(node):
             ((fn, arg),) = node.items()
             if fn == "Fn::If" and isinstance(arg, list) and len(arg) == 3:

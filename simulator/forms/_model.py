@@ -99,6 +99,9 @@ class Conversion:
     key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)  # converted path -> learner's path
     label: str = ""  # the pipeline's resource address (aws_codepipeline.x / logical id)
+    # CloudFormation: converted path -> template path, located only when a finding needs it.
+    source_paths: dict[Path, Path] = field(default_factory=dict)
+    locate: Any = None  # (template path) -> ((line, col) of the value, (line, col) of the key)
     unknown: list[str] = field(default_factory=list)  # values known only after apply
 
     def place(self, path: Path, value_at: tuple[int, int], key_at: tuple[int, int], shown: str):
@@ -107,8 +110,21 @@ class Conversion:
         self.key_positions[path] = key_at
         self.paths[format_path(path)] = shown
 
+    def position_of(self, path: Path) -> tuple[int, int]:
+        """(line, column) in the learner's file of a converted path (or its nearest ancestor)."""
+        probe = tuple(path)
+        while probe:
+            if probe in self.positions:
+                return self.positions[probe]
+            if probe in self.source_paths and self.locate is not None:
+                return self.locate(self.source_paths[probe])[0]
+            probe = probe[:-1]
+        return (1, 1)
+
     def learner_path(self, converted: str) -> str:
         """The learner's spelling of a converted path (the nearest recorded ancestor)."""
+        if not self.paths and self.source_paths:
+            self.paths = {format_path(k): format_path(v) for k, v in self.source_paths.items()}
         if converted in self.paths:
             return self.paths[converted]
         best = ""
