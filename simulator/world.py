@@ -41,7 +41,11 @@ _TOP_KEYS = (
     "sns",
     "codedeploy",
     "codeartifact",
+    "dynamodb",
+    "sqs",
+    "setup",
 )
+_KEY_TYPES = ("S", "N", "B")
 MAX_OBJECT_BYTES = 64 * 1024 * 1024
 
 
@@ -151,6 +155,7 @@ class World:
             weakref.finalize(self, service.close)
             try:
                 service.call("seed", state=_seed_state(self.state))
+                _seed_more(service, self.state)
             except Exception:
                 service.close()
                 raise
@@ -555,6 +560,8 @@ class World:
             changes = list(data.get("changes", []))
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise WorldError(f"saved world: not the shape World.to_dict() writes ({exc})") from exc
+        for key in ("dynamodb", "sqs", "setup"):
+            state.setdefault(key, {} if key != "setup" else [])  # saved before they existed
         for key in _TOP_KEYS:
             if key not in state:
                 raise WorldError(f"saved world: state.{key} is missing; save it with to_dict()")
@@ -593,7 +600,8 @@ def _manifest_digest(manifest: Any) -> str:
 
 def _seed_state(state: dict[str, Any]) -> dict[str, Any]:
     """The state as JSON for the account server (object bodies in base64)."""
-    out = {k: v for k, v in state.items() if k not in ("s3", "stacks", "deployments")}
+    skip = ("s3", "stacks", "deployments", "dynamodb", "sqs", "setup")  # seeded by _seed_more
+    out = {k: v for k, v in state.items() if k not in skip}
     out["s3"] = {
         name: {
             "region": b["region"],
@@ -664,6 +672,9 @@ def _parse(data: Any, filename: str) -> World:
             r.listing(r.mapping(top.get("sns"), ("sns",)).get("topics"), ("sns", "topics"))
         )
     }
+    state["dynamodb"] = _dynamodb(r, top.get("dynamodb"))
+    state["sqs"] = _sqs(r, top.get("sqs"))
+    state["setup"] = _setup(r, top.get("setup"))
     for key in ("ecs", "ec2", "codedeploy", "codeartifact"):
         # Deployment-side data is kept as given (shape-checked); the deploy engine reads it.
         state[key] = copy.deepcopy(r.mapping(top.get(key), (key,)))
@@ -970,3 +981,249 @@ def _check_codedeploy(r: _Reader, state: dict[str, Any]) -> None:
                         f"alarm {alarm!r} is not declared",
                         "add it under `alarms:`",
                     )
+
+
+# --- DynamoDB, SQS and generic setup calls (seeded through the account's AWS API) -----------
+
+
+def _key_schema(r: _Reader, raw: Any, path: tuple[Any, ...]) -> list[tuple[str, str]]:
+    key = r.mapping(raw, path)
+    if not 1 <= len(key) <= 2:
+        raise _fail(
+            r.filename,
+            path,
+            "a key has a partition attribute and at most a sort attribute",
+            "e.g. key: {pk: S, sk: N} (first is the partition key)",
+        )
+    out = []
+    for attr, kind in key.items():
+        kind = r.text(kind, (*path, attr))
+        if kind not in _KEY_TYPES:
+            raise _fail(r.filename, (*path, attr), f"{kind!r} is not a key type", "use S, N or B")
+        out.append((str(attr), kind))
+    return out
+
+
+def _dynamodb(r: _Reader, raw: Any) -> dict[str, Any]:
+    spec = r.mapping(raw, ("dynamodb",))
+    r.keys(spec, ("tables",), ("dynamodb",))
+    tables: dict[str, Any] = {}
+    for name, body in r.mapping(spec.get("tables"), ("dynamodb", "tables")).items():
+        path = ("dynamodb", "tables", name)
+        body = r.mapping(body, path)
+        r.keys(body, ("key", "indexes", "items", "stream"), path)
+        if "key" not in body:
+            raise _fail(r.filename, path, "no key", "add key: {id: S}")
+        key = _key_schema(r, body["key"], (*path, "key"))
+        indexes = {}
+        for index, ibody in r.mapping(body.get("indexes"), (*path, "indexes")).items():
+            ipath = (*path, "indexes", index)
+            ibody = r.mapping(ibody, ipath)
+            r.keys(ibody, ("key",), ipath)
+            indexes[str(index)] = _key_schema(r, ibody.get("key"), (*ipath, "key"))
+        items = []
+        for j, item in enumerate(r.listing(body.get("items"), (*path, "items"))):
+            item = r.mapping(item, (*path, "items", j))
+            missing = [a for a, _ in key if a not in item]
+            if missing:
+                raise _fail(
+                    r.filename,
+                    (*path, "items", j),
+                    f"no value for key attribute {missing[0]}",
+                    "every item needs the table's key attributes",
+                )
+            items.append(json.loads(json.dumps(item, default=str)))
+        tables[str(name)] = {
+            "key": key,
+            "indexes": indexes,
+            "items": items,
+            "stream": bool(body.get("stream", False)),
+        }
+    return tables
+
+
+def _sqs(r: _Reader, raw: Any) -> dict[str, Any]:
+    spec = r.mapping(raw, ("sqs",))
+    r.keys(spec, ("queues",), ("sqs",))
+    raw_queues = spec.get("queues")
+    if isinstance(raw_queues, list):
+        raw_queues = {r.text(n, ("sqs", "queues", i)): {} for i, n in enumerate(raw_queues)}
+    queues: dict[str, Any] = {}
+    for name, body in r.mapping(raw_queues, ("sqs", "queues")).items():
+        path = ("sqs", "queues", name)
+        body = r.mapping(body, path)
+        r.keys(body, ("attributes", "dead_letter", "messages"), path)
+        attributes = {
+            str(k): r.text(v, (*path, "attributes", k))
+            for k, v in r.mapping(body.get("attributes"), (*path, "attributes")).items()
+        }
+        dead_letter = r.mapping(body.get("dead_letter"), (*path, "dead_letter"))
+        if dead_letter:
+            r.keys(dead_letter, ("queue", "max_receives"), (*path, "dead_letter"))
+            target = r.text(dead_letter.get("queue"), (*path, "dead_letter", "queue"))
+            if target not in raw_queues:
+                raise _fail(
+                    r.filename,
+                    (*path, "dead_letter", "queue"),
+                    f"queue {target!r} is not declared",
+                    "declare the DLQ under sqs.queues too",
+                )
+            receives = dead_letter.get("max_receives", 3)
+            if isinstance(receives, bool) or not isinstance(receives, int) or receives < 1:
+                raise _fail(
+                    r.filename,
+                    (*path, "dead_letter", "max_receives"),
+                    "expected a whole number >= 1",
+                    "e.g. max_receives: 3",
+                )
+            dead_letter = {"queue": target, "max_receives": receives}
+        messages = [
+            m if isinstance(m, str) else json.dumps(m)
+            for m in r.listing(body.get("messages"), (*path, "messages"))
+        ]
+        queues[str(name)] = {
+            "attributes": attributes,
+            "dead_letter": dead_letter,
+            "messages": messages,
+        }
+    return queues
+
+
+def _setup(r: _Reader, raw: Any) -> list[dict[str, Any]]:
+    calls = []
+    for i, call in enumerate(r.listing(raw, ("setup",))):
+        path = ("setup", i)
+        call = r.mapping(call, path)
+        r.keys(call, ("service", "operation", "params", "account", "region"), path)
+        service = r.text(call.get("service"), (*path, "service"))
+        operation = r.text(call.get("operation"), (*path, "operation"))
+        if not re.fullmatch(r"[a-z0-9-]+", service) or not re.fullmatch(r"[A-Za-z_]+", operation):
+            raise _fail(
+                r.filename,
+                path,
+                "service and operation must be plain names",
+                "e.g. {service: cognito-idp, operation: create_user_pool, params: {...}}",
+            )
+        calls.append(
+            {
+                "service": service,
+                "operation": operation,
+                "params": copy.deepcopy(r.mapping(call.get("params"), (*path, "params"))),
+                "account": r.text(call.get("account"), (*path, "account"), required=False),
+                "region": r.text(call.get("region"), (*path, "region"), required=False),
+            }
+        )
+    return calls
+
+
+def _snake(operation: str) -> str:
+    if not operation[:1].isupper():
+        return operation
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+
+
+def _seed_more(service: AccountService, state: dict[str, Any]) -> None:
+    """Tables, queues and setup calls, made through the account's AWS API as the host."""
+    if not (state.get("dynamodb") or state.get("sqs") or state.get("setup")):
+        return
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from simulator.lambdas._client import account_client
+
+    sock = str(service.sandbox_dir / "aws.sock")
+    main, region = state["account"], state["region"]
+
+    def client(name: str, account: str = "", where: str = "") -> Any:
+        key, secret = service.call("credentials", account=account or main)
+        return account_client(sock, name, key, secret, where or region)
+
+    service.call("origin", origin="host:seed")
+    try:
+        _seed_tables(client("dynamodb"), state.get("dynamodb") or {})
+        _seed_queues(client("sqs"), state.get("sqs") or {}, main, region)
+        for i, call in enumerate(state.get("setup") or []):
+            api = client(call["service"], call.get("account") or "", call.get("region") or "")
+            method = getattr(api, _snake(call["operation"]), None)
+            if method is None:
+                raise WorldError(
+                    f"setup.{i}: {call['service']} has no operation {call['operation']!r}; "
+                    "use the API name, e.g. CreateUserPool or create_user_pool"
+                )
+            try:
+                method(**call["params"])
+            except (ClientError, BotoCoreError) as exc:
+                where = f"setup.{i}: {call['service']} {call['operation']}"
+                raise WorldError(f"{where}: {exc}") from exc
+    finally:
+        service.call("origin", origin="host")
+
+
+def _seed_tables(ddb: Any, tables: dict[str, Any]) -> None:
+    from decimal import Decimal
+
+    from boto3.dynamodb.types import TypeSerializer
+
+    writer = TypeSerializer()
+    for name, table in tables.items():
+        attributes = dict(table["key"])
+        for schema in table["indexes"].values():
+            attributes.update(dict(schema))
+
+        def schema_of(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
+            return [
+                {"AttributeName": a, "KeyType": "HASH" if i == 0 else "RANGE"}
+                for i, (a, _t) in enumerate(pairs)
+            ]
+
+        params: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": schema_of(table["key"]),
+            "AttributeDefinitions": [
+                {"AttributeName": a, "AttributeType": t} for a, t in attributes.items()
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if table["indexes"]:
+            params["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index,
+                    "KeySchema": schema_of(schema),
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for index, schema in table["indexes"].items()
+            ]
+        if table.get("stream"):
+            params["StreamSpecification"] = {
+                "StreamEnabled": True,
+                "StreamViewType": "NEW_AND_OLD_IMAGES",
+            }
+        ddb.create_table(**params)
+        for item in table["items"]:
+            plain = json.loads(json.dumps(item), parse_float=Decimal)
+            ddb.put_item(TableName=name, Item={k: writer.serialize(v) for k, v in plain.items()})
+
+
+def _seed_queues(sqs: Any, queues: dict[str, Any], account: str, region: str) -> None:
+    urls = {}
+    # Dead-letter queues first: a redrive policy names an existing queue's ARN.
+    order = sorted(queues, key=lambda n: bool(queues[n]["dead_letter"]))
+    for name in order:
+        queue = queues[name]
+        attributes = dict(queue["attributes"])
+        if name.endswith(".fifo"):
+            attributes.setdefault("FifoQueue", "true")
+        if queue["dead_letter"]:
+            target = queue["dead_letter"]["queue"]
+            attributes["RedrivePolicy"] = json.dumps(
+                {
+                    "deadLetterTargetArn": f"arn:aws:sqs:{region}:{account}:{target}",
+                    "maxReceiveCount": queue["dead_letter"]["max_receives"],
+                }
+            )
+        urls[name] = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    for name, queue in queues.items():
+        for j, body in enumerate(queue["messages"]):
+            extra = {"MessageGroupId": "seed", "MessageDeduplicationId": f"seed-{j}"}
+            sqs.send_message(
+                QueueUrl=urls[name], MessageBody=body, **(extra if name.endswith(".fifo") else {})
+            )

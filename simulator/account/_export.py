@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import copy
 import hashlib
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -28,7 +31,12 @@ SECTIONS = {
     "s3": ("s3",),
     "lambda": ("lambda",),
     "cloudformation": ("stacks", "stack_instances"),
+    "dynamodb": ("x-dynamodb",),
+    "sqs": ("x-sqs",),
 }
+# Not cached: a DynamoDB transaction or batch write, or an SQS receive (which moves messages
+# in flight), changes these without an operation name the write counters recognise.
+_UNCACHED = frozenset({"x-dynamodb", "x-sqs"})
 
 
 def export(server: AccountServer, services: list[str] | None = None) -> dict[str, Any]:
@@ -48,7 +56,7 @@ def export(server: AccountServer, services: list[str] | None = None) -> dict[str
         return (counts.get(service, 0), counts.get("cloudformation", 0), tuple(_pairs(server)))
 
     cached = {s: server.export_cache.get(s) for s in wanted}
-    missing = {s for s in wanted if cached[s] is None or cached[s][0] != key(s)}
+    missing = {s for s in wanted if s in _UNCACHED or cached[s] is None or cached[s][0] != key(s)}
     result = {s: cached[s][1] for s in wanted - missing}  # type: ignore[index]
     if missing:
         _HOST.quiet = True
@@ -78,6 +86,8 @@ def _export(server: AccountServer, wanted: set[str]) -> dict[str, Any]:
         "lambda": {},
         "stacks": [],
         "stack_instances": [],
+        "x-dynamodb": [],
+        "x-sqs": [],
     }
     pairs = _pairs(server)
     main = (server.main_account, server.main_region)
@@ -188,6 +198,10 @@ def _export(server: AccountServer, wanted: set[str]) -> dict[str, Any]:
                         },
                     },
                 )
+        if "x-dynamodb" in wanted:
+            out["x-dynamodb"].extend(_tables(c("dynamodb", account, region), account, region))
+        if "x-sqs" in wanted:
+            out["x-sqs"].extend(_queues(c("sqs", account, region), account, region))
         if "stacks" in wanted:
             cfn = c("cloudformation", account, region)
             for stack in _pages(cfn, "describe_stacks", "Stacks"):
@@ -252,3 +266,96 @@ def _export(server: AccountServer, wanted: set[str]) -> dict[str, Any]:
                 "objects": objects,
             }
     return out
+
+
+MAX_ITEMS = 1000  # items per table in a snapshot (labs' tables are small)
+
+
+def _plain(value: Any) -> Any:
+    """A DynamoDB value as plain JSON: Decimal to int/float, sets to sorted lists, bytes to text."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted((_plain(v) for v in value), key=str)
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode()
+    if hasattr(value, "value") and isinstance(getattr(value, "value", None), bytes):
+        return base64.b64encode(value.value).decode()
+    return value
+
+
+def _tables(ddb: Any, account: str, region: str) -> list[dict[str, Any]]:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    reader = TypeDeserializer()
+    tables = []
+    for name in _pages(ddb, "list_tables", "TableNames"):
+        desc = ddb.describe_table(TableName=name)["Table"]
+        key = [k["AttributeName"] for k in sorted(desc["KeySchema"], key=lambda k: k["KeyType"])]
+        items: list[dict[str, Any]] = []
+        for page in ddb.get_paginator("scan").paginate(TableName=name):
+            for raw in page.get("Items", []):
+                items.append({k: _plain(reader.deserialize(v)) for k, v in raw.items()})
+            if len(items) >= MAX_ITEMS:
+                break
+        items.sort(key=lambda i: json.dumps([i.get(k) for k in key], default=str))
+        tables.append(
+            {
+                "name": name,
+                "account": account,
+                "region": region,
+                "key": key,
+                "items": items[:MAX_ITEMS],
+                "indexes": [g["IndexName"] for g in desc.get("GlobalSecondaryIndexes", [])],
+            }
+        )
+    return tables
+
+
+def _queues(sqs: Any, account: str, region: str) -> list[dict[str, Any]]:
+    queues = []
+    for url in sqs.list_queues().get("QueueUrls", []):
+        name = url.rsplit("/", 1)[-1]
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]).get("Attributes", {})
+        redrive: dict[str, Any] = {}
+        with contextlib.suppress(ValueError, TypeError):
+            redrive = json.loads(attrs.get("RedrivePolicy") or "{}")
+        queues.append(
+            {
+                "name": name,
+                "account": account,
+                "region": region,
+                "visible": int(attrs.get("ApproximateNumberOfMessages", 0)),
+                "in_flight": int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0)),
+                "delayed": int(attrs.get("ApproximateNumberOfMessagesDelayed", 0)),
+                "bodies": _bodies(account, region, name),
+                "attributes": {
+                    k: str(v)
+                    for k, v in attrs.items()
+                    if not k.startswith("Approximate") and k != "RedrivePolicy"
+                },
+                "dead_letter_target": str(redrive.get("deadLetterTargetArn", "")).rsplit(":", 1)[
+                    -1
+                ],
+                "max_receive_count": int(redrive.get("maxReceiveCount", 0) or 0),
+            }
+        )
+    return queues
+
+
+def _bodies(account: str, region: str, name: str) -> list[str]:
+    # Read from the backend itself: receiving through the API would change what it reports
+    # (receive counts, visibility) and so the run.
+    try:
+        from moto.sqs.models import sqs_backends
+
+        queue = sqs_backends[account][region].queues[name]
+        return [str(m.body) for m in list(queue._messages)]
+    except (KeyError, AttributeError, ImportError):
+        return []

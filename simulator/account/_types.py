@@ -141,6 +141,38 @@ class Function:
     aliases: Mapping[str, Alias] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Table:
+    """A DynamoDB table and its items (plain JSON values: numbers as int/float, sets as lists)."""
+
+    name: str
+    account: str
+    region: str
+    key: tuple[str, ...]  # partition key, then sort key if any
+    items: tuple[Mapping[str, Any], ...] = ()
+    indexes: tuple[str, ...] = ()  # global secondary index names
+
+    def item(self, **key: Any) -> Mapping[str, Any] | None:
+        """The item whose key attributes equal the given values, if any."""
+        return next((i for i in self.items if all(i.get(k) == v for k, v in key.items())), None)
+
+
+@dataclass(frozen=True)
+class Queue:
+    """An SQS queue: message counts as SQS reports them, and the bodies it holds."""
+
+    name: str
+    account: str
+    region: str
+    visible: int = 0  # ApproximateNumberOfMessages
+    in_flight: int = 0  # ApproximateNumberOfMessagesNotVisible
+    delayed: int = 0
+    bodies: tuple[str, ...] = ()  # every message still in the queue, oldest first
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    dead_letter_target: str = ""  # queue name the redrive policy points at
+    max_receive_count: int = 0
+
+
 class ChangeKind(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
@@ -169,6 +201,41 @@ class AccountSnapshot:
     stack_instances: tuple[StackInstance, ...] = ()
     functions: tuple[Function, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)  # service -> JSON-able state we add
+    tables: tuple[Table, ...] = ()
+    queues: tuple[Queue, ...] = ()
+
+    def __post_init__(self) -> None:
+        # The account's export carries DynamoDB and SQS as "x-dynamodb" / "x-sqs" sections
+        # (the generic extension slot of the export): typed here, once, and taken out of extra.
+        extra = dict(self.extra)
+        if "x-dynamodb" not in extra and "x-sqs" not in extra:
+            return
+        tables = self.tables or tuple(
+            Table(
+                name=t["name"],
+                account=t["account"],
+                region=t["region"],
+                key=tuple(t["key"]),
+                items=tuple(t["items"]),
+                indexes=tuple(t.get("indexes", ())),
+            )
+            for t in extra.pop("x-dynamodb", None) or ()
+        )
+        queues = self.queues or tuple(
+            Queue(**{k: tuple(v) if k == "bodies" else v for k, v in q.items()})
+            for q in extra.pop("x-sqs", None) or ()
+        )
+        extra.pop("x-dynamodb", None)
+        extra.pop("x-sqs", None)
+        object.__setattr__(self, "extra", extra)
+        object.__setattr__(self, "tables", tables)
+        object.__setattr__(self, "queues", queues)
+
+    def table(self, name: str) -> Table | None:
+        return next((t for t in self.tables if t.name == name), None)
+
+    def queue(self, name: str) -> Queue | None:
+        return next((q for q in self.queues if q.name == name), None)
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
