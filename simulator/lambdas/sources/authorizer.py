@@ -209,7 +209,7 @@ def api_model(
     if _is_sam(template):
         from simulator.scenarios import TemplateSettingsError, sam_transform
 
-        withparams = dict(template)
+        withparams = _packaged(dict(template))
         try:
             template = sam_transform(_with_defaults(withparams, parameters or {}), account, region)
         except TemplateSettingsError as exc:
@@ -283,6 +283,18 @@ def _is_sam(template: Mapping[str, Any]) -> bool:
     transform = template.get("Transform")
     names = transform if isinstance(transform, list) else [transform]
     return "AWS::Serverless-2016-10-31" in names
+
+
+def _packaged(template: dict[str, Any]) -> dict[str, Any]:
+    """Local code folders in Globals as S3 URIs (what `sam package` writes; only the API's
+    shape matters here)."""
+    globals_ = template.get("Globals")
+    shared = globals_.get("Function") if isinstance(globals_, dict) else None
+    code = shared.get("CodeUri") if isinstance(shared, dict) else None
+    if isinstance(code, str) and not code.startswith("s3://"):
+        function = {**shared, "CodeUri": "s3://sam-packaged-artifacts/code"}
+        template = {**template, "Globals": {**globals_, "Function": function}}
+    return template
 
 
 def _defaults(template: Mapping[str, Any]) -> dict[str, str]:
@@ -468,8 +480,13 @@ def evaluate(
 class Gateway:
     """One API's request pipeline for a run: authorizer caches live as long as the run."""
 
-    def __init__(self, api: ApiModel, invoke: Callable[..., Any], *, tokens=None, clock=None):
+    def __init__(
+        self, api: ApiModel, invoke: Callable[..., Any], *, tokens=None, clock=None, facts=None
+    ):
         self.api = api
+        # Shared with every invocation's source_facts, so the run's result carries the whole
+        # request record (requests that no function saw included).
+        self.facts = facts if facts is not None else {"requests": []}
         self.invoke = invoke
         self.tokens = tokens or {}
         self.clock = clock or (lambda: 0.0)
@@ -548,7 +565,11 @@ class Gateway:
             route.function,
             event,
             source="apigateway",
-            source_facts={"caller": caller, "route": f"{method} {route.path}"},
+            source_facts={
+                "caller": caller,
+                "route": f"{method} {route.path}",
+                "authorizer": self.facts,
+            },
         )
         record.handler = route.function
         if not getattr(invocation, "ok", False):
@@ -620,7 +641,11 @@ class Gateway:
                 auth.function,
                 event,
                 source="authorizer",
-                source_facts={"caller": record.caller, "authorizer": auth.name},
+                source_facts={
+                    "caller": record.caller,
+                    "authorizer_name": auth.name,
+                    "authorizer": self.facts,
+                },
             )
             record.authorizer_invoked = True
             if not getattr(invocation, "ok", False):
@@ -725,7 +750,7 @@ def deliver(env: Any, spec: Mapping[str, Any]) -> None:
     """
     if not isinstance(spec.get("requests"), list) or not spec["requests"]:
         raise SourceSpecError("an authorizer event needs `requests:` (a list of requests)")
-    text = _read(env, str(spec.get("template", "template.yaml")))
+    text = _read(env, str(spec.get("template", "template.yaml")), spec)
     from simulator._loading import load_document
 
     loaded = load_document(text, filename=str(spec.get("template", "template.yaml")))
@@ -745,8 +770,8 @@ def deliver(env: Any, spec: Mapping[str, Any]) -> None:
     api = api_model(
         loaded.data, account=account, region=region, parameters=parameters, api=spec.get("api")
     )
-    gateway = Gateway(api, env.invoke, tokens=tokens, clock=lambda: float(env.clock))
     facts = env.facts.setdefault("authorizer", {"requests": []})
+    gateway = Gateway(api, env.invoke, tokens=tokens, clock=lambda: float(env.clock), facts=facts)
     for request in spec["requests"]:
         record = gateway.request(request)
         facts["requests"].append(asdict(record) | {"decision": str(record.decision)})
@@ -763,8 +788,8 @@ def _replace(text: str, values: Mapping[str, str]) -> str:
     return text
 
 
-def _read(env: Any, name: str) -> str:
-    files = getattr(env, "files", None)
+def _read(env: Any, name: str, spec: Mapping[str, Any]) -> str:
+    files = spec.get("_files") or getattr(env, "files", None)  # the function kind's `_files`
     if isinstance(files, Mapping) and name in files:
         return str(files[name])
     reader = getattr(env, "read", None)
