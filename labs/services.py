@@ -265,10 +265,11 @@ def _claim_regrade(sub: Submission, now) -> Submission | None:
 
 # --- the fair queue ---------------------------------------------------------------------------
 # Every piece of grading work publishes one wake-up message; whichever worker takes a message
-# grades the *fairest* ready submission, not the one named in it: learners with fewest gradings
-# running first (a regrade after every learner's own work), then the longest waiting. A learner
-# never runs more than LAB_RUNNING_PER_LEARNER at once; the rest wait in the database, so a
-# flood of one learner's submissions holds no worker and survives restarts on any broker.
+# grades the *fairest* ready submission, not the one named in it. Learners take turns: fewest
+# running plus waiting ahead first, then the learner served longest ago (regrades after every
+# learner's own work), then the oldest job. A learner never runs more than
+# LAB_RUNNING_PER_LEARNER at once; the rest wait in the database, so one learner's flood holds
+# no worker, and the queue survives restarts on any broker.
 
 
 def _queue_lock() -> None:
@@ -306,12 +307,24 @@ def _fair_order(now, *, limit: int = 500) -> list[int]:
         .values_list("pk", "user_id", "regrade_pending")[:limit]
     )
     cap = settings.LAB_RUNNING_PER_LEARNER
-    ranked = sorted(
-        (regrade, running[user], index, pk)
-        for index, (pk, user, regrade) in enumerate(ready)
-        if running[user] < cap
+    # A job's turn: its learner's running gradings plus the learner's jobs waiting before it,
+    # so learners take turns (round robin) and the n-th of a flood waits behind everyone's first.
+    # Equal turns: the learner served longest ago (or never) first, then the oldest job.
+    served = dict(
+        Submission.objects.filter(user_id__in={user for _pk, user, _r in ready})
+        .values("user_id")
+        .annotate(last=Max("started_at"))
+        .values_list("user_id", "last")
     )
-    return [pk for *_rest, pk in ranked]
+    never = now - timedelta(days=36500)
+    ahead: Counter[int] = Counter()
+    ranked = []
+    for index, (pk, user, regrade) in enumerate(ready):
+        if running[user] < cap:
+            turn = running[user] + ahead[user]
+            ranked.append((regrade, turn, served.get(user) or never, index, pk))
+        ahead[user] += 1
+    return [pk for *_rest, pk in sorted(ranked)]
 
 
 def grading_claim_next(now=None) -> Submission | None:
@@ -547,8 +560,6 @@ def _expand(value: Any, blobs: dict[str, bytes]) -> Any:
     def one(item: Any) -> Any:
         if isinstance(item, dict) and len(item) == 1 and _BLOB in item:
             return blobs[item[_BLOB]].decode("utf-8", "surrogatepass")
-        if isinstance(item, dict) and len(item) == 1 and _RAW in item:
-            return item[_RAW]
         return item
 
     return _map_tree(value, one, wrap=False)
@@ -561,6 +572,9 @@ def _map_tree(value: Any, leaf, *, wrap: bool) -> Any:
     stack: list[tuple[Any, list[Any] | None]] = [(value, None)]
     while stack:
         node, done = stack.pop()
+        if not wrap and isinstance(node, dict) and len(node) == 1 and _RAW in node:
+            out.append(node[_RAW])  # kept as it was: not a reference, nothing inside either
+            continue
         if isinstance(node, (dict, list)) and done is None:
             items = list(node.values()) if isinstance(node, dict) else list(node)
             stack.append((node, []))
