@@ -172,6 +172,14 @@ class FunctionEnv:
         )
         return self._record(invocation)
 
+    def amend(self, invocation: Invocation, /, **facts: Any) -> Invocation:
+        """Add source facts learned after the call (e.g. the HTTP status the API answered)."""
+        from dataclasses import replace
+
+        amended = replace(invocation, source_facts={**invocation.source_facts, **facts})
+        self.invocations[invocation.seq - 1] = amended
+        return amended
+
     # -- helpers -------------------------------------------------------------------------
     def arn(self, function: str, qualifier: str | None = None) -> str:
         base = f"arn:aws:lambda:{self.world.region}:{self.world.account_id}:function:{function}"
