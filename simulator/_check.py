@@ -175,6 +175,8 @@ def _check_terraform(
 def _template_cross_checks(loaded: Loaded, filename: str) -> list[Finding]:
     """A template's pipeline against the CodeBuild/CodeDeploy resources declared with it."""
     resources = loaded.data.get("Resources") if isinstance(loaded.data, dict) else None
+    if not isinstance(resources, dict):
+        return []
     kinds = {str(r.get("Type")) for r in resources.values() if isinstance(r, dict)}
     if not any(k.startswith(("AWS::CodeBuild::", "AWS::CodeDeploy::")) for k in kinds):
         return []  # nothing declared next to the pipeline to check it against

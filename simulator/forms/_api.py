@@ -333,7 +333,7 @@ def prepare_run(
             + ", ".join(conv.unknown[:5])
         )
     apply_to_world(conv, world)
-    document = copy.deepcopy(conv.document)
+    document: dict[str, Any] = copy.deepcopy(conv.document or {})
     buildspecs = _project_settings(conv, document, sources)
     return document, buildspecs, conv
 

@@ -269,7 +269,7 @@ class CloudFormationReader:
                 out[new_key] = converted
             return out
         if isinstance(node, list):
-            items = []
+            items: list[Any] = []
             for index, item in enumerate(node):
                 if item == NO_VALUE:
                     continue
@@ -298,10 +298,10 @@ class CloudFormationReader:
             props = self._props(logical)
             name = self.name_of(logical)
             project = BuildProject(name=str(name), declared_at=f"Resources.{logical}")
-            source = props.get("Source") if isinstance(props.get("Source"), dict) else {}
+            source: dict[str, Any] = _mapping(props.get("Source"))
             spec = self.value(source.get("BuildSpec"))
             project.buildspec = spec if isinstance(spec, str) and spec.strip() else None
-            env = props.get("Environment") if isinstance(props.get("Environment"), dict) else {}
+            env: dict[str, Any] = _mapping(props.get("Environment"))
             project.image = self.value(env.get("Image"))
             project.privileged = self.value(env.get("PrivilegedMode")) in (True, "true")
             for var in env.get("EnvironmentVariables") or []:
@@ -393,6 +393,10 @@ class CloudFormationReader:
         return group
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _custom_config(props: dict[str, Any], reader: CloudFormationReader) -> dict[str, Any] | None:
     hosts = reader.value(props.get("MinimumHealthyHosts"))
     if isinstance(hosts, dict):
@@ -401,7 +405,7 @@ def _custom_config(props: dict[str, Any], reader: CloudFormationReader) -> dict[
     if isinstance(routing, dict):
         kind = routing.get("Type")
         prefix = "Canary" if kind == "TimeBasedCanary" else "Linear"
-        detail = routing.get(str(kind)) if isinstance(routing.get(str(kind)), dict) else {}
+        detail: dict[str, Any] = _mapping(routing.get(str(kind)))
         return {
             "traffic_routing": {
                 "type": kind,

@@ -200,6 +200,7 @@ SCHEMAS = {
     "aws_codedeploy_deployment_group": GROUP_SCHEMA,
     "aws_codedeploy_deployment_config": CONFIG_SCHEMA,
 }
+META_ARGUMENTS = ("count", "for_each", "depends_on", "provider")
 # Blocks that become lists in get-pipeline JSON (the rest become one object).
 _LIST_BLOCKS = {"stage": "stages", "action": "actions", "variable": "variables",
                 "trigger": "triggers", "push": "push", "pull_request": "pullRequest",
@@ -512,11 +513,17 @@ class TerraformReader:
             out.append(conv)
         return out
 
-    def _schema(self, body: Body, schema: Schema | None, where: str, at: Position) -> None:
+    def _schema(
+        self, body: Body, schema: Schema | None, where: str, at: Position, top: bool = False
+    ) -> None:
         if schema is None:
             return
         attrs = {a.rstrip("*"): a.endswith("*") for a in schema["attrs"]}
         blocks = {b.rstrip("*"): (b.endswith("*"), s) for b, s in schema["blocks"].items()}
+        blocks["dynamic"] = (False, None)  # generated blocks: not checked inside
+        if top:  # Terraform's meta-arguments, valid in every resource
+            attrs.update(dict.fromkeys(META_ARGUMENTS, False))
+            blocks["lifecycle"] = (False, None)
         for dup in body.duplicates:
             self._error(
                 "TF008",
@@ -572,7 +579,7 @@ class TerraformReader:
 
     def _pipeline(self, block: Block, conv: Conversion) -> dict[str, Any]:
         address = f"aws_codepipeline.{block.labels[1]}"
-        self._schema(block.body, PIPELINE_SCHEMA, address, block.position)
+        self._schema(block.body, PIPELINE_SCHEMA, address, block.position, top=True)
         root: Path = ("pipeline",)
         conv.place(root, block.position, block.position, address)
         return self._object(block.body, root, address, conv, top=True)
@@ -703,7 +710,7 @@ class TerraformReader:
             if kind not in SCHEMAS or kind == "aws_codepipeline":
                 continue
             self._file = block.file
-            self._schema(block.body, SCHEMAS[kind], f"{kind}.{label}", block.position)
+            self._schema(block.body, SCHEMAS[kind], f"{kind}.{label}", block.position, top=True)
             if kind == "aws_codebuild_project":
                 project = self._project(block)
                 projects[project.name] = project

@@ -189,3 +189,12 @@ def test_bad_input_is_a_finding_not_a_traceback(text: str) -> None:
     report = check(text, "auto", filename="main.tf")
     assert report.kind == "pipeline"
     assert report.errors
+
+
+def test_meta_arguments_and_lifecycle_are_accepted_in_any_resource() -> None:
+    text = PIPELINE.replace(
+        "  name         = var.project\n",
+        "  name         = var.project\n  depends_on   = []\n  lifecycle {\n"
+        "    prevent_destroy = true\n  }\n",
+    )
+    assert _errors(text) == []
