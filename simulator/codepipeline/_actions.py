@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from simulator.codepipeline._artifacts import (
     zip_dir,
 )
 from simulator.codepipeline._model import PipelineOptions
+from simulator.sandbox import discard_tree
 
 
 @dataclass
@@ -65,7 +65,7 @@ def _unpacked(data: bytes) -> Path:
     try:
         unzip_to(data, folder)
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)  # a refused zip leaves nothing behind
+        discard_tree(folder)  # a refused zip leaves nothing behind
         raise
     return folder
 
@@ -191,9 +191,9 @@ def codebuild(ctx: Context) -> Outcome:
             ),
         )
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        discard_tree(folder)
         for path in secondary.values():
-            shutil.rmtree(path, ignore_errors=True)
+            discard_tree(path)
     outputs: dict[str, bytes] = {}
     out_names = [str(n) for n, _p in ctx.action.outputs]
     by_id = {a.identifier: a for a in result.artifacts}
@@ -304,7 +304,7 @@ def codedeploy(ctx: Context) -> Outcome:
             _deploy_options(ctx),
         )
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        discard_tree(folder)
     return _deploy_outcome(result)
 
 
