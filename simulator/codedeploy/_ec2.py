@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from simulator.codedeploy._server import (
     in_place_order,
     run_fleet,
 )
+from simulator.sandbox import discard_tree
 
 
 def _record(world: Any, action: str, **details: Any) -> None:
@@ -314,7 +314,7 @@ def rollback_server(
             start=failed.duration_s,
         )
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        discard_tree(folder)
 
 
 def _rollback_blue_green(
