@@ -6,7 +6,6 @@ import contextlib
 import http.client
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -32,6 +31,7 @@ from simulator.account._types import (
     Stack,
     StackInstance,
 )
+from simulator.sandbox import discard_tree
 
 SANDBOX_ACCOUNT_DIR = "/codebuild/pa/account"  # where the sandbox sees aws.sock
 SANDBOX_SOCKET = f"{SANDBOX_ACCOUNT_DIR}/aws.sock"
@@ -160,7 +160,7 @@ class AccountService:
         if pid is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        discard_tree(self.dir)
 
 
 def _only(cls: type, data: dict[str, Any]) -> Any:
