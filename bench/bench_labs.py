@@ -13,7 +13,8 @@ from pathlib import Path
 from bench.stats import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
-LAB = os.environ.get("PA_BENCH_LAB", "complete-pipeline")
+# Comma-separated; the Terraform pipeline lab runs the notes' pipeline through simulator.forms.
+LABS = os.environ.get("PA_BENCH_LAB", "complete-pipeline,terraform-pipeline").split(",")
 RUNS = int(os.environ.get("PA_BENCH_LAB_RUNS", "8"))
 
 DRIVER = r"""
@@ -80,7 +81,6 @@ def _redis_up(url: str) -> bool:
 
 def _measure(broker: str) -> None:
     """Start one worker (concurrency 1) on a private SQLite DB and the broker, and measure."""
-    import json
 
     with tempfile.TemporaryDirectory(prefix="pa-bench-labs-") as tmp:
         env = {
@@ -101,13 +101,21 @@ def _measure(broker: str) -> None:
         )  # fmt: skip
         try:
             time.sleep(3)  # worker start-up is not part of a grading
-            out = subprocess.run(
-                [sys.executable, "-c", DRIVER, LAB, str(RUNS)],
-                cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
-            )  # fmt: skip
+            for lab in LABS:
+                out = subprocess.run(
+                    [sys.executable, "-c", DRIVER, lab, str(RUNS)],
+                    cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+                )  # fmt: skip
+                _report(lab, broker, out)
         finally:
             worker.terminate()
             worker.wait(timeout=30)
+
+
+def _report(lab: str, broker: str, out: subprocess.CompletedProcess[str]) -> None:
+    """Print one lab's figures from the driver's JSON line."""
+    import json
+
     if out.returncode != 0:
         print(f"lab benchmark failed:\n{out.stderr[-3000:]}")
         return
@@ -117,7 +125,7 @@ def _measure(broker: str) -> None:
     final = [r["final"] * 1000 for r in results]
     statuses = {(r["status"], r["percent"]) for r in results}
     kind = broker.split(":", 1)[0]
-    print(f"lab {LAB!r}, {len(results)} sequential submissions of the reference, one worker "
+    print(f"lab {lab!r}, {len(results)} sequential submissions of the reference, one worker "
           f"(concurrency 1, {kind} broker, SQLite); outcomes: {sorted(statuses)}")  # fmt: skip
     print(f"  Run → first log line: p50 {statistics.median(first):.0f} ms  "
           f"p99 {percentile(first, 99):.0f} ms")  # fmt: skip
