@@ -452,7 +452,7 @@ def _judge(invocation, mapping: Mapping_, batch_ids: set[str]) -> tuple[BatchOut
         ident = item.get("itemIdentifier") if isinstance(item, Mapping) else None
         if not isinstance(ident, str) or not ident or ident not in batch_ids:
             # Lambda treats a null, empty or unknown identifier as a failure of the whole batch.
-            return BatchOutcome.FAILED, set(), f"invalid itemIdentifier {ident!r}"
+            return BatchOutcome.FAILED, set(), "an itemIdentifier that is empty or not in the batch"
         failed.add(ident)
     return BatchOutcome.PARTIAL, failed, f"{len(failed)} reported failed"
 

@@ -185,7 +185,7 @@ def test_sqs_unknown_item_identifier_fails_the_whole_batch(aws):
     )
     sqs.deliver(env, spec)
     assert {m["fate"] for m in _by_order(env).values()} == {"dead_lettered"}
-    assert "invalid itemIdentifier" in env.facts["sqs"]["orders"]["batches"][0]["reason"]
+    assert "itemIdentifier that is empty or not in the batch" in env.facts["sqs"]["orders"]["batches"][0]["reason"]
 
 
 def test_sqs_mapping_refused_when_visibility_is_below_function_timeout(aws):
