@@ -26,7 +26,7 @@ from simulator.scenarios._run import (
 )
 from simulator.scenarios._snapshot import diff, snapshot_of
 
-_KEYS = {"kind", "world", "functions", "events", "trees", "files"}
+_KEYS = {"kind", "world", "functions", "events", "trees", "files", "require_valid", "template"}
 MAX_EVENTS = 200
 
 
