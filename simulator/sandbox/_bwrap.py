@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import resource
 import secrets
+import shutil
 import signal
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -162,11 +166,88 @@ def bwrap_command(bwrap: str, layout: Layout, limits: Limits, program: list[str]
         args += ["--perms", "0444", "--file", str(fd), dest]
     args += ["--bind", str(layout.work_dir), SRC_DIR]
     for mount in layout.mounts:
-        args += ["--bind" if mount.writable else "--ro-bind", str(mount.host), mount.dest]
+        source = neutral_source(mount.host, writable=mount.writable)
+        args += ["--bind" if mount.writable else "--ro-bind", str(source), mount.dest]
     args += ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", layout.cwd, "--clearenv"]
     for key, value in layout.env.items():
         args += ["--setenv", key, value]
     return [*args, "--", *program]
+
+
+STAGE_PREFIX = "pa-stage-"
+_staged: dict[str, Path] = {}
+_stage_lock = threading.Lock()
+
+
+def neutral_source(host: Path, *, writable: bool = False) -> Path:
+    """The folder bwrap binds for `host`: one whose path names nothing of the host.
+
+    /proc/self/mountinfo in the sandbox shows each bind mount's source path (its place in the
+    host filesystem). Run folders already live under neutral temp names (pa-sbx-…); read-only
+    trees from elsewhere (our tools in the work tree, a virtualenv under a home folder) are
+    staged once per process as hard links under the temp dir, named by a digest of the path.
+    Writable mounts are the run's own temp folders and are bound as they are.
+    """
+    real = Path(os.path.realpath(host))
+    temp = Path(os.path.realpath(tempfile.gettempdir()))
+    if writable or real.is_relative_to(temp) or not real.is_dir():
+        return real
+    with _stage_lock:
+        known = _staged.get(str(real))
+        if known is not None and known.is_dir():
+            return known
+        digest = hashlib.sha256(f"{real}|{_tree_signature(real)}".encode()).hexdigest()[:20]
+        target = temp / f"{STAGE_PREFIX}{digest}"
+        if not target.is_dir():
+            _stage_copy(real, target)
+        _staged[str(real)] = target
+        return target
+
+
+def _tree_signature(root: Path) -> str:
+    """Count, size and newest change of a (small, our own) tree: a changed tree stages anew."""
+    count = size = 0
+    newest = 0.0
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            with contextlib.suppress(OSError):
+                info = os.lstat(os.path.join(dirpath, name))
+                count, size = count + 1, size + info.st_size
+                newest = max(newest, info.st_mtime)
+    return f"{count}:{size}:{newest}"
+
+
+def _stage_copy(source: Path, target: Path) -> None:
+    """Hard-link (or copy) a tree into a fresh folder, then rename it into place atomically."""
+    from simulator.sandbox._cleanup import remove_tree
+
+    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
+    try:
+        for dirpath, dirs, files in os.walk(source):
+            rel = Path(dirpath).relative_to(source)
+            here = staging / rel
+            here.mkdir(exist_ok=True)
+            here.chmod(0o755)  # the sandbox's uid must read it
+            for name in dirs:
+                src = Path(dirpath) / name
+                if src.is_symlink():
+                    os.symlink(os.readlink(src), here / name)
+            for name in files:
+                src = Path(dirpath) / name
+                if src.is_symlink():
+                    os.symlink(os.readlink(src), here / name)
+                    continue
+                try:
+                    os.link(src, here / name)
+                except OSError:  # another filesystem: copy
+                    shutil.copy2(src, here / name)
+        staging.rename(target)
+    except OSError:
+        if not target.is_dir():
+            raise
+    finally:
+        if staging.exists():  # another process won the race, or the copy failed
+            remove_tree(staging)
 
 
 def rlimit_setter(limits: Limits) -> Callable[[], None]:
