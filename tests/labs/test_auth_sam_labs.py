@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from labs.checks import CHECKS, Evidence, Verdict, judge_one
 from simulator.account import AccountSnapshot, ApiCall, Function, Stack
 from simulator.scenarios._result import RunStatus, ScenarioResult
 from simulator.scenarios.kinds.sam import sam_deployments
+from tests.labs.test_content_labs import failed_ids, grade_with, graded, spec_of
 
 TRANSFORMED = {
     "Resources": {
@@ -183,3 +186,30 @@ def test_api_request_also_reads_the_facts_an_invocation_carried():
     assert judge_one(CHECKS["api_request"], evidence, params).passed
     verdict = judge_one(CHECKS["api_request"], evidence, {**params, "status": 200})
     assert not verdict.passed and verdict.detail == "bob's /refunds got 403 (denied), not 200."
+
+
+# --- the labs' shipped content: the starters fail for the reasons the instructions teach -------
+
+
+@pytest.mark.sandbox
+def test_sam_local_starter_fails_its_local_test_and_its_deploy():
+    starter = graded("sam-local", "starter")
+    assert failed_ids(starter) == {
+        "local-test-wrote", "local-test-first", "stack-deployed", "safe-deployment",
+        "table-by-ref", "deployed-uses-stack-table",
+    }  # fmt: skip
+    # The handler name is wrong: sam local invoke prints the error and still exits 0.
+    detail = next(r["detail"] for r in starter.results if r["id"] == "local-test-wrote")
+    assert detail.startswith("Nothing in the build wrote to the test table orders-local")
+    deploy = next(c for c in starter.result.commands if c.command.startswith("sam deploy"))
+    assert deploy.exit_code == 1  # no --capabilities: CloudFormation refuses the IAM roles
+
+
+@pytest.mark.sandbox
+def test_api_authorization_cached_policy_refuses_the_next_refund():
+    template = spec_of("api-authorization").reference["template.yaml"]
+    cached = template.replace("ReauthorizeEvery: 0", "ReauthorizeEvery: 300")
+    result = grade_with("api-authorization", **{"template.yaml": cached})
+    assert failed_ids(result) == {"cached-policy"}
+    detail = next(r["detail"] for r in result.results if r["id"] == "cached-policy")
+    assert "(a cached policy)" in detail
