@@ -184,3 +184,28 @@ def test_unknown_commands_and_options_fail_clearly(sam):
     assert code == 2 and "sam local invoke" in "\n".join(lines)
     code, lines = sam("sam deploy --resolve-s3")
     assert code == 2 and "Missing option '--stack-name'" in "\n".join(lines)
+
+
+def test_local_invoke_runs_node_handlers_and_reports_their_errors(sam):
+    (sam.work_dir / "node").mkdir()
+    (sam.work_dir / "node" / "index.js").write_text(
+        "exports.handler = async (event, context) => {\n"
+        "  if (!event.name) throw new TypeError('name is required');\n"
+        "  console.log('hello from', context.functionName);\n"
+        "  return {greeting: `hi ${event.name}`};\n"
+        "};\n"
+    )
+    (sam.work_dir / "node" / "package.json").write_text('{"name": "greeter"}\n')
+    (sam.work_dir / "node.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Greeter:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: node/, Handler: index.handler, Runtime: nodejs20.x}\n"
+    )
+    code, lines = sam('echo \'{"name": "ana"}\' | sam local invoke -t node.yaml --event -')
+    assert code == 0, lines
+    assert json.loads(lines[-1]) == {"greeting": "hi ana"}
+    assert any("hello from Greeter" in line for line in lines)
+    code, lines = sam("sam local invoke -t node.yaml --no-event")
+    assert code == 0  # the handler's error is printed, the command still succeeds
+    error = json.loads(lines[-1])
+    assert (error["errorType"], error["errorMessage"]) == ("TypeError", "name is required")
