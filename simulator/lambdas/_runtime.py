@@ -28,6 +28,7 @@ SANDBOX_BOOT = "/codebuild/pa/lambda/boot"
 SANDBOX_ACCOUNT = "/codebuild/pa/account"
 TASK_DIR = "/var/task"
 INIT_SECONDS = 10.0  # Lambda's init phase limit
+NODE_ALLOWANCE_MIB = 2048
 RUNTIME_ALLOWANCE_MIB = 384  # address space the interpreter and the SDK need besides the handler
 MAX_LOG_LINES = 500
 SDK_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
@@ -123,7 +124,11 @@ class Environment:
         for path in [task, *task.rglob("*")]:
             if not path.is_symlink():
                 path.chmod(0o755 if path.is_dir() else 0o644)
-        memory = (self.spec.memory + RUNTIME_ALLOWANCE_MIB) * MIB
+        node = self.spec.runtime in NODE_RUNTIMES
+        # V8 reserves ~1.5 GiB of address space up front: for Node the heap flag is the memory
+        # limit (--max-old-space-size) and the address-space cap only a backstop.
+        allowance = NODE_ALLOWANCE_MIB if node else RUNTIME_ALLOWANCE_MIB
+        memory = (self.spec.memory + allowance) * MIB
         limits = Limits(wall_seconds=3600, memory_bytes=memory, processes=64)
         mounts = [
             Mount(task, TASK_DIR),
@@ -149,7 +154,8 @@ class Environment:
         try:
             self.session.start()
             if self.spec.runtime in NODE_RUNTIMES:
-                program = f"node {SANDBOX_BOOT}/bootstrap.js"
+                heap = max(16, self.spec.memory - 32)
+                program = f"node --max-old-space-size={heap} {SANDBOX_BOOT}/bootstrap.js"
             else:
                 program = f"/usr/bin/python3 -I -S -B {SANDBOX_BOOT}/bootstrap.py"
             self.session.run(

@@ -113,3 +113,53 @@ def test_bad_spec_is_refused_clearly(kwargs, words, tmp_path):
     base = {"name": "f", "handler": "app.handler", "code": tmp_path}
     with pytest.raises(FunctionSpecError, match=words):
         FunctionSpec(**{**base, **kwargs})
+
+
+def _code(tmp_path, name: str, text: str):
+    tmp_path.chmod(0o755)
+    (tmp_path / name).write_text(text)
+    (tmp_path / name).chmod(0o644)
+    return tmp_path
+
+
+def test_memory_limit_ends_the_environment(tmp_path):
+    code = _code(tmp_path, "app.py", "def handler(e, c):\n    return len(bytearray(900 << 20))\n")
+    world = load_world("{}")
+    try:
+        spec = FunctionSpec("big", "app.handler", code, memory=128)
+        with FunctionEnv(world, {"big": spec}) as env:
+            invocation = env.invoke("big", {})
+        assert invocation.status == "crashed"
+        assert invocation.error_type == "Runtime.OutOfMemory"
+    finally:
+        world.close()
+
+
+NODE = """let n = 0;
+exports.handler = async (event, context) => {
+  n += 1;
+  console.log("node got", JSON.stringify(event));
+  if (event.boom) throw new TypeError("bad " + event.boom);
+  return { n, fn: context.functionName };
+};
+"""
+
+
+@pytest.mark.skipif(not Path("/usr/bin/node").exists(), reason="node is not installed")
+def test_node_handler_returns_raises_and_stays_warm(tmp_path):
+    code = _code(tmp_path, "index.js", NODE)
+    world = load_world("{}")
+    try:
+        spec = FunctionSpec("n", "index.handler", code, runtime="nodejs20.x")
+        with FunctionEnv(world, {"n": spec}) as env:
+            first, second = env.invoke("n", {"a": 1}), env.invoke("n", {})
+            failed = env.invoke("n", {"boom": 2})
+        assert first.response == {"n": 1, "fn": "n"} and second.response["n"] == 2
+        assert 'node got {"a":1}' in first.logs
+        assert (failed.status, failed.error_type, failed.error_message) == (
+            "error",
+            "TypeError",
+            "bad 2",
+        )
+    finally:
+        world.close()
