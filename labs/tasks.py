@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 import threading
+from pathlib import Path
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_process_shutdown, worker_ready
 from django.conf import settings
 from django.db import close_old_connections
 
@@ -91,6 +94,7 @@ def recovery_loop(stop: threading.Event, rounds: int | None = None) -> None:
             found = services.submissions_recover_stale()
             if found:
                 logger.info("grading sweep queued again: %s", found)
+            remove_dead_process_folders()
         except Exception:  # the database may be busy or briefly down: try again next round
             logger.exception("grading sweep failed")
         finally:
@@ -113,3 +117,71 @@ def remove_sandbox_leftovers(sender=None, **kwargs) -> int:
             len(found.failed),
         )
     return len(found.removed)
+
+
+# Each pool process keeps every run folder it creates inside its own folder, named by its pid:
+# when a process dies mid-grading (killed, out of memory), the sweep removes exactly its
+# folders, at once, without touching those of gradings still running in other processes.
+WORKER_TEMP_PREFIX = "pa-wp-"
+_base_temp: Path | None = None
+
+
+@worker_process_init.connect(weak=False)
+def private_temp_dir(sender=None, **kwargs) -> Path:
+    """Point this pool process's temp folder at <temp>/pa-wp-<pid>-…/ (caches included)."""
+    global _base_temp
+    _base_temp = Path(tempfile.gettempdir())
+    path = Path(tempfile.mkdtemp(prefix=f"{WORKER_TEMP_PREFIX}{os.getpid()}-", dir=_base_temp))
+    path.chmod(0o755)  # sandboxes run as other uids and must reach the folders bound for them
+    tempfile.tempdir = str(path)
+    return path
+
+
+@worker_process_shutdown.connect(weak=False)
+def remove_private_temp_dir(sender=None, **kwargs) -> None:
+    """A pool process that ends normally removes its own folder."""
+    from simulator import remove_sandbox_leftovers
+
+    if _base_temp is None:
+        return
+    tempfile.tempdir = None
+    remove_sandbox_leftovers(
+        temp_dir=_base_temp,
+        prefixes=(f"{WORKER_TEMP_PREFIX}{os.getpid()}-",),
+        older_than_seconds=0,
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process holds that pid now
+        return True
+    return True
+
+
+def remove_dead_process_folders(base: Path | str | None = None) -> list[str]:
+    """Remove the folders of pool processes that are gone (called by every sweep)."""
+    from simulator import remove_sandbox_leftovers
+
+    base = Path(base or tempfile.gettempdir())
+    dead = []
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return []
+    for name in names:
+        if not name.startswith(WORKER_TEMP_PREFIX):
+            continue
+        pid = name[len(WORKER_TEMP_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            dead.append(name)
+    removed: list[str] = []
+    for name in dead:
+        found = remove_sandbox_leftovers(temp_dir=base, prefixes=(name,), older_than_seconds=0)
+        removed.extend(found.removed)
+    if removed:
+        logger.info("removed the folders of dead grading processes: %s", removed)
+    return removed

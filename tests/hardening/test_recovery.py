@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -107,3 +109,34 @@ def test_the_workers_own_timer_sweeps(lab, learner, published, settings):
     tasks.recovery_loop(threading.Event(), rounds=1)
     assert published == [sub.pk]
     assert Submission.objects.get(pk=sub.pk).status == Submission.Status.QUEUED
+
+
+def test_a_dead_pool_process_folders_are_removed_and_live_ones_kept(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pool process killed mid-grading: its pid is free now
+    dead = tmp_path / f"{tasks.WORKER_TEMP_PREFIX}{gone.pid}-abc"
+    live = tmp_path / f"{tasks.WORKER_TEMP_PREFIX}{os.getpid()}-def"
+    for folder in (dead, live):
+        deep = folder / "pa-sbx-1" / "src" / "a" / "b"
+        deep.mkdir(parents=True)
+        (deep / "artifact.zip").write_bytes(b"x" * 1000)
+    assert tasks.remove_dead_process_folders(tmp_path) == [str(dead)]
+    assert not dead.exists() and live.exists()
+
+
+def test_a_pool_process_gets_its_own_temp_folder_and_removes_it(tmp_path, monkeypatch) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = tasks.private_temp_dir()
+    try:
+        assert folder.parent == tmp_path and tempfile.gettempdir() == str(folder)
+        assert folder.name.startswith(f"{tasks.WORKER_TEMP_PREFIX}{os.getpid()}-")
+        made = Path(tempfile.mkdtemp(prefix="pa-build-"))
+        assert made.parent == folder  # the simulator's run folders land inside it
+    finally:
+        tasks.remove_private_temp_dir()
+    assert not folder.exists()
