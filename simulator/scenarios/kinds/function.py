@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from simulator.account import AccountRequestError, AccountUnavailable
+from simulator.account import (
+    AccountRequestError,
+    AccountSnapshot,
+    AccountUnavailable,
+    Change,
+    ChangeKind,
+)
 from simulator.lambdas import (
     FunctionEnv,
     FunctionSpecError,
@@ -130,10 +137,44 @@ def run(context: KindContext) -> ScenarioRun:
         api_calls=tuple(world.api_calls()),
         before=before,
         after=after,
-        changes=diff(before, after),
+        changes=diff(before, after) + _data_changes(before, after),
         notes=tuple(notes),
     )
     return ScenarioRun(typed, log="\n".join(lines), secret_values=secret_values(world))
+
+
+def _data_changes(before: AccountSnapshot, after: AccountSnapshot) -> tuple[Change, ...]:
+    """Items written to DynamoDB tables and messages left in SQS queues (the generic diff
+    covers the other services)."""
+    out: list[Change] = []
+    for table in after.tables:
+        old = before.table(table.name)
+        old_items = {json.dumps(i, sort_keys=True) for i in (old.items if old else ())}
+        new_items = {json.dumps(i, sort_keys=True) for i in table.items}
+        if old is None:
+            out.append(Change(ChangeKind.CREATED, "dynamodb-table", table.name))
+        added, removed = len(new_items - old_items), len(old_items - new_items)
+        if added or removed:
+            out.append(
+                Change(
+                    ChangeKind.UPDATED,
+                    "dynamodb-table",
+                    table.name,
+                    f"{added} item(s) written, {removed} removed or replaced",
+                )
+            )
+    for queue in after.queues:
+        old_queue = before.queue(queue.name)
+        if old_queue is None or old_queue.bodies != queue.bodies:
+            out.append(
+                Change(
+                    ChangeKind.UPDATED if old_queue else ChangeKind.CREATED,
+                    "sqs-queue",
+                    queue.name,
+                    f"{queue.visible} visible, {queue.in_flight} in flight",
+                )
+            )
+    return tuple(out)
 
 
 def _bad_function(name: Any) -> bool:

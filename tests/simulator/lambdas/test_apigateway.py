@@ -93,3 +93,8 @@ def test_unknown_stage_and_path_get_403():
 def test_unreadable_template_does_not_start():
     result = _run("Resources: [unclosed")
     assert result.status == RunStatus.NOT_STARTED and "template.yaml" in result.message
+
+
+def test_table_writes_appear_in_changes(reference):
+    changed = {(c.resource_type, c.name) for c in reference.changes}
+    assert {("dynamodb-table", "orders-dev"), ("dynamodb-table", "orders-prod")} <= changed
