@@ -42,3 +42,32 @@ def test_codedeploy_to_ecs_needs_an_ecs_application() -> None:
     text = TEMPLATE.replace("ComputePlatform: ECS", "ComputePlatform: Server")
     codes = {f.code for f in check(text, "pipeline", filename="t.yaml").errors}
     assert "FM004" in codes
+
+
+def test_a_custom_deployment_config_in_the_template_reaches_the_world() -> None:
+    from simulator.forms import apply_to_world
+    from simulator.world import empty_world
+
+    custom = """  Canary25:
+    Type: AWS::CodeDeploy::DeploymentConfig
+    Properties:
+      DeploymentConfigName: Canary25Percent3Minutes
+      ComputePlatform: ECS
+      TrafficRoutingConfig:
+        Type: TimeBasedCanary
+        TimeBasedCanary: {CanaryPercentage: 25, CanaryInterval: 3}
+"""
+    text = TEMPLATE.replace("Resources:\n", "Resources:\n" + custom, 1).replace(
+        "DeploymentConfigName: CodeDeployDefault.ECSCanary10Percent5Minutes",
+        "DeploymentConfigName: !Ref Canary25",
+    )
+    assert check(text, "pipeline", filename="t.yaml").errors == []
+    (conv,) = read_cloudformation(text, "t.yaml", run=True)
+    world = empty_world()
+    apply_to_world(conv, world)
+    codedeploy = world.state["codedeploy"]
+    assert codedeploy["deployment_configs"]["Canary25Percent3Minutes"] == {
+        "traffic_routing": {"type": "TimeBasedCanary", "percentage": 25, "interval": 3}
+    }
+    group = codedeploy["applications"]["app"]["deployment_groups"]["production"]
+    assert group["deployment_config"] == "Canary25Percent3Minutes"

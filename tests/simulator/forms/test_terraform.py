@@ -198,3 +198,35 @@ def test_meta_arguments_and_lifecycle_are_accepted_in_any_resource() -> None:
         "    prevent_destroy = true\n  }\n",
     )
     assert _errors(text) == []
+
+
+def test_a_custom_deployment_config_is_read_and_fits_the_group() -> None:
+    custom = """
+resource "aws_codedeploy_deployment_config" "canary25" {
+  deployment_config_name = "Canary25Percent3Minutes"
+  compute_platform       = "ECS"
+  traffic_routing_config {
+    type = "TimeBasedCanary"
+    time_based_canary {
+      interval   = 3
+      percentage = 25
+    }
+  }
+}
+"""
+    text = (
+        NOTES_TF.replace(
+            '"CodeDeployDefault.ECSCanary10Percent5Minutes"',
+            "aws_codedeploy_deployment_config.canary25.deployment_config_name",
+        )
+        + custom
+    )
+    assert _errors(text) == []
+    (conv,) = read_terraform({"main.tf": text}, run=True)
+    assert conv.deployment_configs == {
+        "Canary25Percent3Minutes": {
+            "traffic_routing": {"type": "TimeBasedCanary", "percentage": 25, "interval": 3}
+        }
+    }
+    group = conv.applications["app"]["deployment_groups"]["production"]
+    assert group["deployment_config"] == "Canary25Percent3Minutes"
