@@ -77,7 +77,10 @@ class BuildProject:
     @property
     def inline_buildspec(self) -> bool:
         """True when `buildspec` holds the buildspec itself rather than a file name."""
-        return self.buildspec is not None and ("\n" in self.buildspec or ":" in self.buildspec)
+        if self.buildspec is None:
+            return False
+        text = self.buildspec.lstrip()
+        return "\n" in text.strip() or text.startswith(("version:", "{"))
 
 
 @dataclass

@@ -115,3 +115,25 @@ def test_a_missing_project_buildspec_fails_the_build_like_codebuild(tmp_path: Pa
     assert test_stage["status"] == "Failed"
     unit = next(a for a in test_stage["actions"] if a["name"] == "UnitTests")
     assert unit["status"] == "Failed"
+
+
+def test_an_inline_heredoc_buildspec_is_the_one_that_runs() -> None:
+    inline = """buildspec = <<-EOT
+      version: 0.2
+      phases:
+        build:
+          commands:
+            - echo "inline unit tests for ${var.suite}"
+    EOT"""
+    text = (NOTES / "pipeline.tf").read_text().replace(
+        'buildspec = "buildspec-unit-tests.yml"', inline
+    ) + '\nvariable "suite" {\n  default = "orders"\n}\n'
+    world = load_world(NOTES / "world.yml")
+    try:
+        execution = run_form(text, "pipeline.tf", SOURCES, world, _options())
+    finally:
+        world.close()
+    facts = _facts(execution)
+    unit = next(a for a in facts["stages"][2]["actions"] if a["name"] == "UnitTests")
+    assert unit["status"] == "Succeeded"
+    assert unit["build"]["commands"] == ['echo "inline unit tests for orders"']
