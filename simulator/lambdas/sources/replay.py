@@ -46,7 +46,9 @@ def deliver(env: Any, spec: Mapping[str, Any]) -> None:
         queue = [(i, n) for n in range(rounds) for i, (_, times) in enumerate(events) if n < times]
     if len(queue) > MAX_DELIVERIES:
         raise SourceSpecError(f"a replay event delivers at most {MAX_DELIVERIES} copies")
-    fresh = bool(spec.get("fresh_environment", False))
+    fresh = spec.get("fresh_environment", False)
+    if fresh not in (True, False, "last_copy"):
+        raise SourceSpecError("replay `fresh_environment` must be true, false or last_copy")
     facts = env.facts.setdefault("replay", {}).setdefault(function, {})
     deliveries: dict[str, list[dict[str, Any]]] = facts.setdefault("events", {})
     last = None
@@ -55,8 +57,9 @@ def deliver(env: Any, spec: Mapping[str, Any]) -> None:
         key = str(_lookup(event, id_path) or f"event-{index + 1}")
         if position and gap:
             _advance(env, float(gap))
-        if fresh:
-            # Each copy lands on a new execution environment (another poller, another
+        times = events[index][1]
+        if fresh is True or (fresh == "last_copy" and times > 1 and copy_number + 1 == times):
+            # The copy lands on a new execution environment (another poller, another
             # concurrent instance): nothing kept in the module survives between them.
             _recycle(env, function)
         invocation = env.invoke(

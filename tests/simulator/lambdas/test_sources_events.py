@@ -185,7 +185,10 @@ def test_sqs_unknown_item_identifier_fails_the_whole_batch(aws):
     )
     sqs.deliver(env, spec)
     assert {m["fate"] for m in _by_order(env).values()} == {"dead_lettered"}
-    assert "itemIdentifier that is empty or not in the batch" in env.facts["sqs"]["orders"]["batches"][0]["reason"]
+    assert (
+        "itemIdentifier that is empty or not in the batch"
+        in env.facts["sqs"]["orders"]["batches"][0]["reason"]
+    )
 
 
 def test_sqs_mapping_refused_when_visibility_is_below_function_timeout(aws):
@@ -260,6 +263,11 @@ def test_replay_delivers_identical_copies_in_the_asked_order():
     assert [d["copy"] for d in facts["b"]] == [1, 2, 3]
     assert env.recycled == ["charge"] * 5 and env.clock == pytest.approx(20.025)
     assert [i.source_facts["event_id"] for i in env.invocations] == seen
+    # last_copy: only the last copy of a repeated event starts cold (cheaper, still defeats
+    # anything kept in memory by the first copies).
+    env = FakeEnv({"charge": lambda event, context: None})
+    replay.deliver(env, {**spec, "fresh_environment": "last_copy"})
+    assert len(env.recycled) == 2
 
 
 def test_replay_spec_errors_are_specific():
@@ -268,6 +276,8 @@ def test_replay_spec_errors_are_specific():
         replay.deliver(env, {"event": {}})
     with pytest.raises(replay.SourceSpecError, match="times must be 1 to 20"):
         replay.deliver(env, {"function": "charge", "events": [{"event": {}, "times": 0}]})
+    with pytest.raises(replay.SourceSpecError, match="must be true, false or last_copy"):
+        replay.deliver(env, {"function": "charge", "event": {}, "fresh_environment": "yes"})
     with pytest.raises(replay.SourceSpecError, match="`order` must be one of"):
         replay.deliver(env, {"function": "charge", "event": {}, "order": "random"})
 
