@@ -63,7 +63,7 @@ class _Message:
 
 
 @dataclass(frozen=True)
-class Mapping_:
+class EsmSettings:
     """The event source mapping and queue settings the run uses (learner's or the lab's)."""
 
     batch_size: int
@@ -137,7 +137,7 @@ def _section(data: Mapping[str, Any], name: str, allowed: tuple[str, ...], where
     return section
 
 
-def _apply_queue_settings(env, sqs, url: str, queue: str, data: Mapping[str, Any]) -> Mapping_:
+def _apply_queue_settings(env, sqs, url: str, queue: str, data: Mapping[str, Any]) -> EsmSettings:
     where = str(data.get("__file__", "mapping"))
     esm = _section(data, "EventSourceMapping", MAPPING_KEYS, where)
     qset = _section(data, "Queue", QUEUE_KEYS, where)
@@ -169,7 +169,7 @@ def _apply_queue_settings(env, sqs, url: str, queue: str, data: Mapping[str, Any
     current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     redrive = json.loads(current.get("RedrivePolicy") or "{}")
     dlq_arn = str(redrive.get("deadLetterTargetArn") or "")
-    return Mapping_(
+    return EsmSettings(
         batch_size=batch_size,
         window=window,
         report_failures=REPORT in types,
@@ -200,7 +200,7 @@ def _redrive(sqs, policy: Any, where: str) -> dict[str, Any]:
     return {"deadLetterTargetArn": target, "maxReceiveCount": count}
 
 
-def _mapping_problem(mapping: Mapping_, function_timeout: float | None) -> str:
+def _mapping_problem(mapping: EsmSettings, function_timeout: float | None) -> str:
     """Why CreateEventSourceMapping would be refused ("" when it would not)."""
     if not 1 <= mapping.batch_size <= MAX_BATCH:
         return f"BatchSize must be 1 to {MAX_BATCH}, got {mapping.batch_size}."
@@ -306,7 +306,7 @@ def _record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, A
 # --- the poller ----------------------------------------------------------------------------------
 
 
-def _poll(env, sqs, url, queue, function, mapping: Mapping_, messages, spec, record) -> None:
+def _poll(env, sqs, url, queue, function, mapping: EsmSettings, messages, spec, record) -> None:
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
     queue_arn = attrs["QueueArn"]
     region = queue_arn.split(":")[3]
@@ -431,7 +431,7 @@ def _poll(env, sqs, url, queue, function, mapping: Mapping_, messages, spec, rec
         )
 
 
-def _judge(invocation, mapping: Mapping_, batch_ids: set[str]) -> tuple[BatchOutcome, set, str]:
+def _judge(invocation, mapping: EsmSettings, batch_ids: set[str]) -> tuple[BatchOutcome, set, str]:
     """What Lambda does with the batch: the documented success and failure conditions."""
     if not getattr(invocation, "ok", False):
         return BatchOutcome.FAILED, set(), f"the invocation ended {invocation.status}"
@@ -470,7 +470,7 @@ def _release_due(sqs, url: str, messages: Mapping[str, _Message], now: float) ->
             msg.visible_at = None  # visible now: the next receive (or the redrive) takes it
 
 
-def _dead_letters(sqs, mapping: Mapping_) -> set[str]:
+def _dead_letters(sqs, mapping: EsmSettings) -> set[str]:
     """Ids of the messages in the dead-letter queue (peeked, as the console's poll does)."""
     if not mapping.dlq:
         return set()
