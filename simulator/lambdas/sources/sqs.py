@@ -560,7 +560,9 @@ def _observe(env: Any, spec: Mapping[str, Any]) -> dict[str, list[dict[str, Any]
 
     plain = TypeDeserializer()
     out: dict[str, list[dict[str, Any]]] = {}
-    dynamodb = env.client("dynamodb") if names else None
+    if not names:
+        return out
+    dynamodb = env.client("dynamodb")
     for name in names:
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"TableName": name, "ConsistentRead": True}
