@@ -228,7 +228,15 @@ class FunctionEnv:
         role = spec.role
         if role and not role.startswith("arn:"):
             role = f"arn:aws:iam::{self.world.account_id}:role/{role}"
-        if role and role in (self.world.state.get("roles") or {}):
+        declared = (self.world.state.get("roles") or {}).get(role) if role else None
+        if declared is not None and "lambda.amazonaws.com" not in declared.get("trust", []):
+            self.note(
+                NoteLevel.ERROR,
+                f"function {spec.name}: Lambda cannot assume {role}: its trust policy does not "
+                "name lambda.amazonaws.com (AWS refuses to create such a function); it ran "
+                "with the account's own credentials",
+            )
+        elif declared is not None:
             if role not in self._credentials:
                 self.world.set_origin(f"lambda:{spec.name}:init")
                 try:

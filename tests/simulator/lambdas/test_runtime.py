@@ -163,3 +163,27 @@ def test_node_handler_returns_raises_and_stays_warm(tmp_path):
         )
     finally:
         world.close()
+
+
+WHOAMI = "import boto3\ndef handler(e, c):\n    return boto3.client('sts').get_caller_identity()['Arn']\n"
+
+
+@pytest.mark.parametrize(
+    ("trust", "expected", "note"),
+    [
+        ('["lambda.amazonaws.com", "123456789012"]', ":assumed-role/orders-fn/", ""),
+        ('["123456789012"]', "", "does not name lambda.amazonaws.com"),
+    ],
+)
+def test_execution_role_credentials(tmp_path, trust, expected, note):
+    code = _code(tmp_path, "app.py", WHOAMI)
+    world = load_world(f"roles: [{{name: orders-fn, trust: {trust}}}]\n")
+    try:
+        spec = FunctionSpec("who", "app.handler", code, role="orders-fn")
+        with FunctionEnv(world, {"who": spec}) as env:
+            arn = env.invoke("who", {}).response
+            notes = [n.message for n in env.notes]
+        assert expected in arn
+        assert any(note in n for n in notes) if note else not notes
+    finally:
+        world.close()
