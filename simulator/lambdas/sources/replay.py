@@ -25,7 +25,13 @@ class SourceSpecError(SourceError):
 
 
 def deliver(env: Any, spec: Mapping[str, Any]) -> None:
-    """Invoke the function with each event `times` times; the copies are identical (same id)."""
+    """Invoke the function with each event `times` times; the copies are identical (same id).
+
+    spec: `function`, `event` or `events` ([{event, times}]), `times` (default 2), `order`
+    (sequential | interleaved), `gap_seconds`, `id_path` (default "id"), `fresh_environment`
+    (true | false | last_copy), `setup`, `observe_tables`. Facts: event_id and copy on each
+    invocation; `final.events` and `final.tables` on the last one.
+    """
     function = str(spec.get("function") or "")
     if not function:
         raise SourceSpecError("a replay event needs `function`")

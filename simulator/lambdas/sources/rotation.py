@@ -31,7 +31,14 @@ class SourceSpecError(SourceError):
 
 def deliver(env: Any, spec: Mapping[str, Any]) -> None:
     """Rotate the secret `rotations` times, invoking the function once per step, then check
-    the staging labels and that the application still logs in with AWSCURRENT."""
+    the staging labels and that the application still logs in with AWSCURRENT.
+
+    spec: `function`, `secret`, `rotations` (1-5), `login` ({table, key, attribute,
+    secret_key}: the simulated database user), `revert_database_in` (rotation numbers where
+    the database drops the change after setSecret), `setup`. Facts: secret, rotation and step
+    on each invocation; `final.rotations` (status, failed_step, current_is_new,
+    previous_is_old, pending_cleared, new_value_differs, login_current) on the last one.
+    """
     function = str(spec.get("function") or "")
     secret = str(spec.get("secret") or "")
     if not function or not secret:

@@ -75,7 +75,15 @@ class EsmSettings:
 
 
 def deliver(env: Any, spec: Mapping[str, Any]) -> None:
-    """Send the lab's messages, then poll the queue and invoke the function as Lambda would."""
+    """Send the lab's messages, then poll the queue and invoke the function as Lambda would.
+
+    spec: `function`, `queue` (name), `messages` (bodies, or {body: ...}), `mapping` (inline, or
+    a learner file beside the code: EventSourceMapping: BatchSize, MaximumBatchingWindowInSeconds,
+    FunctionResponseTypes; Queue: VisibilityTimeout, RedrivePolicy), `until` (virtual seconds,
+    default 3600), `function_timeout` (else the function's), `setup`, `observe_tables`.
+    Facts: per batch on its invocation (outcome, deleted, returned, reason); per message on the
+    last one (`final.messages`: body, received, processed, failed, visibility_expired, fate).
+    """
     function = str(spec.get("function") or "")
     queue = str(spec.get("queue") or "")
     if not function or not queue:
