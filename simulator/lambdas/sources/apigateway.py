@@ -186,8 +186,10 @@ def _api(env: FunctionEnv, template: dict[str, Any], loaded: Any, filename: str)
             )
             continue
         templates = integration.get("RequestTemplates") or {}
-        position = loaded.key_positions.get(
-            ("Resources", logical, "Properties", "Integration", "RequestTemplates")
+        base = ("Resources", logical, "Properties", "Integration", "RequestTemplates")
+        position = next(
+            (v for k, v in loaded.key_positions.items() if len(k) == 6 and k[:5] == base),
+            loaded.key_positions.get(base),
         )
         methods.append(
             _Method(
@@ -439,7 +441,14 @@ def _one(env: FunctionEnv, api: _Api, request: Mapping[str, Any], filename: str)
                 },
             )
             if rendered is None:
-                line = f" (the template starts at line {method.template_line})"
+                # airspeed counts lines inside the template; a block scalar starts on the line
+                # after its content-type key, so the file line is that key's line + N.
+                inner = re.search(r"line (\d+)", problem)
+                line = (
+                    f" ({filename} line {method.template_line + int(inner.group(1))})"
+                    if inner and method.template_line
+                    else f" (the template starts at line {method.template_line})"
+                )
                 env.note(
                     NoteLevel.ERROR, f"{filename}: {method.verb} {method.path}: {problem}{line}"
                 )
