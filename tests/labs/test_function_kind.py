@@ -56,3 +56,29 @@ def test_code_from_a_lab_tree():
 def test_invalid_settings_are_scenario_errors(settings, words):
     with pytest.raises(ScenarioError, match=words):
         run_scenario(_scenario(**settings), {"app.py": HANDLER})
+
+
+def test_direct_qualifiers_resolve_through_the_accounts_aliases():
+    world = "lambda:\n  functions:\n    f: {runtime: python3.12, versions: [1, 2], aliases: {live: 2}}\n"
+    events = [
+        {"source": "direct", "function": "f", "event": {"n": 1}, "qualifier": "live"},
+        {"source": "direct", "function": "f", "event": {"n": 1}, "qualifier": "7"},
+        {"source": "direct", "function": "f", "event": {"n": 2}, "repeat": 2},
+    ]
+    scenario = Scenario(
+        kind="function",
+        settings={
+            "functions": {"f": {"handler": "app.handler", "code": "app.py"}},
+            "events": events,
+        },
+        world=world,
+    )
+    runs = run_scenario(scenario, {"app.py": HANDLER}).result.invocations
+    assert [(i.qualifier, i.version, i.status) for i in runs] == [
+        ("live", "2", "ok"),
+        ("7", "", "error"),
+        ("$LATEST", "$LATEST", "ok"),
+        ("$LATEST", "$LATEST", "ok"),
+    ]
+    assert runs[1].error_type == "ResourceNotFoundException"
+    assert [i.source_facts.get("attempt") for i in runs[2:]] == [1, 2]
