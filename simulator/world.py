@@ -569,7 +569,16 @@ class World:
 
 
 _MIRRORED = frozenset({"ssm", "secretsmanager", "ecr", "s3", "lambda", "cloudformation"})
-_WRITE_PREFIXES = ("Put", "Create", "Upload", "Update", "Publish", "Import", "Copy", "Delete")
+_WRITE_PREFIXES: tuple[str, ...] = (
+    "Put",
+    "Create",
+    "Upload",
+    "Update",
+    "Publish",
+    "Import",
+    "Copy",
+    "Delete",
+)
 _WRITE_PREFIXES += ("Label", "Tag", "Execute", "Complete", "Restore", "Rotate")
 
 
@@ -903,7 +912,7 @@ def _lambdas(r: _Reader, raw: Any) -> dict[str, Any]:
                     "description": "",
                 }
             )
-        known = {v["version"] for v in versions}
+        known: set[Any] = {v["version"] for v in versions}
         aliases = {}
         for alias, target in r.mapping(body.get("aliases"), (*path, "aliases")).items():
             apath = (*path, "aliases", alias)
@@ -1061,7 +1070,7 @@ def _sqs(r: _Reader, raw: Any) -> dict[str, Any]:
         if dead_letter:
             r.keys(dead_letter, ("queue", "max_receives"), (*path, "dead_letter"))
             target = r.text(dead_letter.get("queue"), (*path, "dead_letter", "queue"))
-            if target not in raw_queues:
+            if target not in (raw_queues or {}):
                 raise _fail(
                     r.filename,
                     (*path, "dead_letter", "queue"),

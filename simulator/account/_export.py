@@ -55,9 +55,9 @@ def export(server: AccountServer, services: list[str] | None = None) -> dict[str
         counts = server.write_counts
         return (counts.get(service, 0), counts.get("cloudformation", 0), tuple(_pairs(server)))
 
-    cached = {s: server.export_cache.get(s) for s in wanted}
+    cached: dict[str, Any] = {s: server.export_cache.get(s) for s in wanted}
     missing = {s for s in wanted if s in _UNCACHED or cached[s] is None or cached[s][0] != key(s)}
-    result = {s: cached[s][1] for s in wanted - missing}  # type: ignore[index]
+    result = {s: cached[s][1] for s in wanted - missing}
     if missing:
         _HOST.quiet = True
         try:

@@ -222,7 +222,18 @@ class AccountSnapshot:
             for t in extra.pop("x-dynamodb", None) or ()
         )
         queues = self.queues or tuple(
-            Queue(**{k: tuple(v) if k == "bodies" else v for k, v in q.items()})
+            Queue(
+                name=str(q["name"]),
+                account=str(q["account"]),
+                region=str(q["region"]),
+                visible=int(q.get("visible", 0)),
+                in_flight=int(q.get("in_flight", 0)),
+                delayed=int(q.get("delayed", 0)),
+                bodies=tuple(q.get("bodies", ())),
+                attributes=dict(q.get("attributes", {})),
+                dead_letter_target=str(q.get("dead_letter_target", "")),
+                max_receive_count=int(q.get("max_receive_count", 0)),
+            )
             for q in extra.pop("x-sqs", None) or ()
         )
         extra.pop("x-dynamodb", None)

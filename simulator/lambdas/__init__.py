@@ -9,7 +9,7 @@ from simulator.lambdas._env import (
     SourceError,
     deliver,
     invoke,
-    sources,
+    source_names,
 )
 from simulator.lambdas._runtime import Environment, Outcome
 from simulator.lambdas._spec import RUNTIMES, FunctionSpec, FunctionSpecError, spec_from_settings
@@ -25,6 +25,6 @@ __all__ = [
     "SourceError",
     "deliver",
     "invoke",
-    "sources",
+    "source_names",
     "spec_from_settings",
 ]

@@ -296,17 +296,17 @@ def deliver(env: FunctionEnv, spec: Mapping[str, Any]) -> None:
         if exc.name != f"simulator.lambdas.sources.{source}":
             raise
         raise SourceError(
-            f"unknown event source {source!r}; known: {', '.join(sources())}"
+            f"unknown event source {source!r}; known: {', '.join(source_names())}"
         ) from None
     module.deliver(env, spec)
 
 
-def sources() -> tuple[str, ...]:
+def source_names() -> tuple[str, ...]:
+    """Every event source plug-in, by name."""
     import pkgutil
 
-    from simulator.lambdas import sources as package
-
+    package = importlib.import_module("simulator.lambdas.sources")
     return tuple(sorted(i.name for i in pkgutil.iter_modules(package.__path__)))
 
 
-__all__ = ["FunctionEnv", "SourceError", "deliver", "invoke", "sources"]
+__all__ = ["FunctionEnv", "SourceError", "deliver", "invoke", "source_names"]

@@ -460,7 +460,7 @@ def _one(env: FunctionEnv, api: _Api, request: Mapping[str, Any], filename: str)
             env.note(
                 NoteLevel.ERROR,
                 f"{filename}: {method.verb} {method.path}: the rendered mapping template is not "
-                f"JSON ({exc}); Lambda needs a JSON event: {rendered[:200]!r}",
+                f"JSON ({exc}); Lambda needs a JSON event: {(rendered or '')[:200]!r}",
             )
             return finish(500, "Internal server error (event is not JSON)")
     fact["event"] = event
