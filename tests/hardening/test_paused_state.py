@@ -133,3 +133,27 @@ def test_an_oversized_pause_ends_as_the_learners_message(lab, learner, monkeypat
     assert done.status == Submission.Status.ERROR
     assert "limit is 1 MB" in done.error_message
     assert not PausedRun.objects.exists()
+
+
+def test_pages_that_show_submissions_never_load_paused_state(
+    lab, learner, instructor, client
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sub = _submission(learner, lab)
+    Submission.objects.filter(pk=sub.pk).update(status=Submission.Status.AWAITING_APPROVAL)
+    assert services.paused_state_save(sub, _state({"big": os.urandom(MIB)})) is None
+    for user, url in (
+        (learner, f"/labs/{lab.slug}/"),
+        (instructor, f"/labs/{lab.slug}/submissions/"),  # every learner's submissions
+        (learner, f"/labs/submissions/{sub.pk}/"),
+        (learner, f"/api/submissions/{sub.pk}/"),
+    ):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        touched = [q["sql"] for q in queries if "paused" in q["sql"]]  # table or column
+        assert not touched, (url, touched)
+        assert len(response.content) < 512 * 1024, url
