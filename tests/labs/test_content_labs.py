@@ -227,14 +227,24 @@ def test_ecs_all_at_once_sends_everything_to_the_broken_release():
     assert {"never-full", "rolled-back", "canary-config"} <= failed_ids(result)
 
 
-def test_complete_pipeline_starter_has_one_line_to_fix():
+def test_complete_pipeline_starter_has_one_checker_error_and_two_silent_faults():
     spec = spec_of("complete-pipeline")
     starter = graded("complete-pipeline", "starter")
     [finding] = [f for f in starter.findings["buildspec.yml"] if f["severity"] == "error"]
     assert (finding["code"], finding["line"]) == ("BS006", 15)
-    # The browser test changes exactly this line; nothing else differs from the reference.
-    fixed = spec.files["buildspec.yml"].replace("  prebuild:\n", "  pre_build:\n")
-    assert fixed == spec.reference["buildspec.yml"]
+    # The pipeline file is valid: its fault shows only when the pipeline runs.
+    assert [f for f in starter.findings["pipeline.json"] if f["severity"] == "error"] == []
+    # Three independent fixes turn the starter into the reference, and nothing else differs.
+    buildspec = spec.files["buildspec.yml"].replace("  prebuild:\n", "  pre_build:\n")
+    buildspec = buildspec.replace(
+        "    - imagedefinitions.json\n", "    - imagedefinitions.json\n    - imageDetail.json\n"
+    )
+    assert buildspec == spec.reference["buildspec.yml"]
+    pipeline = spec.files["pipeline.json"].replace(
+        '"imagedefinition.json"', '"imagedefinitions.json"'
+    )
+    assert pipeline == spec.reference["pipeline.json"]
+    assert starter.percent < 50
 
 
 def test_complete_pipeline_covers_the_hands_on_lab_of_the_notes():

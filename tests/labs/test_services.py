@@ -223,8 +223,8 @@ def test_recovery_requeues_only_stale_running_and_lost_queued(
 def test_worker_start_removes_sandbox_leftovers(monkeypatch, tmp_path):
     from types import SimpleNamespace
 
+    import simulator
     from labs import tasks
-    from simulator import sandbox
 
     calls = []
 
@@ -232,7 +232,7 @@ def test_worker_start_removes_sandbox_leftovers(monkeypatch, tmp_path):
         calls.append(True)
         return SimpleNamespace(removed=("/tmp/pa-lab-old",), failed=())
 
-    monkeypatch.setattr(sandbox, "remove_leftovers", remove_leftovers, raising=False)
+    monkeypatch.setattr(simulator, "remove_sandbox_leftovers", remove_leftovers)
     from celery.signals import worker_ready
 
     worker_ready.send(sender=None)

@@ -92,6 +92,10 @@ def test_refused_artifact_leaves_no_temporary_folder(tmp_path, monkeypatch):
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     with pytest.raises(ArtifactError):
         _unpacked(make(("ok.txt", b"1"), ("../evil", b"2")))
+    # The folder is renamed away at once and deleted by the background discarder.
+    from simulator.sandbox._cleanup import wait_for_discards
+
+    assert wait_for_discards(timeout=10)
     assert list(tmp_path.iterdir()) == []
 
 
