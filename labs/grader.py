@@ -21,6 +21,9 @@ FILE_KINDS = {
     "pipeline": "pipeline",
     "template": "template",
 }
+# Handler code (Lambda functions, scripts) is judged by running it; the document checker reads
+# only YAML, JSON and Terraform, so these files get no checker kind ("code") and no findings.
+CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".sh", ".java", ".go", ".rb")
 NOT_SIMULATED_CODE = "SIM001"
 BLOCKED_LOG = "The checker found errors in your files, so nothing ran. Fix them and run again."
 FILES_ONLY_LOG = "This lab grades your files as written: nothing runs."
@@ -60,8 +63,11 @@ class GradeResult:
 
 
 def file_kinds(spec: LabSpec) -> dict[str, str]:
-    """The checker kind of each editable file (auto for files the scenario does not name)."""
-    kinds = {name: "auto" for name in spec.files}
+    """The checker kind of each editable file: auto for documents the scenario does not name,
+    code for handler code and scripts (never read by the document checker)."""
+    kinds = {
+        name: "code" if name.lower().endswith(CODE_SUFFIXES) else "auto" for name in spec.files
+    }
     for key, kind in FILE_KINDS.items():
         name = spec.scenario.get(key)
         if name in kinds:
@@ -75,6 +81,9 @@ def check_files(spec: LabSpec, files: dict[str, str]) -> dict[str, list[dict[str
     kinds = file_kinds(spec)
     for name, text in files.items():
         kind = kinds.get(name, "auto")
+        if kind == "code":
+            findings[name] = []
+            continue
         extra = {}
         if kind == "appspec" and spec.scenario.get("platform"):
             extra["platform"] = spec.scenario["platform"]

@@ -300,8 +300,8 @@ function mount(textarea, options) {
         themeSlot.of(editorTheme()),
         wrapSlot.of(wrapped() ? EditorView.lineWrapping : []),
         languageFor(name),
-        lintGutter(),
-        checkSource,
+        // Handler code is judged by running it, not by the document checker.
+        ...(kind === "code" ? [] : [lintGutter(), checkSource]),
         EditorView.updateListener.of((update) => {
           if (!update.docChanged) return;
           textarea.value = update.state.doc.toString();

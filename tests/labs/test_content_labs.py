@@ -354,3 +354,27 @@ def test_stacksets_deploy_bucket_named_per_account_only_collides_across_regions(
     details = {r["id"]: r["detail"] for r in result.results if not r["passed"]}
     assert "BucketAlreadyExists" in details["all-six"]
     assert set(details) == {"first-instance", "all-six", "build-ok"}
+
+
+def test_handler_code_is_not_read_as_a_document():
+    from labs.grader import check_files, file_kinds
+
+    spec = spec_of("stage-variables")
+    kinds = file_kinds(spec)
+    assert kinds["app.py"] == "code"
+    findings = check_files(spec, {**spec.files, "app.py": "def handler(event, context):\n  x: [\n"})
+    assert findings["app.py"] == []
+    # A YAML document beside it is still checked.
+    yaml_name = next(n for n, k in kinds.items() if k != "code")
+    assert check_files(spec, {yaml_name: "a: [\n"})[yaml_name][0]["severity"] == "error"
+
+
+@pytest.mark.django_db
+def test_lab_page_says_handler_code_is_checked_by_running_it(learner_client):
+    from core.content import LoadReport
+    from labs.loading import lab_upsert
+
+    lab_upsert(spec_of("stage-variables"), LoadReport())
+    page = learner_client.get("/labs/stage-variables/").content.decode()
+    assert 'data-filename="app.py" data-kind="code"' in page
+    assert "app.py is code: it is not checked as you type" in page
