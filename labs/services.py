@@ -193,6 +193,7 @@ def _claim(submission_id: int) -> Submission | None:
     """
     now = timezone.now()
     with transaction.atomic():
+        _queue_lock()  # always the queue first, then the row: one lock order, no deadlock
         sub = Submission.objects.select_for_update().filter(pk=submission_id).first()
         if sub is None:
             return None
@@ -480,6 +481,7 @@ def grading_run(sub: Submission) -> Submission | None:
         raise
     sink.flush()
     with transaction.atomic():
+        _queue_lock()  # the sweep and the blob clean-up take it first too
         sub = Submission.objects.select_for_update().get(pk=sub.pk)
         if sub.run_token != token:
             # Declared lost while we ran and taken over: the other run records the result.

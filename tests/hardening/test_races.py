@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 from django.test import override_settings
 
+import simulator
 from accounts.services import user_create
+from labs import grader
 from labs import services as lab_services
 from labs.models import Lab, Submission
 from quizzes import services as quiz_services
@@ -111,3 +116,42 @@ def test_twenty_parallel_signups_from_one_address_create_five_accounts() -> None
     throttled = [r for r in results if isinstance(r, SignupThrottled)]
     assert len(throttled) == 15, results
     assert get_user_model().objects.filter(username__startswith="parallel").count() == 5
+
+
+def test_a_grading_that_ends_while_the_sweep_holds_the_queue_never_deadlocks(
+    grading_lab, monkeypatch
+) -> None:
+    """The end of a grading and the sweep take the queue lock, then rows: one order.
+
+    Before, a paused grading locked its row and then the queue (to store its blobs) while the
+    sweep held the queue and wrote that row: PostgreSQL ended one with "deadlock detected".
+    """
+    lab = grading_lab
+    learner = user_create(username="sweeper", password="pw-sweeper-12345")
+    state = {"world": {"s3": {"body": base64.b64encode(os.urandom(64 * 1024)).decode()}}}
+    paused = simulator.ScenarioResult(kind="pipeline", status=simulator.RunStatus.PAUSED)
+    monkeypatch.setattr(
+        grader, "grade", lambda *a, **k: grader.GradeResult({}, paused, paused_state=state)
+    )
+    sub = Submission.objects.create(
+        user=learner, lab=lab, number=1, files={"buildspec.yml": GOOD}, max_score=10
+    )
+    claimed = lab_services._claim(sub.pk)
+    assert claimed is not None
+    queue_held = threading.Event()
+
+    def sweep_like(i: int) -> str:
+        if i == 0:  # the sweep: the queue first, then (a moment later) the submission's row
+            with transaction.atomic():
+                lab_services._queue_lock()
+                queue_held.set()
+                time.sleep(1.0)  # the grading reaches its final transaction meanwhile
+                Submission.objects.filter(pk=sub.pk).update(heartbeat_at=None)
+            return "swept"
+        assert queue_held.wait(timeout=30)
+        done = lab_services.grading_run(claimed)
+        return done.status if done is not None else "taken over"
+
+    results = in_parallel(2, sweep_like)
+    assert results == ["swept", Submission.Status.AWAITING_APPROVAL], results
+    assert Submission.objects.get(pk=sub.pk).status == Submission.Status.AWAITING_APPROVAL
