@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from simulator.lambdas import _xray
 from simulator.lambdas._client import account_client
+from simulator.lambdas._emf import metrics_of
 from simulator.lambdas._runtime import Environment, Outcome
 from simulator.lambdas._spec import FunctionSpec
-from simulator.scenarios._invocation import Invocation, InvocationStatus
+from simulator.scenarios._invocation import Invocation, InvocationStatus, TraceSegment
 from simulator.scenarios._result import Note, NoteLevel
 
 LATEST = "$LATEST"
@@ -52,6 +55,7 @@ class FunctionEnv:
         self._envs: dict[str, Environment] = {}
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._credentials: dict[str, dict[str, str]] = {}
+        self._reported: set[tuple[str, str]] = set()  # (function, problem) already noted
 
     def __enter__(self) -> FunctionEnv:
         return self
@@ -142,12 +146,27 @@ class FunctionEnv:
             "log_group_name": f"/aws/lambda/{function}",
             "log_stream_name": f"2026/01/01/[{version}]{uuid.uuid5(uuid.NAMESPACE_URL, function).hex}",  # noqa: E501
         }
-        outcome: Outcome = environment.invoke(event, context)
+        header = _xray.trace_header(request_id, time.time(), spec.tracing == "Active")
+        outcome: Outcome = environment.invoke(event, context, trace=header.value)
         self.world.set_origin("host")
         with contextlib.suppress(AttributeError):
             self.world.sync()
         calls = tuple(c.seq for c in self.world.api_calls()[before:] if c.origin.endswith(origin))
         self.clock += outcome.duration_ms / 1000
+        metrics, emf_problems = metrics_of(outcome.logs, time.time() * 1000)
+        segments: tuple[TraceSegment, ...] = ()
+        if header.sampled:  # Lambda runs the daemon and records a segment for sampled requests
+            segments = _xray.segments(
+                outcome.trace,
+                header,
+                function=function,
+                started=environment.started_at or time.time(),
+                duration_ms=outcome.duration_ms,
+                failed=outcome.status != "ok",
+            )
+        self._observability_notes(
+            function, seq, emf_problems, outcome.trace.problems if header.sampled else []
+        )
         invocation = Invocation(
             seq=seq,
             function=function,
@@ -162,6 +181,8 @@ class FunctionEnv:
             duration_ms=outcome.duration_ms,
             logs=tuple(outcome.logs),
             api_calls=calls,
+            metrics=metrics,
+            segments=segments,
             source_facts=facts,
             version=version,
             cold_start=outcome.cold,
@@ -197,6 +218,17 @@ class FunctionEnv:
             return qualifier if qualifier in versions else None
         alias = (known.get("aliases") or {}).get(qualifier)
         return str(alias["version"]) if alias else None
+
+    def _observability_notes(
+        self, function: str, seq: int, emf: list[str], trace: list[str]
+    ) -> None:
+        """Say once per run and reason why a log line gave no metric or a segment was dropped
+        (CloudWatch and X-Ray drop them silently; the learner needs to know why)."""
+        for problem in [*(f"CloudWatch Logs: {p}" for p in emf), *(f"X-Ray: {p}" for p in trace)]:
+            if (function, problem) in self._reported or len(self._reported) >= 50:
+                continue
+            self._reported.add((function, problem))
+            self.note(NoteLevel.INFO, f"function {function}, invocation {seq}: {problem}")
 
     def _record(self, invocation: Invocation) -> Invocation:
         self.invocations.append(invocation)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.lambdas._spec import NODE_RUNTIMES, FunctionSpec
+from simulator.lambdas._xray import DAEMON_ADDRESS, Trace
 from simulator.sandbox import MIB, Limits, Mount, ShellSession
 
 BOOT_DIR = Path(__file__).resolve().parent / "_boot"
@@ -31,7 +32,17 @@ INIT_SECONDS = 10.0  # Lambda's init phase limit
 NODE_ALLOWANCE_MIB = 2048
 RUNTIME_ALLOWANCE_MIB = 384  # address space the interpreter and the SDK need besides the handler
 MAX_LOG_LINES = 500
-SDK_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
+SDK_PACKAGES = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "jmespath",
+    "dateutil",
+    "six.py",
+    "urllib3",
+    "aws_xray_sdk",  # the X-Ray SDK for Python, importable as on Lambda when bundled
+    "wrapt",
+)
 _sdk_lock = threading.Lock()
 
 
@@ -43,12 +54,13 @@ def _link_or_copy(src: str, dst: str) -> None:
 
 
 def sdk_dir() -> Path:
-    """boto3 and its dependencies, hard-linked once into a root-owned read-only folder."""
+    """boto3, the X-Ray SDK and their dependencies, hard-linked once into a root-owned
+    read-only folder (named by their versions, so an upgrade gets a new folder)."""
     import boto3
 
-    version = importlib.metadata.version("boto3")
+    versions = "-".join(importlib.metadata.version(p) for p in ("boto3", "aws-xray-sdk", "wrapt"))
     tag = f"py{sys.version_info.major}{sys.version_info.minor}"
-    target = Path(tempfile.gettempdir()) / f"pa-lambda-sdk-{version}-{tag}"
+    target = Path(tempfile.gettempdir()) / f"pa-lambda-sdk-{versions}-{tag}"
     if (target / ".complete").is_file():
         return target
     with _sdk_lock:
@@ -59,10 +71,15 @@ def sdk_dir() -> Path:
         for name in SDK_PACKAGES:
             src = site / name
             if src.is_dir():
-                shutil.copytree(src, staging / name, copy_function=_link_or_copy)
+                shutil.copytree(
+                    src,
+                    staging / name,
+                    copy_function=_link_or_copy,
+                    ignore=shutil.ignore_patterns("__pycache__"),
+                )
             elif src.is_file():
                 _link_or_copy(str(src), str(staging / name))
-        (staging / ".complete").write_text(version)
+        (staging / ".complete").write_text(versions)
         for dirpath, _dirs, _files in os.walk(staging):
             os.chmod(dirpath, 0o555)  # noqa: S103 - read-only for everyone is the point
         try:
@@ -83,6 +100,7 @@ class Outcome:
     logs: list[str] = field(default_factory=list)
     duration_ms: int = 0
     cold: bool = False
+    trace: Trace = field(default_factory=Trace)  # what reached the X-Ray daemon
 
 
 class Environment:
@@ -103,6 +121,7 @@ class Environment:
         self.buffer = b""
         self.dir: Path | None = None
         self.init_logs: list[str] = []
+        self.started_at = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> Outcome | None:
@@ -149,6 +168,9 @@ class Environment:
             "LANG": "C.UTF-8",
             "TZ": ":UTC",
             "PATH": "/usr/local/bin:/usr/bin:/bin",
+            # Where the X-Ray SDK sends segments (the runtime relays them to the host).
+            "AWS_XRAY_DAEMON_ADDRESS": DAEMON_ADDRESS,
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
         }
         self.session = ShellSession(env=env, limits=limits, mounts=mounts, cwd=TASK_DIR)
         try:
@@ -187,6 +209,8 @@ class Environment:
                 )
             if message.get("t") == "log":
                 logs.append(str(message.get("line", "")))
+            elif message.get("t") == "xray":
+                continue  # Lambda discards subsegments made during init (no trace yet)
             elif message.get("t") == "ready":
                 self.init_logs = logs
                 return None
@@ -244,8 +268,14 @@ class Environment:
         return message if isinstance(message, dict) else {}
 
     def invoke(
-        self, event: Any, context: Mapping[str, Any], on_log: Callable[[str], None] | None = None
+        self,
+        event: Any,
+        context: Mapping[str, Any],
+        on_log: Callable[[str], None] | None = None,
+        *,
+        trace: str = "",
     ) -> Outcome:
+        """Run one invocation; `trace` is the X-Ray header the runtime puts in _X_AMZN_TRACE_ID."""
         cold = not self.alive
         if cold:
             failed = self.start()
@@ -254,14 +284,17 @@ class Environment:
                 return failed
         assert self.conn is not None
         started = time.monotonic()
+        self.started_at = time.time()  # epoch of the handler's start: trace times count from it
         deadline = started + float(self.spec.timeout)
         logs: list[str] = list(self.init_logs) if cold else []
         self.init_logs = []
+        received = Trace()
         payload = {
             "t": "invoke",
             "event": event,
             "context": dict(context),
             "timeout": float(self.spec.timeout),
+            "trace": trace,
         }
         try:
             self.conn.sendall((json.dumps(payload) + "\n").encode())
@@ -288,6 +321,7 @@ class Environment:
                         logs=logs,
                         duration_ms=elapsed,
                         cold=cold,
+                        trace=received,
                     )
                 return Outcome(
                     "crashed",
@@ -296,9 +330,12 @@ class Environment:
                     logs=logs,
                     duration_ms=elapsed,
                     cold=cold,
+                    trace=received,
                 )
             kind = message.get("t")
-            if kind == "log":
+            if kind == "xray":
+                received.add(str(message.get("data", "")))
+            elif kind == "log":
                 line = str(message.get("line", ""))
                 if len(logs) < MAX_LOG_LINES:
                     logs.append(line)
@@ -307,7 +344,12 @@ class Environment:
             elif kind == "result":
                 if message.get("ok"):
                     return Outcome(
-                        "ok", value=message.get("value"), logs=logs, duration_ms=elapsed, cold=cold
+                        "ok",
+                        value=message.get("value"),
+                        logs=logs,
+                        duration_ms=elapsed,
+                        cold=cold,
+                        trace=received,
                     )
                 crash = bool(message.get("crash"))
                 if crash:
@@ -319,4 +361,5 @@ class Environment:
                     logs=logs,
                     duration_ms=elapsed,
                     cold=cold,
+                    trace=received,
                 )

@@ -14,6 +14,7 @@ DEFAULT_TIMEOUT = 3
 MAX_TIMEOUT = 900  # Lambda's maximum (15 minutes)
 DEFAULT_MEMORY = 128
 MIN_MEMORY, MAX_MEMORY = 128, 10240
+TRACING_MODES = ("PassThrough", "Active")  # Lambda's TracingConfig.Mode
 
 
 class FunctionSpecError(ValueError):
@@ -33,6 +34,7 @@ class FunctionSpec:
     environment: Mapping[str, str] = field(default_factory=dict)
     role: str = ""  # execution role name or ARN ("" = the main account's principal)
     reserved_concurrency: int | None = None
+    tracing: str = "PassThrough"  # "Active": Lambda samples every request and runs the daemon
 
     def __post_init__(self) -> None:
         where = f"function {self.name!r}"
@@ -50,6 +52,10 @@ class FunctionSpec:
             raise FunctionSpecError(f"{where}: timeout must be 1-{MAX_TIMEOUT} seconds")
         if not MIN_MEMORY <= int(self.memory) <= MAX_MEMORY:
             raise FunctionSpecError(f"{where}: memory must be {MIN_MEMORY}-{MAX_MEMORY} MiB")
+        if self.tracing not in TRACING_MODES:
+            raise FunctionSpecError(
+                f"{where}: tracing must be {' or '.join(TRACING_MODES)}, got {self.tracing!r}"
+            )
 
 
 def spec_from_settings(name: str, raw: Any, code: Path) -> FunctionSpec:
@@ -66,6 +72,7 @@ def spec_from_settings(name: str, raw: Any, code: Path) -> FunctionSpec:
         "environment",
         "role",
         "reserved_concurrency",
+        "tracing",
     }
     unknown = sorted(set(raw) - allowed)
     if unknown:
@@ -92,6 +99,7 @@ def spec_from_settings(name: str, raw: Any, code: Path) -> FunctionSpec:
             environment={k: str(v) for k, v in env.items()},
             role=str(raw.get("role") or ""),
             reserved_concurrency=raw.get("reserved_concurrency"),
+            tracing=str(raw.get("tracing", "PassThrough")),
         )
     except FunctionSpecError as exc:
         raise FunctionSpecError(f"{where}: {exc}") from None

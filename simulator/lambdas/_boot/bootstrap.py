@@ -3,6 +3,11 @@
 Started in the background of one sandbox session (an execution environment). It talks to the
 host over the Unix socket the host binds in, one JSON message a line; fds 1 and 2 go to a pipe
 whose lines are shipped as the function's logs. Stdlib only until the handler imports boto3.
+
+The X-Ray daemon: with no network, the runtime listens on the sandbox's loopback at
+AWS_XRAY_DAEMON_ADDRESS (UDP, as the daemon does) and relays every datagram to the host as it
+arrives; the host checks and parses the segment documents. Each invocation gets the trace header
+the host chose in _X_AMZN_TRACE_ID, as Lambda sets it.
 """
 
 import importlib
@@ -20,6 +25,7 @@ AWS_SOCKET = "/codebuild/pa/account/aws.sock"
 SDK_DIR = "/codebuild/pa/lambda/sdk"
 TASK_DIR = "/var/task"
 MAX_LINE = 8192
+MAX_DATAGRAM = 65536
 
 _send_lock = threading.Lock()
 
@@ -82,6 +88,50 @@ class _Logs:
         self.flushed.wait(2.0)
 
 
+class _Daemon:
+    """The X-Ray daemon's UDP port inside the sandbox: relays each datagram to the host."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.marker = ("pa-xray-flush-" + uuid.uuid4().hex).encode()
+        self.flushed = threading.Event()
+        host, _, port = os.environ.get("AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1:2000").rpartition(":")
+        self.address = (host or "127.0.0.1", int(port or 2000))
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        self.udp.bind(self.address)
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self):
+        while True:
+            try:
+                data = self.udp.recv(MAX_DATAGRAM)
+            except OSError:
+                return
+            if data == self.marker:
+                self.flushed.set()
+                continue
+            _send(self.sock, {"t": "xray", "data": data.decode("utf-8", "replace")})
+
+    def flush(self):
+        # Datagrams sent before the marker are queued before it: once the marker is seen,
+        # everything the invocation sent has been relayed.
+        self.flushed.clear()
+        out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            out.sendto(self.marker, self.address)
+        finally:
+            out.close()
+        self.flushed.wait(2.0)
+
+
+def _daemon(sock):
+    try:
+        return _Daemon(sock)
+    except (OSError, ValueError):
+        return None  # no loopback: traces are simply not relayed
+
+
 class Context:
     """The Lambda context object, built from what the host sent."""
 
@@ -116,6 +166,7 @@ def main():
     sock.connect(RT_SOCKET)
     reader = sock.makefile("rb")
     logs = _Logs(sock)
+    daemon = _daemon(sock)
     sys.path[:0] = [TASK_DIR]
     sys.path.append(SDK_DIR)
     _patch_sdk()
@@ -138,6 +189,10 @@ def main():
         message = json.loads(raw)
         deadline = time.monotonic() + float(message["timeout"])
         context = Context(message["context"], deadline)
+        if message.get("trace"):
+            os.environ["_X_AMZN_TRACE_ID"] = str(message["trace"])
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
         print(f"START RequestId: {context.aws_request_id} Version: {context.function_version}")
         try:
             value = handler(message["event"], context)
@@ -157,6 +212,8 @@ def main():
         except BaseException as exc:
             out = _error(exc)
             print(f"[ERROR] {type(exc).__name__}: {exc}", file=sys.stderr)
+        if daemon is not None:
+            daemon.flush()
         print(f"END RequestId: {context.aws_request_id}")
         logs.flush()
         _send(sock, out)
