@@ -29,7 +29,7 @@ class GradingInline(admin.TabularInline):
     """Every grading of the submission (regrades add rows; none is ever changed)."""
 
     model = Grading
-    fields = ["created_at", "kind", "requested_by", "score", "max_score", "percent"]
+    fields = ("created_at", "kind", "requested_by", "score", "max_score", "percent")
     readonly_fields = fields
     extra = 0
     can_delete = False

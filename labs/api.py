@@ -22,12 +22,13 @@ from labs.serializers import (
     LabListSerializer,
     SubmissionSerializer,
 )
+from labs.views import lab_or_404, submission_or_404
 
 
 @extend_schema(responses=LabListSerializer(many=True))
 @api_view(["GET"])
 def lab_list(request: Request) -> Response:
-    """Published labs."""
+    """Published labs (the catalogue's cards carry every field the list serializer reads)."""
     return Response(LabListSerializer(selectors.lab_list(), many=True).data)
 
 
@@ -35,7 +36,7 @@ def lab_list(request: Request) -> Response:
 @api_view(["GET"])
 def lab_detail(request: Request, slug: str) -> Response:
     """One lab with its starter files (never the reference solution)."""
-    return Response(LabDetailSerializer(selectors.lab_get(slug)).data)
+    return Response(LabDetailSerializer(lab_or_404(slug)).data)
 
 
 @extend_schema(request=CheckRequestSerializer, responses=CheckResponseSerializer)
@@ -52,7 +53,7 @@ def check(request: Request) -> Response:
     if data.get("image"):
         options["image"] = data["image"]
     if data.get("lab") and not options:
-        lab = selectors.lab_get(data["lab"])
+        lab = lab_or_404(data["lab"])
         scenario = lab.spec["scenario"]
         if scenario.get("platform"):
             options["platform"] = scenario["platform"]
@@ -70,7 +71,7 @@ def check(request: Request) -> Response:
 @throttle_classes([WriteThrottle])
 def draft_save(request: Request, slug: str) -> Response:
     """Save the learner's draft files."""
-    lab = selectors.lab_get(slug)
+    lab = lab_or_404(slug)
     body = FilesSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     try:
@@ -86,7 +87,7 @@ def draft_save(request: Request, slug: str) -> Response:
 @throttle_classes([SubmissionThrottle])
 def submission_create(request: Request, slug: str) -> Response:
     """Run & grade: queue a grading of the files."""
-    lab = selectors.lab_get(slug)
+    lab = lab_or_404(slug)
     body = FilesSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     try:
@@ -95,8 +96,8 @@ def submission_create(request: Request, slug: str) -> Response:
         code = (
             status.HTTP_429_TOO_MANY_REQUESTS if exc.wait_seconds else status.HTTP_400_BAD_REQUEST
         )
-        payload = {"detail": exc.message}
-        headers = {}
+        payload: dict[str, object] = {"detail": exc.message}
+        headers: dict[str, str] = {}
         if exc.wait_seconds:
             payload["wait_seconds"] = exc.wait_seconds
             headers["Retry-After"] = str(exc.wait_seconds)
@@ -108,7 +109,7 @@ def submission_create(request: Request, slug: str) -> Response:
 @api_view(["GET"])
 def submission_detail(request: Request, pk: int) -> Response:
     """Status, queue position, log and result of one of your submissions."""
-    return Response(SubmissionSerializer(selectors.submission_get_for_user(request.user, pk)).data)
+    return Response(SubmissionSerializer(submission_or_404(request, pk)).data)
 
 
 @extend_schema(request=ApprovalSerializer, responses={200: SubmissionSerializer})
@@ -118,7 +119,7 @@ def submission_detail(request: Request, pk: int) -> Response:
 def submission_approval(request: Request, pk: int) -> Response:
     """Approve or reject your paused pipeline; the answer is the submission, now resuming (poll
     it until it is graded)."""
-    submission = selectors.submission_get_for_user(request.user, pk)
+    submission = submission_or_404(request, pk)
     if submission.user_id != request.user.pk:
         return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     body = ApprovalSerializer(data=request.data)

@@ -138,6 +138,11 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """The value if it is a mapping, else an empty one (learners' files hold any shape)."""
+    return value if isinstance(value, dict) else {}
+
+
 # --- files and findings ---------------------------------------------------------------------------
 
 
@@ -236,7 +241,8 @@ def _words(text: str) -> list[str]:
 
 def _segments(text: str) -> list[tuple[list[str], str]]:
     """Simple commands of a command line, each with the operator that follows it."""
-    out, current = [], []
+    out: list[tuple[list[str], str]] = []
+    current: list[str] = []
     for token in _words(text):
         if token in ("&&", "||", ";", "|", "&", ";;"):
             out.append((current, token))
@@ -497,14 +503,14 @@ def value_from_parameter(evidence: Evidence, params: dict[str, Any]) -> Verdict:
     file = params.get("file") or evidence.scenario.get("buildspec") or ""
     env = _buildspec_env(evidence, file)
     name = params["parameter"]
-    section = env.get("parameter-store") if isinstance(env.get("parameter-store"), dict) else {}
+    section = as_dict(env.get("parameter-store"))
     mapped = any(isinstance(v, str) and _parameter_name(v) == name for v in section.values())
     called = any(
         call.service == "ssm" and call.ok and name in _parameter_names(call)
         for call in evidence.result.api_calls
     )
     before = evidence.result.before.parameter(name) if evidence.result.before else None
-    variables = env.get("variables") if isinstance(env.get("variables"), dict) else {}
+    variables = as_dict(env.get("variables"))
     copied = before is not None and before.value in {str(v) for v in variables.values()}
     if copied:
         return Verdict(
@@ -888,10 +894,11 @@ def no_literal(evidence: Evidence, params: dict[str, Any]) -> Verdict:
     what = params["what"]
     hits = []
     for value in _strings(body):
-        if what == "account" and _ACCOUNT_ID.search(value):
-            hits.append(_ACCOUNT_ID.search(value).group(0))
-        elif what == "region" and _REGION.search(value):
-            hits.append(_REGION.search(value).group(0))
+        account, region = _ACCOUNT_ID.search(value), _REGION.search(value)
+        if what == "account" and account:
+            hits.append(account.group(0))
+        elif what == "region" and region:
+            hits.append(region.group(0))
         elif what == "arn" and value.startswith("arn:aws"):
             hits.append(value)
     if not hits:
@@ -909,7 +916,7 @@ def names_unique_per(evidence: Evidence, params: dict[str, Any]) -> Verdict:
     data = evidence.documents.get(params["file"])
     if not isinstance(data, dict):
         return Verdict(False, f"{params['file']} could not be read as a template.")
-    resources = data.get("Resources") if isinstance(data.get("Resources"), dict) else {}
+    resources = as_dict(data.get("Resources"))
     named = [
         (k, (r.get("Properties") or {}).get(params["property"]))
         for k, r in resources.items()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Max, QuerySet
-from django.http import Http404
-from django.urls import reverse
 
 from core.exam import DOMAINS, TASKS
 from core.panels import Panel, TopicLink
@@ -26,6 +26,27 @@ class SkillRow:
     text: str
 
 
+@dataclass(frozen=True)
+class LabCard:
+    """A published lab as the catalogue shows it: its facts, the learner's best and its skills."""
+
+    slug: str
+    title: str
+    summary: str
+    domain: int
+    task: str
+    difficulty: str
+    minutes: int
+    order: int
+    skills: list[str]
+    tags: list[str]
+    best: float | None  # the learner's best percent; None before their first grade
+    state: str  # "new" | "started" | "done" (100 %)
+    passed: bool  # best >= PASS_PERCENT: counts as proof of its skills in readiness
+    skill_rows: list[SkillRow]
+    task_label: str
+
+
 @dataclass
 class DomainGroup:
     """The labs of one exam domain, for the catalogue."""
@@ -33,14 +54,14 @@ class DomainGroup:
     number: int
     title: str
     weight: int
-    labs: list = field(default_factory=list)
+    labs: list[LabCard] = field(default_factory=list)
 
     @property
     def passed(self) -> int:
         return sum(1 for lab in self.labs if lab.passed)
 
 
-def skill_texts(codes) -> dict[str, str]:
+def skill_texts(codes: Iterable[str]) -> dict[str, str]:
     """Skill id -> its short text from the exam guide (core.Skill); unknown ids map to ""."""
     from core.models import Skill
 
@@ -51,37 +72,43 @@ def skill_texts(codes) -> dict[str, str]:
     return {code: found.get(code, "") for code in wanted}
 
 
-def _skill_key(code: str) -> list:
+def _skill_key(code: str) -> list[str | int]:
     """Guide order: "3.4.k2" < "3.4.s1" < "3.4.s10" (knowledge items before skills)."""
-    key: list = []
+    key: list[str | int] = []
     for part in code.split("."):
         head, digits = part.rstrip("0123456789"), part[len(part.rstrip("0123456789")) :]
         key += [head, int(digits) if digits else 0]
     return key
 
 
-def with_skills(labs: list[Lab]) -> list[Lab]:
-    """Attach `skill_rows` (id and guide text, in guide order) and `task_label` to each lab."""
-    texts = skill_texts({code for lab in labs for code in lab.skills or []})
-    for lab in labs:
-        lab.skill_rows = [
-            SkillRow(code, texts.get(code, "")) for code in sorted(lab.skills or [], key=_skill_key)
-        ]
-        lab.task_label = f"{lab.task} {TASKS.get(lab.task, '')}".strip()
-    return labs
+def skill_rows(lab: Lab, texts: dict[str, str] | None = None) -> list[SkillRow]:
+    """The exam-guide items a lab proves, id and guide text, in guide order."""
+    codes: list[str] = list(lab.skills or [])
+    texts = skill_texts(codes) if texts is None else texts
+    return [SkillRow(code, texts.get(code, "")) for code in sorted(codes, key=_skill_key)]
 
 
-def labs_by_domain(labs: list[Lab], *, skill: str = "") -> list[DomainGroup]:
+def task_label(lab: Lab) -> str:
+    """The lab's task statement: its id and title ("3.4 Deploy code ...")."""
+    return f"{lab.task} {TASKS.get(lab.task, '')}".strip()
+
+
+def labs_by_domain(labs: list[LabCard], *, skill: str = "") -> list[DomainGroup]:
     """The labs grouped by exam domain (every domain listed, in order), each group by task and
     order; with `skill`, only labs that prove that exam-guide item."""
     groups = {n: DomainGroup(n, name, weight) for n, (name, weight) in DOMAINS.items()}
-    for lab in with_skills(labs):
-        if skill and skill not in (lab.skills or []):
+    for lab in labs:
+        if skill and skill not in lab.skills:
             continue
         groups[lab.domain].labs.append(lab)
     for group in groups.values():
         group.labs.sort(key=lambda lab: (_skill_key(lab.task), lab.order, lab.slug))
     return list(groups.values())
+
+
+def published_labs() -> list[Lab]:
+    """Every published lab, in catalogue order."""
+    return list(Lab.objects.filter(published=True))
 
 
 def skill_choices(labs: list[Lab]) -> list[SkillRow]:
@@ -90,22 +117,46 @@ def skill_choices(labs: list[Lab]) -> list[SkillRow]:
     return [SkillRow(code, texts[code]) for code in sorted(texts, key=_skill_key)]
 
 
-def lab_list(*, user=None, domain: int | None = None, difficulty: str = "", status: str = ""):
-    """Published labs with the user's best percent (`best`) and attempt count, filtered."""
-    labs = list(Lab.objects.filter(published=True))
+def lab_list(
+    *,
+    user=None,
+    domain: int | None = None,
+    difficulty: str = "",
+    status: str = "",
+) -> list[LabCard]:
+    """Published labs as catalogue cards with the user's best percent, filtered."""
+    labs = published_labs()
     best = best_percents(user) if user is not None and user.is_authenticated else {}
-    result = []
+    texts = skill_texts({code for lab in labs for code in lab.skills or []})
+    result: list[LabCard] = []
     for lab in labs:
-        lab.best = best.get(lab.id)
-        lab.state = "done" if lab.best == 100 else ("started" if lab.best is not None else "new")
-        lab.passed = lab.best is not None and lab.best >= PASS_PERCENT
+        mine = best.get(lab.id)
+        state = "done" if mine == 100 else ("started" if mine is not None else "new")
         if domain and lab.domain != domain:
             continue
         if difficulty and lab.difficulty != difficulty:
             continue
-        if status and lab.state != status:
+        if status and state != status:
             continue
-        result.append(lab)
+        result.append(
+            LabCard(
+                slug=lab.slug,
+                title=lab.title,
+                summary=lab.summary,
+                domain=lab.domain,
+                task=lab.task,
+                difficulty=lab.difficulty,
+                minutes=lab.minutes,
+                order=lab.order,
+                skills=list(lab.skills or []),
+                tags=list(lab.tags or []),
+                best=mine,
+                state=state,
+                passed=mine is not None and mine >= PASS_PERCENT,
+                skill_rows=skill_rows(lab, texts),
+                task_label=task_label(lab),
+            )
+        )
     return result
 
 
@@ -158,26 +209,20 @@ def submission_history(submission: Submission) -> list[Grading]:
     return list(submission.gradings.all())
 
 
-def lab_get(slug: str) -> Lab:
-    """A published lab, or 404."""
-    try:
-        return Lab.objects.get(slug=slug, published=True)
-    except Lab.DoesNotExist as exc:
-        raise Http404("No such lab") from exc
+def lab_get(slug: str) -> Lab | None:
+    """A published lab, or None (the views answer 404)."""
+    return Lab.objects.filter(slug=slug, published=True).first()
 
 
-def submission_get_for_user(user, submission_id: int) -> Submission:
-    """THE ownership check: a learner sees only their own submissions (others' ids are 404).
+def submission_get_for_user(user, submission_id: int) -> Submission | None:
+    """THE ownership check: a learner sees only their own submissions (None for others' ids).
 
     Instructors may open any submission (read-only in the views).
     """
     qs = Submission.objects.select_related("lab", "user")
     if not (user.is_staff or user.is_superuser):
         qs = qs.filter(user=user)
-    try:
-        return qs.get(pk=submission_id)
-    except (Submission.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such submission") from exc
+    return qs.filter(pk=submission_id).first()
 
 
 def submissions_for_lab(user, lab: Lab) -> QuerySet[Submission]:
@@ -195,7 +240,7 @@ def queue_position(submission: Submission) -> int:
     ).count()
 
 
-def lab_statistics(lab: Lab) -> dict:
+def lab_statistics(lab: Lab) -> dict[str, Any]:
     """Score distribution (10 buckets), most-failed checks and counts for instructors."""
     graded = list(
         Submission.objects.filter(lab=lab, status=Submission.Status.GRADED).values(
@@ -233,30 +278,39 @@ def dashboard_panel(request) -> Panel | None:
     """Lab progress on the dashboard: labs completed and the latest submissions."""
     if not request.user.is_authenticated:
         return None
-    labs = lab_list(user=request.user)
+    best = best_percents(request.user)
+    published = set(Lab.objects.filter(published=True).values_list("id", flat=True))
+    mine = [percent for lab_id, percent in best.items() if lab_id in published]
     recent = Submission.objects.filter(user=request.user).select_related("lab")[:5]
     return Panel(
         title="Labs",
         template="labs/_dashboard.html",
         context={
-            "done": sum(1 for lab in labs if lab.state == "done"),
-            "passed": sum(1 for lab in labs if lab.passed),
+            "done": sum(1 for percent in mine if percent == 100),
+            "passed": sum(1 for percent in mine if percent >= PASS_PERCENT),
             "pass_percent": PASS_PERCENT,
-            "total": len(labs),
+            "total": len(published),
             "recent": list(recent),
         },
         order=30,
     )
 
 
-def topic_links(tags: list[str]) -> list[TopicLink]:
-    """Labs sharing a topic tag with a lesson."""
+def labs_for_tags(tags: list[str]) -> list[Lab]:
+    """Published labs sharing a topic tag with a lesson, in catalogue order."""
     wanted = set(tags)
-    return [
-        TopicLink("lab", lab.title, reverse("labs:lab_detail", args=[lab.slug]), lab.difficulty)
-        for lab in Lab.objects.filter(published=True)
-        if wanted & set(lab.tags)
-    ]
+    return [lab for lab in Lab.objects.filter(published=True) if wanted & set(lab.tags)]
+
+
+def topic_links(tags: list[str]) -> list[TopicLink]:
+    """Transitional alias of `labs.hooks.topic_links` (which builds the URLs).
+
+    config/settings/base.py still names "labs.selectors.topic_links" in TOPIC_LINK_PROVIDERS; once
+    it names "labs.hooks.topic_links" this alias goes.
+    """
+    from labs.hooks import topic_links as links
+
+    return links(tags)
 
 
 def domain_name(number: int) -> str:

@@ -340,7 +340,7 @@ def _parse_checks(items, fail) -> list[CheckSpec]:
 
 
 def _key_lines(text: str) -> dict[str, int]:
-    lines = {}
+    lines: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if line and not line[0].isspace() and ":" in line and not line.startswith("#"):
             lines.setdefault(line.split(":", 1)[0].strip(), number)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -10,10 +11,34 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
 
 from core.exam import DOMAINS
 from labs import selectors, services
 from labs.forms import LabFilterForm
+from labs.models import Lab, Submission
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it (`request.htmx`)."""
+
+    htmx: HtmxDetails
+
+
+def lab_or_404(slug: str) -> Lab:
+    """The published lab with this slug, or a 404 answer."""
+    lab = selectors.lab_get(slug)
+    if lab is None:
+        raise Http404("No such lab")
+    return lab
+
+
+def submission_or_404(request: HttpRequest, pk: int) -> Submission:
+    """A submission the user may open (their own; any for instructors), or a 404 answer."""
+    submission = selectors.submission_get_for_user(request.user, pk)
+    if submission is None:
+        raise Http404("No such submission")
+    return submission
 
 
 def lab_list(request: HttpRequest) -> HttpResponse:
@@ -27,7 +52,7 @@ def lab_list(request: HttpRequest) -> HttpResponse:
         difficulty=filters.get("difficulty", ""),
         status=filters.get("status", ""),
     )
-    skills = selectors.skill_choices(selectors.lab_list())
+    skills = selectors.skill_choices(selectors.published_labs())
     # Only a skill some lab proves reaches the filter; anything else is ignored, not an error.
     skill = request.GET.get("skill", "")
     skill = skill if any(row.code == skill for row in skills) else ""
@@ -53,7 +78,7 @@ def lab_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Instructions beside the editor; POST runs and grades the files."""
-    lab = selectors.lab_get(slug)
+    lab = lab_or_404(slug)
     if request.method == "POST":
         files = {name: request.POST.get(f"file:{name}", "") for name in lab.spec["files"]}
         try:
@@ -78,15 +103,15 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "hints": hints,
             "submissions": selectors.submissions_for_lab(request.user, lab)[:20],
             "domain_name": DOMAINS[lab.domain][0],
-            "skill_rows": selectors.with_skills([lab])[0].skill_rows,
-            "task_label": lab.task_label,
+            "skill_rows": selectors.skill_rows(lab),
+            "task_label": selectors.task_label(lab),
             "pass_percent": selectors.PASS_PERCENT,
             "nav_active": "labs",
         },
     )
 
 
-def _file_kinds(lab) -> dict[str, str]:
+def _file_kinds(lab: Lab) -> dict[str, str]:
     from labs.grader import file_kinds
     from labs.spec import LabSpec
 
@@ -97,7 +122,7 @@ def _file_kinds(lab) -> dict[str, str]:
 @require_POST
 def hint_reveal(request: HttpRequest, slug: str, index: int) -> HttpResponse:
     """Reveal a hint (it costs points)."""
-    lab = selectors.lab_get(slug)
+    lab = lab_or_404(slug)
     try:
         services.hint_reveal(request.user, lab, index)
     except services.SubmissionRejected as exc:
@@ -112,14 +137,14 @@ def lab_detail_url(slug: str) -> str:
 
 
 @login_required
-def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """A submission: queue position, streaming log, pictures, then the grade."""
-    submission = selectors.submission_get_for_user(request.user, pk)
+    submission = submission_or_404(request, pk)
     template = "labs/_submission_status.html" if request.htmx else "labs/submission_detail.html"
     return render(request, template, _submission_context(request, submission))
 
 
-def _submission_context(request, submission) -> dict:
+def _submission_context(request: HttpRequest, submission: Submission) -> dict[str, Any]:
     hints = submission.lab.spec.get("hints", [])
     revealed = [
         {"number": i + 1, **hints[i]}
@@ -138,9 +163,9 @@ def _submission_context(request, submission) -> dict:
 
 @login_required
 @require_POST
-def submission_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_approve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Approve or reject the paused pipeline's approval action."""
-    submission = selectors.submission_get_for_user(request.user, pk)
+    submission = submission_or_404(request, pk)
     if submission.user_id != request.user.pk:
         raise Http404("No such submission")
     try:
@@ -151,7 +176,7 @@ def submission_approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     if request.htmx:
         # The live part of the page, swapped in place: it polls until the grade is in.
-        submission = selectors.submission_get_for_user(request.user, pk)
+        submission = submission_or_404(request, pk)
         return render(
             request, "labs/_submission_status.html", _submission_context(request, submission)
         )
@@ -161,7 +186,7 @@ def submission_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def submission_diff(request: HttpRequest, slug: str) -> HttpResponse:
     """A diff between two of the learner's submissions of a lab (?a=number&b=number)."""
-    lab = selectors.lab_get(slug)
+    lab = lab_or_404(slug)
     mine = {s.number: s for s in selectors.submissions_for_lab(request.user, lab)}
     try:
         a, b = mine[int(request.GET.get("a", ""))], mine[int(request.GET.get("b", ""))]
@@ -187,9 +212,9 @@ def submission_diff(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @staff_member_required
-def lab_submissions(request: HttpRequest, slug: str) -> HttpResponse:
+def lab_submissions(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Instructors: every submission of a lab, score distribution, most-failed checks, regrade."""
-    lab = selectors.lab_get(slug)
+    lab = lab_or_404(slug)
     confirm = None
     if request.method == "POST":
         finished = lab.submissions.filter(status__in=["graded", "error"]).count()
@@ -225,4 +250,4 @@ def lab_submissions(request: HttpRequest, slug: str) -> HttpResponse:
 @staff_member_required
 def regrade_progress(request: HttpRequest, slug: str) -> JsonResponse:
     """Instructors: progress of the last "Regrade all" (total, pending, done) as JSON."""
-    return JsonResponse(selectors.regrade_progress(selectors.lab_get(slug)))
+    return JsonResponse(selectors.regrade_progress(lab_or_404(slug)))

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from labs.checks import Evidence, Verdict, check, plural, sentence, words
+from labs.checks import Evidence, Verdict, as_dict, check, plural, sentence, words
 
 
 def _selector(ref: str) -> tuple[str, str]:
@@ -41,9 +41,9 @@ def _replay(evidence: Evidence, parameter: str) -> tuple[dict[str, int], list[tu
     before = result.before.parameter(parameter) if result.before else None
     newest = before.version if before else 0
     where: dict[str, int] = {}
-    for version in before.history if before else ():
-        for name in version.labels:
-            where[name] = version.version
+    for past in before.history if before else ():
+        for name in past.labels:
+            where[name] = past.version
     reads: list[tuple[str, int]] = []
     for call in sorted(result.api_calls, key=lambda c: c.seq):
         # The world's own seeding (origin host:seed) is already in the before-snapshot.
@@ -257,7 +257,7 @@ def template_declares(evidence: Evidence, params: dict[str, Any]) -> Verdict:
     data = evidence.documents.get(params["file"])
     if not isinstance(data, dict):
         return Verdict(False, f"{params['file']} could not be read as a template.")
-    resources = data.get("Resources") if isinstance(data.get("Resources"), dict) else {}
+    resources = as_dict(data.get("Resources"))
     declared = {
         str(r.get("Type"))
         for r in resources.values()

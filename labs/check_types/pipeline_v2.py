@@ -5,24 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from labs.checks import Evidence, Verdict, check, sentence
+from simulator import PipelineRun, TriggerRun
 
 
-def _trigger(evidence: Evidence, name: str) -> tuple[Any, Verdict | None]:
+def _trigger(evidence: Evidence, name: str) -> tuple[PipelineRun, TriggerRun] | Verdict:
+    """The pipeline and the trigger decision for the event named `name`, or why there is none."""
     pipe = evidence.result.pipeline
     if pipe is None or not pipe.triggers:
-        return None, Verdict(False, "No git event reached the pipeline.", not_run=True)
+        return Verdict(False, "No git event reached the pipeline.", not_run=True)
     found = next((t for t in pipe.triggers if t.event == name), None)
     if found is None:
-        return None, Verdict(False, f"The scenario sent no event named {name!r}.")
-    return found, None
+        return Verdict(False, f"The scenario sent no event named {name!r}.")
+    return pipe, found
 
 
 @check("trigger_started", "event", "equals")
 def trigger_started(evidence: Evidence, params: dict[str, Any]) -> Verdict:
     """A git event started an execution (equals: true) or was filtered out (equals: false)."""
-    found, missing = _trigger(evidence, str(params["event"]))
-    if missing:
-        return missing
+    decided = _trigger(evidence, str(params["event"]))
+    if isinstance(decided, Verdict):
+        return decided
+    _, found = decided
     wanted = bool(params["equals"])
     if found.started == wanted:
         return Verdict(True)
@@ -33,9 +36,10 @@ def trigger_started(evidence: Evidence, params: dict[str, Any]) -> Verdict:
 @check("execution_variable", "event", "name", "equals")
 def execution_variable(evidence: Evidence, params: dict[str, Any]) -> Verdict:
     """The execution an event started resolved a pipeline variable to a value."""
-    found, missing = _trigger(evidence, str(params["event"]))
-    if missing:
-        return missing
+    decided = _trigger(evidence, str(params["event"]))
+    if isinstance(decided, Verdict):
+        return decided
+    _, found = decided
     if not found.started or found.execution_id is None:
         return Verdict(False, f"The {found.description} started no execution.")
     name, wanted = str(params["name"]), str(params["equals"])
@@ -68,19 +72,16 @@ def approval_notified(evidence: Evidence, params: dict[str, Any]) -> Verdict:
 @check("stage_rolled_back", "stage", "event")
 def stage_rolled_back(evidence: Evidence, params: dict[str, Any]) -> Verdict:
     """In the execution an event started, a stage rolled back to an earlier execution."""
-    found, missing = _trigger(evidence, str(params["event"]))
-    if missing:
-        return missing
+    decided = _trigger(evidence, str(params["event"]))
+    if isinstance(decided, Verdict):
+        return decided
+    pipe, found = decided
     if found.execution_id is None:
         return Verdict(
             False, f"The {found.description} started no execution, so nothing rolled back."
         )
     stage = str(params["stage"])
-    backs = [
-        r
-        for r in evidence.result.pipeline.rollbacks
-        if r.execution_id == found.execution_id and r.stage == stage
-    ]
+    backs = [r for r in pipe.rollbacks if r.execution_id == found.execution_id and r.stage == stage]
     if any(r.status == "Succeeded" for r in backs):
         return Verdict(True)
     if backs:

@@ -4,6 +4,7 @@ The reference scores 100 %, the starter less, every alternative (a correct answe
 differently) at least the lab's band, every cheat (a submission that skips the task) below it.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -12,6 +13,14 @@ from django.core.management.base import BaseCommand, CommandError
 from core.content import ContentError
 from labs.grader import grade
 from labs.spec import parse_lab
+
+
+def _at_least(low: float) -> Callable[[float], bool]:
+    return lambda percent: percent >= low
+
+
+def _below(high: float) -> Callable[[float], bool]:
+    return lambda percent: percent < high
 
 
 class Command(BaseCommand):
@@ -34,12 +43,15 @@ class Command(BaseCommand):
                 self.stderr.write(str(exc))
                 continue
             low, high = spec.bands["alternatives"], spec.bands["cheats"]
-            runs = [("reference", spec.reference, lambda p: p == 100, "= 100 %")]
+            runs: list[tuple[str, dict[str, str], Callable[[float], bool], str]] = [
+                ("reference", spec.reference, lambda p: p == 100, "= 100 %")
+            ]
             starter = grade(spec, spec.files, approval="approved")
-            for kind, rule, label in (
-                ("alternatives", lambda p, low=low: p >= low, f">= {low} %"),
-                ("cheats", lambda p, high=high: p < high, f"< {high} %"),
-            ):
+            bands: list[tuple[str, Callable[[float], bool], str]] = [
+                ("alternatives", _at_least(low), f">= {low} %"),
+                ("cheats", _below(high), f"< {high} %"),
+            ]
+            for kind, rule, label in bands:
                 if len(spec.variants.get(kind, {})) < 3:
                     failures.append(f"{spec.slug}: fewer than 3 {kind}")
                     self.stdout.write(f"FAIL  {spec.slug}: needs at least 3 {kind}/ folders")
