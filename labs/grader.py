@@ -77,24 +77,26 @@ def file_kinds(spec: LabSpec) -> dict[str, str]:
 
 def check_files(spec: LabSpec, files: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
     """The simulator's findings for every editable file."""
-    findings = {}
+    findings: dict[str, list[dict[str, Any]]] = {}
     kinds = file_kinds(spec)
     for name, text in files.items():
         kind = kinds.get(name, "auto")
         if kind == "code":
             findings[name] = []
             continue
-        extra = {}
-        if kind == "appspec" and spec.scenario.get("platform"):
-            extra["platform"] = spec.scenario["platform"]
-        if spec.scenario.get("image"):
-            extra["image"] = spec.scenario["image"]
-        report = simulator.check(text, kind=kind, filename=name, **extra)
+        platform = spec.scenario.get("platform") if kind == "appspec" else None
+        report = simulator.check(
+            text,
+            kind=kind,
+            filename=name,
+            platform=platform or None,
+            image=spec.scenario.get("image") or None,
+        )
         findings[name] = findings_with_lessons(report)
     return findings
 
 
-def findings_with_lessons(report) -> list[dict[str, Any]]:
+def findings_with_lessons(report: simulator.Report) -> list[dict[str, Any]]:
     """The report's findings as dicts, each with `doc`: the lesson that teaches the rule."""
     return [{**f.to_dict(), "doc": f.doc} for f in report.findings]
 
