@@ -97,7 +97,7 @@ def wrong_question_ids(user) -> set[int]:
         .order_by("answered_at", "pk")
         .values_list("question_id", "correct")
     ):
-        latest[question_id] = correct
+        latest[question_id] = bool(correct)  # never None: filtered on correct__isnull=False
     return {qid for qid, correct in latest.items() if not correct}
 
 
@@ -450,7 +450,8 @@ def lab_evidence(user) -> list[tuple[str, int, str, list[str], float]]:
             ).values_list("submission__lab_id", "percent")
         )
     for lab_id, percent in scores:
-        best[lab_id] = max(best.get(lab_id, 0.0), float(percent))
+        if percent is not None:  # filtered out in the query; the row type cannot say so
+            best[lab_id] = max(best.get(lab_id, 0.0), float(percent))
     if not best:
         return []
     fields = ["pk", "title", "domain", "task"] + (["skills"] if has_skills else [])
@@ -496,7 +497,8 @@ def readiness(user) -> dict:
             per_skill[code] = Readiness(code, f"{code} {labels.get(code, '')}".strip())
         return per_skill[code]
 
-    for domain, task, tags, skills, lesson_ref, correct in rows:
+    for domain, task, tags, skills, lesson_ref, answered_right in rows:
+        correct = bool(answered_right)  # never None: filtered on correct__isnull=False
         buckets = [per_domain[domain], task_bucket(task)]
         buckets += [skill_bucket(code) for code in skills or []]
         for bucket in buckets:
@@ -521,7 +523,7 @@ def readiness(user) -> dict:
             bucket.correct += LAB_WEIGHT * percent / 100
             bucket.total += LAB_WEIGHT
             bucket.labs.append((title, percent))
-    tasks = sorted(per_task.values(), key=lambda r: [int(x) for x in r.key.split(".")])
+    tasks_sorted = sorted(per_task.values(), key=lambda r: [int(x) for x in r.key.split(".")])
     skills_sorted = sorted(
         per_skill.values(),
         key=lambda r: [int(x) if x.isdigit() else x for x in r.key.replace(".", " ").split()],
@@ -557,7 +559,7 @@ def readiness(user) -> dict:
         "lab_pass_percent": LAB_PASS_PERCENT,
         "guide_skills": guide_skills,
         "domains": list(per_domain.values()),
-        "tasks": tasks,
+        "tasks": tasks_sorted,
         "skills": skills_sorted,
         "weakest_skills": weakest_skills,
         "weakest": weak_links,
@@ -580,7 +582,11 @@ def trend_points(user, *, limit: int = 12) -> list[tuple[str, float]]:
         .order_by("-submitted_at")
         .values_list("submitted_at", "raw_percent")[:limit]
     )
-    return [(when.strftime("%d %b"), pct) for when, pct in reversed(rows)]
+    return [
+        (when.strftime("%d %b"), pct)
+        for when, pct in reversed(rows)
+        if when is not None and pct is not None  # finished attempts have both
+    ]
 
 
 def trend_svg(points: list[tuple[str, float]], *, width: int = 260, height: int = 80) -> str:
@@ -867,17 +873,19 @@ def practice_exam_rows(user) -> list[PracticeExamRow]:
     for attempt in Attempt.objects.filter(
         user_id=user.pk, mode=Attempt.EXAM, kind=ExamKind.NAMED
     ).order_by("started_at"):
-        history[attempt.practice_exam_id].append(attempt)
+        if attempt.practice_exam_id is not None:
+            history[attempt.practice_exam_id].append(attempt)
     rows = []
     for exam in PracticeExam.objects.order_by("number"):
-        done = [a for a in history[exam.pk] if a.finished and a.raw_percent is not None]
+        done = [a for a in history[exam.pk] if a.finished]
+        scores = [a.raw_percent for a in done if a.raw_percent is not None]
         running = next((a for a in history[exam.pk] if not a.finished), None)
         rows.append(
             PracticeExamRow(
                 exam,
-                len(done),
-                done[-1].raw_percent if done else None,
-                max(a.raw_percent for a in done) if done else None,
+                len(scores),
+                scores[-1] if scores else None,
+                max(scores) if scores else None,
                 running,
             )
         )
