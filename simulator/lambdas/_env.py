@@ -15,7 +15,7 @@ from simulator.lambdas._client import account_client
 from simulator.lambdas._emf import metrics_of
 from simulator.lambdas._runtime import Environment, Outcome
 from simulator.lambdas._spec import FunctionSpec
-from simulator.scenarios._invocation import Invocation, InvocationStatus, TraceSegment
+from simulator.scenarios._invocation import Invocation, InvocationStatus, Metric, TraceSegment
 from simulator.scenarios._result import Note, NoteLevel
 
 LATEST = "$LATEST"
@@ -191,6 +191,8 @@ class FunctionEnv:
             f"{source} -> {function}:{qualifier} (version {version}): {invocation.status}"
             + (f" {invocation.error_type}: {invocation.error_message}" if not invocation.ok else "")
         )
+        for line in _xray.outline(segments) + _metric_lines(metrics):
+            self.log(f"  {line}")
         return self._record(invocation)
 
     def amend(self, invocation: Invocation, /, **facts: Any) -> Invocation:
@@ -300,6 +302,21 @@ class FunctionEnv:
             )
         key, secret = self.world.credentials()
         return {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret}
+
+
+def _metric_lines(metrics: tuple[Metric, ...], limit: int = 6) -> list[str]:
+    """What the CloudWatch console would list for the invocation's metrics (capped)."""
+    lines = []
+    for metric in metrics[:limit]:
+        dims = ", ".join(f"{k}={v}" for k, v in sorted(metric.dimensions.items()))
+        value = f"{metric.value:g}"
+        lines.append(
+            f"metric {metric.namespace} {metric.name} {value} {metric.unit}"
+            + (f" ({dims})" if dims else " (no dimensions)")
+        )
+    if len(metrics) > limit:
+        lines.append(f"metric ... and {len(metrics) - limit} more values")
+    return lines
 
 
 def invoke(

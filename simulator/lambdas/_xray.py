@@ -226,3 +226,36 @@ def segments(
         parent = names.get(parent_id, "") if parent_id else ""
         out.append(TraceSegment(parent=parent, **fields))
     return tuple(out)
+
+
+def outline(trace: tuple[TraceSegment, ...], limit: int = 12) -> list[str]:
+    """The trace as the X-Ray console's timeline would show it, one line per (sub)segment:
+    indented under its parent, repeated siblings folded (dynamodb x30), annotations shown."""
+    children: dict[str, list[TraceSegment]] = {}
+    for segment in trace:
+        children.setdefault(segment.parent, []).append(segment)
+    lines: list[str] = []
+
+    def show(parent: str, depth: int, seen: frozenset[str]) -> None:
+        groups: dict[str, list[TraceSegment]] = {}
+        for segment in sorted(children.get(parent, []), key=lambda s: s.start_ms):
+            groups.setdefault(segment.name, []).append(segment)
+        for name, group in groups.items():
+            if len(lines) >= limit:
+                return
+            took = sum(s.end_ms - s.start_ms for s in group)
+            count = f" x{len(group)}" if len(group) > 1 else ""
+            notes = {k: v for s in group for k, v in s.annotations.items()}
+            flags = [f for f in ("fault", "error") if any(getattr(s, f) for s in group)]
+            lines.append(
+                f"x-ray {'  ' * depth}{name}{count} {took:.0f} ms"
+                + "".join(f" {k}={v}" for k, v in list(notes.items())[:5])
+                + "".join(f" ({f})" for f in flags)
+            )
+            if name not in seen:  # a name nested under itself would loop
+                show(name, depth + 1, seen | {name})
+
+    show("", 0, frozenset())
+    if len(trace) and len(lines) >= limit:
+        lines.append("x-ray ... (more subsegments not shown)")
+    return lines

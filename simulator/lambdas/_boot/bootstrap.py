@@ -12,6 +12,7 @@ the host chose in _X_AMZN_TRACE_ID, as Lambda sets it.
 
 import importlib
 import json
+import logging
 import os
 import socket
 import sys
@@ -132,6 +133,30 @@ def _daemon(sock):
         return None  # no loopback: traces are simply not relayed
 
 
+class _RequestId(logging.Filter):
+    """Adds the current request id to log records, as Lambda's Python runtime does."""
+
+    request_id = ""
+
+    def filter(self, record):
+        record.aws_request_id = _RequestId.request_id
+        return True
+
+
+def _lambda_logging():
+    # Lambda's Python runtime gives the root logger a handler with this text format (level
+    # WARNING until the function lowers it): "[INFO]\t<UTC time>\t<request id>\t<message>".
+    handler = logging.StreamHandler(sys.stdout)
+    formatter = logging.Formatter(
+        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+        "%Y-%m-%dT%H:%M:%S",
+    )
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.addFilter(_RequestId())
+    logging.getLogger().addHandler(handler)
+
+
 class Context:
     """The Lambda context object, built from what the host sent."""
 
@@ -167,6 +192,7 @@ def main():
     reader = sock.makefile("rb")
     logs = _Logs(sock)
     daemon = _daemon(sock)
+    _lambda_logging()
     sys.path[:0] = [TASK_DIR]
     sys.path.append(SDK_DIR)
     _patch_sdk()
@@ -189,6 +215,7 @@ def main():
         message = json.loads(raw)
         deadline = time.monotonic() + float(message["timeout"])
         context = Context(message["context"], deadline)
+        _RequestId.request_id = context.aws_request_id
         if message.get("trace"):
             os.environ["_X_AMZN_TRACE_ID"] = str(message["trace"])
         else:
