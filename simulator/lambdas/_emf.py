@@ -198,15 +198,17 @@ def metrics_of(lines: list[str] | tuple[str, ...], now_ms: float | None = None) 
     """Every metric the lines carry (capped per invocation) and the problems found, in order."""
     metrics: list[Metric] = []
     problems: list[str] = []
+    capped = False
     for line in lines:
         parsed = parse_line(line, now_ms)
         if parsed.problem:
             problems.append(parsed.problem)
         room = MAX_METRICS_PER_INVOCATION - len(metrics)
-        if len(parsed.metrics) > room:
+        if len(parsed.metrics) > room and not capped:
+            capped = True
             problems.append(
                 f"more than {MAX_METRICS_PER_INVOCATION} metric values in one invocation; "
                 "the rest were not recorded"
             )
-        metrics.extend(parsed.metrics[: max(0, room)])
+        metrics.extend(parsed.metrics[:room])
     return tuple(metrics), problems
