@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from simulator._findings import Path, Severity
-from simulator._rules import Context, did_you_mean, join_hint, rule
+from simulator._rules import Context, RuleDecorator, did_you_mean, join_hint, rule
 from simulator._shapes import type_name
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -49,7 +49,7 @@ _MODE = re.compile(r"^[0-7]{1,4}$")
 _ACL = re.compile(r"^(d:)?(u|user|g|group|m|mask|o|other):([^:]*):([rwx-]{1,3}|[0-7])$")
 
 
-def _rule(code: str, severity: Severity, summary: str, doc: str = EC2_DOC) -> Any:
+def _rule(code: str, severity: Severity, summary: str, doc: str = EC2_DOC) -> RuleDecorator:
     return rule(code, severity, summary, doc=doc, kind="appspec")
 
 
@@ -74,7 +74,8 @@ def platform(ctx: Context) -> str | None:
     """'ec2', 'lambda' or 'ecs': from --platform, else from the content."""
     if "platform" not in ctx.cache:
         ctx.cache["platform"] = ctx.options.get("platform") or _detect(ctx.data)
-    return ctx.cache["platform"]
+    found: str | None = ctx.cache["platform"]
+    return found
 
 
 def _detect(data: dict[Any, Any]) -> str | None:
@@ -789,7 +790,7 @@ def ecs_port(ctx: Context) -> None:
         ppath, props = _props(body, path)
         lbi = _ecs_lbi(props, ppath)
         found = _ci(lbi[1], "ContainerPort") if lbi else None
-        if found is None or _is_placeholder(found[1]):
+        if lbi is None or found is None or _is_placeholder(found[1]):
             continue
         value = found[1]
         if isinstance(value, str) and not value.strip():
@@ -819,7 +820,7 @@ def ecs_network_all_or_nothing(ctx: Context) -> None:
     if platform(ctx) != "ecs":
         return
     for path, _name, body in _resources(ctx):
-        net = _network(*reversed(_props(body, path)))  # type: ignore[arg-type]
+        net = _network(*reversed(_props(body, path)))
         if net is None:
             continue
         keys = ("Subnets", "SecurityGroups", "AssignPublicIp")
@@ -840,12 +841,14 @@ def ecs_public_ip(ctx: Context) -> None:
     if platform(ctx) != "ecs":
         return
     for path, _name, body in _resources(ctx):
-        net = _network(*reversed(_props(body, path)))  # type: ignore[arg-type]
+        net = _network(*reversed(_props(body, path)))
         found = _ci(net[1], "AssignPublicIp") if net else None
-        if found and found[1] not in ("ENABLED", "DISABLED") and not _is_placeholder(found[1]):
+        if net is None or found is None:
+            continue
+        if found[1] not in ("ENABLED", "DISABLED") and not _is_placeholder(found[1]):
             ctx.report(
                 "AS029",
-                (*net[0], found[0]),  # type: ignore[index]
+                (*net[0], found[0]),
                 f"AssignPublicIp {found[1]!r} is not valid",
                 join_hint(
                     did_you_mean(found[1], ("ENABLED", "DISABLED")), "use ENABLED or DISABLED"

@@ -16,7 +16,7 @@ from simulator._images import (
     normalise_image,
     version_available,
 )
-from simulator._rules import Context, did_you_mean, join_hint, rule
+from simulator._rules import Context, RuleDecorator, did_you_mean, join_hint, rule
 from simulator._shapes import (
     BOOL,
     INT,
@@ -185,7 +185,7 @@ _AWS_KEY = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")
 _VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 
-def _rule(code: str, severity: Severity, summary: str, doc: str = STRUCT) -> Any:
+def _rule(code: str, severity: Severity, summary: str, doc: str = STRUCT) -> RuleDecorator:
     return rule(code, severity, summary, doc=doc, kind="buildspec")
 
 
@@ -203,7 +203,8 @@ def _issues(ctx: Context) -> list[Issue]:
         issues: list[Issue] = []
         walk(ctx.data, TOP_01 if _version(ctx) == "0.1" else TOP_02, (), issues)
         ctx.cache["issues"] = issues
-    return ctx.cache["issues"]
+    found: list[Issue] = ctx.cache["issues"]
+    return found
 
 
 def _mapping(value: Any) -> dict[Any, Any]:

@@ -6,7 +6,7 @@ DEFAULT_IMAGE = "aws/codebuild/standard:7.0"
 """Assumed when no --image is given: the current Ubuntu standard image."""
 
 _JAVA_ALL = ("corretto25", "corretto21", "corretto17", "corretto11", "corretto8")
-_NEW = {
+_NEW: dict[str, tuple[str, ...]] = {
     "java": _JAVA_ALL,
     "python": ("3.14", "3.13", "3.12", "3.11", "3.10", "3.9"),
     "nodejs": ("24", "22", "20", "18"),
@@ -15,7 +15,7 @@ _NEW = {
     "golang": ("1.26", "1.25", "1.24", "1.23", "1.22", "1.21", "1.20"),
     "dotnet": ("10.0", "8.0", "6.0"),
 }
-_NEWEST = {
+_NEWEST: dict[str, tuple[str, ...]] = {
     "java": _JAVA_ALL,
     "python": ("3.14", "3.13", "3.12", "3.11", "3.10"),
     "nodejs": ("24", "22"),
@@ -25,7 +25,7 @@ _NEWEST = {
     "dotnet": ("10.0", "8.0"),
     "rust": ("1.93",),
 }
-_V6 = {
+_V6: dict[str, tuple[str, ...]] = {
     "java": ("corretto17",),
     "python": ("3.10",),
     "nodejs": ("16",),
@@ -34,7 +34,7 @@ _V6 = {
     "golang": ("1.18",),
     "dotnet": ("6.0",),
 }
-_V5 = {
+_V5: dict[str, tuple[str, ...]] = {
     "java": ("corretto8", "corretto11"),
     "python": ("3.7", "3.8", "3.9"),
     "nodejs": ("12", "14"),
@@ -43,7 +43,7 @@ _V5 = {
     "golang": ("1.15", "1.16"),
     "dotnet": ("3.1", "5.0"),
 }
-_AL2_4 = {
+_AL2_4: dict[str, tuple[str, ...]] = {
     "java": ("corretto17",),
     "python": ("3.9",),
     "nodejs": ("16",),
@@ -53,13 +53,13 @@ _AL2_4 = {
     "dotnet": ("6.0",),
     "docker": ("20",),
 }
-_ARM_3 = {
+_ARM_3: dict[str, tuple[str, ...]] = {
     **_NEW,
     "php": ("8.5", "8.4", "8.3", "8.2", "8.1"),
     "rust": ("1.94",),
     "docker": ("23",),
 }
-_WIN_1 = {
+_WIN_1: dict[str, tuple[str, ...]] = {
     "dotnet": ("3.1",),
     "golang": ("1.14",),
     "nodejs": ("12.18",),
@@ -69,7 +69,7 @@ _WIN_1 = {
     "python": ("3.8",),
     "ruby": ("2.7",),
 }
-_WIN_2 = {
+_WIN_2: dict[str, tuple[str, ...]] = {
     "dotnet": ("3.1",),
     "golang": ("1.18",),
     "nodejs": ("16.15",),

@@ -212,7 +212,9 @@ def _depth_problem(text: str) -> tuple[int, int] | None:
         while stack and stack[-1] >= indent:
             stack.pop()
         stack.append(indent)
-        chain = len(_INDENT.match(stripped).group(0).split()) if stripped[0] in "-?:" else 0
+        # _INDENT matches every line (all of it is optional); the check satisfies the type.
+        lead = _INDENT.match(stripped)
+        chain = len(lead.group(0).split()) if lead and stripped[0] in "-?:" else 0
         if len(stack) + chain > MAX_DEPTH:
             return len(stack) + chain, number
     return None
@@ -232,7 +234,8 @@ def _event_depth(text: str) -> tuple[int, int] | None:
             if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return depth, event.start_mark.line + 1
+                    mark = event.start_mark
+                    return depth, mark.line + 1 if mark is not None else 0
             elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
                 depth -= 1
     finally:
@@ -308,6 +311,8 @@ class _Builder:
                 return [
                     self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)
                 ]
+            if not isinstance(node, yaml.MappingNode):  # the composer builds no other kind
+                raise TypeError(f"unexpected YAML node {type(node).__name__}")
             self._check_tag(node, (_TAG + "map", _TAG + "set"))
             return self._mapping(node, path, depth)
         finally:
@@ -334,8 +339,10 @@ class _Builder:
             value = [
                 self.build(c, (*path, long_name, i), depth + 1) for i, c in enumerate(node.value)
             ]
-        else:
+        elif isinstance(node, yaml.MappingNode):
             value = self._mapping(node, (*path, long_name), depth)
+        else:  # the composer builds no other kind
+            raise TypeError(f"unexpected YAML node {type(node).__name__}")
         return {long_name: value}
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[Any, Any]:
@@ -358,7 +365,7 @@ class _Builder:
                 key = str(self.build(key_node, (*path, "<key>"), depth + 1))
             if not isinstance(key, str | int | float | bool) or key is None:
                 key = "null" if key is None else str(key)
-            child: Path = (*path, key)  # type: ignore[arg-type]
+            child: Path = (*path, key)
             kpos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in result:
                 self.loaded.findings.append(

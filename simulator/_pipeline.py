@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from simulator._findings import Path, Severity
@@ -11,12 +11,13 @@ from simulator._pipeline_model import (
     Action,
     ActionType,
     Pipeline,
+    Stage,
     catalogue,
     find_pipelines,
     is_intrinsic,
     literal,
 )
-from simulator._rules import Context, did_you_mean, join_hint, rule
+from simulator._rules import Context, RuleDecorator, did_you_mean, join_hint, rule
 from simulator._shapes import type_name
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -40,14 +41,15 @@ ACTIONS = catalogue()
 _VIA_CONNECTION = ("bitbucket", "github", "githubenterpriseserver", "gitlab")
 
 
-def _rule(code: str, severity: Severity, summary: str, doc: str = STRUCTURE) -> Any:
+def _rule(code: str, severity: Severity, summary: str, doc: str = STRUCTURE) -> RuleDecorator:
     return rule(code, severity, summary, doc=doc, kind="pipeline")
 
 
 def _pipelines(ctx: Context) -> list[Pipeline]:
     if "pipelines" not in ctx.cache:
         ctx.cache["pipelines"] = find_pipelines(ctx.data)
-    return ctx.cache["pipelines"]
+    found: list[Pipeline] = ctx.cache["pipelines"]
+    return found
 
 
 def _k(pipe: Pipeline, name: str) -> str:
@@ -165,7 +167,15 @@ def stage_count(ctx: Context) -> None:
             )
 
 
-def _check_names(ctx: Context, pipe, items, code: str, what: str, where: str, fix: str) -> None:
+def _check_names(
+    ctx: Context,
+    pipe: Pipeline,
+    items: Sequence[Stage] | Sequence[Action],
+    code: str,
+    what: str,
+    where: str,
+    fix: str,
+) -> None:
     """One rule body for stage names (PL005) and action names (PL006): present, valid, unique."""
     seen: set[str] = set()
     for item in items:

@@ -123,9 +123,9 @@ def _action(raw: dict[Any, Any], path: Path, stage_index: int, cfn: bool) -> Act
     def k(name: str) -> str:
         return name[0].upper() + name[1:] if cfn else name
 
-    type_id = raw.get(k("actionTypeId"))
-    type_known = isinstance(type_id, dict) and not is_intrinsic(type_id)
-    type_id = type_id if type_known else {}
+    raw_type_id = raw.get(k("actionTypeId"))
+    type_known = isinstance(raw_type_id, dict) and not is_intrinsic(raw_type_id)
+    type_id: dict[str, Any] = raw_type_id if isinstance(raw_type_id, dict) and type_known else {}
     config = raw.get(k("configuration"))
     config_known = config is None or (isinstance(config, dict) and not is_intrinsic(config))
     return Action(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from simulator._findings import Finding, Path, Severity, format_path
 from simulator._loading import LOAD_DOC, LOADING_CODES, Loaded
@@ -35,12 +35,15 @@ def register(code: str, severity: Severity, summary: str, doc: str, kind: str) -
     return info
 
 
-def rule(
-    code: str, severity: Severity, summary: str, *, doc: str, kind: str
-) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
+# A rule reads the context and reports findings on it; a decorator registers one.
+RuleCheck: TypeAlias = Callable[["Context"], None]
+RuleDecorator: TypeAlias = Callable[[RuleCheck], RuleCheck]
+
+
+def rule(code: str, severity: Severity, summary: str, *, doc: str, kind: str) -> RuleDecorator:
     """Decorator: register `func` as the check for `code`, run for files of `kind`."""
 
-    def wrap(func: Callable[[Context], None]) -> Callable[[Context], None]:
+    def wrap(func: RuleCheck) -> RuleCheck:
         register(code, severity, summary, doc, kind)
         _BY_KIND.setdefault(kind, []).append(func)
         return func

@@ -11,7 +11,7 @@ import re
 import weakref
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from simulator._loading import load_document
 
@@ -348,11 +348,11 @@ class World:
     # -- identity --------------------------------------------------------------------------
     @property
     def account_id(self) -> str:
-        return self.state["account"]
+        return str(self.state["account"])
 
     @property
     def region(self) -> str:
-        return self.state["region"]
+        return str(self.state["region"])
 
     def record(self, action: str, **details: Any) -> None:
         """Append one change (or read) to the history graders assert on."""
@@ -394,7 +394,7 @@ class World:
         if selector.startswith("arn:"):
             selector = selector.split(":parameter", 1)[-1]
         try:
-            return self.account().call("ssm_get", selector=selector)
+            return cast(dict[str, Any], self.account().call("ssm_get", selector=selector))
         except KeyError as exc:
             name, _, qualifier = selector.partition(":")
             if not qualifier or "ParameterNotFound" not in str(exc.args[0]):
@@ -417,12 +417,13 @@ class World:
         if version_id:
             name = secret_id.split(":secret:", 1)[-1]
             version_id = self._secret_ids.get((name, version_id), version_id)
-        return self.account().call(
+        secret = self.account().call(
             "secret_get",
             secret_id=secret_id,
             version_stage=version_stage,
             version_id=version_id,
         )
+        return cast(dict[str, Any], secret)
 
     # -- ECR -------------------------------------------------------------------------------
     def registry(self, account: str | None = None) -> str:
@@ -484,7 +485,7 @@ class World:
             "metadata": dict(metadata or {}),
         }
         self.record("s3.put", bucket=bucket, key=key, size=len(data), etag=out["etag"])
-        return target["objects"][key]
+        return cast(dict[str, Any], target["objects"][key])
 
     def s3_get(self, bucket: str, key: str) -> bytes:
         """An object's bytes, read from the account server (KeyError when missing)."""
@@ -493,7 +494,7 @@ class World:
         obj = self.state["s3"][bucket]["objects"][key]
         if obj.get("data") is _LAZY or obj.get("data") is None:
             obj["data"] = base64.b64decode(self.account().call("s3_get", bucket=bucket, key=key))
-        return obj["data"]
+        return cast(bytes, obj["data"])
 
     # -- Lambda ----------------------------------------------------------------------------
     def lambda_update_code(self, name: str, code_sha: str) -> None:
@@ -505,7 +506,7 @@ class World:
         number = self.account().call("lambda_publish", name=name, description=description)
         self.record("lambda.publish_version", function=name, version=number)
         self.sync()
-        return number
+        return cast(int, number)
 
     def lambda_update_alias(
         self, name: str, alias: str, version: int, weights: Mapping[str, float] | None = None
@@ -623,7 +624,7 @@ def _seed_state(state: dict[str, Any]) -> dict[str, Any]:
         }
         for name, b in state["s3"].items()
     }
-    return json.loads(json.dumps(out, default=str))
+    return cast(dict[str, Any], json.loads(json.dumps(out, default=str)))
 
 
 def empty_world(account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION) -> World:

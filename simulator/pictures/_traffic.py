@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 WIDTH = 640
@@ -36,7 +37,7 @@ def traffic_svg(result: Any, *, title: str | None = None) -> str:
         for e in data.get("events", [])
         if e.get("start") is not None and e.get("status") in EVENT_COLOURS
     ]
-    end_minute = max(
+    end_minute: float = max(
         [m for m, _p in points] + [(e["end"] or e["start"]) / 60 for e in events] + [1.0]
     )
     plot_w = WIDTH - LEFT - RIGHT
@@ -121,7 +122,13 @@ def traffic_svg(result: Any, *, title: str | None = None) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _event_labels(events: list[dict[str, Any]], x) -> tuple[list[tuple], int]:
+# A placed label: text, x, text-anchor, colour, lane.
+Label = tuple[str, float, str, str, int]
+
+
+def _event_labels(
+    events: list[dict[str, Any]], x: Callable[[float], float]
+) -> tuple[list[Label], int]:
     """Labels that never overlap: same-name events at one spot merge ("Install ×3"), the rest
     go to the first lane with room; what does not fit in MAX_LANES is counted, not drawn."""
     groups: list[dict[str, Any]] = []
@@ -138,7 +145,7 @@ def _event_labels(events: list[dict[str, Any]], x) -> tuple[list[tuple], int]:
         else:
             groups.append({"name": event["event"], "x": ex, "count": 1, "colour": colour})
     lane_ends: list[float] = []
-    placed: list[tuple] = []
+    placed: list[Label] = []
     hidden = 0
     for group in sorted(groups, key=lambda g: g["x"]):
         text = group["name"] + (f" ×{group['count']}" if group["count"] > 1 else "")

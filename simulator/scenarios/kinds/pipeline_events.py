@@ -14,7 +14,10 @@ from dataclasses import replace
 from typing import Any
 
 from simulator.scenarios._result import (
+    BuildRun,
     ConditionRun,
+    DeploymentRun,
+    HookScript,
     NotificationRun,
     PipelineRun,
     RollbackRun,
@@ -109,7 +112,10 @@ def run(context: KindContext) -> ScenarioRun:
     approve = str(settings.get("approve", "yes")).lower() != "no"
     try:
         sources = _source_dirs(scenario, context.files, context.root)
-        text = _fixed_or_edited(scenario, context.files, "pipeline")[1]
+        named = _fixed_or_edited(scenario, context.files, "pipeline")
+        if named is None:
+            raise PipelineInputError("the scenario names no pipeline file (scenario.pipeline)")
+        text = named[1]
         _model, raw = load_pipeline(text)
     except (PipelineInputError, KeyError, TypeError) as exc:
         message = str(exc).strip("'\"")
@@ -122,13 +128,13 @@ def run(context: KindContext) -> ScenarioRun:
             after=before,
         )
         return ScenarioRun(result, log=log.text)
-    scripts: list = []
+    scripts: list[HookScript] = []
     rng = random.Random(_seed(scenario.name))
     triggers, conditions, rollbacks, notes = [], [], [], []
     previous: dict[str, Any] | None = None
     last = None
-    builds: tuple = ()
-    deployments: tuple = ()
+    builds: tuple[BuildRun, ...] = ()
+    deployments: tuple[DeploymentRun, ...] = ()
     first_source = next(iter(sources.values()))
     script_seconds = float(settings.get("script_seconds", HOOK_SCRIPT_SECONDS))
     for i, data in enumerate(events):

@@ -52,17 +52,22 @@ def _value(node: Any, local: Mapping[str, Any] | None = None) -> str | None:
     return None
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """The value if it is a mapping, else an empty one (templates hold any shape)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _ref(node: Any) -> str | None:
     return node.get("Ref") if isinstance(node, dict) and isinstance(node.get("Ref"), str) else None
 
 
 def template_facts(template: Mapping[str, Any]) -> dict[str, Any]:
     """Functions of a (transformed) template: alias, deployment preference, hooks, alarms."""
-    resources = template.get("Resources") if isinstance(template.get("Resources"), dict) else {}
+    resources = _dict(template.get("Resources"))
     functions: dict[str, dict[str, Any]] = {}
     for logical, res in resources.items():
         if isinstance(res, dict) and res.get("Type") == "AWS::Lambda::Function":
-            props = res.get("Properties") if isinstance(res.get("Properties"), dict) else {}
+            props = _dict(res.get("Properties"))
             env = (props.get("Environment") or {}).get("Variables") or {}
             functions[logical] = {
                 "alias": None,
@@ -76,14 +81,14 @@ def template_facts(template: Mapping[str, Any]) -> dict[str, Any]:
     for res in resources.values():
         if not isinstance(res, dict) or res.get("Type") != "AWS::Lambda::Alias":
             continue
-        props = res.get("Properties") if isinstance(res.get("Properties"), dict) else {}
+        props = _dict(res.get("Properties"))
         target = _ref(props.get("FunctionName"))
         if target not in functions:
             continue
         functions[target]["alias"] = props.get("Name")
         update = (res.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate") or {}
         group = resources.get(_ref(update.get("DeploymentGroupName")) or "") or {}
-        gprops = group.get("Properties") if isinstance(group.get("Properties"), dict) else {}
+        gprops = _dict(group.get("Properties"))
         functions[target]["deployment_preference"] = _value(gprops.get("DeploymentConfigName"))
         hooks = {}
         for key, event in (
