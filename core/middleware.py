@@ -61,12 +61,30 @@ def unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
+WARM_UP_TEMPLATE = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n"
+
+
+def warm_checkers() -> None:
+    """Load cfn-lint once while the web process starts (the middleware is built at boot).
+
+    The first template check in a process imports cfn-lint and its schemas (1-4 s, more on a
+    busy machine) before the budgeted child starts: without this, that cost landed on a
+    learner's request (11.7 s in the load test) instead of the worker's start.
+    """
+    try:
+        simulator.check(WARM_UP_TEMPLATE, "template", filename="warm-up.yaml")
+    except Exception:  # never stop the site from starting: the first check pays instead
+        log.exception("could not warm up the template checker")
+
+
 class ServiceFaultMiddleware:
     """Refuse oversized API bodies before anything reads them; turn an unavailable or locked
     database into a 503 with Retry-After instead of a 500."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
+        if settings.WEB_WARM_CHECKERS:
+            warm_checkers()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if is_api(request):

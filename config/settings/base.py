@@ -309,6 +309,8 @@ TOPIC_LINK_PROVIDERS = [
 # How long a web request waits for cfn-lint on a learner's template (the editor's check answers
 # within 2 s); graders wait up to PA_CHECK_WALL_SECONDS (20 s). simulator/_budget.py has the caps.
 WEB_CHECK_WALL_SECONDS = float(os.environ.get("PA_WEB_CHECK_WALL_SECONDS", "1.6"))
+# Load cfn-lint while each web process starts, not during a learner's first template check.
+WEB_WARM_CHECKERS = os.environ.get("PA_WEB_WARM_CHECKERS", "1") == "1"
 LAB_SUBMISSIONS_PER_MINUTE = int(os.environ.get("PA_LAB_SUBMISSIONS_PER_MINUTE", "6"))
 LAB_MAX_FILE_BYTES = 200_000
 LAB_MAX_GRADING_ATTEMPTS = 2

@@ -27,5 +27,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "check": "10000/min",
     "submissions": "10000/min",
 }
+# Every test client builds the middleware: tests that need cfn-lint load it themselves.
+WEB_WARM_CHECKERS = os.environ.get("PA_WEB_WARM_CHECKERS") == "1"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
