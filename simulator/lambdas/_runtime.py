@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import contextlib
 import importlib.metadata
 import json
@@ -60,7 +61,7 @@ def sdk_dir() -> Path:
 
     versions = "-".join(importlib.metadata.version(p) for p in ("boto3", "aws-xray-sdk", "wrapt"))
     tag = f"py{sys.version_info.major}{sys.version_info.minor}"
-    target = Path(tempfile.gettempdir()) / f"pa-lambda-sdk-{versions}-{tag}"
+    target = Path(tempfile.gettempdir()) / f"pa-lambda-sdk-{versions}-{tag}-pyc"
     if (target / ".complete").is_file():
         return target
     with _sdk_lock:
@@ -71,14 +72,14 @@ def sdk_dir() -> Path:
         for name in SDK_PACKAGES:
             src = site / name
             if src.is_dir():
-                shutil.copytree(
-                    src,
-                    staging / name,
-                    copy_function=_link_or_copy,
-                    ignore=shutil.ignore_patterns("__pycache__"),
-                )
+                # __pycache__ comes along: the sandbox cannot write bytecode (-B, read-only), so
+                # without pip's compiled files every cold start would compile botocore again.
+                shutil.copytree(src, staging / name, copy_function=_link_or_copy)
             elif src.is_file():
                 _link_or_copy(str(src), str(staging / name))
+        # Bytecode for every module (pip may have installed without it): the sandbox runs with
+        # -B on a read-only mount, so a missing .pyc means compiling it on every cold start.
+        compileall.compile_dir(staging, quiet=2, workers=1)
         (staging / ".complete").write_text(versions)
         for dirpath, _dirs, _files in os.walk(staging):
             os.chmod(dirpath, 0o555)  # noqa: S103 - read-only for everyone is the point
