@@ -13,6 +13,11 @@ echo ">> ruff"
 echo ">> import-linter (architecture contracts in pyproject.toml)"
 .venv/bin/lint-imports --no-cache >/dev/null || { .venv/bin/lint-imports --no-cache; exit 1; }
 
+# Types: the apps (Django/DRF plug-ins) and the simulator (strict modules listed), as configured
+# in [tool.mypy]; the cache in var/mypy-cache makes a repeat run take seconds.
+echo ">> mypy (types: apps and simulator, [tool.mypy] in pyproject.toml)"
+.venv/bin/mypy || { echo "!! mypy found type errors: fix them (docs/architecture.md, Types)" >&2; exit 1; }
+
 echo ">> manage.py check --deploy (production settings)"
 DJANGO_SETTINGS_MODULE=config.settings.production \
   DJANGO_SECRET_KEY=$($PY -c 'import secrets; print(secrets.token_urlsafe(64))') \
