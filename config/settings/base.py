@@ -215,6 +215,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
+# A pool process warms the grader before it takes work (labs.tasks.warm_grader: the account
+# server's parent and cfn-lint, 5-30 s on a busy machine); Celery's default 4 s would kill it.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 120
+LAB_WARM_WORKER = os.environ.get("PA_LAB_WARM_WORKER", "1") == "1"
 CELERY_TASK_SOFT_TIME_LIMIT = 270
 CELERY_TASK_IGNORE_RESULT = True
 # Broker unreachable: give up publishing within ~2 s (the submission stays queued and the beat

@@ -29,5 +29,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
 }
 # Every test client builds the middleware: tests that need cfn-lint load it themselves.
 WEB_WARM_CHECKERS = os.environ.get("PA_WEB_WARM_CHECKERS") == "1"
+# Workers the tests start warm up only when a test asks (PA_LAB_WARM_WORKER=1).
+LAB_WARM_WORKER = os.environ.get("PA_LAB_WARM_WORKER") == "1"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
