@@ -47,7 +47,7 @@ def _invocations(evidence: Evidence, params: dict[str, Any]) -> list[Any]:
 def _no_invocation(params: dict[str, Any]) -> Verdict:
     which = f" of {params['function']}" if params.get("function") else ""
     if params.get("event"):
-        shown = ", ".join(f"{k} {v}" for k, v in dict(params["event"]).items())
+        shown = ", ".join(f"{k} {_plain(v)}" for k, v in dict(params["event"]).items())
         which += f" for the event with {shown}"
     return Verdict(False, f"No invocation{which} ran.", not_run=True)
 

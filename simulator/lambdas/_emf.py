@@ -34,7 +34,8 @@ MAX_METRICS_PER_DIRECTIVE = 100
 MAX_VALUES_PER_METRIC = 100
 MAX_NAME = 255
 MAX_DIMENSION_VALUE = 1024
-MAX_METRICS_PER_INVOCATION = 1000  # our cap on what one invocation can add to the result
+MAX_METRICS_PER_INVOCATION = 1000  # our caps on what one invocation adds to the result
+MAX_METRIC_BYTES_PER_INVOCATION = 256 * 1024  # names and dimensions, as stored
 PAST_LIMIT_MS = 14 * 24 * 3600 * 1000
 FUTURE_LIMIT_MS = 2 * 3600 * 1000
 UNITS = frozenset(
@@ -199,16 +200,28 @@ def metrics_of(lines: list[str] | tuple[str, ...], now_ms: float | None = None) 
     metrics: list[Metric] = []
     problems: list[str] = []
     capped = False
+    weight = 0
     for line in lines:
         parsed = parse_line(line, now_ms)
         if parsed.problem:
             problems.append(parsed.problem)
-        room = MAX_METRICS_PER_INVOCATION - len(metrics)
-        if len(parsed.metrics) > room and not capped:
-            capped = True
-            problems.append(
-                f"more than {MAX_METRICS_PER_INVOCATION} metric values in one invocation; "
-                "the rest were not recorded"
-            )
-        metrics.extend(parsed.metrics[:room])
+        for metric in parsed.metrics:
+            weight += _weight(metric)
+            full = len(metrics) >= MAX_METRICS_PER_INVOCATION
+            if full or weight > MAX_METRIC_BYTES_PER_INVOCATION:
+                if not capped:
+                    capped = True
+                    problems.append(
+                        f"more than {MAX_METRICS_PER_INVOCATION} metric values (or "
+                        f"{MAX_METRIC_BYTES_PER_INVOCATION // 1024} KB of names and dimensions) "
+                        "in one invocation; the rest were not recorded"
+                    )
+                break
+            metrics.append(metric)
     return tuple(metrics), problems
+
+
+def _weight(metric: Metric) -> int:
+    """About what a metric takes once stored with the run's result (names and dimensions)."""
+    dimensions = sum(len(k) + len(v) + 6 for k, v in metric.dimensions.items())
+    return len(metric.namespace) + len(metric.name) + len(metric.unit) + dimensions + 60

@@ -30,6 +30,8 @@ MAX_NAME = 200  # X-Ray segment names
 MAX_ANNOTATION_KEY = 500
 MAX_ANNOTATION_VALUE = 1000
 MAX_ANNOTATIONS = 50  # per trace
+MAX_METADATA_BYTES = 4096  # per (sub)segment kept in the result (our limit, not X-Ray's)
+MAX_METADATA_TOTAL = 64 * 1024  # per invocation
 _KEY_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
@@ -79,6 +81,8 @@ class Trace:
 
 def _too_deep(text: str) -> bool:
     """Whether the JSON text nests deeper than MAX_DEPTH (before any parser recurses)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False  # cannot nest deeper than the brackets it has (a fast C-level count)
     depth = 0
     in_string = escaped = False
     for ch in text:
@@ -153,10 +157,19 @@ def _annotations(raw: Any, trace: Trace, budget: list[int]) -> dict[str, Any]:
     return out
 
 
-def _metadata(raw: Any) -> dict[str, Any]:
-    """Metadata as X-Ray stores it: namespace -> {key: any JSON value} (not indexed)."""
-    if not isinstance(raw, Mapping):
+def _metadata(raw: Any, name: str, trace: Trace, budget: list[int]) -> dict[str, Any]:
+    """Metadata as X-Ray stores it: namespace -> {key: any JSON value} (not indexed). Large
+    metadata is not kept in the run's result (it is stored with the submission)."""
+    if not isinstance(raw, Mapping) or not raw:
         return {}
+    size = len(json.dumps(raw, default=str))
+    if size > MAX_METADATA_BYTES or size > budget[0]:
+        trace.problem(
+            f"metadata of {name[:60]} is larger than this simulator keeps "
+            f"({MAX_METADATA_BYTES} bytes a segment, {MAX_METADATA_TOTAL} an invocation)"
+        )
+        return {}
+    budget[0] -= size
     return {str(k): v for k, v in raw.items() if isinstance(k, str)}
 
 
@@ -185,6 +198,7 @@ def segments(
     names: dict[str, str] = {header.parent: function}
     found: list[tuple[dict[str, Any], str | None]] = []
     budget = [MAX_ANNOTATIONS]
+    metadata_budget = [MAX_METADATA_TOTAL]
     for document in trace.documents:
         if document.get("trace_id") != header.root:
             trace.problem("a segment document of another trace was dropped")
@@ -214,7 +228,7 @@ def segments(
                         "start_ms": round((start - started) * 1000, 3),
                         "end_ms": round((end - started) * 1000, 3),
                         "annotations": _annotations(entity.get("annotations"), trace, budget),
-                        "metadata": _metadata(entity.get("metadata")),
+                        "metadata": _metadata(entity.get("metadata"), name, trace, metadata_budget),
                         "error": entity.get("error") is True,
                         "fault": entity.get("fault") is True,
                     },

@@ -170,3 +170,12 @@ def test_the_engine_extracts_printed_and_logged_documents_and_notes_a_dict(env):
     assert wrong.ok and wrong.metrics == ()
     notes = [n.message for n in env.notes]
     assert any("invocation 3" in n and "not one JSON object" in n for n in notes)
+
+
+def test_metric_names_and_dimensions_kept_per_invocation_are_capped_by_size():
+    names = [f"d{i}" for i in range(30)]
+    wide = {name: "v" * 1000 for name in names}  # 30 KB of dimensions on each value
+    line = emf([directive(["A"], dimensions=[names])], A=list(range(20)), **wide)
+    metrics, problems = metrics_of([line], NOW)
+    assert 0 < len(metrics) < 20
+    assert len(problems) == 1 and "KB of names and dimensions" in problems[0]

@@ -13,6 +13,7 @@ from simulator.lambdas._xray import (
     MAX_ANNOTATIONS,
     MAX_DEPTH,
     MAX_DOCUMENTS,
+    MAX_METADATA_BYTES,
     Trace,
     outline,
     parse_datagram,
@@ -94,9 +95,13 @@ def test_annotations_keep_only_what_x_ray_indexes():
     assert any("more than 50 annotations" in p for p in trace.problems)
 
 
-def test_metadata_is_kept_by_namespace():
+def test_metadata_is_kept_by_namespace_unless_it_is_large():
     found, _ = traced(streamed("s", "a1", HEADER.parent, metadata={"default": {"why": 1}}))
     assert found[1].metadata == {"default": {"why": 1}}
+    large = {"default": {"blob": "x" * (MAX_METADATA_BYTES + 1)}}
+    found, trace = traced(streamed("s", "a1", HEADER.parent, metadata=large, annotations={"k": 1}))
+    assert found[1].metadata == {} and found[1].annotations == {"k": 1}
+    assert any("larger than this simulator keeps" in p for p in trace.problems)
 
 
 def test_in_progress_other_trace_and_broken_documents_are_dropped():
