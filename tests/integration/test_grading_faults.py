@@ -1,11 +1,13 @@
-"""Grading survives a worker killed mid-run: Redis redelivers, the submission is graded once."""
+"""Grading survives a worker killed mid-run: recovered within 60 s, graded once, nothing left."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -67,6 +69,21 @@ def _wait_for(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _processes_mentioning(text: str) -> list[int]:
+    """Live processes whose command line names `text` (a run folder of the killed worker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if text in cmdline and state != "Z":
+                found.append(int(entry.name))
+    return found
+
+
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_mid_grading_grades_exactly_once(tmp_path, learner):
     from labs import services
@@ -74,8 +91,12 @@ def test_worker_killed_mid_grading_grades_exactly_once(tmp_path, learner):
     _slow_lab(tmp_path)
     load_labs(tmp_path, LoadReport())
     db_name = connection.settings_dict["NAME"]
+    # The workers' temp folder, readable by the sandboxes' uids (pytest's own is private).
+    temp = Path(tempfile.mkdtemp(prefix="pa-itest-"))
+    temp.chmod(0o755)
     env = {
         **os.environ,
+        "TMPDIR": str(temp),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{db_name}",
         "PA_BROKER_VISIBILITY_TIMEOUT": "3",
@@ -96,7 +117,10 @@ def test_worker_killed_mid_grading_grades_exactly_once(tmp_path, learner):
             lambda: Submission.objects.get(pk=sub.pk).status == "running", 60, "grading to start"
         )
         time.sleep(0.5)
+        dead_folders = [p.name for p in temp.iterdir() if p.name.startswith("pa-wp-")]
+        assert dead_folders  # the grading's pool process keeps its run folders there
         os.killpg(first.pid, signal.SIGKILL)  # the worker dies mid-grading
+        killed_at = time.monotonic()
         first.wait(timeout=10)
         assert Submission.objects.get(pk=sub.pk).status == "running"
     finally:
@@ -104,6 +128,10 @@ def test_worker_killed_mid_grading_grades_exactly_once(tmp_path, learner):
             os.killpg(first.pid, signal.SIGKILL)
     second = _worker(env, beat=True, schedule=tmp_path / "beat-schedule")
     try:
+        _wait_for(
+            lambda: Submission.objects.get(pk=sub.pk).grading_attempts >= 2, 90, "a new claim"
+        )
+        assert time.monotonic() - killed_at <= 60  # recovered within 60 s of the death
         try:
             graded = _wait_for(
                 lambda: Submission.objects.filter(pk=sub.pk, status="graded").first(), 90, "regrade"
@@ -120,9 +148,14 @@ def test_worker_killed_mid_grading_grades_exactly_once(tmp_path, learner):
         assert graded.status == "graded" and graded.percent == 100.0
         assert graded.grading_attempts == 2  # the lost run and the one that finished
         assert Submission.objects.filter(user=learner).count() == 1
+        # Nothing of the killed run is left: no folder (the sweep removes a dead process's
+        # own folder) and no process still working in one (sandbox, account server).
+        _wait_for(lambda: not any((temp / name).exists() for name in dead_folders), 30, "clean-up")
+        assert not [pid for name in dead_folders for pid in _processes_mentioning(name)]
     finally:
         os.killpg(second.pid, signal.SIGTERM)
         try:
             second.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(second.pid, signal.SIGKILL)
+        shutil.rmtree(temp, ignore_errors=True)
