@@ -188,7 +188,8 @@ class FunctionEnv:
             cold_start=outcome.cold,
         )
         self.log(
-            f"{source} -> {function}:{qualifier} (version {version}): {invocation.status}"
+            f"{source} -> {function}:{qualifier} (version {version}): {invocation.status} "
+            f"in {invocation.duration_ms} ms{' (cold start)' if invocation.cold_start else ''}"
             + (f" {invocation.error_type}: {invocation.error_message}" if not invocation.ok else "")
         )
         for line in _xray.outline(segments) + _metric_lines(metrics):

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from simulator.lambdas import FunctionEnv, FunctionSpec, FunctionSpecError, spec_from_settings
+from simulator.lambdas import (
+    FunctionEnv,
+    FunctionSpec,
+    FunctionSpecError,
+    SourceError,
+    deliver,
+    spec_from_settings,
+)
 from simulator.lambdas._xray import (
     MAX_ANNOTATIONS,
     MAX_DEPTH,
@@ -169,6 +176,8 @@ ssm = boto3.client("ssm")
 
 def handler(event, context):
     header = os.environ.get("_X_AMZN_TRACE_ID", "")
+    if event.get("colour"):
+        return ssm.get_parameter(Name="/app/colour")["Parameter"]["Value"]
     if event.get("flood"):
         out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         for n in range(event["flood"]):
@@ -245,3 +254,26 @@ def test_without_active_tracing_nothing_is_recorded(tmp_path_factory):
     world.close()
     assert invocation.ok and invocation.response.endswith("Sampled=0")
     assert invocation.segments == ()
+
+
+@pytest.mark.sandbox
+def test_the_direct_source_runs_its_setup_calls_before_the_invocation(active):
+    setup = [
+        {
+            "service": "ssm",
+            "operation": "PutParameter",
+            "params": {
+                "Name": "/app/colour",
+                "Value": "green",
+                "Type": "String",
+                "Overwrite": True,
+            },
+        }
+    ]
+    deliver(active, {"source": "direct", "function": "quote", "event": {"colour": 1}})
+    deliver(
+        active, {"source": "direct", "function": "quote", "setup": setup, "event": {"colour": 1}}
+    )
+    assert [i.response for i in active.invocations[-2:]] == ["blue", "green"]
+    with pytest.raises(SourceError, match="setup #1"):
+        deliver(active, {"source": "direct", "function": "quote", "setup": [{"service": "ssm"}]})
