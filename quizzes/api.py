@@ -31,6 +31,7 @@ from quizzes.serializers import (
     QuestionSerializer,
     ReviewCardSerializer,
 )
+from quizzes.views import attempt_or_404, item_view_or_404
 
 
 class WritesThrottled(APIView):
@@ -52,7 +53,7 @@ def _error(exc: QuizError) -> Response:
 
 def _owned(request: Request, attempt_id: int) -> Attempt:
     """The caller's attempt (404 otherwise), finalised first if its deadline passed."""
-    return services.attempt_expire_if_due(selectors.attempt_get_for_user(request.user, attempt_id))
+    return services.attempt_expire_if_due(attempt_or_404(request, attempt_id))
 
 
 def _detail(attempt: Attempt) -> dict:
@@ -161,7 +162,7 @@ class AttemptAnswer(WritesThrottled, APIView):
         except QuizError as exc:
             return _error(exc)
         attempt.refresh_from_db()
-        view = selectors.attempt_item_view(attempt, data["position"], with_nav=False)
+        view = item_view_or_404(attempt, data["position"], with_nav=False)
         return Response(
             {
                 "saved": True,

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q
-from django.http import Http404
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from core.exam import DOMAINS, TASKS, TOPIC_TAGS, domain_label
@@ -40,12 +38,10 @@ RECENT_ANSWERS = 200
 # --- ownership: the ONE place that decides whether a learner may see an attempt -----------------
 
 
-def attempt_get_for_user(user, attempt_id: int) -> Attempt:
-    """The learner's own attempt, or 404 (another learner's id looks exactly like a missing one)."""
-    attempt = Attempt.objects.filter(pk=attempt_id, user_id=user.pk).first() if user.pk else None
-    if attempt is None:
-        raise Http404("No such attempt.")
-    return attempt
+def attempt_get_for_user(user, attempt_id: int) -> Attempt | None:
+    """The learner's own attempt, or None: another learner's id looks exactly like a missing one
+    (the views answer 404 for both)."""
+    return Attempt.objects.filter(pk=attempt_id, user_id=user.pk).first() if user.pk else None
 
 
 def attempts_for_user(user, *, limit: int = 20) -> list[Attempt]:
@@ -261,15 +257,16 @@ def _option_views(
     return views
 
 
-def attempt_item_view(attempt: Attempt, position: int, *, with_nav: bool = True) -> ItemView:
-    """The question at `position` with its options in this attempt's order (3 queries)."""
+def attempt_item_view(attempt: Attempt, position: int, *, with_nav: bool = True) -> ItemView | None:
+    """The question at `position` with its options in this attempt's order (3 queries); None
+    when the attempt has no such position."""
     item = (
         AttemptItem.objects.select_related("question")
         .filter(attempt=attempt, position=position)
         .first()
     )
     if item is None:
-        raise Http404("No such question in this attempt.")
+        return None
     options = {o.pk: o for o in Option.objects.filter(pk__in=item.option_order)}
     revealed = item_revealed(attempt, item)
     view = ItemView(attempt, item, item.question, _option_views(item, options, revealed), revealed)
@@ -370,15 +367,12 @@ class Accuracy:
         return round(100 * self.correct / self.total) if self.total else 0
 
 
-def lesson_url(lesson_ref: str) -> str:
-    """The study page of `<module>/<lesson>` (the courses route, or its documented path)."""
-    module, _, lesson = lesson_ref.partition("/")
-    for name in ("courses:lesson_detail", "courses:lesson"):
-        try:
-            return reverse(name, args=[module, lesson])
-        except NoReverseMatch:
-            continue
-    return f"/study/{module}/{lesson}/"
+@dataclass(frozen=True)
+class WeakTopic:
+    """A topic the learner gets wrong most, and the lesson most of those questions point to."""
+
+    topic: Accuracy
+    lesson_ref: str  # "<module>/<lesson>", or "" when none of its questions names one
 
 
 # A lab graded p % counts like LAB_WEIGHT answers with p % of them right, for each skill (and
@@ -540,14 +534,8 @@ def readiness(user) -> dict:
         ),
         key=lambda a: (a.percent, -a.total, a.key),
     )[:5]
-    weak_links = [
-        {
-            "topic": a,
-            "lesson_url": lesson_url(tag_lessons[a.key].most_common(1)[0][0])
-            if tag_lessons[a.key]
-            else "",
-            "practice_url": reverse("quizzes:home") + f"?tag={a.key}",
-        }
+    weak_topics = [
+        WeakTopic(a, tag_lessons[a.key].most_common(1)[0][0] if tag_lessons[a.key] else "")
         for a in weakest
     ]
     model = skill_model()
@@ -562,7 +550,7 @@ def readiness(user) -> dict:
         "tasks": tasks_sorted,
         "skills": skills_sorted,
         "weakest_skills": weakest_skills,
-        "weakest": weak_links,
+        "weakest": weak_topics,
         "min_evidence": MIN_EVIDENCE,
         "lab_weight": LAB_WEIGHT,
     }
@@ -615,17 +603,14 @@ def trend_svg(points: list[tuple[str, float]], *, width: int = 260, height: int 
     )
 
 
-def dashboard_panel(request) -> Panel | None:
-    """The quizzes panel: readiness, trend, exam history, due cards, weakest topics."""
-    user = request.user
-    if not user.is_authenticated:
-        return None
+def dashboard_context(user) -> dict[str, Any]:
+    """What the quizzes dashboard panel shows: readiness, trend, exam history, due cards."""
     exams = list(
         Attempt.objects.filter(user_id=user.pk, mode=Attempt.EXAM)
         .select_related("practice_exam")
         .order_by("-started_at")[:5]
     )
-    context = {
+    return {
         "readiness": readiness(user),
         "queue": daily_queue(user),
         "trend_svg": trend_svg(trend_points(user)),
@@ -633,37 +618,42 @@ def dashboard_panel(request) -> Panel | None:
         "due": due_count(user),
         "due_today": due_today_count(user),
     }
-    return Panel(
-        title="Quizzes and exam readiness",
-        template="quizzes/_panel.html",
-        context=context,
-        order=20,
-    )
 
 
-def topic_links(tags: list[str]) -> list[TopicLink]:
-    """A practice link per tag that has published questions (one query for all tags)."""
+def tag_question_counts(tags: list[str]) -> dict[str, int]:
+    """Published questions per topic tag, for the tags that have any (one query for all)."""
     if not tags:
-        return []
+        return {}
     counts = Question.objects.filter(published=True).aggregate(
         **{
             f"t{i}": Count("id", filter=Q(tags_index__contains=f"|{tag}|"))
             for i, tag in enumerate(tags)
         }
     )
-    links = []
-    for i, tag in enumerate(tags):
-        count = counts[f"t{i}"]
-        if count:
-            links.append(
-                TopicLink(
-                    kind="quiz",
-                    title=f"Practise {TOPIC_TAGS.get(tag, tag)}",
-                    url=reverse("quizzes:home") + f"?tag={tag}",
-                    detail=f"{count} question{'s' if count != 1 else ''}",
-                )
-            )
-    return links
+    return {tag: counts[f"t{i}"] for i, tag in enumerate(tags) if counts[f"t{i}"]}
+
+
+# Transitional aliases: config/settings/base.py still names these hooks in quizzes.selectors;
+# they live in quizzes/hooks.py (they build URLs). Drop them once the settings name the hooks.
+def dashboard_panel(request: Any) -> Panel | None:
+    """Alias of `quizzes.hooks.dashboard_panel`."""
+    from quizzes import hooks
+
+    return hooks.dashboard_panel(request)
+
+
+def topic_links(tags: list[str]) -> list[TopicLink]:
+    """Alias of `quizzes.hooks.topic_links`."""
+    from quizzes import hooks
+
+    return hooks.topic_links(tags)
+
+
+def cheatsheet_links(tags: list[str]) -> list[TopicLink]:
+    """Alias of `quizzes.hooks.cheatsheet_links`."""
+    from quizzes import hooks
+
+    return hooks.cheatsheet_links(tags)
 
 
 def bank_summary() -> dict:
@@ -792,39 +782,28 @@ def cheatsheets_published() -> list[CheatSheet]:
     return list(CheatSheet.objects.filter(published=True).order_by("order", "title"))
 
 
-def cheatsheet_get(slug: str) -> CheatSheet:
-    sheet = CheatSheet.objects.filter(slug=slug, published=True).first()
-    if sheet is None:
-        raise Http404("No such cheat sheet.")
-    return sheet
+def cheatsheet_get(slug: str) -> CheatSheet | None:
+    """A published cheat sheet, or None (the view answers 404)."""
+    return CheatSheet.objects.filter(slug=slug, published=True).first()
 
 
-def cheatsheet_urls(slugs: set[str]) -> dict[str, tuple[str, str]]:
-    """slug → (url, title) for the published sheets among `slugs` (one query)."""
-    return {
-        slug: (reverse("quizzes:cheatsheet_detail", args=[slug]), title)
-        for slug, title in CheatSheet.objects.filter(
-            slug__in=[s for s in slugs if s], published=True
-        ).values_list("slug", "title")
-    }
+def cheatsheet_titles(slugs: set[str]) -> dict[str, str]:
+    """slug → title for the published sheets among `slugs` (one query)."""
+    return dict(
+        CheatSheet.objects.filter(slug__in=[s for s in slugs if s], published=True).values_list(
+            "slug", "title"
+        )
+    )
 
 
-def cheatsheet_links(tags: list[str]) -> list[TopicLink]:
-    """Lesson page links (TOPIC_LINK_PROVIDERS): the cheat sheets sharing a topic tag."""
+def cheatsheets_for_tags(tags: list[str], *, limit: int = 4) -> list[CheatSheet]:
+    """Published cheat sheets sharing a topic tag, in their order (at most `limit`)."""
     if not tags:
         return []
     any_tag = Q()
     for tag in tags:
         any_tag |= Q(tags_index__contains=f"|{tag}|")
-    return [
-        TopicLink(
-            kind="cheat sheet",
-            title=sheet.title,
-            url=reverse("quizzes:cheatsheet_detail", args=[sheet.slug]),
-            detail=sheet.summary,
-        )
-        for sheet in CheatSheet.objects.filter(any_tag, published=True).order_by("order")[:4]
-    ]
+    return list(CheatSheet.objects.filter(any_tag, published=True).order_by("order")[:limit])
 
 
 # --- question reports ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,17 +16,33 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.exam import DOMAINS, TASKS, TOPIC_TAGS, domain_label
 from core.http import request_user
-from quizzes import selectors, services
+from quizzes import hooks, selectors, services
 from quizzes.errors import AttemptClosed, InvalidAnswer, QuizError
 from quizzes.forms import PracticeForm, ReportForm, RetentionForm
 from quizzes.models import Attempt, ExamKind, PracticeExam
 from quizzes.scoring import EXAM_MINUTES, EXAM_QUESTIONS, PASS_MARK, PASS_RAW_PERCENT
+from quizzes.selectors import ItemView
+
+
+def attempt_or_404(request: HttpRequest, attempt_id: int) -> Attempt:
+    """The learner's own attempt, or a 404 (another learner's id looks like a missing one)."""
+    attempt = selectors.attempt_get_for_user(request.user, attempt_id)
+    if attempt is None:
+        raise Http404("No such attempt.")
+    return attempt
+
+
+def item_view_or_404(attempt: Attempt, position: int, *, with_nav: bool = True) -> ItemView:
+    """The question at `position` of the attempt, or a 404 answer."""
+    view = selectors.attempt_item_view(attempt, position, with_nav=with_nav)
+    if view is None:
+        raise Http404("No such question in this attempt.")
+    return view
 
 
 def _attempt_for(request: HttpRequest, attempt_id: int) -> Attempt:
     """The learner's attempt (404 otherwise), finalised first when its deadline has passed."""
-    attempt = selectors.attempt_get_for_user(request.user, attempt_id)
-    return services.attempt_expire_if_due(attempt)
+    return services.attempt_expire_if_due(attempt_or_404(request, attempt_id))
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -235,7 +251,7 @@ def attempt_question(request: HttpRequest, attempt_id: int, position: int) -> Ht
         return _answer(request, attempt, position)
     if attempt.finished and attempt.mode == Attempt.EXAM:
         return redirect("quizzes:attempt_result", attempt.pk)
-    view = selectors.attempt_item_view(attempt, position)
+    view = item_view_or_404(attempt, position)
     if not attempt.finished:
         services.attempt_item_view(attempt, position, answered=view.item.answered_at is not None)
     total = len(view.nav)
@@ -247,10 +263,10 @@ def attempt_question(request: HttpRequest, attempt_id: int, position: int) -> Ht
         "previous": position - 1 if position > 1 else None,
         "next": position + 1 if position < total else None,
         "remaining_seconds": _remaining_seconds(attempt),
-        "lesson_url": selectors.lesson_url(view.question.lesson_ref)
+        "lesson_url": hooks.lesson_url(view.question.lesson_ref)
         if view.revealed and view.question.lesson_ref
         else "",
-        "cheatsheet": selectors.cheatsheet_urls({view.question.cheatsheet}).get(
+        "cheatsheet": hooks.cheatsheet_links_by_slug({view.question.cheatsheet}).get(
             view.question.cheatsheet
         )
         if view.revealed
@@ -366,7 +382,7 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     context = {
         "attempt": attempt,
         "result": selectors.attempt_result(attempt),
-        "cheatsheets": selectors.cheatsheet_urls(
+        "cheatsheets": hooks.cheatsheet_links_by_slug(
             {i.question.cheatsheet for i in attempt.items.select_related("question")}
         ),
         "report_form": ReportForm(),
@@ -408,7 +424,7 @@ def domain_choices() -> list[tuple[int, str]]:
 @require_POST
 def attempt_report(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
     """Report the question at `position` (wrong, ambiguous, outdated) with a comment."""
-    attempt = selectors.attempt_get_for_user(request.user, attempt_id)
+    attempt = attempt_or_404(request, attempt_id)
     form = ReportForm(request.POST)
     back = request.POST.get("next", "")
     if not back.startswith("/quizzes/"):
@@ -502,6 +518,8 @@ def cheatsheet_list(request: HttpRequest) -> HttpResponse:
 def cheatsheet_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One cheat sheet, with practice links for its topics and skills."""
     sheet = selectors.cheatsheet_get(slug)
+    if sheet is None:
+        raise Http404("No such cheat sheet.")
     return render(
         request,
         "quizzes/cheatsheet_detail.html",
