@@ -164,9 +164,10 @@ class FunctionEnv:
                 duration_ms=outcome.duration_ms,
                 failed=outcome.status != "ok",
             )
-        self._observability_notes(
-            function, seq, emf_problems, outcome.trace.problems if header.sampled else []
-        )
+        problems = [f"CloudWatch Logs: {p}" for p in emf_problems] + [
+            f"X-Ray: {p}" for p in (outcome.trace.problems if header.sampled else [])
+        ]
+        self._observability_notes(function, seq, problems)
         invocation = Invocation(
             seq=seq,
             function=function,
@@ -192,7 +193,8 @@ class FunctionEnv:
             f"in {invocation.duration_ms} ms{' (cold start)' if invocation.cold_start else ''}"
             + (f" {invocation.error_type}: {invocation.error_message}" if not invocation.ok else "")
         )
-        for line in _xray.outline(segments) + _metric_lines(metrics):
+        # What the X-Ray console and CloudWatch would show, and why something is missing there.
+        for line in _xray.outline(segments) + _metric_lines(metrics) + problems[:5]:
             self.log(f"  {line}")
         return self._record(invocation)
 
@@ -222,12 +224,10 @@ class FunctionEnv:
         alias = (known.get("aliases") or {}).get(qualifier)
         return str(alias["version"]) if alias else None
 
-    def _observability_notes(
-        self, function: str, seq: int, emf: list[str], trace: list[str]
-    ) -> None:
-        """Say once per run and reason why a log line gave no metric or a segment was dropped
-        (CloudWatch and X-Ray drop them silently; the learner needs to know why)."""
-        for problem in [*(f"CloudWatch Logs: {p}" for p in emf), *(f"X-Ray: {p}" for p in trace)]:
+    def _observability_notes(self, function: str, seq: int, problems: list[str]) -> None:
+        """Note once per run and reason why a log line gave no metric or a segment was dropped
+        (CloudWatch and X-Ray drop them silently; the run log says it per invocation)."""
+        for problem in problems:
             if (function, problem) in self._reported or len(self._reported) >= 50:
                 continue
             self._reported.add((function, problem))

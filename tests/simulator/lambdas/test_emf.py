@@ -170,6 +170,10 @@ def test_the_engine_extracts_printed_and_logged_documents_and_notes_a_dict(env):
     assert wrong.ok and wrong.metrics == ()
     notes = [n.message for n in env.notes]
     assert any("invocation 3" in n and "not one JSON object" in n for n in notes)
+    # The learner reads it in the run log, under that invocation.
+    assert any(
+        line.startswith("  CloudWatch Logs: a log line mentions _aws") for line in env.log_lines
+    )
 
 
 def test_metric_names_and_dimensions_kept_per_invocation_are_capped_by_size():
