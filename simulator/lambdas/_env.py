@@ -193,8 +193,10 @@ class FunctionEnv:
             f"in {invocation.duration_ms} ms{' (cold start)' if invocation.cold_start else ''}"
             + (f" {invocation.error_type}: {invocation.error_message}" if not invocation.ok else "")
         )
-        # What the X-Ray console and CloudWatch would show, and why something is missing there.
-        for line in _xray.outline(segments) + _metric_lines(metrics) + problems[:5]:
+        # What CloudWatch Logs, the X-Ray console and CloudWatch metrics would show, and why
+        # something is missing there.
+        shown = _log_lines(outcome.logs) + _xray.outline(segments) + _metric_lines(metrics)
+        for line in shown + problems[:5]:
             self.log(f"  {line}")
         return self._record(invocation)
 
@@ -303,6 +305,16 @@ class FunctionEnv:
             )
         key, secret = self.world.credentials()
         return {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret}
+
+
+def _log_lines(logs: list[str], limit: int = 20) -> list[str]:
+    """The function's own log lines as CloudWatch Logs would list them (capped; the runtime's
+    START and END lines left out)."""
+    own = [line for line in logs if not line.startswith(("START RequestId:", "END RequestId:"))]
+    lines = [f"| {line[:300]}" for line in own[:limit]]
+    if len(own) > limit:
+        lines.append(f"| ... and {len(own) - limit} more log lines")
+    return lines
 
 
 def _metric_lines(metrics: tuple[Metric, ...], limit: int = 6) -> list[str]:
