@@ -67,3 +67,41 @@ def test_killed_worker_takes_its_embedded_beat_with_it(tmp_path) -> None:
             if _alive(pid):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
+
+
+# A worker killed while its beat child is still starting: the child sets up its death signal
+# only after the worker is gone (it was re-parented meanwhile) and must stop anyway.
+SLOW_BEAT = r"""
+import os, sys, time
+import config.celery  # the app, as `celery -A config worker --beat` loads it
+from celery.signals import beat_embedded_init
+child = os.fork()
+if child == 0:
+    time.sleep(2)  # the beat child still starting when its worker is killed
+    beat_embedded_init.send(sender=None)
+    time.sleep(60)  # beat's loop
+    os._exit(0)
+print(child, flush=True)
+time.sleep(120)
+"""
+
+
+def test_beat_still_starting_when_its_worker_is_killed_stops_too() -> None:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    worker = subprocess.Popen(
+        [sys.executable, "-c", SLOW_BEAT], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        text=True, start_new_session=True,
+    )  # fmt: skip
+    assert worker.stdout is not None
+    beat = int(worker.stdout.readline())
+    try:
+        worker.kill()  # SIGKILL before the beat child reached its start-up hook
+        worker.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while _alive(beat) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(beat), "beat outlived its worker (killed while beat was starting)"
+    finally:
+        if _alive(beat):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(beat, signal.SIGKILL)
