@@ -24,7 +24,7 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from simulator.scenarios._invocation import Metric
 
@@ -76,7 +76,7 @@ def _document(line: str) -> Mapping[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -123,9 +123,10 @@ def _values(root: Mapping[str, Any], name: str) -> list[float]:
 
 
 def _timestamp(meta: Mapping[str, Any], now_ms: float) -> None:
-    stamp = meta.get("Timestamp")
-    if not _is_number(stamp):
+    raw = meta.get("Timestamp")
+    if not _is_number(raw):
         raise EmfError("_aws.Timestamp is required: milliseconds since 1970 as a number")
+    stamp = float(raw)
     if stamp < now_ms - PAST_LIMIT_MS:
         raise EmfError(
             "_aws.Timestamp is more than two weeks in the past (seconds instead of "

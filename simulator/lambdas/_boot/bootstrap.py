@@ -52,7 +52,7 @@ def _patch_sdk():
         sock.connect(AWS_SOCKET)
         return sock
 
-    urllib3.connection.HTTPConnection._new_conn = _new_conn
+    urllib3.connection.HTTPConnection._new_conn = _new_conn  # type: ignore[method-assign]
 
 
 class _Logs:
