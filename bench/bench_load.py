@@ -26,6 +26,14 @@ VENV = ROOT / ".venv" / "bin"
 SECONDS = int(os.environ.get("PA_LOAD_SECONDS", "300"))
 USERS = int(os.environ.get("PA_LOAD_USERS", "50"))
 BOMBERS = int(os.environ.get("PA_LOAD_BOMBERS", "2"))
+# Learners arriving per second (signed in already; PA_LOAD_LOGIN=1 makes each log in first,
+# which on 2 cores measures PBKDF2: ~1 s of CPU a log-in).
+SPAWN_RATE = os.environ.get("PA_LOAD_SPAWN_RATE", "5")
+WORKERS = 2  # grading pool processes
+# Keep the database for the next run (PA_LOAD_KEEP_DB=1) and reuse it (PA_LOAD_REUSE_DB=1):
+# loading the content into PostgreSQL takes minutes on a busy machine.
+KEEP_DB = os.environ.get("PA_LOAD_KEEP_DB") == "1"
+REUSE_DB = os.environ.get("PA_LOAD_REUSE_DB") == "1"
 PG_ADMIN = os.environ.get("PA_LOAD_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "pa_load"
 REDIS = os.environ.get("PA_LOAD_REDIS", "redis://127.0.0.1:6379/7")
@@ -41,17 +49,44 @@ django.setup()
 from django.core.management import call_command
 from accounts.services import user_create
 from labs.models import Lab
-call_command("migrate", verbosity=0)
-call_command("load_content", verbosity=0)
+fresh = sys.argv[5] == "fresh"
+if fresh:
+    call_command("migrate", verbosity=0)
+    call_command("load_content", verbosity=0)
 call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off: hashed files
 users = []
+from django.contrib.auth import get_user_model
+from labs.models import Submission
+from quizzes.models import Attempt
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+if not fresh:  # a reused database: start from learners with no history
+    Submission.objects.filter(user__username__startswith="load").delete()
+    Attempt.objects.filter(user__username__startswith="load").delete()
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.all().delete()
 for i in range(int(sys.argv[2])):
-    user_create(username=f"load{i}", password=sys.argv[3])
+    if not get_user_model().objects.filter(username=f"load{i}").exists():
+        user_create(username=f"load{i}", password=sys.argv[3])
     users.append(f"load{i}")
+# Each learner arrives signed in (a session made here, as a past log-in would have left it):
+# a log-in hashes the password (PBKDF2, ~1 s of CPU on this machine), so 50 log-ins in the
+# first minute would measure the hasher, not reading, answering and grading.
+from importlib import import_module
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+store = import_module(settings.SESSION_ENGINE).SessionStore
+sessions = {}
+for user in get_user_model().objects.filter(username__in=users):
+    session = store()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    sessions[user.username] = session.session_key
 labs = {lab.slug: lab for lab in Lab.objects.filter(slug__in=json.loads(sys.argv[4]))}
 template = labs["stacksets-template"]
 json.dump({
-    "users": users, "password": sys.argv[3], "labs": sorted(labs),
+    "users": users, "password": sys.argv[3], "labs": sorted(labs), "sessions": sessions,
     "reference": {s: l.spec["reference"] for s, l in labs.items()},
     "starter": {s: l.spec["files"] for s, l in labs.items()},
     "template_lab": template.slug, "template_file": next(iter(template.spec["files"])),
@@ -84,12 +119,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _recreate_database() -> None:
+def _recreate_database() -> bool:
+    """A fresh database (True), or the kept one when asked to reuse it and it exists."""
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,))
+        if REUSE_DB and exists.fetchone():
+            return False
         conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {DB_NAME}")
+    return True
 
 
 def _drop_database() -> None:
@@ -126,6 +166,16 @@ def _wait_healthy(url: str, timeout: float = 60) -> None:
                 return
         time.sleep(0.5)
     raise RuntimeError(f"{url} did not become healthy in {timeout:.0f} s")
+
+
+def _wait_warm(log: Path, count: int, timeout: float = 240) -> None:
+    """Wait until every grading pool process says it is warm (labs.tasks.warm_grader)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.read_text(errors="replace").count("grader warm in process") >= count:
+            return
+        time.sleep(1)
+    print(f"warning: the grading processes were not all warm after {timeout:.0f} s", flush=True)
 
 
 def _fmt(samples: list[float]) -> str:
@@ -189,12 +239,12 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
     }
     print(f"setting up {DB_NAME} with {USERS} learners (work folder {work})", flush=True)
-    _recreate_database()
+    fresh = _recreate_database()
     procs: list[subprocess.Popen] = []
     try:
         subprocess.run(
             [sys.executable, "-c", SETUP_DRIVER, env["PA_LOAD_SETUP"], str(USERS), PASSWORD,
-             json.dumps(LEARNER_LABS)],
+             json.dumps(LEARNER_LABS), "fresh" if fresh else "reuse"],
             cwd=ROOT, env=env, check=True,
         )  # fmt: skip
         # Redis (db 7) is ours for the run: start from an empty queue and cache.
@@ -209,17 +259,20 @@ def main() -> None:
             env, work / "gunicorn.log",
         ))  # fmt: skip
         procs.append(_start(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=2",
-             "--loglevel=WARNING", "--without-gossip", "--without-mingle"],
+            [sys.executable, "-m", "celery", "-A", "config", "worker",
+             f"--concurrency={WORKERS}", "--loglevel=INFO", "--without-gossip",
+             "--without-mingle"],
             env, work / "worker.log",
         ))  # fmt: skip
         _wait_healthy(f"http://{LOOPBACK}:{port}/healthz")
+        _wait_warm(work / "worker.log", WORKERS)
         listener = work / "samples_listener.py"
         listener.write_text(SAMPLES_LISTENER)
-        print(f"locust: {USERS} users ({BOMBERS} bombers) for {SECONDS} s", flush=True)
+        print(f"locust: {USERS} users ({BOMBERS} bombers, {SPAWN_RATE} arriving a second) "
+              f"for {SECONDS} s", flush=True)  # fmt: skip
         subprocess.run(
             [str(VENV / "locust"), "-f", f"{ROOT / 'bench/load/locustfile.py'},{listener}",
-             "--headless", "-u", str(USERS), "-r", "10", "-t", f"{SECONDS}s",
+             "--headless", "-u", str(USERS), "-r", SPAWN_RATE, "-t", f"{SECONDS}s",
              "--host", f"http://{LOOPBACK}:{port}", "--only-summary", "--loglevel", "WARNING",
              "--stop-timeout", "30"],
             cwd=ROOT, env=env, check=False, stdout=(work / "locust.log").open("w"),
@@ -230,7 +283,8 @@ def main() -> None:
     finally:
         for proc in reversed(procs):
             _stop(proc)
-        _drop_database()
+        if not KEEP_DB:
+            _drop_database()
         subprocess.run(["redis-cli", "-n", REDIS.rsplit("/", 1)[1], "FLUSHDB"],
                        stdout=subprocess.DEVNULL, check=False)  # fmt: skip
         print(f"servers stopped; logs in {work}")
