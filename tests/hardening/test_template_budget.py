@@ -175,3 +175,12 @@ def test_child_errors_come_back_as_crashed() -> None:
 def test_child_value_comes_back() -> None:
     assert run_budgeted(lambda: {"a": [1, 2]}).value == {"a": [1, 2]}
     assert _budget.Outcome.OK == "ok"
+
+
+def test_foreach_bomb_of_60_literal_items_is_refused_within_2_s() -> None:
+    """The issue's 60x60x60 in about 700 bytes: literal lists, no parameter."""
+    text = FOREACH_BOMB.replace(ITEMS, ",".join(f"{n}" for n in range(60)))
+    assert len(text.encode()) < 1000
+    seconds, report = _timed_check(text)
+    assert seconds < 2
+    assert "216,000 generated resources" in _budget_findings(report)[0].message
