@@ -118,9 +118,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-# django-axes first: it refuses a locked-out client before any password is checked.
+# The guard first (django-axes plus a cap per address): it refuses a locked-out client before
+# any password is checked.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.LoginGuardBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed log-ins for one account from
@@ -130,6 +131,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("PA_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PA_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Across usernames, an address may fail this often within the cool-off (a flood spraying
+# guesses over many names); high enough for a classroom behind one address to mistype.
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("PA_LOGIN_FAILURES_PER_ADDRESS", "30"))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
 # Behind reverse proxies, how many of them append to X-Forwarded-For (0: none, use the peer's

@@ -112,3 +112,33 @@ def test_behind_a_proxy_the_forwarded_client_address_counts(client, learner, set
     assert via_proxy("203.0.113.7", "pw-learner-123").status_code == 429
     # Another learner behind the same proxy is not locked out with them.
     assert via_proxy("198.51.100.20", "pw-learner-123").status_code == 302
+
+
+def test_a_flood_over_many_usernames_from_one_address_is_locked_out(client, learner, settings):
+    """Spraying guesses over many names: each name stays under axes' own limit."""
+    settings.LOGIN_FAILURES_PER_ADDRESS = 12
+    statuses = [_login(client, f"someone{n}", "guess").status_code for n in range(20)]
+    assert statuses[:12] == [200] * 12  # the form again: wrong name or password
+    assert statuses[12:] == [429] * 8  # locked out before any password is hashed
+    refused = _login(client, "alice", "pw-learner-123")
+    assert refused.status_code == 429 and b"Too many failed log-ins" in refused.content
+    assert int(refused["Retry-After"]) == settings.AXES_COOLOFF_TIME.total_seconds()
+    # Another address is not affected.
+    assert _login(client, "alice", "pw-learner-123", address="198.51.100.20").status_code == 302
+
+
+def test_the_address_cap_does_not_hash_refused_passwords(client, learner, settings, monkeypatch):
+    from django.contrib.auth.backends import ModelBackend
+
+    settings.LOGIN_FAILURES_PER_ADDRESS = 3
+    checked: list[str] = []
+    real = ModelBackend.authenticate
+
+    def counting(self, request, username=None, password=None, **kwargs):
+        checked.append(username)
+        return real(self, request, username=username, password=password, **kwargs)
+
+    monkeypatch.setattr(ModelBackend, "authenticate", counting)
+    for n in range(10):
+        _login(client, f"spray{n}", "guess")
+    assert len(checked) == 3  # the 7 refused tries cost no password check
