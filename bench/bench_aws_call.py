@@ -28,7 +28,7 @@ COMMAND = "aws ssm get-parameter --name /bench/url --query Parameter.Value --out
 
 def _wait_for_warm_server(session: ShellSession) -> None:
     for _ in range(100):
-        if session.run("test -S /tmp/.pa-awsd/sock", on_line=lambda _l: None).succeeded:
+        if session.run("test -S /tmp/.pa-awsd-$(id -u)/sock", on_line=lambda _l: None).succeeded:
             return
         time.sleep(0.05)
 
@@ -42,14 +42,19 @@ def main() -> None:
         "AWS_DEFAULT_REGION": "eu-west-1",
         **channel.env(),
     }
+    cold = []
+    for _ in range(3):  # the first call of a fresh shell starts the warm server and waits
+        first = ShellSession(env=env, mounts=channel.mounts)
+        first.start()
+        try:
+            started = time.perf_counter()
+            first.run(f"{COMMAND} >/dev/null", on_line=lambda _l: None)
+            cold.append((time.perf_counter() - started) * 1000)
+        finally:
+            first.close()
     session = ShellSession(env=env, mounts=channel.mounts)
     session.start()
     try:
-        cold = []
-        for _ in range(3):
-            started = time.perf_counter()
-            session.run(f"{COMMAND} >/dev/null", on_line=lambda _l: None)
-            cold.append((time.perf_counter() - started) * 1000)
         channel.start(session)
         _wait_for_warm_server(session)
         empty = []
@@ -74,6 +79,6 @@ def main() -> None:
     print(f"  goal: p50 <= {GOAL_MS:.0f} ms -> {'met' if p50 <= GOAL_MS else 'NOT met'}")
     print(f"an empty command in the same shell:  {summary_ms(empty)}")
     print(
-        f"aws call before the warm server runs (cold CLI): p50 {statistics.median(cold):.0f} ms "
+        f"first aws call of a shell (starts the warm server): p50 {statistics.median(cold):.0f} ms "
         f"p99 {percentile(cold, 99):.0f} ms (n={len(cold)})"
     )

@@ -21,7 +21,8 @@ from simulator.world import World
 TOOLS_DIR = Path(__file__).resolve().parent
 SANDBOX_TOOLS = "/codebuild/pa/tools"
 TOOLS_PATH = f"{SANDBOX_TOOLS}/bin"
-# Started once per shell session, in the background, detached from the build's output.
+# The first `aws` call of a shell starts the warm server itself (bin/aws); `Channel.start`
+# starts it eagerly instead (benchmarks and tests that want it listening before a call).
 START_AWSD = (
     "( cd / && exec /usr/bin/python3 -I -S -c "
     '\'import sys; sys.path[:0] = ["/codebuild/pa/python", "/codebuild/pa/tools"]; '
@@ -57,7 +58,7 @@ class Channel:
         return {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret}
 
     def start(self, session: Any) -> None:
-        """Start the warm `aws` server in a fresh shell session (best effort)."""
+        """Start the warm `aws` server now, before any call (best effort; builds do not)."""
         session.run(START_AWSD, on_line=lambda _line: None)
 
     def origin(self, origin: str) -> None:

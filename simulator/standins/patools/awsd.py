@@ -1,19 +1,25 @@
 """Warm `aws` server inside the sandbox: awscli imported once, one fork per command.
 
-Started in the background when a build's shell starts. The `aws` client sends its argv,
-environment, working directory and its stdin/stdout/stderr (SCM_RIGHTS); a forked child runs
-the real CLI with them and sends back the exit code. It runs as the learner, with the
-learner's rights: the host trusts only its own log of what reached the account socket.
+Started by the first `aws` call of a shell session (`bin/aws`), detached, as that caller's
+user: a session that never calls `aws` never pays for it. It listens as soon as the CLI's
+driver exists, then loads the common service models one at a time while no call waits. The
+`aws` client sends its argv, environment, working directory and its stdin/stdout/stderr
+(SCM_RIGHTS); a forked child runs the real CLI with them and sends back the exit code. It runs
+as the learner, with the learner's rights: the host trusts only its own log of what reached
+the account socket. One server per uid (a `run-as` user never reaches root's server).
 """
 
 import contextlib
 import os
+import select
 import signal
 import socket
 import sys
 
-SOCKET_DIR = "/tmp/.pa-awsd"  # noqa: S108 - inside the sandbox's private /tmp
+# Inside the sandbox's private /tmp; one folder per uid, 0700.
+SOCKET_DIR = "/tmp/.pa-awsd-%d" % os.getuid()  # noqa: S108, UP031
 SOCKET = SOCKET_DIR + "/sock"
+PID_FILE = SOCKET_DIR + "/pid"
 # Service models loaded before the first command (shared by every forked child).
 WARM_SERVICES = (
     "ssm",
@@ -67,35 +73,44 @@ def _fingerprint(env):
 
 
 WARM = {}
+_CLIENT_NAME = {"s3api": "s3", "deploy": "codedeploy"}
 
 
-def _warm():
+def _warm_driver():
+    """The part every call needs: awscli imported, the driver and its command table built."""
     driver = _driver()
-    table = driver._get_command_table()
-    session = driver.session
-    for name in WARM_SERVICES:
-        command = table.get(name)
-        try:
-            command._get_command_table()  # service commands load their model here
-            # A client per service caches what creating one needs (endpoint rules, partitions,
-            # the model under the key the client asks for): a call then only builds its own.
-            session.create_client(
-                {"s3api": "s3", "deploy": "codedeploy"}.get(name, name),
-                region_name="us-east-1",
-                aws_access_key_id="warm",
-                aws_secret_access_key="warm",  # noqa: S106 - not a credential
-            )
-        except Exception:  # noqa: S110 - warming is best effort
-            pass
-        service = {"s3api": "s3", "deploy": "codedeploy"}.get(name, name)
-        for load in (session.get_paginator_model, session.get_waiter_model):
-            try:
-                load(service)
-            except Exception:  # noqa: S112 - a service without paginators or waiters
-                continue
+    driver._get_command_table()
     WARM["driver"] = driver
     WARM["key"] = _fingerprint(os.environ)
     return driver.session.get_component("data_loader")
+
+
+def _warm_service(name):
+    """Load one service's model, client data, paginators and waiters into the warm driver."""
+    driver = WARM["driver"]
+    session = driver.session
+    service = _CLIENT_NAME.get(name, name)
+    with contextlib.suppress(Exception):  # warming is best effort
+        driver._get_command_table()[name]._get_command_table()  # the service's model
+        # A client per service caches what creating one needs (endpoint rules, partitions,
+        # the model under the key the client asks for): a call then only builds its own.
+        session.create_client(
+            service,
+            region_name="us-east-1",
+            aws_access_key_id="warm",
+            aws_secret_access_key="warm",  # noqa: S106 - not a credential
+        )
+    for load in (session.get_paginator_model, session.get_waiter_model):
+        with contextlib.suppress(Exception):  # a service without paginators or waiters
+            load(service)
+
+
+def _warm():
+    """Everything at once (tests and benchmarks that want a fully warm server)."""
+    loader = _warm_driver()
+    for name in WARM_SERVICES:
+        _warm_service(name)
+    return loader
 
 
 def _serve_one(conn, loader):
@@ -142,22 +157,37 @@ def _serve_one(conn, loader):
     conn.sendall(int(code or 0).to_bytes(4, "big", signed=True))
 
 
-def main():
-    from patools import awsboot
-
-    awsboot.patch()
-    # Warm up with the environment a call will have, so the warm driver matches it.
-    os.environ.update(awsboot.cli_environment(dict(os.environ)))
-    loader = _warm()
-    os.makedirs(SOCKET_DIR, mode=0o700, exist_ok=True)
+def _listen():
     with contextlib.suppress(FileNotFoundError):
         os.unlink(SOCKET)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(SOCKET + ".tmp")
     os.rename(SOCKET + ".tmp", SOCKET)  # clients see the socket only once it listens
     server.listen(16)
+    return server
+
+
+def main():
+    from patools import awsboot
+
+    sys.argv[:] = ["aws"]  # argparse names the program after argv[0] in its messages
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(SOCKET_DIR, 0o700)
+    with contextlib.suppress(OSError), open(PID_FILE, "w") as out:
+        out.write(str(os.getpid()))  # waiting clients use it to see a server that died
+    awsboot.patch()
+    # Warm up with the environment a call will have, so the warm driver matches it.
+    os.environ.update(awsboot.cli_environment(dict(os.environ)))
+    loader = _warm_driver()
+    server = _listen()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    pending = list(WARM_SERVICES)
     while True:
+        # Serve a waiting call first; warm the next service only while nobody waits.
+        ready, _, _ = select.select([server], [], [], 0 if pending else None)
+        if not ready:
+            _warm_service(pending.pop(0))
+            continue
         conn, _ = server.accept()
         if os.fork() == 0:
             server.close()

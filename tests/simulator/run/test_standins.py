@@ -205,3 +205,34 @@ def test_cloudformation_and_sam_deploy_record_stacks(tools):
     )
     assert code == 0 and "Successfully created/updated stack - app" in lines
     assert tools.world.state["stacks"]["app"]["status"] == "UPDATE_COMPLETE"
+
+
+def test_first_aws_call_starts_the_warm_server_for_its_own_user():
+    """No server until the shell's first `aws` call; it then listens in a 0700 folder of its uid."""
+    world = load_world(WORLD)
+    channel = Channel(world)
+    env = {"PATH": f"{TOOLS_PATH}:/usr/bin:/bin", "HOME": "/root", **channel.env()}
+    env["AWS_DEFAULT_REGION"] = "eu-west-1"
+    session = ShellSession(env=env, mounts=channel.mounts, limits=short_limits(wall_seconds=60))
+    session.start()
+    try:
+
+        def run(command: str, user: str | None = None) -> tuple[int | None, list[str]]:
+            lines: list[str] = []
+            outcome = session.run(command, on_line=lines.append, user=user)
+            return outcome.exit_code, lines
+
+        assert run("ls -d /tmp/.pa-awsd-* 2>/dev/null | wc -l") == (0, ["0"])
+        read = "aws ssm get-parameter --name /cfg/url --query Parameter.Value --output text"
+        assert run(read) == (0, ["https://example.test"])
+        code, lines = run(
+            'test -S "/tmp/.pa-awsd-$(id -u)/sock" && stat -c %a "/tmp/.pa-awsd-$(id -u)"'
+        )
+        assert (code, lines) == (0, ["700"])
+        assert run(read) == (0, ["https://example.test"])  # served by the running server
+        # A server the learner killed: calls still answer (the CLI runs cold).
+        assert run('kill -9 "$(cat /tmp/.pa-awsd-$(id -u)/pid)"; sleep 0.2')[0] == 0
+        assert run(read) == (0, ["https://example.test"])
+    finally:
+        session.close()
+        world.close()
