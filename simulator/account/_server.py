@@ -504,23 +504,33 @@ _WARM_READS = (
 
 
 def warm() -> Any:
-    """Import moto and everything a request needs, once, in the zygote (before any fork)."""
+    """Import moto and botocore, once, in the zygote: what every account server needs.
+
+    Services load on first use in the forked server; `warm_services` loads them all in the
+    zygote (worth it from a host process's second run on, see `_zygote.py`).
+    """
     global _SESSION, _CLIENT_CONFIG
     import botocore.config
     import botocore.session
-    from moto.backends import get_backend
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     app = DomainDispatcherApplication(create_backend_app)
+    _SESSION = botocore.session.get_session()
+    _CLIENT_CONFIG = botocore.config.Config(
+        retries={"max_attempts": 1}, s3={"addressing_style": "path"}
+    )
+    return app
+
+
+def warm_services(app: Any) -> None:
+    """Load every service's moto backend, models, clients and Flask app before forking."""
+    from moto.backends import get_backend
+
     for service in SERVICES:
         if service != "codedeploy":
             get_backend(service)
         proto.service_model(service)
         proto._rest_routes(service)
-    _SESSION = botocore.session.get_session()
-    _CLIENT_CONFIG = botocore.config.Config(
-        retries={"max_attempts": 1}, s3={"addressing_style": "path"}
-    )
     for service in SERVICES:
         _SESSION.create_client(
             service,
@@ -557,7 +567,6 @@ def warm() -> Any:
         }
         with contextlib.suppress(Exception):  # warming is best effort
             app.get_application(environ)
-    return app
 
 
 def serve(directory: Path, app: Any, ready: Callable[[], None]) -> None:

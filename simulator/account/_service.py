@@ -68,13 +68,18 @@ class Zygote:
     _lock = threading.Lock()
     _proc: subprocess.Popen[str] | None = None
     _pid: int | None = None
+    _spawned = 0  # account servers this host process asked for
 
     @classmethod
     def spawn(cls, directory: Path) -> int:
         with cls._lock:
             proc = cls._ensure()
             assert proc.stdin is not None and proc.stdout is not None
-            proc.stdin.write(json.dumps({"dir": str(directory)}) + "\n")
+            # The first run forks from the lightly warmed zygote; from the second on, a host
+            # process runs many: load every service into the zygote once (see _zygote.py).
+            request = {"dir": str(directory), "warm": cls._spawned >= 1}
+            cls._spawned += 1
+            proc.stdin.write(json.dumps(request) + "\n")
             proc.stdin.flush()
             line = proc.stdout.readline()
         try:
@@ -107,14 +112,20 @@ class Zygote:
         ready = proc.stdout.readline()
         if '"ready"' not in ready:
             raise AccountUnavailable("the account zygote did not start (is moto installed?)")
-        cls._proc, cls._pid = proc, os.getpid()
+        cls._proc, cls._pid, cls._spawned = proc, os.getpid(), 0
         return proc
 
 
 def prewarm() -> None:
-    """Start the zygote now (a worker calls this at start so the first run is not slower)."""
+    """Start the zygote and load every service now (a worker calls this at start)."""
     with Zygote._lock:
-        Zygote._ensure()
+        proc = Zygote._ensure()
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(json.dumps({"warm": True}) + "\n")
+        proc.stdin.flush()
+        answer = proc.stdout.readline()
+        if '"warm"' not in answer:
+            raise AccountUnavailable(f"the account zygote did not warm up: {answer!r:.200}")
 
 
 class AccountService:

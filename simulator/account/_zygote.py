@@ -3,6 +3,11 @@
 Started by the host process (`_service.Zygote`); reads one JSON request per line on stdin,
 forks an account server serving in the given directory, answers its pid once it listens.
 Exits when stdin closes (the host process ended); its children die with it (PDEATHSIG).
+
+It starts with moto and botocore imported only. A request with `"warm": true` (the host's
+second run, or `prewarm()`) first loads every service into it, so later forks start warm; a
+one-shot process (`python -m simulator pipeline`) forks once and loads only the services its
+run uses (the full warm-up costs several seconds of CPU on a small machine).
 """
 
 from __future__ import annotations
@@ -26,9 +31,10 @@ def _die_with_parent() -> None:
 
 def main() -> int:
     _die_with_parent()
-    from simulator.account._server import serve, warm
+    from simulator.account._server import serve, warm, warm_services
 
     app = warm()
+    services_warm = False
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # servers are reaped automatically
     out = sys.stdout
     out.write(json.dumps({"ready": True}) + "\n")
@@ -36,8 +42,15 @@ def main() -> int:
     for line in sys.stdin:
         try:
             request = json.loads(line)
+            if request.get("warm") and not services_warm:
+                warm_services(app)
+                services_warm = True
+            if "dir" not in request:  # a warm-up request only
+                out.write(json.dumps({"warm": True}) + "\n")
+                out.flush()
+                continue
             directory = Path(request["dir"])
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             out.write(json.dumps({"error": str(exc)}) + "\n")
             out.flush()
             continue
