@@ -29,7 +29,7 @@ BOMBERS = int(os.environ.get("PA_LOAD_BOMBERS", "2"))
 # Learners arriving per second (signed in already; PA_LOAD_LOGIN=1 makes each log in first,
 # which on 2 cores measures PBKDF2: ~1 s of CPU a log-in).
 SPAWN_RATE = os.environ.get("PA_LOAD_SPAWN_RATE", "5")
-WORKERS = 2  # grading pool processes
+WORKERS = int(os.environ.get("PA_LOAD_GRADERS", "2"))  # grading pool processes (as `make run`)
 # Keep the database for the next run (PA_LOAD_KEEP_DB=1) and reuse it (PA_LOAD_REUSE_DB=1):
 # loading the content into PostgreSQL takes minutes on a busy machine.
 KEEP_DB = os.environ.get("PA_LOAD_KEEP_DB") == "1"
