@@ -211,6 +211,26 @@ def report(samples: list[list]) -> dict[str, object]:
     return {"errors": len(errors), "goal": goal}
 
 
+def queue_report() -> None:
+    """Where the learners' grading wait went: waiting for a worker vs being graded (database).
+
+    First gradings only (an approval's continuation overwrites the start), bombs left out.
+    """
+    import psycopg
+
+    url = f"postgres://postgres@{LOOPBACK}:5432/{DB_NAME}"
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT EXTRACT(EPOCH FROM started_at - queued_at) * 1000,"
+            " EXTRACT(EPOCH FROM finished_at - started_at) * 1000 FROM labs_submission"
+            " WHERE approval = '' AND started_at IS NOT NULL AND finished_at IS NOT NULL"
+            " AND files::text NOT LIKE %s",
+            ("%Fn::ForEach::A%",),
+        ).fetchall()
+    print(f"  of which waiting for a worker: {_fmt([float(q) for q, _r in rows])}")
+    print(f"  of which being graded:         {_fmt([float(r) for _q, r in rows])}")
+
+
 def main() -> None:
     from bench.load import fair_queue
 
@@ -280,6 +300,7 @@ def main() -> None:
         )  # fmt: skip
         samples = json.loads(Path(env["PA_LOAD_SAMPLES"]).read_text())
         report(samples)
+        queue_report()
     finally:
         for proc in reversed(procs):
             _stop(proc)
