@@ -22,11 +22,11 @@ from typing import Any
 
 from simulator.account import _protocol as proto
 from simulator.account._types import ApiCall
+from simulator.account._writes import is_write
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024  # one request body (awscli splits bigger uploads)
 MAX_CALLS = 2000  # API calls from the sandbox per run
 MAX_STORED_BYTES = 256 * 1024 * 1024  # bytes of request bodies that write, per run
-_WRITE_PREFIXES = ("Put", "Create", "Upload", "Update", "Publish", "Import", "Send", "Copy")
 ENGINE_SERVICES = frozenset({"codedeploy"})
 
 Response = tuple[int, list[tuple[str, str]], bytes]
@@ -109,7 +109,7 @@ class AccountServer:
                 **fields,
             )
             self.calls.append(call)
-            if call.ok and call.operation.startswith((*_WRITE_PREFIXES, "Delete", "Tag")):
+            if call.ok and is_write(call.operation):
                 self.mutations += 1
                 # Export caches are keyed by these counters (see _export.export).
                 self.write_counts[call.service] = self.write_counts.get(call.service, 0) + 1
@@ -260,7 +260,7 @@ class AccountServer:
                 f"Rate exceeded: the simulated account accepts at most {b.max_calls} API calls "
                 "per run",
             )
-        if operation.startswith(_WRITE_PREFIXES):
+        if is_write(operation):
             b.stored += len(body)
             if b.stored > b.max_stored:
                 return (
@@ -443,14 +443,56 @@ _REASONS = {
 _STACK_WRITES = frozenset({"CreateStack", "UpdateStack", "CreateChangeSet", "CreateStackSet"})
 
 
+# IAM resources CloudFormation asks to acknowledge, with the property that gives one a custom
+# name ("Acknowledging IAM resources in CloudFormation templates", AWS CloudFormation user
+# guide): any of them needs CAPABILITY_IAM; one with a custom name needs CAPABILITY_NAMED_IAM.
+_IAM_NAME_PROPERTY: dict[str, str | None] = {
+    "AWS::IAM::AccessKey": None,
+    "AWS::IAM::Group": "GroupName",
+    "AWS::IAM::InstanceProfile": "InstanceProfileName",
+    "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
+    "AWS::IAM::Policy": None,  # PolicyName names an inline policy, not an IAM resource
+    "AWS::IAM::Role": "RoleName",
+    "AWS::IAM::User": "UserName",
+    "AWS::IAM::UserToGroupAddition": None,
+}
+
+
+def _iam_resources(template: str) -> list[tuple[str, dict[str, Any]]] | None:
+    """(type, properties) of the template's IAM resources; None when it cannot be read."""
+    from simulator._loading import load_document
+
+    data = load_document(template, filename="template").data
+    resources = data.get("Resources") if isinstance(data, dict) else None
+    if not isinstance(resources, dict):
+        return None
+    found = []
+    for resource in resources.values():
+        if isinstance(resource, dict) and str(resource.get("Type")) in _IAM_NAME_PROPERTY:
+            properties = resource.get("Properties")
+            if not isinstance(properties, dict):
+                properties = {}
+            found.append((str(resource["Type"]), properties))
+    return found
+
+
 def _missing_capability(params: dict[str, Any]) -> str | None:
     """CloudFormation refuses IAM resources unless the caller acknowledges them (moto does not)."""
     template = str(params.get("TemplateBody", ""))
     given = {str(v) for k, v in params.items() if k.startswith("Capabilities")}
-    if "AWS::IAM::" not in template or given & {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"}:
+    if "AWS::IAM::" not in template or "CAPABILITY_NAMED_IAM" in given:
         return None
-    named = any(word in template for word in ("RoleName", "UserName", "GroupName", "PolicyName"))
-    return "CAPABILITY_NAMED_IAM" if named else "CAPABILITY_IAM"
+    resources = _iam_resources(template)
+    if resources is None:  # unreadable: CloudFormation itself will refuse the template
+        return None if "CAPABILITY_IAM" in given else "CAPABILITY_IAM"
+    if any(
+        (name := _IAM_NAME_PROPERTY[kind]) is not None and name in properties
+        for kind, properties in resources
+    ):
+        return "CAPABILITY_NAMED_IAM"
+    if resources and "CAPABILITY_IAM" not in given:
+        return "CAPABILITY_IAM"
+    return None
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:
