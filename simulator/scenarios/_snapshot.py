@@ -30,6 +30,63 @@ from simulator.account import (
 MAX_OBJECT_TEXT = 64 * 1024
 
 
+def _bytes(value: Any) -> bytes:
+    """An object body as the engines may hold it: bytes, text, None or an iterable of chunks."""
+    if value is None:
+        return b""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode()
+    try:  # a generator or list of chunks (consumed once, here)
+        return b"".join(c if isinstance(c, bytes) else str(c).encode() for c in value)
+    except TypeError:
+        return str(value).encode()
+
+
+def _items(value: Any) -> list[Any]:
+    """A list from a list, tuple, generator or None (engines may leave any of them)."""
+    if value is None or isinstance(value, str | bytes | dict):
+        return []
+    try:
+        return list(value)
+    except TypeError:
+        return []
+
+
+def _s3_object(bucket: str, key: str, obj: Any, home: str, region: str) -> S3Object:
+    obj = obj if isinstance(obj, Mapping) else {"data": obj}
+    data = _bytes(obj.get("data"))
+    size = obj.get("size")
+    known = isinstance(size, int) and not isinstance(size, bool) and size >= 0
+    return S3Object(
+        bucket=bucket,
+        key=key,
+        size=size if known else len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        account=home,
+        region=region,
+        text=_text(data),
+        version_id=obj.get("version_id"),
+    )
+
+
+def _parameter(name: str, spec: Mapping[str, Any], home: str, region: str) -> Parameter:
+    versions = _items(spec.get("versions"))
+    return Parameter(
+        name=name,
+        type=str(spec.get("type", "String")),
+        value=versions[-1]["value"] if versions else "",
+        version=versions[-1]["version"] if versions else 0,
+        account=home,
+        region=region,
+        history=tuple(
+            ParameterVersion(v["version"], v["value"], tuple(_items(v.get("labels"))))
+            for v in versions
+        ),
+    )
+
+
 def _text(data: bytes) -> str | None:
     if len(data) > MAX_OBJECT_TEXT:
         return None
@@ -66,33 +123,13 @@ def _engine_snapshot(
     state = world.state
     home, region = state["account"], state["region"]
     objects = tuple(
-        S3Object(
-            bucket=bucket,
-            key=key,
-            size=int(obj.get("size", len(obj.get("data", b"")))),
-            sha256=hashlib.sha256(obj.get("data", b"")).hexdigest(),
-            account=home,
-            region=str(spec.get("region", region)),
-            text=_text(obj.get("data", b"")),
-            version_id=obj.get("version_id"),
-        )
-        for bucket, spec in sorted(state.get("s3", {}).items())
-        for key, obj in sorted(spec.get("objects", {}).items())
+        _s3_object(bucket, key, obj, home, str(spec.get("region", region)))
+        for bucket, spec in sorted((state.get("s3") or {}).items())
+        for key, obj in sorted((spec.get("objects") or {}).items())
     )
     parameters = tuple(
-        Parameter(
-            name=name,
-            type=p["type"],
-            value=p["versions"][-1]["value"] if p["versions"] else "",
-            version=p["versions"][-1]["version"] if p["versions"] else 0,
-            account=home,
-            region=region,
-            history=tuple(
-                ParameterVersion(v["version"], v["value"], tuple(v.get("labels", ())))
-                for v in p["versions"]
-            ),
-        )
-        for name, p in sorted(state.get("parameters", {}).items())
+        _parameter(name, spec, home, region)
+        for name, spec in sorted((state.get("parameters") or {}).items())
     )
     secrets = tuple(
         Secret(
@@ -102,10 +139,10 @@ def _engine_snapshot(
             region=region,
             versions=tuple(
                 SecretVersion(str(v.get("id", "")), tuple(v.get("stages", ())), v.get("value"))
-                for v in s["versions"]
+                for v in _items(s.get("versions"))
             ),
         )
-        for name, s in sorted(state.get("secrets", {}).items())
+        for name, s in sorted((state.get("secrets") or {}).items())
     )
     images = tuple(
         Image(
@@ -115,8 +152,8 @@ def _engine_snapshot(
             digest=str(image["digest"]),
             tags=tuple(image.get("tags", ())),
         )
-        for name, repo in sorted(state.get("ecr", {}).items())
-        for image in repo.get("images", [])
+        for name, repo in sorted((state.get("ecr") or {}).items())
+        for image in _items(repo.get("images"))
     )
     places = stack_places or {}
     stacks = tuple(
@@ -127,9 +164,9 @@ def _engine_snapshot(
             status=str(s.get("status", "")),
             parameters={str(k): str(v) for k, v in (s.get("parameters") or {}).items()},
             outputs={str(k): str(v) for k, v in (s.get("outputs") or {}).items()},
-            resources={str(r): "" for r in s.get("resources") or []},
+            resources={str(r): "" for r in _items(s.get("resources"))},
         )
-        for name, s in sorted(state.get("stacks", {}).items())
+        for name, s in sorted((state.get("stacks") or {}).items())
     )
     functions = tuple(
         Function(
@@ -141,7 +178,7 @@ def _engine_snapshot(
                 FunctionVersion(
                     str(v["version"]), str(v.get("code_sha256", "")), str(v.get("description", ""))
                 )
-                for v in f.get("versions", [])
+                for v in _items(f.get("versions"))
             ),
             aliases={
                 str(a): Alias(
@@ -152,7 +189,7 @@ def _engine_snapshot(
                 for a, body in (f.get("aliases") or {}).items()
             },
         )
-        for name, f in sorted(state.get("lambda", {}).items())
+        for name, f in sorted((state.get("lambda") or {}).items())
     )
     return AccountSnapshot(
         s3_objects=objects,
