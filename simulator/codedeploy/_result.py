@@ -95,6 +95,18 @@ class DeploymentResult:
             "deployment_id": self.deployment_id,
         }
 
+    def to_detail(self) -> dict[str, Any]:
+        """`to_dict` plus what a pipeline action's typed run needs (group, error code, ...)."""
+        return {
+            **self.to_dict(),
+            "application": self.application,
+            "group": self.group,
+            "platform": self.platform,
+            "message": self.message,
+            "error_code": self.error_code,
+            "rollback_status": self.rollback.status if self.rollback else None,
+        }
+
     def to_text(self) -> str:
         """A readable timeline like the console's deployment page."""
         lines = [

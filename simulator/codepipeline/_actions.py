@@ -326,7 +326,7 @@ def _deploy_outcome(result: Any) -> Outcome:
         status,
         _deploy_summary(result),
         seconds=max(result.duration_s, 1.0),
-        detail={"deployment": result.to_dict()},
+        detail={"deployment": result.to_detail()},
     )
 
 

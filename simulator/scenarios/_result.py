@@ -143,6 +143,7 @@ class DeploymentRun:
     alarms: tuple[str, ...] = ()  # CloudWatch alarms the deployment group watched
     auto_rollback: tuple[str, ...] = ()  # events that trigger an automatic rollback
     origin: str = ""  # "" for a lab deployment, "Stage/Action" inside a pipeline
+    error_code: str = ""  # ErrorInformation.code when Failed (HEALTH_CONSTRAINTS_INVALID, ...)
 
 
 @dataclass(frozen=True)

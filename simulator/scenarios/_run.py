@@ -283,10 +283,11 @@ def _deployment_run(
         installed=extra.get("installed") or {},
         alarms=tuple(extra.get("alarms") or ()),
         auto_rollback=tuple(extra.get("auto_rollback") or ()),
-        group=str(extra.get("group", "")),
-        message=str(extra.get("message", "")),
+        group=str(extra.get("group", data.get("group", ""))),
+        message=str(extra.get("message", data.get("message", ""))),
+        error_code=str(data.get("error_code") or ""),
         rolled_back=bool(data.get("rolled_back")),
-        rollback_status=extra.get("rollback_status"),
+        rollback_status=extra.get("rollback_status", data.get("rollback_status")),
         events=tuple(
             LifecycleRun(e["target"], e["event"], e["status"], e.get("start"), e.get("end"))
             for e in data.get("events", [])
@@ -515,7 +516,7 @@ def _run_deploy(scenario: Scenario, files, root: Path, world, on_log) -> Scenari
     for line in result.to_text().splitlines():
         log(line)
     after = snapshot_of(world)
-    data = result.to_dict()
+    data = result.to_detail()
     run = _deployment_run(
         data,
         scripts,
@@ -651,16 +652,32 @@ def _pipeline_builds_and_deployments(execution, scripts, world, since: int):
             if isinstance(detail.get("build"), dict):
                 builds.append(_build_run(detail["build"], origin))
             if isinstance(detail.get("deployment"), dict):
+                data = detail["deployment"]
                 deployments.append(
                     _deployment_run(
-                        detail["deployment"],
+                        data,
                         scripts,
                         _invocations(world, since),
                         origin,
                         installed=_installed(world, since),
+                        **_group_settings(world, data),
                     )
                 )
     return tuple(builds), tuple(deployments)
+
+
+def _group_settings(world: Any, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The deployment group's alarms and auto-rollback events, as a stand-alone deploy has them."""
+    from simulator.codedeploy import GroupError, find_group
+
+    name = str(data.get("group") or "")
+    if not name:
+        return {}
+    try:
+        group = find_group(world, name, str(data.get("application") or "") or None)
+    except GroupError:
+        return {"group": name}
+    return {"group": name, "alarms": group.alarms, "auto_rollback": group.auto_rollback}
 
 
 def _live_picture(on_picture: Callable[[str, str], None] | None):
