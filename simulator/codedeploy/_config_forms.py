@@ -45,6 +45,8 @@ def _routing(kind: Any, detail: Mapping[str, Any], canary: str, linear: str) -> 
 
 def normalize(name: str, spec: Any) -> ConfigSpec:
     """Any supported form of a custom configuration, in the world's form."""
+    if isinstance(spec, ConfigSpec):  # already read (e.g. by configs_from_template)
+        return spec
     if isinstance(spec, str):
         found_name, found = from_cli(spec)
         if found_name and found_name != name:

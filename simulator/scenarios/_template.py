@@ -55,7 +55,7 @@ class GroupSettings:
     """What the template sets on the deployment group (None: keep the world's value)."""
 
     config: str | None = None
-    custom_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    custom_configs: dict[str, Any] = field(default_factory=dict)  # name -> ConfigSpec
     alarms: list[str] | None = None
     auto_rollback: list[str] | None = None
     hooks: dict[str, str] = field(default_factory=dict)  # lifecycle event -> function name
@@ -221,27 +221,6 @@ def _alarm_names(cfg: dict[str, Any], resolve: _Resolver, where: str) -> list[st
     return names
 
 
-def _custom_config(resource: dict[str, Any]) -> dict[str, Any] | None:
-    """An AWS::CodeDeploy::DeploymentConfig in the simulator's custom-config form."""
-    props = _props(resource)
-    hosts = props.get("MinimumHealthyHosts")
-    if isinstance(hosts, dict):
-        return {"minimum_healthy_hosts": {"type": hosts.get("Type"), "value": hosts.get("Value")}}
-    routing = props.get("TrafficRoutingConfig")
-    if isinstance(routing, dict):
-        kind = routing.get("Type")
-        detail = routing.get(str(kind)) if isinstance(routing.get(str(kind)), dict) else {}
-        prefix = "Canary" if kind == "TimeBasedCanary" else "Linear"
-        return {
-            "traffic_routing": {
-                "type": kind,
-                "percentage": detail.get(f"{prefix}Percentage"),
-                "interval": detail.get(f"{prefix}Interval"),
-            }
-        }
-    return None
-
-
 def _from_group(
     logical: str, props: dict[str, Any], resolve: _Resolver, filename: str, settings: GroupSettings
 ) -> None:
@@ -358,12 +337,14 @@ def group_settings(
         raise TemplateSettingsError(
             f"{filename}: several deployment groups ({', '.join(groups)}); keep one"
         )
-    for logical, res in resources.items():
-        if res.get("Type") == "AWS::CodeDeploy::DeploymentConfig":
-            spec = _custom_config(res)
-            name = resolve.name_of(logical)
-            if spec is not None and name:
-                settings.custom_configs[name] = spec
+    # One reader of custom deployment configurations (the deploy engine's): names, !Ref and
+    # !GetAtt resolved, CloudFormation's numbers-as-text accepted as CloudFormation does.
+    from simulator.codedeploy import ConfigError, configs_from_template
+
+    try:
+        settings.custom_configs.update(configs_from_template(template))
+    except ConfigError as exc:
+        raise TemplateSettingsError(f"{filename}: {exc}") from exc
     logical = groups[0]
     settings.source = f"{logical} (AWS::CodeDeploy::DeploymentGroup)"
     _from_group(logical, _props(resources[logical]), resolve, filename, settings)
