@@ -390,6 +390,11 @@ def _run_build(scenario: Scenario, files, root: Path, world, on_log) -> Scenario
         on_line=on_log,
         buildspec_name=settings["buildspec"],
     )
+    # The lab's other editable files are part of the source, as a commit would carry them
+    # (a build that reads a second edited file sees the learner's copy).
+    for name, text in files.items():
+        if name != settings["buildspec"]:
+            write_tree(root / "source", {name: text})
     result = build(files[settings["buildspec"]], root / "source", world, options)
     record = result.to_record()
     after = snapshot_of(world)
