@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -188,12 +190,34 @@ def remove_dead_process_folders(base: Path | str | None = None) -> list[str]:
 
 
 WARM_WORLD = 'account: "111122223333"\nregion: us-east-1\n'
+# One sandboxed command that reaches the account: the sandbox, the tools' channel and the warm
+# `aws` start once here, not in a learner's first build.
+WARM_BUILDSPEC = (
+    "version: 0.2\nphases:\n  build:\n    commands:\n      - aws sts get-caller-identity\n"
+)
 WARM_TEMPLATE = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n"
+
+
+def _warm_build(simulator: Any) -> None:
+    """Run one tiny build in the sandbox (its folders land in this process's own folder)."""
+    source = Path(tempfile.mkdtemp(prefix="pa-warm-"))
+    try:
+        (source / "README").write_text("warm-up\n")
+        world = simulator.load_world(WARM_WORLD)
+        try:
+            result = simulator.build(WARM_BUILDSPEC, source, world, simulator.BuildOptions())
+        finally:
+            world.close()
+        if result.status != "SUCCEEDED":
+            raise RuntimeError(f"warm-up build {result.status}: {result.reason}")
+    finally:
+        shutil.rmtree(source, ignore_errors=True)
 
 
 @worker_process_init.connect(weak=False)
 def warm_grader(sender=None, **kwargs) -> bool:
-    """Start this pool process's account-server parent and load cfn-lint before any grading.
+    """Start this pool process's account-server parent, load cfn-lint and run one tiny build in
+    the sandbox before any grading.
 
     Connected after private_temp_dir, so what it creates lands in the process's own folder.
     Cold, the first grading of a process paid both (20 s and 6 s on a busy 2-core machine):
@@ -210,6 +234,7 @@ def warm_grader(sender=None, **kwargs) -> bool:
         finally:
             world.close()
         simulator.check(WARM_TEMPLATE, "template", filename="warm-up.yaml")
+        _warm_build(simulator)
     except Exception:  # a grading pays the start-up instead; never keep the process from serving
         logger.exception("could not warm up the grader in process %s", os.getpid())
         return False

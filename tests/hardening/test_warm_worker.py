@@ -1,4 +1,5 @@
-"""A grading pool process warms the grader when it starts, not during a learner's grading."""
+"""A grading pool process warms the grader when it starts, not during a learner's grading:
+the account server's parent, cfn-lint and one build in the sandbox."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+@pytest.mark.sandbox  # the warm-up runs one build in the sandbox
 def test_a_started_pool_process_holds_a_warm_account_parent(tmp_path) -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
            "PA_VAR_DIR": str(tmp_path), "PA_LAB_WARM_WORKER": "1"}  # fmt: skip
