@@ -53,6 +53,11 @@ def _phase_breakdown() -> str:
 
 
 def main() -> None:
+    # As a grading worker does at start (labs/tasks.py): the account zygote with every
+    # service loaded, so no sample pays its one-time warm-up.
+    from simulator.account import prewarm
+
+    prewarm()
     samples = time_calls(_node_build, repeat=5, warmup=1)
     p50 = statistics.median(samples)
     verdict = "meets" if p50 <= BUILD_GOAL_MS else "misses"
@@ -115,10 +120,14 @@ def _pipelines() -> None:
         )
         for _ in range(3)
     ]  # fmt: skip
-    best = min(six)
-    verdict = "meets" if best <= PIPELINE_GOAL_S else "misses"
-    print(f"six-stage pipeline, CLI end to end: best {best:.2f} s, worst {max(six):.2f} s of 3")
-    print(f"  goal <= {PIPELINE_GOAL_S:.0f} s: {verdict} it")
+    best, median = min(six), statistics.median(six)
+    verdict = "meets" if median <= PIPELINE_GOAL_S else "misses"
+    print(
+        f"six-stage pipeline, CLI end to end (a fresh process each: start-up, account server "
+        f"and every sandbox included): median {median:.2f} s, best {best:.2f} s, "
+        f"worst {max(six):.2f} s of 3"
+    )
+    print(f"  goal <= {PIPELINE_GOAL_S:.0f} s: {verdict} it (median)")
     print("the notes' pipeline in its three forms (CLI end to end, best of 2):")
     for name in ("pipeline.tf", "pipeline.yaml", "pipeline.json"):
         world = NOTES / "world.yml"

@@ -9,7 +9,8 @@ can write is ever read as a fact.
 from __future__ import annotations
 
 import compileall
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,18 @@ from simulator.sandbox import Mount
 from simulator.world import World
 
 TOOLS_DIR = Path(__file__).resolve().parent
+_CLI_NAME = re.compile(r"[a-z][a-z0-9-]{0,40}")  # an `aws <service>` command name
+# `aws [global options] <service>` anywhere in a command line.
+_AWS_COMMAND = re.compile(
+    r"(?:^|[\s;&|(`$])aws\s+(?:--?[\w-]+(?:[ =][^\s-]\S*)?\s+)*([a-z][a-z0-9-]*)"
+)
 SANDBOX_TOOLS = "/codebuild/pa/tools"
 TOOLS_PATH = f"{SANDBOX_TOOLS}/bin"
 # The first `aws` call of a shell starts the warm server itself (bin/aws); `Channel.start`
 # starts it eagerly instead (benchmarks and tests that want it listening before a call).
 START_AWSD = (
-    "( cd / && exec /usr/bin/python3 -I -S -c "
+    'mkdir -m 700 "/tmp/.pa-awsd-$(id -u)" 2>/dev/null && '  # the lock a first `aws` call takes
+    "( cd / && exec /usr/bin/env PA_AWSD_WARM=@WARM@ /usr/bin/python3 -I -S -c "
     '\'import sys; sys.path[:0] = ["/codebuild/pa/python", "/codebuild/pa/tools"]; '
     "from patools.awsd import main; main()' </dev/null >/dev/null 2>&1 & )"
 )
@@ -57,9 +64,14 @@ class Channel:
         key, secret = self.world.credentials()
         return {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret}
 
-    def start(self, session: Any) -> None:
-        """Start the warm `aws` server now, before any call (best effort; builds do not)."""
-        session.run(START_AWSD, on_line=lambda _line: None)
+    def start(self, session: Any, services: Iterable[str] = ()) -> None:
+        """Start the warm `aws` server now, before any call (best effort).
+
+        `services` (CLI names: ecr, s3, ssm ...) are the models it loads while idle; by default
+        the common ones.
+        """
+        names = ",".join(sorted({n for n in services if _CLI_NAME.fullmatch(n)}))
+        session.run(START_AWSD.replace("@WARM@", names), on_line=lambda _line: None)
 
     def origin(self, origin: str) -> None:
         self.world.set_origin(origin)
@@ -70,3 +82,9 @@ class Channel:
 
     def close(self) -> None:
         self.world.set_origin("host")
+
+
+def aws_services(commands: Iterable[str]) -> list[str] | None:
+    """The `aws <service>` names the commands use; None when none calls `aws` directly."""
+    found = {m.group(1) for command in commands for m in _AWS_COMMAND.finditer(command)}
+    return sorted(found) or None

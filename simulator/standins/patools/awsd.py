@@ -181,7 +181,9 @@ def main():
     loader = _warm_driver()
     server = _listen()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    pending = list(WARM_SERVICES)
+    # The host may name the services a build's commands use (PA_AWSD_WARM=ecr,s3): warm those.
+    wanted = os.environ.pop("PA_AWSD_WARM", "")
+    pending = [n for n in wanted.split(",") if n] if wanted else list(WARM_SERVICES)
     while True:
         # Serve a waiting call first; warm the next service only while nobody waits.
         ready, _, _ = select.select([server], [], [], 0 if pending else None)

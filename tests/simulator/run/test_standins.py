@@ -236,3 +236,16 @@ def test_first_aws_call_starts_the_warm_server_for_its_own_user():
     finally:
         session.close()
         world.close()
+
+
+def test_a_build_names_the_aws_services_its_commands_call():
+    from simulator.standins._channel import aws_services
+
+    commands = [
+        "aws ecr get-login-password --region $AWS_REGION | docker login --password-stdin x",
+        "TAG=$(aws --output text ssm get-parameter --name /t --query Parameter.Value)",
+        "awsx s3 ls; echo done",
+        "if true; then aws s3 cp a s3://b/a; fi",
+    ]
+    assert aws_services(commands) == ["ecr", "s3", "ssm"]
+    assert aws_services(["npm ci", "docker build -t x ."]) is None
