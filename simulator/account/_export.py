@@ -55,9 +55,20 @@ def export(server: AccountServer, services: list[str] | None = None) -> dict[str
         counts = server.write_counts
         return (counts.get(service, 0), counts.get("cloudformation", 0), tuple(_pairs(server)))
 
+    # A section nothing ever wrote to (not its service, not CloudFormation) is empty: every
+    # change reaches the backend through the front, which counts writes. Not asking moto
+    # spares a one-shot run loading backends it never uses (moto's SSM alone costs ~1 s).
+    def untouched(section: str) -> bool:
+        service = next(n for n, secs in SECTIONS.items() if section in secs)
+        return not server.write_counts.get(service) and not server.write_counts.get(
+            "cloudformation"
+        )
+
+    result: dict[str, Any] = {s: copy.deepcopy(_EMPTY[s]) for s in wanted if untouched(s)}
+    wanted = wanted - set(result)
     cached: dict[str, Any] = {s: server.export_cache.get(s) for s in wanted}
     missing = {s for s in wanted if s in _UNCACHED or cached[s] is None or cached[s][0] != key(s)}
-    result = {s: cached[s][1] for s in wanted - missing}
+    result.update({s: cached[s][1] for s in wanted - missing})
     if missing:
         _HOST.quiet = True
         try:
@@ -76,19 +87,22 @@ def _pairs(server: AccountServer) -> list[tuple[str, str]]:
     return sorted(pairs)
 
 
+_EMPTY: dict[str, Any] = {
+    "parameters": {},
+    "secrets": {},
+    "ecr": {},
+    "s3": {},
+    "lambda": {},
+    "stacks": [],
+    "stack_instances": [],
+    "x-dynamodb": [],
+    "x-sqs": [],
+}
+
+
 def _export(server: AccountServer, wanted: set[str]) -> dict[str, Any]:
     c = server.client
-    out: dict[str, Any] = {
-        "parameters": {},
-        "secrets": {},
-        "ecr": {},
-        "s3": {},
-        "lambda": {},
-        "stacks": [],
-        "stack_instances": [],
-        "x-dynamodb": [],
-        "x-sqs": [],
-    }
+    out: dict[str, Any] = copy.deepcopy(_EMPTY)
     pairs = _pairs(server)
     main = (server.main_account, server.main_region)
     for account, region in pairs:

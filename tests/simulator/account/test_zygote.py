@@ -52,3 +52,19 @@ def test_first_server_forks_light_and_a_warm_request_loads_every_service(tmp_pat
         assert proc.stdin is not None
         proc.stdin.close()
         proc.wait(timeout=30)
+
+
+def test_export_of_sections_nothing_wrote_needs_no_backend_and_matches_a_full_read() -> None:
+    from simulator.account import _export
+    from simulator.account import _server as server_module
+
+    app = server_module.warm()
+    server = server_module.AccountServer(app)
+    server.add_account(server.main_account)
+    empty = _export.export(server)
+    assert empty == _export._export(server, set(_export._EMPTY))  # what moto itself holds
+    client = server.client("ssm")
+    client.put_parameter(Name="/p", Value="v", Type="String")
+    client.label_parameter_version(Name="/p", ParameterVersion=1, Labels=["live"])
+    after = _export.export(server, ["ssm"])
+    assert after["parameters"]["/p"]["versions"][0]["labels"] == ["live"]
