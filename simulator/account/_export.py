@@ -87,6 +87,20 @@ def _pairs(server: AccountServer) -> list[tuple[str, str]]:
     return sorted(pairs)
 
 
+def remember_body(
+    server: AccountServer, account: str, bucket: str, key: str, etag: str, body: bytes
+) -> None:
+    """Record an object the host itself wrote, as the S3 export would read it (no re-read)."""
+    entry: dict[str, Any] = {"size": len(body), "etag": etag.strip('"')}
+    if len(body) <= _TEXT_BYTES:
+        entry["sha256"] = hashlib.sha256(body).hexdigest()
+        try:
+            entry["text"] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            entry["text"] = None
+    server.s3_bodies[(account, bucket, key)] = entry
+
+
 _EMPTY: dict[str, Any] = {
     "parameters": {},
     "secrets": {},
@@ -263,6 +277,15 @@ def _export(server: AccountServer, wanted: set[str]) -> dict[str, Any]:
             objects = {}
             for obj in _pages(s3, "list_objects_v2", "Contents", Bucket=name):
                 entry = {"size": obj["Size"], "etag": obj["ETag"].strip('"')}
+                # An object whose ETag and size are unchanged since the last export has the
+                # same body: reuse its digest and text instead of reading it again.
+                seen = server.s3_bodies.get((account, name, obj["Key"]))
+                if seen is not None and (seen["etag"], seen["size"]) == (
+                    entry["etag"],
+                    entry["size"],
+                ):
+                    objects[obj["Key"]] = dict(seen)
+                    continue
                 if obj["Size"] <= _TEXT_BYTES:
                     # Small objects carry their digest and text (what checks read: configs,
                     # artifacts' manifests); bigger ones only their size and ETag.
@@ -272,6 +295,7 @@ def _export(server: AccountServer, wanted: set[str]) -> dict[str, Any]:
                         entry["text"] = body.decode("utf-8")
                     except UnicodeDecodeError:
                         entry["text"] = None
+                server.s3_bodies[(account, name, obj["Key"])] = dict(entry)
                 objects[obj["Key"]] = entry
             out["s3"][name] = {
                 "account": account,

@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from simulator.account._export import remember_body
 from simulator.account._server import _HOST, AccountServer
 
 
@@ -105,7 +106,9 @@ def seed(server: AccountServer, state: dict[str, Any]) -> dict[str, Any]:
         if bucket.get("versioning"):
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         for key, obj in bucket.get("objects", {}).items():
-            s3.put_object(Bucket=name, Key=key, Body=base64.b64decode(obj["data_b64"]))
+            body = base64.b64decode(obj["data_b64"])
+            put = s3.put_object(Bucket=name, Key=key, Body=body)
+            remember_body(server, server.main_account, name, key, put.get("ETag", ""), body)
     functions = state.get("lambda", {})
     if functions:
         role = c("iam").create_role(
@@ -296,6 +299,7 @@ def s3_put(
     out = server.client("s3").put_object(
         Bucket=bucket, Key=key, Body=data, Metadata=dict(metadata or {})
     )
+    remember_body(server, server.main_account, bucket, key, out.get("ETag", ""), data)
     return {
         "etag": out.get("ETag", "").strip('"'),
         "version_id": out.get("VersionId"),

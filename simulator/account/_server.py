@@ -69,6 +69,8 @@ class AccountServer:
         self.mutations = 0
         self.write_counts: dict[str, int] = {}
         self.export_cache: dict[str, tuple[Any, Any]] = {}
+        # (account, bucket, key) -> the last exported entry (ETag, size, digest, text).
+        self.s3_bodies: dict[tuple[str, str, str], dict[str, Any]] = {}
         from simulator.account._docker import DockerEngine
 
         self.docker = DockerEngine(self)

@@ -31,3 +31,18 @@ def test_keys_with_colons_survive_export_snapshot_and_restore() -> None:
         assert restored.s3_get("bucket-one", "a:b/c:d.txt") == b"hi"
     finally:
         restored.close()
+
+
+def test_an_overwritten_object_is_read_again_and_the_others_are_kept() -> None:
+    world = load_world(WORLD)
+    try:
+        account = world.account()
+        account.call("s3_put", bucket="bucket-one", key="k", data_b64="b25l", metadata={})
+        first = account.call("export", services=["s3"])["s3"]["bucket-one"]["objects"]
+        assert first["k"]["text"] == "one" and first["a:b/c:d.txt"]["text"] == "hi"
+        account.call("s3_put", bucket="bucket-one", key="k", data_b64="dHdv", metadata={})
+        second = account.call("export", services=["s3"])["s3"]["bucket-one"]["objects"]
+        assert second["k"]["text"] == "two" and second["k"]["etag"] != first["k"]["etag"]
+        assert second["a:b/c:d.txt"] == first["a:b/c:d.txt"]
+    finally:
+        world.close()
