@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from simulator import load_world
 
 OBJECTS = 300
@@ -21,11 +19,6 @@ WORLD = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="simulator/account/_export.py reads every S3 object again after any S3 write "
-    "(5-6 s for 300 objects here); requested: refresh only objects whose ETag changed",
-)
 def test_one_written_object_is_refreshed_without_reading_the_others() -> None:
     world = load_world(WORLD)
     try:
