@@ -64,6 +64,8 @@ class AccountServer:
         self.roles: dict[str, list[str]] = {}  # role ARN -> trusted principals
         self.codedeploy: dict[str, Any] = {}
         self.deployments: list[dict[str, Any]] = []
+        # (admin account, Region, stack set id) -> per-instance outcomes (see _stacksets.py)
+        self.stack_sets: dict[tuple[str, str, str], Any] = {}
         self.tokens: dict[str, tuple[str, str]] = {}  # ECR password -> (account, region)
         self.seen: set[tuple[str, str]] = set()  # (account, region) pairs that were used
         self.mutations = 0
@@ -207,7 +209,16 @@ class AccountServer:
                     origin,
                     params,
                 )
-        if service in ENGINE_SERVICES:
+        answer = None
+        if service == "cloudformation" and operation in _STACKSET_OPERATIONS:
+            # moto refuses a whole CreateStackInstances when one instance fails; AWS runs
+            # the operation instance by instance (simulator/account/_stacksets.py).
+            from simulator.account import _stacksets
+
+            answer = _stacksets.handle(self, operation, params, account, region)
+        if answer is not None:
+            status, out_headers, out = answer
+        elif service in ENGINE_SERVICES:
             from simulator.account._engines import codedeploy
 
             status, out_headers, out = codedeploy(self, operation, params, account, region)
@@ -442,6 +453,16 @@ _REASONS = {
 }
 
 
+_STACKSET_OPERATIONS = frozenset(
+    {
+        "CreateStackInstances",
+        "ListStackInstances",
+        "DescribeStackInstance",
+        "DescribeStackSetOperation",
+        "ListStackSetOperationResults",
+        "DeleteStackInstances",
+    }
+)
 _STACK_WRITES = frozenset({"CreateStack", "UpdateStack", "CreateChangeSet", "CreateStackSet"})
 
 
