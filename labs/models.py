@@ -169,7 +169,10 @@ class PausedRun(models.Model):
     submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="paused")
     state = models.JSONField(help_text="The paused state with large strings as blob references.")
     state_bytes = models.PositiveIntegerField(default=0)
-    blobs = models.ManyToManyField("PausedBlob", related_name="runs", blank=True)
+    # Annotated because the target is named by string (PausedBlob is defined below).
+    blobs: models.ManyToManyField[PausedBlob, models.Model] = models.ManyToManyField(
+        "PausedBlob", related_name="runs", blank=True
+    )
     blob_bytes = models.PositiveBigIntegerField(default=0, help_text="Sum of distinct blobs.")
     created_at = models.DateTimeField(auto_now_add=True)
 

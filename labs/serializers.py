@@ -96,7 +96,9 @@ class ApprovalSerializer(RejectUnknownFields, serializers.Serializer):
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
-    lab = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    lab: serializers.SlugRelatedField[Lab] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     queue_position = serializers.SerializerMethodField()
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -647,7 +648,8 @@ def paused_state_save(sub: Submission, state: dict[str, Any]) -> str | None:
     run = PausedRun.objects.create(
         submission_id=sub.pk, state=compact, state_bytes=state_bytes, blob_bytes=blob_bytes
     )
-    run.blobs.set(list(blobs))
+    # django-stubs types set()'s primary keys as int; PausedBlob's primary key is its sha256.
+    run.blobs.set(list(blobs))  # type: ignore[arg-type]
     return None
 
 
@@ -717,7 +719,7 @@ def lab_regrade_all(lab: Lab, *, by=None) -> int:
             queued_at=now,
         )
         for pk in ids:
-            transaction.on_commit(lambda pk=pk: grading_enqueue(pk))
+            transaction.on_commit(functools.partial(grading_enqueue, pk))
     return len(ids)
 
 

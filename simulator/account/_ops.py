@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -227,7 +228,9 @@ def ssm_get(server: AccountServer, selector: str, region: str | None = None) -> 
     history = server.client("ssm", None, region).get_parameter_history(
         Name=p["Name"], WithDecryption=True
     )["Parameters"]
-    labels = next((h.get("Labels", []) for h in history if h["Version"] == p["Version"]), [])
+    labels: list[str] = next(
+        (h.get("Labels", []) for h in history if h["Version"] == p["Version"]), []
+    )
     return {
         "name": p["Name"],
         "type": p["Type"],
@@ -377,7 +380,7 @@ def digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-_OPS = {
+_OPS: dict[str, Callable[..., Any]] = {
     "seed": seed,
     "origin": set_origin,
     "calls": calls,

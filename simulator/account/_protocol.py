@@ -40,7 +40,7 @@ def service_model(name: str) -> ServiceModel | None:
 @functools.cache
 def _rest_routes(name: str) -> list[tuple[Any, ...]]:
     model = service_model(name)
-    routes = []
+    routes: list[tuple[Any, ...]] = []
     if model is None:
         return routes
     for op_name in model.operation_names:

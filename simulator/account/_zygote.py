@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import json
 import os
 import signal
@@ -21,6 +22,11 @@ import sys
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
+
+
+def _signal_ready(fd: int) -> None:
+    """Tell the zygote the forked server listens (one byte on its pipe)."""
+    os.write(fd, b"1")
 
 
 def _die_with_parent() -> None:
@@ -62,7 +68,7 @@ def main() -> int:
             _die_with_parent()
             code = 0
             try:
-                serve(directory, app, ready=lambda fd=write_end: os.write(fd, b"1"))
+                serve(directory, app, ready=functools.partial(_signal_ready, write_end))
             except BaseException:
                 import traceback
 

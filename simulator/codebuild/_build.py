@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import random
 import re
 import shutil
@@ -333,7 +334,7 @@ class _Build:
         while index < len(order):
             api_name, key = order[index]
             phase = self.spec.phases.get(key)
-            ok = self._phase(api_name, lambda phase=phase, key=key: self._commands(key, phase))
+            ok = self._phase(api_name, functools.partial(self._commands, key, phase))
             if self.session_dead:
                 return  # a limit or the timeout ended the sandbox: straight to FINALIZING
             if not ok:

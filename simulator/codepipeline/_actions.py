@@ -490,16 +490,16 @@ def _apply_stack(
         if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in params:
             value = params[value["Ref"]]
         outputs[name] = value if isinstance(value, str | int | float) else f"<{name} of {stack}>"
-    outputs = {k: str(v) for k, v in outputs.items()}
+    variables = {k: str(v) for k, v in outputs.items()}
     status = "UPDATE_COMPLETE" if existed else "CREATE_COMPLETE"
     stacks[stack] = {
         "status": status,
         "parameters": params,
-        "outputs": outputs,
+        "outputs": variables,
         "resources": sorted((template.get("Resources") or {}).keys()),
     }
     ctx.record("cloudformation.deploy", stack=stack, status=status, parameters=params)
-    return Outcome("Succeeded", f"stack {stack} {status}", variables=outputs, seconds=60.0)
+    return Outcome("Succeeded", f"stack {stack} {status}", variables=variables, seconds=60.0)
 
 
 # -- Approval --------------------------------------------------------------------------------

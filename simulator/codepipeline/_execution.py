@@ -172,7 +172,7 @@ class _Runner:
         state: dict[str, Any],
         world: Any,
         options: PipelineOptions,
-        sources: Mapping[str, Path],
+        sources: Mapping[str, str | Path],
     ) -> None:
         self.state = state
         self.world = world
@@ -243,7 +243,8 @@ class _Runner:
 
     def _on_failure(self, raw: Mapping[str, Any], stage: Any, st: dict[str, Any]) -> str:
         """A failed stage: ROLLBACK to the last good revision, RETRY once, or stay failed."""
-        body = raw.get("onFailure") if isinstance(raw.get("onFailure"), dict) else {}
+        on_failure = raw.get("onFailure")
+        body = on_failure if isinstance(on_failure, dict) else {}
         result = body.get("result")
         if result == "RETRY" and not st.get("retried"):
             st["retried"] = True

@@ -161,7 +161,7 @@ class _Bad(ValueError):
 
 def _ansi_c(text: str, i: int) -> tuple[str, int]:
     """Read a $'...' body starting after the opening quote; return (value, index after)."""
-    out = []
+    out: list[str] = []
     while True:
         if i >= len(text):
             raise _Bad("unterminated $'")
@@ -475,7 +475,8 @@ def _libc_prctl():
         _flags_ = _ctypes.FUNCFLAG_CDECL
         _restype_ = _Int
 
-    return _Func(_ctypes.dlsym(_ctypes.dlopen(None, 2), "prctl"))
+    # typeshed requires a path, but dlopen(None) is documented: the running program itself.
+    return _Func(_ctypes.dlsym(_ctypes.dlopen(None, 2), "prctl"))  # type: ignore[arg-type]
 
 
 def _make_nondumpable(prctl) -> None:

@@ -448,8 +448,8 @@ class ShellSession:
             return CommandOutcome(None, "FAILED", problem, took)
         number = int(detail)
         if kind == "signal":
-            reason = self._signal_reason(number, reader.recent)
-            return CommandOutcome(128 + number, "FAILED", reason, took, signal=number)
+            killed = self._signal_reason(number, reader.recent)
+            return CommandOutcome(128 + number, "FAILED", killed, took, signal=number)
         reason = self._exit_reason(number, reader.recent)
         return CommandOutcome(number, "SUCCEEDED" if number == 0 else "FAILED", reason, took)
 

@@ -631,7 +631,8 @@ def _pipeline_run(
                     run_order=int(raw.get("runOrder", 1) or 1),
                 )
             )
-            config = raw.get("configuration") if isinstance(raw.get("configuration"), dict) else {}
+            config = raw.get("configuration")
+            config = config if isinstance(config, dict) else {}
             if action["provider"] == "CloudFormation" and action["status"] == "Succeeded":
                 stack = str(config.get("StackName", ""))
                 places[stack] = (_account_of(role) or home, region or "")
@@ -762,6 +763,8 @@ def _pipeline_body(scenario, files, root, world, approval, resume, on_log, on_pi
             execution = resume_pipeline(state, world, approve=decision, options=options)
         else:
             pipeline_text = _fixed_or_edited(scenario, files, "pipeline")
+            if pipeline_text is None:
+                raise PipelineInputError("the scenario names no pipeline file (scenario.pipeline)")
             from simulator.forms import FormError, run_form, runs_as_form
 
             if runs_as_form(*pipeline_text):  # Terraform or CloudFormation (simulator.forms)

@@ -81,7 +81,8 @@ class _Resolver:
         self.resources = {
             k: v for k, v in (template.get("Resources") or {}).items() if isinstance(v, dict)
         }
-        params = template.get("Parameters") if isinstance(template.get("Parameters"), dict) else {}
+        params = template.get("Parameters")
+        params = params if isinstance(params, dict) else {}
         self.values: dict[str, str] = {
             "AWS::AccountId": account,
             "AWS::Region": region,
@@ -98,7 +99,8 @@ class _Resolver:
         if resource is None:
             return self.values.get(logical)
         key = NAME_PROPERTY.get(str(resource.get("Type")))
-        props = resource.get("Properties") if isinstance(resource.get("Properties"), dict) else {}
+        props = resource.get("Properties")
+        props = props if isinstance(props, dict) else {}
         named = self.value(props.get(key)) if key else None
         # Without a name property CloudFormation generates one; the logical id stands for it.
         return named or logical

@@ -43,7 +43,7 @@ except ImportError:  # pragma: no cover - the engine not installed: a plain Valu
     _Base = ValueError  # type: ignore[assignment,misc]
 
 
-class SourceSpecError(_Base):  # type: ignore[valid-type,misc]
+class SourceSpecError(_Base):
     """The lab's authorizer event or the learner's template is wrong (the message says how)."""
 
 
@@ -214,7 +214,8 @@ def api_model(
             template = sam_transform(_with_defaults(withparams, parameters or {}), account, region)
         except TemplateSettingsError as exc:
             raise SourceSpecError(str(exc)) from exc
-    resources = template.get("Resources") if isinstance(template.get("Resources"), dict) else {}
+    resources = template.get("Resources")
+    resources = resources if isinstance(resources, dict) else {}
     names = {
         logical: str((res.get("Properties") or {}).get("FunctionName") or logical)
         for logical, res in resources.items()
@@ -289,8 +290,12 @@ def _packaged(template: dict[str, Any]) -> dict[str, Any]:
     """Local code folders in Globals as S3 URIs (what `sam package` writes; only the API's
     shape matters here)."""
     globals_ = template.get("Globals")
-    shared = globals_.get("Function") if isinstance(globals_, dict) else None
-    code = shared.get("CodeUri") if isinstance(shared, dict) else None
+    if not isinstance(globals_, dict):
+        return template
+    shared = globals_.get("Function")
+    if not isinstance(shared, dict):
+        return template
+    code = shared.get("CodeUri")
     if isinstance(code, str) and not code.startswith("s3://"):
         function = {**shared, "CodeUri": "s3://sam-packaged-artifacts/code"}
         template = {**template, "Globals": {**globals_, "Function": function}}
@@ -298,7 +303,8 @@ def _packaged(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def _defaults(template: Mapping[str, Any]) -> dict[str, str]:
-    params = template.get("Parameters") if isinstance(template.get("Parameters"), dict) else {}
+    params = template.get("Parameters")
+    params = params if isinstance(params, dict) else {}
     return {
         k: str(v["Default"]) for k, v in params.items() if isinstance(v, dict) and "Default" in v
     }
@@ -306,7 +312,8 @@ def _defaults(template: Mapping[str, Any]) -> dict[str, str]:
 
 def _with_defaults(template: dict[str, Any], overrides: Mapping[str, str]) -> dict[str, Any]:
     """The template with parameter overrides as defaults (SAM reads them at transform time)."""
-    params = template.get("Parameters") if isinstance(template.get("Parameters"), dict) else {}
+    params = template.get("Parameters")
+    params = params if isinstance(params, dict) else {}
     new = {k: dict(v) if isinstance(v, dict) else v for k, v in params.items()}
     for key, value in overrides.items():
         if isinstance(new.get(key), dict):
@@ -659,11 +666,14 @@ class Gateway:
                     Decision.ERROR,
                     "the authorizer failed (AuthorizerConfigurationException)",
                 )
-            outcome = getattr(invocation, "response", None)
-            if not isinstance(outcome, dict) or not isinstance(outcome.get("policyDocument"), dict):
+            response = getattr(invocation, "response", None)
+            if not isinstance(response, dict) or not isinstance(
+                response.get("policyDocument"), dict
+            ):
                 return self._end(
                     record, 500, Decision.ERROR, "the authorizer returned no policyDocument"
                 )
+            outcome = response
             if auth.ttl > 0:
                 self.cache[key] = (now + auth.ttl, outcome)
         record.principal = str(outcome.get("principalId", ""))

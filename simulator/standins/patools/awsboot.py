@@ -24,7 +24,8 @@ def _new_conn(self):  # urllib3.connection.HTTPConnection._new_conn
 def patch() -> None:
     import urllib3.connection
 
-    urllib3.connection.HTTPConnection._new_conn = _new_conn
+    # Patched on purpose: every connection goes to the account socket (no network).
+    urllib3.connection.HTTPConnection._new_conn = _new_conn  # type: ignore[method-assign]
     # AWS CLI v1 fetches parameter values that start with http(s):// (v2 never does); with no
     # network that would turn `--value https://...` into an error, so values are taken as given.
     import awscli.clidriver

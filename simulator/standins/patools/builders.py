@@ -96,6 +96,8 @@ def mvn(argv: list[str]) -> int:
             "[ERROR] Non-parseable POM pom.xml: <project> with <artifactId> and <version> is "
             "required"
         )
+    # fail() exits; mypy cannot see it (patools is imported by its in-sandbox name, unresolved).
+    assert artifact and version
     packaging = re.search(r"<packaging>\s*([^<\s]+)\s*</packaging>", body)
     kind = packaging.group(1) if packaging else "jar"
     goals = [a for a in argv if not a.startswith("-")]

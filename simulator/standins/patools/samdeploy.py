@@ -51,7 +51,8 @@ def _sdk():
         import urllib3.connection
         from patools.awsboot import _new_conn
 
-        urllib3.connection.HTTPConnection._new_conn = _new_conn
+        # Patched on purpose: every connection goes to the account socket (no network).
+        urllib3.connection.HTTPConnection._new_conn = _new_conn  # type: ignore[method-assign]
         import boto3
     except ImportError:
         fail(
@@ -136,7 +137,7 @@ def _bucket(opts: dict, s3, account: str, region: str, needed: bool) -> str | No
     try:
         s3.head_bucket(Bucket=name)
     except Exception:
-        kwargs = {"Bucket": name}
+        kwargs: dict[str, object] = {"Bucket": name}
         if region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
         try:
@@ -296,6 +297,8 @@ def deploy(opts: dict) -> int:
             "and save needed parameters for future deploys.",
             2,
         )
+    # fail() exits; mypy cannot see it (patools is imported by its in-sandbox name, unresolved).
+    assert isinstance(stack, str)
     path = samtemplate.find_template(opts, prefer_built=True)
     template = samtemplate.load(path)
     plain = not samtemplate.is_sam(template) and not _needs_upload(template)
@@ -335,7 +338,8 @@ def deploy(opts: dict) -> int:
         kind = "CREATE" if existing["StackStatus"] == "REVIEW_IN_PROGRESS" else "UPDATE"
     except Exception:
         kind = "CREATE"
-    declared = body.get("Parameters") if isinstance(body.get("Parameters"), dict) else {}
+    declared = body.get("Parameters")
+    declared = declared if isinstance(declared, dict) else {}
     parameters = [
         {"ParameterKey": k, "ParameterValue": v} for k, v in params.items() if k in declared
     ]

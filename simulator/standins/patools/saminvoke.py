@@ -84,7 +84,8 @@ def _account(env: dict) -> str:
         import urllib3.connection
         from patools.awsboot import _new_conn
 
-        urllib3.connection.HTTPConnection._new_conn = _new_conn
+        # Patched on purpose: every connection goes to the account socket (no network).
+        urllib3.connection.HTTPConnection._new_conn = _new_conn  # type: ignore[method-assign]
         import boto3
 
         return boto3.client("sts").get_caller_identity()["Account"]

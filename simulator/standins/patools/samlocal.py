@@ -57,7 +57,8 @@ def main():
         import urllib3.connection
         from patools.awsboot import _new_conn
 
-        urllib3.connection.HTTPConnection._new_conn = _new_conn
+        # Patched on purpose: every connection goes to the account socket (no network).
+        urllib3.connection.HTTPConnection._new_conn = _new_conn  # type: ignore[method-assign]
     except ImportError:  # no urllib3: the handler simply has no AWS SDK
         pass
     module_path, _, function = HANDLER.rpartition(".")

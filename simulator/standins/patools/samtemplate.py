@@ -110,13 +110,16 @@ def is_sam(template):
 
 def functions(template):
     """{logical id: properties with Globals.Function merged} of every SAM function."""
-    globals_ = template.get("Globals") if isinstance(template.get("Globals"), dict) else {}
-    shared = globals_.get("Function") if isinstance(globals_.get("Function"), dict) else {}
+    globals_ = template.get("Globals")
+    globals_ = globals_ if isinstance(globals_, dict) else {}
+    shared = globals_.get("Function")
+    shared = shared if isinstance(shared, dict) else {}
     out = {}
     for logical, resource in template["Resources"].items():
         if not isinstance(resource, dict) or resource.get("Type") != FUNCTION:
             continue
-        props = resource.get("Properties") if isinstance(resource.get("Properties"), dict) else {}
+        props = resource.get("Properties")
+        props = props if isinstance(props, dict) else {}
         merged = {**shared, **props}
         env_shared = (shared.get("Environment") or {}).get("Variables") or {}
         env_own = (props.get("Environment") or {}).get("Variables") or {}
@@ -130,7 +133,8 @@ def parameter_values(template, overrides):
     """Parameter name -> value: Default, then --parameter-overrides (Key=Value or
     ParameterKey=K,ParameterValue=V)."""
     values = {}
-    params = template.get("Parameters") if isinstance(template.get("Parameters"), dict) else {}
+    params = template.get("Parameters")
+    params = params if isinstance(params, dict) else {}
     for name, spec in params.items():
         if isinstance(spec, dict) and "Default" in spec:
             values[name] = str(spec["Default"])
