@@ -18,11 +18,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from simulator.account import _protocol as proto
 from simulator.account._types import ApiCall
 from simulator.account._writes import is_write
+
+if TYPE_CHECKING:
+    from moto.backends import SERVICE_NAMES
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024  # one request body (awscli splits bigger uploads)
 MAX_CALLS = 2000  # API calls from the sandbox per run
@@ -547,7 +550,7 @@ SERVICES = (
 )
 
 
-_WARM_READS = (
+_WARM_READS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("ssm", "describe_parameters", {}),
     ("ssm", "get_parameters_by_path", {"Path": "/"}),
     ("secretsmanager", "list_secrets", {}),
@@ -593,7 +596,7 @@ def warm_services(app: Any) -> None:
 
     for service in SERVICES:
         if service != "codedeploy":
-            get_backend(service)
+            get_backend(cast("SERVICE_NAMES", service))  # moto types the name as a Literal
         proto.service_model(service)
         proto._rest_routes(service)
     for service in SERVICES:
