@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
-from labs.checks import Evidence, Verdict, as_dict, check, plural, sentence, words
+from labs.checks import Evidence, Verdict, as_dict, check, plural, words
 
 
 def _selector(ref: str) -> tuple[str, str]:
@@ -188,10 +189,76 @@ def _where(pairs: Iterable[tuple[str, str]]) -> str:
     return words(f"{a}/{r}" for a, r in pairs)
 
 
+# "ResourceLogicalId:L, ResourceType:T, ResourceStatusReason:M" (CloudFormation's StatusReason of
+# a stack instance whose stack failed).
+_STATUS_REASON = re.compile(
+    r"ResourceLogicalId:(?P<logical>[^,]*), ResourceType:(?P<type>[^,]*), "
+    r"ResourceStatusReason:(?P<message>.*)$",
+    re.S,
+)
+_NAME_KIND = {
+    "AWS::S3::Bucket": "the bucket name",
+    "AWS::IAM::Role": "the IAM role name",
+    "AWS::IAM::User": "the IAM user name",
+    "AWS::IAM::ManagedPolicy": "the IAM policy name",
+    "AWS::SSM::Parameter": "the parameter name",
+}
+
+
+def _explain(reason: str | None) -> str:
+    """A stack instance's status reason in plain words ("the bucket name x already exists")."""
+    if not reason:
+        return "no reason given"
+    match = _STATUS_REASON.match(reason.strip())
+    if match is None:
+        return reason.strip().rstrip(".")
+    message = match["message"].strip().rstrip(".")
+    taken = re.fullmatch(r"(\S+) already exists", message)
+    if taken and match["type"] in _NAME_KIND:
+        return f"{_NAME_KIND[match['type']]} {taken[1]} already exists"
+    return f"{match['logical']} ({match['type']}): {message}"
+
+
+def _short_where(pairs: list[tuple[str, str]]) -> str:
+    shown = [f"{a}/{r}" for a, r in pairs[:3]]
+    if len(pairs) > 3:
+        shown.append(f"{len(pairs) - 3} more")
+    return words(shown)
+
+
+def _failures(instances: list[Any], total: int) -> list[str]:
+    """Sentences about the failed and the cancelled instances, grouped by reason."""
+    parts = []
+    failed = [i for i in instances if i.detailed_status == "FAILED"]
+    if failed:
+        by_reason: dict[str, list[tuple[str, str]]] = {}
+        for i in failed:
+            by_reason.setdefault(_explain(i.status_reason), []).append((i.account, i.region))
+        reasons = sorted(by_reason.items(), key=lambda item: -len(item[1]))
+        told = "; ".join(f"{why} ({_short_where(where)})" for why, where in reasons)
+        parts.append(f"{len(failed)} of {plural(total, 'stack instance')} failed: {told}.")
+    cancelled = [(i.account, i.region) for i in instances if i.detailed_status == "CANCELLED"]
+    if cancelled:
+        parts.append(
+            f"{plural(len(cancelled), 'stack instance')} "
+            f"{'was' if len(cancelled) == 1 else 'were'} cancelled ({_short_where(cancelled)}): "
+            "the operation stopped when more instances failed than its failure tolerance allows."
+        )
+    other = [i for i in instances if i.detailed_status not in ("FAILED", "CANCELLED")]
+    if other:
+        first = other[0]
+        parts.append(
+            f"{plural(len(other), 'stack instance')} did not succeed: "
+            f"{_short_where([(i.account, i.region) for i in other])}; "
+            f"{first.account}/{first.region} is {first.status}/{first.detailed_status}."
+        )
+    return parts
+
+
 @check("stack_instances_succeeded", "stack_set", "accounts", "regions")
 def stack_instances_succeeded(evidence: Evidence, params: dict[str, Any]) -> Verdict:
     """Every account × Region of the set has a stack instance that is CURRENT and SUCCEEDED (the
-    account's own list of stack instances after the run)."""
+    account's own list of stack instances after the run, with each instance's status)."""
     after = evidence.result.after
     mine = {
         (i.account, i.region): i
@@ -207,14 +274,7 @@ def stack_instances_succeeded(evidence: Evidence, params: dict[str, Any]) -> Ver
     ]
     if not missing and not failed:
         return Verdict(True)
-    parts = []
-    if failed:
-        first = mine[failed[0]]
-        reason = f": {sentence(first.status_reason)}" if first.status_reason else "."
-        parts.append(
-            f"{plural(len(failed), 'stack instance')} did not succeed: {_where(failed)}; "
-            f"{failed[0][0]}/{failed[0][1]} is {first.status}/{first.detailed_status}{reason}"
-        )
+    parts = _failures([mine[p] for p in failed], len(wanted))
     if missing:
         parts.append(
             f"{plural(len(missing), 'stack instance')} of {len(wanted)} "
@@ -234,19 +294,19 @@ def stack_instances_succeeded(evidence: Evidence, params: dict[str, Any]) -> Ver
 def stack_instances_at_least(evidence: Evidence, params: dict[str, Any]) -> Verdict:
     """The set has at least `count` stack instances that succeeded, anywhere."""
     after = evidence.result.after
-    good = [
-        i
-        for i in (after.stack_instances if after else ())
-        if i.stack_set == params["stack_set"] and i.detailed_status == "SUCCEEDED"
+    mine = [
+        i for i in (after.stack_instances if after else ()) if i.stack_set == params["stack_set"]
     ]
+    good = [i for i in mine if i.detailed_status == "SUCCEEDED"]
     if len(good) >= int(params["count"]):
         return Verdict(True)
     errors = _instance_errors(evidence, params["stack_set"])
     why = f" The account answered {words(sorted(set(errors)))}." if errors else ""
+    told = _failures([i for i in mine if i.detailed_status != "SUCCEEDED"], len(mine))
     return Verdict(
         False,
         f"{params['stack_set']} has {plural(len(good), 'successful stack instance')} "
-        f"(wanted at least {params['count']}).{why}",
+        f"(wanted at least {params['count']}).{why}{' ' + ' '.join(told) if told else ''}",
     )
 
 

@@ -374,14 +374,12 @@ def _reason(exc: Exception, stack: Any) -> str:
     code = str(getattr(exc, "code", "") or getattr(exc, "error_type", "") or type(exc).__name__)
     message = str(getattr(exc, "message", "") or getattr(exc, "description", "") or exc)
     logical, kind, name = _failed_resource(stack)
-    if code in _ALREADY_EXISTS and name:
-        message = f"{name} already exists"
+    # CloudFormation names the resource and the name that is taken; other errors keep moto's
+    # message and the service's error code.
+    why = f"{name} already exists" if code in _ALREADY_EXISTS and name else f"{message} ({code})"
     if logical:
-        return (
-            f"ResourceLogicalId:{logical}, ResourceType:{kind}, "
-            f"ResourceStatusReason:{message} ({code})."
-        )
-    return f"{message} ({code})."
+        return f"ResourceLogicalId:{logical}, ResourceType:{kind}, ResourceStatusReason:{why}."
+    return f"{why}."
 
 
 _ALREADY_EXISTS = frozenset(
