@@ -269,7 +269,8 @@ def ecr_put(
         imageTag=tag,
         imageDigest=_manifest_digest(digest),
     )
-    return out["image"]["imageId"]["imageDigest"]
+    image_digest: str = out["image"]["imageId"]["imageDigest"]
+    return image_digest
 
 
 def s3_create_bucket(
@@ -317,7 +318,8 @@ def s3_get(server: AccountServer, bucket: str, key: str) -> str:
 
 def lambda_update_code(server: AccountServer, name: str, seed: str) -> str:
     out = server.client("lambda").update_function_code(FunctionName=name, ZipFile=_zip(seed))
-    return out["CodeSha256"]
+    code_sha256: str = out["CodeSha256"]
+    return code_sha256
 
 
 def lambda_publish(server: AccountServer, name: str, description: str = "") -> int:
@@ -350,7 +352,8 @@ def assume_role(
     out = server.client("sts", from_account).assume_role(
         RoleArn=role_arn, RoleSessionName=session_name[:64]
     )
-    return out["AssumedRoleUser"]["Arn"]
+    assumed_arn: str = out["AssumedRoleUser"]["Arn"]
+    return assumed_arn
 
 
 def budget(

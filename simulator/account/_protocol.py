@@ -83,7 +83,7 @@ def _rest_routes(name: str) -> list[tuple[Any, ...]]:
 
 def rest_operation(
     name: str, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
-):
+) -> tuple[Any, dict[str, str]]:
     """(operation model, path parameters) for a REST request, or (None, {})."""
     for verb, pattern, _score, op, required, needed_headers in _rest_routes(name):
         if verb != method:

@@ -461,7 +461,8 @@ class _Build:
                     f"(for {name})",
                 ) from exc
             value = value if isinstance(value, str) else json.dumps(value)
-        return value
+        text: str = value
+        return text
 
     def _start_session(self) -> None:
         if self.spec and self.spec.version == "0.1":

@@ -28,11 +28,13 @@ class PipelineExecution:
 
     @property
     def status(self) -> str:
-        return self.state["status"]
+        status: str = self.state["status"]
+        return status
 
     @property
     def execution_id(self) -> str:
-        return self.state["execution_id"]
+        execution_id: str = self.state["execution_id"]
+        return execution_id
 
     @property
     def waiting(self) -> dict[str, Any] | None:
@@ -40,7 +42,8 @@ class PipelineExecution:
 
     @property
     def variables(self) -> dict[str, dict[str, str]]:
-        return self.state["namespaces"]
+        namespaces: dict[str, dict[str, str]] = self.state["namespaces"]
+        return namespaces
 
     def action(self, stage: str, name: str) -> dict[str, Any]:
         st = next(s for s in self.state["stages"] if s["name"] == stage)

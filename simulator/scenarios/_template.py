@@ -198,9 +198,10 @@ def sam_transform(template: dict[str, Any], account: str, region: str) -> dict[s
     # A local boto3 session only names the Region (no credentials, no network call).
     session = boto3.session.Session(region_name=region)
     try:
-        return Translator({}, Parser(), boto_session=session).translate(
+        transformed: dict[str, Any] = Translator({}, Parser(), boto_session=session).translate(
             _package(template), {"AWS::AccountId": account, "AWS::Region": region}
         )
+        return transformed
     except InvalidDocumentException as exc:
         causes = "; ".join(getattr(c, "message", str(c)) for c in exc.causes)
         raise TemplateSettingsError(f"SAM cannot transform the template: {causes}") from exc
