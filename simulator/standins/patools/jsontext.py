@@ -21,7 +21,9 @@ class _Reader:
         self.at = 0
 
     def error(self, what: str) -> ValueError:
-        return ValueError(f"{what}: line 1 column {self.at + 1} (char {self.at})")
+        line = self.text.count("\n", 0, self.at) + 1
+        column = self.at - self.text.rfind("\n", 0, self.at)
+        return ValueError(f"{what}: line {line} column {column} (char {self.at})")
 
     def skip(self) -> None:
         text, at = self.text, self.at

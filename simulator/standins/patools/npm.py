@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 
 from patools.common import fail
+
+# jsontext, not json: json imports re (~13 ms of every npm call).
+from patools.jsontext import dumps, loads
 
 # Annotations only: mypy reads this block, at run time typing (several milliseconds) is skipped.
 TYPE_CHECKING = False
@@ -19,7 +21,7 @@ VERSION = "10.8.2"
 
 def _read_json(path: Path, what: str) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text())
+        data = loads(path.read_text())
     except FileNotFoundError:
         fail(
             f"npm ERR! code ENOENT\nnpm ERR! syscall open\nnpm ERR! path {path.resolve()}\n"
@@ -55,10 +57,10 @@ def _install(lock: dict[str, Any], package: dict[str, Any], *, production: bool)
         target.mkdir(parents=True, exist_ok=True)
         name = path.split("node_modules/")[-1]
         (target / "package.json").write_text(
-            json.dumps({"name": name, "version": info.get("version", "0.0.0")})
+            dumps({"name": name, "version": info.get("version", "0.0.0")})
         )
     (modules / ".package-lock.json").write_text(
-        json.dumps({"name": package.get("name"), "packages": packages})
+        dumps({"name": package.get("name"), "packages": packages})
     )
     return len(packages)
 
@@ -131,7 +133,7 @@ def install(args: list[str]) -> int:
                 },
             },
         }
-        lock_path.write_text(json.dumps(lock, indent=2) + "\n")
+        lock_path.write_text(dumps(lock, indent=2) + "\n")
     count = _install(lock, package, production=False)
     print(f"\nadded {count} packages, and audited {count + 1} packages in 1s\n")
     print("found 0 vulnerabilities")
