@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from simulator._loading import load_document
+from simulator.account._writes import is_write
 
 if TYPE_CHECKING:
     from simulator.account import AccountSnapshot, ApiCall
@@ -226,9 +227,11 @@ class World:
             for request in self._account.call("deployments"):
                 if request["deployment_id"] not in known:
                     self.state["deployments"].append(request)
-        # Refresh only what the new calls may have changed (one export costs ~10 ms a service).
+        # Refresh only what the new calls may have changed (one export costs ~10 ms a service);
+        # what counts as a write is the account server's own definition.
         changed = sorted(
-            {c["service"] for c in raw if c["status"] < 400 and _writes(c["operation"])} & _MIRRORED
+            {c["service"] for c in raw if c["status"] < 400 and is_write(c["operation"])}
+            & _MIRRORED
         )
         if self._mutations == -1:
             self._mutations = 0
@@ -570,22 +573,6 @@ class World:
 
 
 _MIRRORED = frozenset({"ssm", "secretsmanager", "ecr", "s3", "lambda", "cloudformation"})
-_WRITE_PREFIXES: tuple[str, ...] = (
-    "Put",
-    "Create",
-    "Upload",
-    "Update",
-    "Publish",
-    "Import",
-    "Copy",
-    "Delete",
-)
-_WRITE_PREFIXES += ("Label", "Tag", "Execute", "Complete", "Restore", "Rotate")
-
-
-def _writes(operation: str) -> bool:
-    """Whether an operation may change what the host caches (its name says it writes)."""
-    return operation.startswith(_WRITE_PREFIXES)
 
 
 class _Lazy:
