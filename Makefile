@@ -11,7 +11,7 @@ ENV_LOCAL := DJANGO_SETTINGS_MODULE=config.settings.local
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test test-sqlite test-services lint format bench check-deploy clean system-packages frontend
+.PHONY: install run test test-sqlite test-services lint typecheck format bench check-deploy clean system-packages frontend
 
 install: $(STAMP) system-packages frontend ## venv + pinned dependencies + system packages + front-end build
 
@@ -47,6 +47,9 @@ test: install ## the whole suite; with CI=true also against PostgreSQL and Redis
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+typecheck: ## mypy on the apps and the simulator, as make test runs it (config: pyproject.toml)
+	$(VENV)/bin/mypy
 
 format:
 	$(VENV)/bin/ruff format .
