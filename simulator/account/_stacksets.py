@@ -371,8 +371,18 @@ def _deploy_one(
 
 def _reason(exc: Exception, stack: Any) -> str:
     """A StatusReason in CloudFormation's shape: which resource failed and why."""
-    code = str(getattr(exc, "code", "") or getattr(exc, "error_type", "") or type(exc).__name__)
-    message = str(getattr(exc, "message", "") or getattr(exc, "description", "") or exc)
+    from moto.core.exceptions import ServiceException, _RESTError
+
+    if isinstance(exc, ServiceException | _RESTError):
+        code = str(getattr(exc, "code", "") or getattr(exc, "error_type", "") or "Error")
+        message = str(getattr(exc, "message", "") or getattr(exc, "description", "") or exc)
+    else:
+        # moto itself broke (a resource it cannot create this way): say so, never a traceback.
+        code = "InternalFailure"
+        message = (
+            "the simulated account cannot create this resource in a StackSet (a limit of the "
+            "simulation, not of your template)"
+        )
     logical, kind, name = _failed_resource(stack)
     # CloudFormation names the resource and the name that is taken; other errors keep moto's
     # message and the service's error code.
