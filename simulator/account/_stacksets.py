@@ -433,7 +433,7 @@ def _failed_resource(stack: Any) -> tuple[str, str, str]:
                 from moto.cloudformation.parsing import clean_json
 
                 value = (resource.get("Properties") or {}).get(prop)
-                if value is not None:
+                if value is not None and resource_map is not None:
                     name = str(clean_json(value, resource_map))
         return logical, kind, name
     return "", "", ""
@@ -523,7 +523,7 @@ def _describe_operation(stack_set: Any, operation: Operation) -> Response:
         "EndTimestamp": operation.ended,
         "StatusDetails": {"FailedStackInstancesCount": operation.failed_count},
     }
-    prefs = {}
+    prefs: dict[str, Any] = {}
     for key, value in operation.preferences.items():
         if key.startswith("RegionOrder."):
             prefs.setdefault("RegionOrder", []).append(value)
