@@ -38,9 +38,9 @@ class _Reader:
             raise self.error("Expecting value")
         char = text[at]
         if char == "{":
-            return self.object()
+            return self.read_object()
         if char == "[":
-            return self.array()
+            return self.read_array()
         if char == '"':
             self.at += 1
             return self.string()
@@ -50,7 +50,7 @@ class _Reader:
                 return result
         return self.number()
 
-    def object(self) -> dict[str, object]:
+    def read_object(self) -> dict[str, object]:
         self.at += 1
         result: dict[str, object] = {}
         self.skip()
@@ -77,7 +77,7 @@ class _Reader:
                 self.at -= 1
                 raise self.error("Expecting ',' delimiter")
 
-    def array(self) -> list[object]:
+    def read_array(self) -> list[object]:
         self.at += 1
         result: list[object] = []
         self.skip()
