@@ -133,9 +133,7 @@ def test_stack_instances_succeeded_names_missing_and_failed_placements():
     assert _judge("stack_instances_succeeded", params, after=_instances(*everywhere)).passed
     one_failed = [*everywhere[:3], ("2", "r2", "FAILED")]
     verdict = _judge("stack_instances_succeeded", params, after=_instances(*one_failed))
-    assert verdict.detail == (
-        "1 stack instance did not succeed: 2/r2; 2/r2 is OUTDATED/FAILED: Bucket exists."
-    )
+    assert verdict.detail == "1 of 4 stack instances failed: Bucket exists (2/r2)."
     verdict = _judge(
         "stack_instances_succeeded",
         params,
