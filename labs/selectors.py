@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Max, QuerySet
 
 from core.exam import DOMAINS, TASKS
-from core.panels import Panel, TopicLink
+from core.panels import Panel
 from labs.models import Grading, Lab, Submission
 
 # A lab counts as passed (proof of its skills, for readiness) from this best percent: the band
@@ -300,17 +300,6 @@ def labs_for_tags(tags: list[str]) -> list[Lab]:
     """Published labs sharing a topic tag with a lesson, in catalogue order."""
     wanted = set(tags)
     return [lab for lab in Lab.objects.filter(published=True) if wanted & set(lab.tags)]
-
-
-def topic_links(tags: list[str]) -> list[TopicLink]:
-    """Transitional alias of `labs.hooks.topic_links` (which builds the URLs).
-
-    config/settings/base.py still names "labs.selectors.topic_links" in TOPIC_LINK_PROVIDERS; once
-    it names "labs.hooks.topic_links" this alias goes.
-    """
-    from labs.hooks import topic_links as links
-
-    return links(tags)
 
 
 def domain_name(number: int) -> str:

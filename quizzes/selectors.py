@@ -11,7 +11,6 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from core.exam import DOMAINS, TASKS, TOPIC_TAGS, domain_label
-from core.panels import Panel, TopicLink
 from quizzes.models import (
     Attempt,
     AttemptItem,
@@ -631,29 +630,6 @@ def tag_question_counts(tags: list[str]) -> dict[str, int]:
         }
     )
     return {tag: counts[f"t{i}"] for i, tag in enumerate(tags) if counts[f"t{i}"]}
-
-
-# Transitional aliases: config/settings/base.py still names these hooks in quizzes.selectors;
-# they live in quizzes/hooks.py (they build URLs). Drop them once the settings name the hooks.
-def dashboard_panel(request: Any) -> Panel | None:
-    """Alias of `quizzes.hooks.dashboard_panel`."""
-    from quizzes import hooks
-
-    return hooks.dashboard_panel(request)
-
-
-def topic_links(tags: list[str]) -> list[TopicLink]:
-    """Alias of `quizzes.hooks.topic_links`."""
-    from quizzes import hooks
-
-    return hooks.topic_links(tags)
-
-
-def cheatsheet_links(tags: list[str]) -> list[TopicLink]:
-    """Alias of `quizzes.hooks.cheatsheet_links`."""
-    from quizzes import hooks
-
-    return hooks.cheatsheet_links(tags)
 
 
 def bank_summary() -> dict:

@@ -303,13 +303,13 @@ LOGGING = {
 # - topic links: `links(tags: list[str]) -> list[core.panels.TopicLink]`, shown under a lesson.
 DASHBOARD_PANELS = [
     "courses.selectors.dashboard_panel",
-    "quizzes.selectors.dashboard_panel",
+    "quizzes.hooks.dashboard_panel",
     "labs.selectors.dashboard_panel",
 ]
 TOPIC_LINK_PROVIDERS = [
-    "quizzes.selectors.topic_links",
-    "labs.selectors.topic_links",
-    "quizzes.selectors.cheatsheet_links",
+    "quizzes.hooks.topic_links",
+    "labs.hooks.topic_links",
+    "quizzes.hooks.cheatsheet_links",
 ]
 
 # Labs: per-learner submission rate, per-file size cap, and when a RUNNING grading is stale

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from core.content import LoadReport
 from core.hooks import topic_links
-from quizzes import hooks, selectors
+from quizzes import hooks
 from quizzes.models import Question
 from tests.quizzes.bank import make_question
 
@@ -117,13 +117,6 @@ def test_dashboard_panel_is_none_for_anonymous_users():
     request = RequestFactory().get("/dashboard/")
     request.user = AnonymousUser()
     assert hooks.dashboard_panel(request) is None
-
-
-def test_settings_still_reach_the_hooks_through_the_selectors_aliases():
-    # config/settings/base.py names quizzes.selectors.*; the aliases hand over to quizzes.hooks.
-    make_question("l1", tags=["lambda"])
-    assert selectors.topic_links(["lambda"]) == hooks.topic_links(["lambda"])
-    assert selectors.cheatsheet_links(["lambda"]) == hooks.cheatsheet_links(["lambda"])
 
 
 def test_lesson_url_uses_the_courses_route():
