@@ -8,7 +8,7 @@ from simulator._budget import wall_limit
 from simulator._check import KINDS, PLATFORMS, check, detect_kind
 from simulator._findings import Finding, Report, Severity
 from simulator._loading import Loaded, load_document
-from simulator._rules import RULES, RuleInfo
+from simulator._rules import RULES, RuleInfo, did_you_mean
 from simulator.codebuild import BuildOptions, BuildResult, build
 from simulator.codedeploy import DeploymentResult, DeployOptions, deploy
 from simulator.codepipeline import (
@@ -101,6 +101,7 @@ __all__: list[str] = [
     "check_terraform",
     "deploy",
     "detect_kind",
+    "did_you_mean",
     "execution_dot",
     "group_settings",
     "load_document",

@@ -63,6 +63,7 @@ PUBLIC_API = frozenset(
         "check_terraform",
         "deploy",
         "detect_kind",
+        "did_you_mean",
         "execution_dot",
         "group_settings",
         "load_document",
@@ -90,6 +91,13 @@ def test_public_api_is_pinned() -> None:
     assert len(simulator.__all__) == len(PUBLIC_API), "a name is listed twice in __all__"
     for name in simulator.__all__:
         assert hasattr(simulator, name), name
+
+
+def test_did_you_mean_is_the_one_suggestion_helper() -> None:
+    assert simulator.did_you_mean("phase", ["phases", "version"]) == "did you mean 'phases'?"
+    assert simulator.did_you_mean("VERSION", ["phases", "version"]) == "did you mean 'version'?"
+    assert simulator.did_you_mean("zzz", ["phases"]) == ""
+    assert simulator.did_you_mean(3, ["phases"]) == ""
 
 
 def test_rules_catalogue_has_codes_severities_and_lessons() -> None:
