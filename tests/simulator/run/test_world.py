@@ -110,7 +110,7 @@ def test_changes_are_recorded_and_survive_a_round_trip():
     [
         ("account: 12345\n", "account: '12345' is not a 12-digit account id"),
         ("region: mars\n", "region: 'mars' is not a region name"),
-        ("paramters: {}\n", "paramters: unknown key; did you mean `parameters`?"),
+        ("paramters: {}\n", "lab.yml:1:1: paramters: unknown key; did you mean 'parameters'?"),
         ("parameters:\n  /x: {type: Secret, value: a}\n", "is not a parameter type"),
         ("parameters:\n  /x: {type: String}\n", "parameters./x: no value; add `value:`"),
         (
@@ -130,8 +130,16 @@ def test_changes_are_recorded_and_survive_a_round_trip():
             "roles:\n  - {name: R, account: '999999999999'}\n",
             "account 999999999999 is not declared",
         ),
-        ("ecr: [1, 2]\n", "ecr: expected a mapping, got a list"),
-        ("a: [unclosed\n", "not valid YAML"),
+        ("ecr: [1, 2]\n", "lab.yml:1:6: ecr: expected a mapping, got a list"),
+        ("a: [unclosed\n", "lab.yml:2:1: not valid YAML"),
+        ("sns: {topics: [[1]]}\n", "lab.yml:1:16: sns.topics.0: expected text, got a list"),
+        ("parameters:\n  /x: {value: true}\n", "lab.yml:2:15: parameters./x.value: expected text"),
+        ("roles: [{trust: []}]\n", "lab.yml:1:9: roles.0.name: `name` is missing; add `name:`"),
+        (
+            "lambda: {functions: {f: {versions: [1], aliases: {a: {version: 1, weights: {1: x}}}}}}",
+            "lab.yml:1:80: lambda.functions.f.aliases.a.weights.1: expected a number, got text",
+        ),
+        ("accounts: {'12': {}}\n", "lab.yml:1:12: accounts.12: '12' is not a 12-digit account id"),
     ],
 )
 def test_bad_fixtures_get_specific_errors(text, expected):
@@ -139,6 +147,18 @@ def test_bad_fixtures_get_specific_errors(text, expected):
         load_world(text, filename="lab.yml")
     assert str(info.value).startswith("lab.yml")
     assert expected in str(info.value)
+
+
+def test_errors_point_at_the_line_and_column_of_the_value():
+    text = "parameters:\n  /ok: fine\n  /bad:\n    type: Secret\n    value: a\n"
+    with pytest.raises(WorldError, match=r"^lab.yml:4:11: parameters./bad.type: 'Secret'"):
+        load_world(text, filename="lab.yml")
+
+
+def test_an_empty_file_is_the_empty_world():
+    world = load_world("# nothing yet\n", filename="lab.yml")
+    assert (world.account_id, world.region) == ("123456789012", "us-east-1")
+    assert world.state["parameters"] == {} and world.state["setup"] == []
 
 
 def test_restore_refuses_other_shapes():
