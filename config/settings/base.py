@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
-import os
+import logging
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from csp import constants as csp_constants
 
+from .env import (
+    env_bool,
+    env_choice,
+    env_database,
+    env_float,
+    env_int,
+    env_list,
+    env_path,
+    env_rate,
+    env_str,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = Path(os.environ.get("PA_VAR_DIR", BASE_DIR / "var"))
-
-
-def env_bool(name: str, default: bool) -> bool:
-    """Read a boolean from the environment ("1", "true", "yes", "on" are true)."""
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    """Read a comma-separated list from the environment."""
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
+VAR_DIR = env_path("PA_VAR_DIR", BASE_DIR / "var")
 
 # Local mode = the embedded newcomer set-up (demo accounts allowed). Never true in production.
 LOCAL_MODE = env_bool("PA_LOCAL_MODE", False)
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -95,16 +92,17 @@ TEMPLATES = [
 
 # SQLite by default (embedded), PostgreSQL when DATABASE_URL says so.
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+    "default": env_database(
+        "DATABASE_URL",
+        f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the web server and the Celery worker share the file safely.
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": int(os.environ.get("PA_SQLITE_TIMEOUT", "20")),
+        "timeout": env_int("PA_SQLITE_TIMEOUT", 20),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
@@ -128,20 +126,20 @@ AUTHENTICATION_BACKENDS = [
 # one address, logging in to it from there pauses for the cool-off. Not by username alone, so
 # nobody can lock a learner out from elsewhere; not by address alone, so one classroom behind
 # one address is not locked out by a few typos.
-AXES_FAILURE_LIMIT = int(os.environ.get("PA_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PA_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("PA_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("PA_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Across usernames, an address may fail this often within the cool-off (a flood spraying
 # guesses over many names); high enough for a classroom behind one address to mistype.
-LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("PA_LOGIN_FAILURES_PER_ADDRESS", "30"))
+LOGIN_FAILURES_PER_ADDRESS = env_int("PA_LOGIN_FAILURES_PER_ADDRESS", 30)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
 # Behind reverse proxies, how many of them append to X-Forwarded-For (0: none, use the peer's
 # address). Login and sign-up limits count per client address (accounts.services.client_address).
-PROXY_COUNT = int(os.environ.get("PA_PROXY_COUNT", "0"))
+PROXY_COUNT = env_int("PA_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "accounts.services.client_address"
 # Sign-up throttling: accounts created per client address per window (accounts.services).
-SIGNUPS_PER_ADDRESS = int(os.environ.get("PA_SIGNUPS_PER_ADDRESS", "5"))
+SIGNUPS_PER_ADDRESS = env_int("PA_SIGNUPS_PER_ADDRESS", 5)
 SIGNUP_WINDOW_SECONDS = 3600
 LOGIN_REDIRECT_URL = "core:landing"  # instructors land on their home, learners on the dashboard
 LOGOUT_REDIRECT_URL = "core:home"
@@ -167,15 +165,16 @@ CACHES = {
         "LOCATION": "pipeline-academy",
     }
 }
-if os.environ.get("REDIS_CACHE_URL"):
+# Unset or empty: the in-memory cache above.
+if REDIS_CACHE_URL := env_str("REDIS_CACHE_URL", ""):
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": os.environ["REDIS_CACHE_URL"],
+        "LOCATION": REDIS_CACHE_URL,
     }
 
 # Content as code: the folder load_content reads, and the loaders it runs, in order, in one
 # transaction. Each loader is `load(root: Path, report: core.content.LoadReport) -> None`.
-CONTENT_ROOT = Path(os.environ.get("PA_CONTENT_ROOT", BASE_DIR / "content"))
+CONTENT_ROOT = env_path("PA_CONTENT_ROOT", BASE_DIR / "content")
 CONTENT_LOADERS = [
     "core.guide.load_exam_guide",
     "courses.loading.load_modules",
@@ -190,7 +189,7 @@ CONTENT_LOADERS = [
 DIAGRAM_CACHE_DIR = VAR_DIR / "diagrams"
 
 # Celery: a broker that needs no server by default (filesystem transport), Redis at scale.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 
 
 def filesystem_broker_options(var_dir: Path) -> dict[str, object]:
@@ -214,7 +213,7 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Results are kept in our own models; a backend is only needed for health checks and tests.
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -222,7 +221,7 @@ CELERY_TASK_TIME_LIMIT = 300
 # A pool process warms the grader before it takes work (labs.tasks.warm_grader: the account
 # server's parent and cfn-lint, 5-30 s on a busy machine); Celery's default 4 s would kill it.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = 120
-LAB_WARM_WORKER = os.environ.get("PA_LAB_WARM_WORKER", "1") == "1"
+LAB_WARM_WORKER = env_bool("PA_LAB_WARM_WORKER", True)
 CELERY_TASK_SOFT_TIME_LIMIT = 270
 CELERY_TASK_IGNORE_RESULT = True
 # Broker unreachable: give up publishing within ~2 s (the submission stays queued and the beat
@@ -242,7 +241,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "labs-recover-stale-gradings": {
         "task": "labs.recover_stale_gradings",
-        "schedule": float(os.environ.get("PA_LAB_RECOVER_INTERVAL", "60")),
+        "schedule": env_float("PA_LAB_RECOVER_INTERVAL", 60.0),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -255,9 +254,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "core.api_schema.ApiSchema",
     "DEFAULT_THROTTLE_RATES": {
-        "writes": os.environ.get("PA_THROTTLE_WRITES", "120/min"),
-        "check": os.environ.get("PA_THROTTLE_CHECK", "120/min"),
-        "submissions": os.environ.get("PA_THROTTLE_SUBMISSIONS", "10/min"),
+        "writes": env_rate("PA_THROTTLE_WRITES", "120/min"),
+        "check": env_rate("PA_THROTTLE_CHECK", "120/min"),
+        "submissions": env_rate("PA_THROTTLE_SUBMISSIONS", "10/min"),
     },
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api_negotiation.ContentNegotiation",
@@ -289,11 +288,13 @@ SPECTACULAR_SETTINGS = {
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
 }
 
+# The names logging knows (CRITICAL … DEBUG, WARN, NOTSET); a typo would stop logging set-up.
+LOG_LEVELS = tuple(logging.getLevelNamesMapping())
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", LOG_LEVELS)},
     # cfn-lint logs every scan (and whole SAM-transformed templates) at INFO: keep them out.
     "loggers": {"cfnlint": {"level": "WARNING"}},
 }
@@ -316,32 +317,30 @@ TOPIC_LINK_PROVIDERS = [
 # (its worker died): then the redelivered task grades it again, at most LAB_MAX_GRADING_ATTEMPTS.
 # How long a web request waits for cfn-lint on a learner's template (the editor's check answers
 # within 2 s); graders wait up to PA_CHECK_WALL_SECONDS (20 s). simulator/_budget.py has the caps.
-WEB_CHECK_WALL_SECONDS = float(os.environ.get("PA_WEB_CHECK_WALL_SECONDS", "1.6"))
+WEB_CHECK_WALL_SECONDS = env_float("PA_WEB_CHECK_WALL_SECONDS", 1.6)
 # Load cfn-lint while each web process starts, not during a learner's first template check.
-WEB_WARM_CHECKERS = os.environ.get("PA_WEB_WARM_CHECKERS", "1") == "1"
-LAB_SUBMISSIONS_PER_MINUTE = int(os.environ.get("PA_LAB_SUBMISSIONS_PER_MINUTE", "6"))
+WEB_WARM_CHECKERS = env_bool("PA_WEB_WARM_CHECKERS", True)
+LAB_SUBMISSIONS_PER_MINUTE = env_int("PA_LAB_SUBMISSIONS_PER_MINUTE", 6)
 LAB_MAX_FILE_BYTES = 200_000
 LAB_MAX_GRADING_ATTEMPTS = 2
-LAB_GRADING_STALE_SECONDS = int(os.environ.get("PA_LAB_GRADING_STALE_SECONDS", "330"))
+LAB_GRADING_STALE_SECONDS = env_int("PA_LAB_GRADING_STALE_SECONDS", 330)
 # Fair grading queue and recovery (labs/services.py, docs/hardening.md): a running grading beats
 # every LAB_GRADING_HEARTBEAT_SECONDS; silent for LAB_GRADING_LOST_SECONDS, it is lost and the
 # sweep (each worker's own timer, every LAB_GRADING_SWEEP_SECONDS) queues it again. A learner
 # runs at most LAB_RUNNING_PER_LEARNER gradings at once; the rest wait in the database.
-LAB_GRADING_HEARTBEAT_SECONDS = float(os.environ.get("PA_LAB_GRADING_HEARTBEAT_SECONDS", "5"))
-LAB_GRADING_LOST_SECONDS = float(os.environ.get("PA_LAB_GRADING_LOST_SECONDS", "20"))
-LAB_GRADING_SWEEP_SECONDS = float(os.environ.get("PA_LAB_GRADING_SWEEP_SECONDS", "10"))
-LAB_RUNNING_PER_LEARNER = int(os.environ.get("PA_LAB_RUNNING_PER_LEARNER", "1"))
+LAB_GRADING_HEARTBEAT_SECONDS = env_float("PA_LAB_GRADING_HEARTBEAT_SECONDS", 5.0)
+LAB_GRADING_LOST_SECONDS = env_float("PA_LAB_GRADING_LOST_SECONDS", 20.0)
+LAB_GRADING_SWEEP_SECONDS = env_float("PA_LAB_GRADING_SWEEP_SECONDS", 10.0)
+LAB_RUNNING_PER_LEARNER = env_int("PA_LAB_RUNNING_PER_LEARNER", 1)
 # A pipeline paused at an approval: strings from LAB_PAUSED_BLOB_MIN_BYTES up are stored once by
 # sha256 outside the row; caps on the rest of the state, per submission and per learner.
 LAB_PAUSED_BLOB_MIN_BYTES = 4096
-LAB_PAUSED_STATE_MAX_BYTES = int(os.environ.get("PA_LAB_PAUSED_STATE_MAX_BYTES", str(2 << 20)))
-LAB_PAUSED_MAX_BYTES = int(os.environ.get("PA_LAB_PAUSED_MAX_BYTES", str(32 << 20)))
-LAB_PAUSED_MAX_BYTES_PER_LEARNER = int(
-    os.environ.get("PA_LAB_PAUSED_MAX_BYTES_PER_LEARNER", str(96 << 20))
-)
+LAB_PAUSED_STATE_MAX_BYTES = env_int("PA_LAB_PAUSED_STATE_MAX_BYTES", 2 << 20)
+LAB_PAUSED_MAX_BYTES = env_int("PA_LAB_PAUSED_MAX_BYTES", 32 << 20)
+LAB_PAUSED_MAX_BYTES_PER_LEARNER = env_int("PA_LAB_PAUSED_MAX_BYTES_PER_LEARNER", 96 << 20)
 if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS:
-    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = int(
-        os.environ.get("PA_BROKER_VISIBILITY_TIMEOUT", "3600")
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int(
+        "PA_BROKER_VISIBILITY_TIMEOUT", 3600
     )
 
 # Content-Security-Policy (django-csp): only our own origin; scripts also need the per-response

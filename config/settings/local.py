@@ -1,7 +1,7 @@
 """Local development: the embedded default (SQLite, filesystem broker) with DEBUG on."""
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .env import env_bool
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 LOCAL_MODE = env_bool("PA_LOCAL_MODE", True)
