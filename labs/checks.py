@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator import RunStatus, ScenarioResult, template_value
+from simulator import RunStatus, ScenarioResult, Severity, template_value
 
 # Names of the operators that decide whether a shell command's exit status is the segment's.
 _MASKING = {"||": "||", ";": ";", "|": "|", "&": "&"}
@@ -155,7 +155,7 @@ def no_error_findings(evidence: Evidence, params: dict[str, Any]) -> Verdict:
         for name, findings in evidence.findings.items()
         if wanted in (None, name)
         for f in findings
-        if f["severity"] == "error"
+        if f["severity"] == Severity.ERROR
     ]
     if not errors:
         return Verdict(True)

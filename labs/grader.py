@@ -141,7 +141,7 @@ def _note_findings(result: simulator.ScenarioResult) -> dict[str, list[dict[str,
         out.setdefault(note.file, []).append(
             {
                 "code": NOT_SIMULATED_CODE,
-                "severity": "warning",
+                "severity": simulator.Severity.WARNING.value,
                 "line": None,
                 "column": None,
                 "path": note.path,
@@ -173,7 +173,7 @@ def grade(
     findings = check_files(spec, files)
     kind = spec.scenario["kind"]
     blocking = spec.scenario.get("require_valid", True) and any(
-        f["severity"] == "error" for fs in findings.values() for f in fs
+        f["severity"] == simulator.Severity.ERROR for fs in findings.values() for f in fs
     )
     run = None
     if kind == "check":

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from core.api import RejectUnknownFields, StrictCharField, StrictSlugField
 from labs.models import Lab, Submission
+from simulator import Severity
 
 MAX_CHECK_BYTES = 200_000
 
@@ -70,7 +71,7 @@ class CheckRequestSerializer(RejectUnknownFields, serializers.Serializer):
 
 class FindingSerializer(serializers.Serializer):
     code = serializers.CharField()
-    severity = serializers.ChoiceField(choices=["error", "warning", "info"])
+    severity = serializers.ChoiceField(choices=[level.value for level in Severity])
     line = serializers.IntegerField()
     column = serializers.IntegerField()
     path = serializers.CharField(allow_blank=True)

@@ -217,7 +217,9 @@ def lab_submissions(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     lab = lab_or_404(slug)
     confirm = None
     if request.method == "POST":
-        finished = lab.submissions.filter(status__in=["graded", "error"]).count()
+        finished = lab.submissions.filter(
+            status__in=[Submission.Status.GRADED, Submission.Status.ERROR]
+        ).count()
         if request.POST.get("confirm") != "yes":
             # A confirmation step first: say how many gradings this queues.
             confirm = {"count": finished}

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from labs.checks import Evidence, Verdict, check, plural, words
+from simulator import NoteLevel
 
 FATES = ("deleted", "dead_lettered", "in_queue")
 FATE_WORDS = {
@@ -52,7 +53,7 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _no_polling(evidence: Evidence, queue: str) -> Verdict:
-    errors = [n.message for n in evidence.result.notes if str(n.level) == "error"]
+    errors = [n.message for n in evidence.result.notes if n.level == NoteLevel.ERROR]
     why = next((e for e in errors if queue in e), "")
     return Verdict(False, why or f"Lambda never delivered a batch from {queue}.")
 
