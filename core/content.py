@@ -17,15 +17,27 @@ from simulator import Severity
 class ContentError(Exception):
     """A problem in a content file, located precisely enough to fix it."""
 
-    def __init__(self, path: Path | str, line: int | None, message: str, hint: str = "") -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        line: int | None,
+        message: str,
+        hint: str = "",
+        *,
+        column: int | None = None,
+    ) -> None:
         self.path = Path(path)
         self.line = line
+        self.column = column
         self.message = message
         self.hint = hint
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        # path:line:column is the form editors and terminals turn into a jump to the spot.
         where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        if self.line and self.column:
+            where += f":{self.column}"
         return f"{where}: {self.message}" + (f" (hint: {self.hint})" if self.hint else "")
 
 
