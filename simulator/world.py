@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
-import re
 import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from simulator import _world_sections as sections
 from simulator._loading import Loaded
 from simulator._world_file import (
     DEFAULT_ACCOUNT,
@@ -20,6 +19,7 @@ from simulator._world_file import (
     world_file_keys,
 )
 from simulator._world_file import WorldError as WorldError
+from simulator._world_seed import seed_more, seed_state
 from simulator.account._writes import is_write
 
 if TYPE_CHECKING:
@@ -59,8 +59,8 @@ class World:
             service = AccountService()
             weakref.finalize(self, service.close)
             try:
-                service.call("seed", state=_seed_state(self.state))
-                _seed_more(service, self.state)
+                service.call("seed", state=seed_state(self.state))
+                seed_more(service, self.state)
             except Exception:
                 service.close()
                 raise
@@ -270,11 +270,8 @@ class World:
 
     def can_assume(self, role_arn: str, from_account: str) -> bool:
         """Whether a principal of from_account may assume role_arn (its trust names it)."""
-        role = self.state["roles"].get(role_arn)
-        if role is None:
-            return False
-        trusted = role["trust"]
-        return from_account in trusted or f"arn:aws:iam::{from_account}:root" in trusted
+        role = self.roles.get(role_arn)
+        return role is not None and role.trusts(from_account)
 
     def assume_role(self, role_arn: str, from_account: str, *, origin: str = "host") -> bool:
         """STS AssumeRole through the account (logged); False when the role's trust refuses."""
@@ -291,6 +288,84 @@ class World:
         except AccountRequestError:
             return False
         return True
+
+    # -- typed sections: read-only views of `state`, built on each read ------------------
+    @property
+    def parameters(self) -> dict[str, sections.Parameter]:
+        return sections.parameters(self.state)
+
+    @property
+    def secrets(self) -> dict[str, sections.Secret]:
+        return sections.secrets(self.state)
+
+    @property
+    def repositories(self) -> dict[str, sections.Repository]:
+        return sections.repositories(self.state, self.account_id)
+
+    @property
+    def buckets(self) -> dict[str, sections.Bucket]:
+        return sections.buckets(self.state, self.region)
+
+    @property
+    def functions(self) -> dict[str, sections.Function]:
+        return sections.functions(self.state)
+
+    @property
+    def alarms(self) -> dict[str, sections.Alarm]:
+        return sections.alarms(self.state)
+
+    @property
+    def roles(self) -> dict[str, sections.Role]:
+        return sections.roles(self.state)
+
+    @property
+    def topics(self) -> dict[str, sections.Topic]:
+        return sections.topics(self.state)
+
+    @property
+    def stacks(self) -> dict[str, sections.Stack]:
+        return sections.stacks(self.state)
+
+    # -- writes our engines own (alarms, SNS, pipeline stacks, ECS) ------------------------
+    def set_alarm_state(self, name: str, state: str, *, behaviour: str | None = None) -> None:
+        """Put an alarm in OK or ALARM (declaring it when the world did not)."""
+        alarm = self.state["alarms"].setdefault(name, {"behaviour": "ok"})
+        alarm["state"] = state
+        if behaviour is not None:
+            alarm["behaviour"] = behaviour
+
+    def sns_publish(self, topic: str, message: Mapping[str, Any]) -> bool:
+        """Deliver a message to a topic named by name or ARN; False when there is no such topic."""
+        topics = self.state["sns"]
+        key = topic if topic in topics else topic.rsplit(":", 1)[-1]
+        if key not in topics:
+            return False
+        topics[key]["messages"].append(dict(message))
+        return True
+
+    def put_stack(self, name: str, **fields: Any) -> None:
+        """Create or replace a pipeline-deployed stack (status, parameters, outputs, resources)."""
+        self.state["stacks"][name] = dict(fields)
+
+    def stage_change_set(self, name: str, template: Any, parameters: Mapping[str, str]) -> None:
+        """Keep a change set on a stack (creating it in REVIEW_IN_PROGRESS when new)."""
+        stack = self.state["stacks"].setdefault(
+            name, {"status": "REVIEW_IN_PROGRESS", "parameters": {}, "outputs": {}}
+        )
+        stack["change_set"] = {"template": template, "parameters": dict(parameters)}
+
+    def delete_stack(self, name: str) -> None:
+        self.state["stacks"].pop(name, None)
+
+    def ecs_register_task_definition(self, family: str, text: str) -> int:
+        """Register a task definition revision; returns its revision number (1, 2...)."""
+        revisions = self.state["ecs"].setdefault("task_definitions", {}).setdefault(family, [])
+        revisions.append(text)
+        return len(revisions)
+
+    def ecs_set_service_images(self, service: str, images: Mapping[str, str]) -> None:
+        """The images an ECS standard deployment put on `cluster/service`, by container."""
+        self.state["ecs"].setdefault("services_deployed", {})[service] = dict(images)
 
     # -- Parameter Store -------------------------------------------------------------------
     def ssm_get(self, selector: str) -> dict[str, Any]:
@@ -499,25 +574,6 @@ def _manifest_digest(manifest: Any) -> str:
         return ""
 
 
-def _seed_state(state: dict[str, Any]) -> dict[str, Any]:
-    """The state as JSON for the account server (object bodies in base64)."""
-    skip = ("s3", "stacks", "deployments", "dynamodb", "sqs", "setup")  # seeded by _seed_more
-    out = {k: v for k, v in state.items() if k not in skip}
-    out["s3"] = {
-        name: {
-            "region": b["region"],
-            "versioning": b["versioning"],
-            "objects": {
-                key: {"data_b64": base64.b64encode(o["data"]).decode()}
-                for key, o in b["objects"].items()
-                if isinstance(o.get("data"), bytes)
-            },
-        }
-        for name, b in state["s3"].items()
-    }
-    return cast(dict[str, Any], json.loads(json.dumps(out, default=str)))
-
-
 def empty_world(account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION) -> World:
     """A world with one account, one region and nothing in it."""
     data = {"account": account, "region": region}
@@ -536,119 +592,3 @@ def load_world(source: str | Path, *, filename: str | None = None) -> World:
         name = filename or "<world>"
         text = source
     return World(read_world_file(text, name).state())
-
-
-# --- DynamoDB, SQS and generic setup calls (seeded through the account's AWS API) -----------
-
-
-def _snake(operation: str) -> str:
-    if not operation[:1].isupper():
-        return operation
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
-
-
-def _seed_more(service: AccountService, state: dict[str, Any]) -> None:
-    """Tables, queues and setup calls, made through the account's AWS API as the host."""
-    if not (state.get("dynamodb") or state.get("sqs") or state.get("setup")):
-        return
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from simulator.lambdas._client import account_client
-
-    sock = str(service.sandbox_dir / "aws.sock")
-    main, region = state["account"], state["region"]
-
-    def client(name: str, account: str = "", where: str = "") -> Any:
-        key, secret = service.call("credentials", account=account or main)
-        return account_client(sock, name, key, secret, where or region)
-
-    service.call("origin", origin="host:seed")
-    try:
-        _seed_tables(client("dynamodb"), state.get("dynamodb") or {})
-        _seed_queues(client("sqs"), state.get("sqs") or {}, main, region)
-        for i, call in enumerate(state.get("setup") or []):
-            api = client(call["service"], call.get("account") or "", call.get("region") or "")
-            method = getattr(api, _snake(call["operation"]), None)
-            if method is None:
-                raise WorldError(
-                    f"setup.{i}: {call['service']} has no operation {call['operation']!r}; "
-                    "use the API name, e.g. CreateUserPool or create_user_pool"
-                )
-            try:
-                method(**call["params"])
-            except (ClientError, BotoCoreError) as exc:
-                where = f"setup.{i}: {call['service']} {call['operation']}"
-                raise WorldError(f"{where}: {exc}") from exc
-    finally:
-        service.call("origin", origin="host")
-
-
-def _seed_tables(ddb: Any, tables: dict[str, Any]) -> None:
-    from decimal import Decimal
-
-    from boto3.dynamodb.types import TypeSerializer
-
-    writer = TypeSerializer()
-    for name, table in tables.items():
-        attributes = dict(table["key"])
-        for schema in table["indexes"].values():
-            attributes.update(dict(schema))
-
-        def schema_of(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
-            return [
-                {"AttributeName": a, "KeyType": "HASH" if i == 0 else "RANGE"}
-                for i, (a, _t) in enumerate(pairs)
-            ]
-
-        params: dict[str, Any] = {
-            "TableName": name,
-            "KeySchema": schema_of(table["key"]),
-            "AttributeDefinitions": [
-                {"AttributeName": a, "AttributeType": t} for a, t in attributes.items()
-            ],
-            "BillingMode": "PAY_PER_REQUEST",
-        }
-        if table["indexes"]:
-            params["GlobalSecondaryIndexes"] = [
-                {
-                    "IndexName": index,
-                    "KeySchema": schema_of(schema),
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-                for index, schema in table["indexes"].items()
-            ]
-        if table.get("stream"):
-            params["StreamSpecification"] = {
-                "StreamEnabled": True,
-                "StreamViewType": "NEW_AND_OLD_IMAGES",
-            }
-        ddb.create_table(**params)
-        for item in table["items"]:
-            plain = json.loads(json.dumps(item), parse_float=Decimal)
-            ddb.put_item(TableName=name, Item={k: writer.serialize(v) for k, v in plain.items()})
-
-
-def _seed_queues(sqs: Any, queues: dict[str, Any], account: str, region: str) -> None:
-    urls = {}
-    # Dead-letter queues first: a redrive policy names an existing queue's ARN.
-    order = sorted(queues, key=lambda n: bool(queues[n]["dead_letter"]))
-    for name in order:
-        queue = queues[name]
-        attributes = dict(queue["attributes"])
-        if name.endswith(".fifo"):
-            attributes.setdefault("FifoQueue", "true")
-        if queue["dead_letter"]:
-            target = queue["dead_letter"]["queue"]
-            attributes["RedrivePolicy"] = json.dumps(
-                {
-                    "deadLetterTargetArn": f"arn:aws:sqs:{region}:{account}:{target}",
-                    "maxReceiveCount": queue["dead_letter"]["max_receives"],
-                }
-            )
-        urls[name] = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-    for name, queue in queues.items():
-        for j, body in enumerate(queue["messages"]):
-            extra = {"MessageGroupId": "seed", "MessageDeduplicationId": f"seed-{j}"}
-            sqs.send_message(
-                QueueUrl=urls[name], MessageBody=body, **(extra if name.endswith(".fifo") else {})
-            )

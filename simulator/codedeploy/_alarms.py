@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from simulator._world_sections import Alarm, alarms
+
 _ERROR_RATE = re.compile(r"^\s*error[_ ]rate\s*[=:]\s*([0-9]+(?:\.[0-9]+)?)\s*%?\s*$", re.I)
 
 
@@ -28,12 +30,13 @@ class AlarmWatch:
 
     def __init__(self, world: Any, names: tuple[str, ...]) -> None:
         self._world = world
-        state = getattr(world, "state", world)
-        self._alarms = {n: state.get("alarms", {}).get(n, {}) for n in names}
+        declared = alarms(getattr(world, "state", world))
+        # An undeclared name never fires (the group's alarms are checked when the world loads).
+        self._alarms = {n: declared.get(n) or Alarm(n, "ok", "OK") for n in names}
         self._fired: tuple[float, str] | None = None
         self.traffic_minute: float | None = None
         for name, alarm in self._alarms.items():
-            if alarm.get("behaviour") == "alarm":
+            if alarm.behaviour == "alarm":
                 self._fire(0.0, name)
 
     def _fire(self, minute: float, name: str) -> None:
@@ -46,13 +49,13 @@ class AlarmWatch:
             return
         self.traffic_minute = minute
         for name, alarm in self._alarms.items():
-            if alarm.get("behaviour") == "after_traffic":
-                self._fire(minute + float(alarm.get("minutes", 0)), name)
+            if alarm.behaviour == "after_traffic":
+                self._fire(minute + (alarm.minutes or 0.0), name)
 
     def error_rate(self, minute: float, rate: float) -> None:
         """A hook reported an error rate at `minute`."""
         for name, alarm in self._alarms.items():
-            if alarm.get("behaviour") == "error_rate" and rate > float(alarm.get("threshold", 0)):
+            if alarm.behaviour == "error_rate" and rate > (alarm.threshold or 0.0):
                 self._fire(minute, name)
 
     def fired_by(self, minute: float) -> tuple[float, str] | None:
@@ -66,10 +69,13 @@ class AlarmWatch:
         fired = self.fired_by(until_minute)
         if fired is None:
             return
-        state = getattr(self._world, "state", self._world)
-        alarm = state.get("alarms", {}).get(fired[1])
-        if isinstance(alarm, dict):
-            alarm["state"] = "ALARM"
+        set_state = getattr(self._world, "set_alarm_state", None)
+        if callable(set_state):
+            set_state(fired[1], "ALARM")
+        else:  # a bare state mapping (the engine also accepts one)
+            alarm = self._world.get("alarms", {}).get(fired[1])
+            if isinstance(alarm, dict):
+                alarm["state"] = "ALARM"
         record = getattr(self._world, "record", None)
         if callable(record):
             record(

@@ -357,9 +357,7 @@ def codedeploy_ecs(ctx: Context) -> Outcome:
         family = json.loads(task_text).get("family", "task")
     except json.JSONDecodeError as exc:
         return Outcome("Failed", f"{task_path} is not valid JSON ({exc})")
-    defs = ctx.world.state["ecs"].setdefault("task_definitions", {})
-    revision = len(defs.get(family, [])) + 1
-    defs.setdefault(family, []).append(task_text)
+    revision = ctx.world.ecs_register_task_definition(family, task_text)
     arn = (
         f"arn:aws:ecs:{ctx.world.region}:{ctx.world.account_id}:task-definition/{family}:{revision}"
     )
@@ -383,8 +381,7 @@ def ecs_standard(ctx: Context) -> Outcome:
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         return Outcome("Failed", f"{name} must be a JSON array of {{name, imageUri}} ({exc})")
     service = f"{cfg.get('ClusterName')}/{cfg.get('ServiceName')}"
-    services = ctx.world.state["ecs"].setdefault("services_deployed", {})
-    services[service] = dict(pairs)
+    ctx.world.ecs_set_service_images(service, dict(pairs))
     ctx.record("ecs.update_service", service=service, images=dict(pairs))
     return Outcome(
         "Succeeded",
@@ -396,7 +393,7 @@ def ecs_standard(ctx: Context) -> Outcome:
 # -- S3, Lambda, CloudFormation ---------------------------------------------------------------
 def s3_deploy(ctx: Context) -> Outcome:
     bucket = str(ctx.config.get("BucketName", ""))
-    if bucket not in ctx.world.state["s3"]:
+    if bucket not in ctx.world.buckets:
         return Outcome("Failed", f"bucket {bucket} does not exist in the world")
     extract = str(ctx.config.get("Extract", "true")).lower() == "true"
     data = ctx.input()
@@ -414,10 +411,10 @@ def s3_deploy(ctx: Context) -> Outcome:
 
 def lambda_invoke(ctx: Context) -> Outcome:
     name = str(ctx.config.get("FunctionName", ""))
-    fn = ctx.world.state["lambda"].get(name)
+    fn = ctx.world.functions.get(name)
     if fn is None:
         return Outcome("Failed", f"Lambda function {name} does not exist in the world")
-    script = (fn.get("hooks") or {}).get("PipelineInvoke", {})
+    script = fn.hooks.get("PipelineInvoke", {})
     script = script if isinstance(script, dict) else {"outcome": script}
     outcome = str(script.get("outcome", "Succeeded"))
     ctx.record("lambda.invoke", function=name, user_parameters=ctx.config.get("UserParameters"))
@@ -433,15 +430,15 @@ def cloudformation(ctx: Context) -> Outcome:
     cfg = ctx.config
     stack = str(cfg.get("StackName", ""))
     mode = str(cfg.get("ActionMode", ""))
-    stacks = ctx.world.state.setdefault("stacks", {})
     if mode == "DELETE_ONLY":
-        stacks.pop(stack, None)
+        ctx.world.delete_stack(stack)
         ctx.record("cloudformation.delete_stack", stack=stack)
         return Outcome("Succeeded", f"stack {stack} deleted")
     template_ref = str(cfg.get("TemplatePath", ""))
     artifact, _, path = template_ref.partition("::")
     if mode == "CHANGE_SET_EXECUTE":
-        pending = stacks.get(stack, {}).get("change_set")
+        current = ctx.world.stacks.get(stack)
+        pending = current.change_set if current else None
         if not pending:
             return Outcome("Failed", f"stack {stack} has no change set to execute")
         return _apply_stack(ctx, stack, pending["template"], pending["parameters"])
@@ -470,8 +467,7 @@ def cloudformation(ctx: Context) -> Outcome:
                 "ParameterOverrides or a Default)",
             )
     if mode == "CHANGE_SET_REPLACE":
-        stacks.setdefault(stack, {"status": "REVIEW_IN_PROGRESS", "parameters": {}, "outputs": {}})
-        stacks[stack]["change_set"] = {"template": template, "parameters": params}
+        ctx.world.stage_change_set(stack, template, params)
         ctx.record(
             "cloudformation.create_change_set", stack=stack, change_set=cfg.get("ChangeSetName")
         )
@@ -482,8 +478,8 @@ def cloudformation(ctx: Context) -> Outcome:
 def _apply_stack(
     ctx: Context, stack: str, template: dict[str, Any], params: dict[str, str]
 ) -> Outcome:
-    stacks = ctx.world.state["stacks"]
-    existed = stack in stacks and stacks[stack].get("status") != "REVIEW_IN_PROGRESS"
+    current = ctx.world.stacks.get(stack)
+    existed = current is not None and current.status != "REVIEW_IN_PROGRESS"
     outputs = {}
     for name, spec in (template.get("Outputs") or {}).items():
         value = spec.get("Value") if isinstance(spec, dict) else None
@@ -492,12 +488,13 @@ def _apply_stack(
         outputs[name] = value if isinstance(value, str | int | float) else f"<{name} of {stack}>"
     variables = {k: str(v) for k, v in outputs.items()}
     status = "UPDATE_COMPLETE" if existed else "CREATE_COMPLETE"
-    stacks[stack] = {
-        "status": status,
-        "parameters": params,
-        "outputs": variables,
-        "resources": sorted((template.get("Resources") or {}).keys()),
-    }
+    ctx.world.put_stack(
+        stack,
+        status=status,
+        parameters=params,
+        outputs=variables,
+        resources=sorted((template.get("Resources") or {}).keys()),
+    )
     ctx.record("cloudformation.deploy", stack=stack, status=status, parameters=params)
     return Outcome("Succeeded", f"stack {stack} {status}", variables=variables, seconds=60.0)
 
@@ -506,21 +503,17 @@ def _apply_stack(
 def approval(ctx: Context) -> Outcome:
     topic = ctx.config.get("NotificationArn")
     if topic:
-        name = str(topic).rsplit(":", 1)[-1]
-        topics = ctx.world.state.get("sns", {})
-        key = topic if topic in topics else name if name in topics else None
         message = {
             "pipeline": ctx.pipeline_name,
             "action": str(ctx.action.name),
             "custom_data": ctx.config.get("CustomData"),
             "link": ctx.config.get("ExternalEntityLink"),
         }
-        if key is not None:
-            topics[key]["messages"].append(message)
+        delivered = ctx.world.sns_publish(str(topic), message)
         ctx.record(
             "sns.publish",
             topic=str(topic),
-            delivered=key is not None,
+            delivered=delivered,
             approval=str(ctx.action.name),
         )
     decision = ctx.options.approve

@@ -215,11 +215,10 @@ def _rule_problem(rule: Mapping[str, Any], world: Any) -> str:
     config = rule.get("configuration") or {}
     if provider == "CloudWatchAlarm":
         name = str(config.get("AlarmName", ""))
-        alarm = world.state.get("alarms", {}).get(name)
+        alarm = world.alarms.get(name)
         if alarm is None:
             return f"alarm {name} does not exist in the account"
-        in_alarm = alarm.get("state") == "ALARM" or alarm.get("behaviour") == "alarm"
-        return f"alarm {name} is in ALARM" if in_alarm else ""
+        return f"alarm {name} is in ALARM" if alarm.in_alarm else ""
     if provider == "VariableCheck":
         return ""  # resolved values are compared by the engine before calling here
     return ""  # other rule types are not simulated: they succeed

@@ -219,12 +219,13 @@ class FunctionEnv:
             return LATEST
         if (function, qualifier) in self.aliases:
             return self.aliases[(function, qualifier)]
-        known = (self.world.state.get("lambda") or {}).get(function) or {}
-        versions = {str(v.get("version")) for v in known.get("versions") or []}
+        known = self.world.functions.get(function)
+        if known is None:
+            return None
         if qualifier.isdigit():
-            return qualifier if qualifier in versions else None
-        alias = (known.get("aliases") or {}).get(qualifier)
-        return str(alias["version"]) if alias else None
+            return qualifier if qualifier in {str(v) for v in known.versions} else None
+        alias = known.aliases.get(qualifier)
+        return str(alias.version) if alias else None
 
     def _observability_notes(self, function: str, seq: int, problems: list[str]) -> None:
         """Note once per run and reason why a log line gave no metric or a segment was dropped
@@ -265,8 +266,8 @@ class FunctionEnv:
         role = spec.role
         if role and not role.startswith("arn:"):
             role = f"arn:aws:iam::{self.world.account_id}:role/{role}"
-        declared = (self.world.state.get("roles") or {}).get(role) if role else None
-        if declared is not None and "lambda.amazonaws.com" not in declared.get("trust", []):
+        declared = self.world.roles.get(role) if role else None
+        if declared is not None and "lambda.amazonaws.com" not in declared.trust:
             self.note(
                 NoteLevel.ERROR,
                 f"function {spec.name}: Lambda cannot assume {role}: its trust policy does not "

@@ -92,16 +92,16 @@ def write_tree(root: Path, tree: Mapping[str, str]) -> None:
 def secret_values(world) -> tuple[str, ...]:
     """Every value a learner must not leak: secret strings, their JSON values, SecureStrings."""
     values: set[str] = set()
-    for secret in world.state.get("secrets", {}).values():
-        for version in secret["versions"]:
-            values.add(version["value"])
+    for secret in world.secrets.values():
+        for version in secret.versions:
+            values.add(version.value)
             with contextlib.suppress(ValueError, TypeError):
-                data = json.loads(version["value"])
+                data = json.loads(version.value)
                 if isinstance(data, dict):
                     values.update(str(v) for v in data.values() if isinstance(v, str | int))
-    for param in world.state.get("parameters", {}).values():
-        if param["type"] == "SecureString":
-            values.update(v["value"] for v in param["versions"])
+    for param in world.parameters.values():
+        if param.secure:
+            values.update(v.value for v in param.versions)
     return tuple(sorted(v for v in values if len(v) >= 4))
 
 
@@ -446,11 +446,12 @@ def _group_for(scenario: Scenario, files, world, log, notes: list[Note]):
     if found.config:
         group.config = resolve_config(found.config, group.platform, custom)
     if found.alarms is not None:
-        missing = [a for a in found.alarms if a not in world.state["alarms"]]
+        declared = world.alarms
+        missing = [a for a in found.alarms if a not in declared]
         if missing:
             raise DeployInputError(
                 f"alarm {missing[0]} does not exist in this account; "
-                f"alarms: {', '.join(world.state['alarms']) or 'none'}"
+                f"alarms: {', '.join(declared) or 'none'}"
             )
         group.alarms = tuple(found.alarms)
     if found.auto_rollback is not None:

@@ -68,11 +68,9 @@ def _events(settings: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def _set_alarms(world: Any, alarms: Mapping[str, Any]) -> None:
-    table = world.state.setdefault("alarms", {})
     for name, state in alarms.items():
-        alarm = table.setdefault(str(name), {"behaviour": "ok"})
-        alarm["state"] = str(state)
-        alarm["behaviour"] = "alarm" if str(state) == "ALARM" else "ok"
+        behaviour = "alarm" if str(state) == "ALARM" else "ok"
+        world.set_alarm_state(str(name), str(state), behaviour=behaviour)
 
 
 def _alarm_once_deployed(world: Any, names: list[str]) -> Any:

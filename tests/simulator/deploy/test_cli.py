@@ -103,7 +103,12 @@ def test_usage_errors_exit_2(files, capsys, tmp_path):
     ]
     bad_world = tmp_path / "bad.yml"
     bad_world.write_text("acount: 1\n")
-    cases.append(([*base[:6], str(bad_world), *base[7:]], "did you mean `account`"))
+    cases.append(
+        (
+            [*base[:6], str(bad_world), *base[7:]],
+            "bad.yml:1:1: acount: unknown key; did you mean 'account'?",
+        )
+    )
     for argv, message in cases:
         assert main(argv) == 2
         assert message in capsys.readouterr().err

@@ -73,6 +73,66 @@ def test_full_fixture_loads():
     assert group["alarms"] == ["HighErrors"]
 
 
+def test_sections_are_typed():
+    world = load_world(FULL)
+    flag = world.parameters["/app/flag"]
+    assert (flag.type, [v.value for v in flag.versions]) == ("String", ["off", "on", "maybe"])
+    assert flag.versions[1].labels == ("prod",) and world.parameters["/app/db/password"].secure
+    rotated = world.secrets["rotated"]
+    assert [(v.id, v.value, v.stages) for v in rotated.versions] == [
+        ("old", "one", ("AWSPREVIOUS",)),
+        ("new", "two", ("AWSCURRENT",)),
+    ]
+    assert world.secrets["prod/api-key"].versions[0].value == '{"API_KEY":"abc123"}'
+    repo = world.repositories["web"]
+    assert (repo.account, repo.images[0].tags) == ("111122223333", ("v1",))
+    bucket = world.buckets["artifacts"]
+    assert bucket.versioning and bucket.region == "eu-west-1"
+    assert bucket.objects["readme.txt"].size == 5
+    orders = world.functions["orders"]
+    assert (orders.runtime, orders.versions, orders.aliases["live"].version) == (
+        "nodejs20.x",
+        (1, 2),
+        1,
+    )
+    alarm = world.alarms["HighErrors"]
+    assert (alarm.behaviour, alarm.state, alarm.minutes, alarm.in_alarm) == (
+        "after_traffic",
+        "OK",
+        3.0,
+        False,
+    )
+    role = world.roles["arn:aws:iam::444455556666:role/DeployRole"]
+    assert role.trusts("111122223333") and not role.trusts("999999999999")
+    assert list(world.topics) == ["deploy-events"] and world.stacks == {}
+
+
+def test_engine_writes_show_in_the_typed_sections():
+    world = load_world(FULL)
+    world.set_alarm_state("HighErrors", "ALARM")
+    world.set_alarm_state("New", "ALARM", behaviour="alarm")
+    assert world.alarms["HighErrors"].in_alarm and world.alarms["HighErrors"].minutes == 3.0
+    assert world.alarms["New"].behaviour == "alarm"
+    arn = "arn:aws:sns:eu-west-1:111122223333:deploy-events"
+    assert world.sns_publish(arn, {"custom_data": "go"}) and not world.sns_publish("nope", {})
+    assert world.topics["deploy-events"].messages == ({"custom_data": "go"},)
+    world.stage_change_set("web", {"Resources": {}}, {"Env": "prod"})
+    assert world.stacks["web"].status == "REVIEW_IN_PROGRESS"
+    assert world.stacks["web"].change_set == {
+        "template": {"Resources": {}},
+        "parameters": {"Env": "prod"},
+    }
+    world.put_stack("web", status="CREATE_COMPLETE", parameters={"Env": "prod"}, resources=["B"])
+    assert (world.stacks["web"].status, world.stacks["web"].resources) == (
+        "CREATE_COMPLETE",
+        ("B",),
+    )
+    world.delete_stack("web")
+    assert "web" not in world.stacks
+    assert world.ecs_register_task_definition("api", "{}") == 1
+    assert world.ecs_register_task_definition("api", "{}") == 2
+
+
 def test_missing_things_raise_with_the_aws_error_name():
     world = load_world(FULL)
     with pytest.raises(KeyError, match="ParameterNotFound"):
