@@ -411,21 +411,21 @@ class World:
     def registry(self, account: str | None = None) -> str:
         return f"{account or self.account_id}.dkr.ecr.{self.region}.amazonaws.com"
 
-    def ecr_find(self, image_uri: str) -> tuple[str, dict[str, Any]] | None:
-        """(name, repo) for `registry/name[:tag]`, when that repository exists."""
+    def ecr_find(self, image_uri: str) -> sections.Repository | None:
+        """The repository `registry/name[:tag]` names, when it exists in that registry."""
         without_tag = image_uri.split("@", 1)[0]
         registry, _, rest = without_tag.partition("/")
         name = rest.rsplit(":", 1)[0] if ":" in rest else rest
-        repo = self.state["ecr"].get(name)
-        if repo is None or registry != self.registry(repo["account"]):
+        repo = self.repositories.get(name)
+        if repo is None or registry != self.registry(repo.account):
             return None
-        return name, repo
+        return repo
 
     def ecr_push(self, repository: str, tag: str, digest: str) -> None:
         """Put an image manifest (config `digest`) into ECR as the host (e.g. a test fixture)."""
-        repo = self.state["ecr"][repository]
+        account = self.repositories[repository].account
         self.account().call(
-            "ecr_put", repository=repository, tag=tag, digest=digest, account=repo["account"]
+            "ecr_put", repository=repository, tag=tag, digest=digest, account=account
         )
         self.record("ecr.push", repository=repository, tag=tag, digest=digest)
         self.sync()

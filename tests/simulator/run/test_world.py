@@ -86,6 +86,8 @@ def test_sections_are_typed():
     assert world.secrets["prod/api-key"].versions[0].value == '{"API_KEY":"abc123"}'
     repo = world.repositories["web"]
     assert (repo.account, repo.images[0].tags) == ("111122223333", ("v1",))
+    assert world.ecr_find("111122223333.dkr.ecr.eu-west-1.amazonaws.com/web:v1") == repo
+    assert world.ecr_find("444455556666.dkr.ecr.eu-west-1.amazonaws.com/web:v1") is None
     bucket = world.buckets["artifacts"]
     assert bucket.versioning and bucket.region == "eu-west-1"
     assert bucket.objects["readme.txt"].size == 5
