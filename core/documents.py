@@ -163,7 +163,7 @@ def validate(
         found = _pick_members([(e, _walk(model, e["loc"], data)) for e in exc.errors()])
     errors: dict[tuple[int | None, int | None, str], ContentError] = {}
     for error, where in found:
-        for problem in _content_errors(document, at, label, error, where):
+        for problem in _content_errors(document, model, at, label, error, where):
             errors.setdefault((problem.line, problem.column, str(problem)), problem)
     return None, sorted(errors.values(), key=lambda e: (e.line or 0, e.column or 0))
 
@@ -287,7 +287,12 @@ def _pick_members(found: list[tuple[ErrorDetails, _Where]]) -> list[tuple[ErrorD
 
 
 def _content_errors(
-    document: Document, at: Loc, label: str, error: ErrorDetails, where: _Where
+    document: Document,
+    model: type[BaseModel],
+    at: Loc,
+    label: str,
+    error: ErrorDetails,
+    where: _Where,
 ) -> list[ContentError]:
     loc = (*at, *where.loc)
     prefix = label + where.items
@@ -299,7 +304,9 @@ def _content_errors(
         ]
     field = _field(where.owner, where.key) if where.owner else None
     hint = (field.description or "") if field else ""
-    subject = f"'{where.key}'" if where.key else "the document"
+    subject = f"'{where.key}'" if where.key else ("" if prefix else "the file")
+    if where.owner is None:  # the value as a whole is of the wrong kind: say what it holds
+        hint = f"keys: {', '.join(f.alias or n for n, f in model.model_fields.items())}"
     if kind == "extra_forbidden" and where.owner is not None:
         retired: Mapping[str, str] = getattr(where.owner, "retired", {})
         if where.key in retired:
@@ -345,11 +352,12 @@ def _message(kind: str, subject: str, value: Any, context: Mapping[str, Any], te
     if kind == "string_too_long":
         return f"{subject} is longer than {context.get('max_length')} characters"
     if kind == "string_pattern_mismatch":
-        return f"{subject} {value!r} is not written in the expected form"
+        return f"{subject} {value!r} is not in the expected form"
     if kind in ("value_error", "assertion_error"):
         return text.split(", ", 1)[-1]
     return f"{subject}{text.removeprefix('Input')}, not {value!r}"
 
 
 def _join(prefix: str, message: str) -> str:
+    message = message.lstrip()  # a message about the labelled value itself has no subject
     return f"{prefix.removeprefix(', ')}: {message}" if prefix else message

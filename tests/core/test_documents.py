@@ -116,8 +116,8 @@ def test_constraints_literals_and_patterns() -> None:
         "(hint: did you mean 'high'?)"
     ]
     assert errors(GOOD.replace('"https://example.com"', '"http://example.com"')) == [
-        "recipe.yaml:5:44: step 1, link 2: 'url' 'http://example.com' is not written in the "
-        "expected form (hint: an https:// address)"
+        "recipe.yaml:5:44: step 1, link 2: 'url' 'http://example.com' is not in the expected "
+        "form (hint: an https:// address)"
     ]
 
 

@@ -188,101 +188,108 @@ def test_admin_edit_is_kept_unless_forced(tmp_path):
         (
             'skills: ["4.1.s6", "3.3.k2"]',
             'skills: ["4.1.s66", "3.3.k2"]',
-            "a.yaml:3: question 'codebuild-prebuild-failure-01': unknown skill id '4.1.s66' "
+            "a.yaml:3:14: question 'codebuild-prebuild-failure-01': unknown skill id '4.1.s66' "
             "(hint: task 4.1 has 4.1.k1–4.1.k7 and 4.1.s1–4.1.s6)",
         ),
         (
             'skills: ["4.1.s6", "3.3.k2"]',
             'skills: ["4.1"]',
-            "a.yaml:3: question 'codebuild-prebuild-failure-01': unknown skill id '4.1' "
+            "a.yaml:3:14: question 'codebuild-prebuild-failure-01': unknown skill id '4.1' "
             "(hint: name an item of task 4.1, e.g. '4.1.k1' or '4.1.s1')",
         ),
         (
             'skills: ["4.1.s6", "3.3.k2"]',
             "skills: []",
-            "a.yaml:3: question 'codebuild-prebuild-failure-01': 'skills' must be a non-empty list",
+            "a.yaml:3:13: question 'codebuild-prebuild-failure-01': 'skills' must be a non-empty list",
         ),
         (
             'skills: ["4.1.s6", "3.3.k2"]',
             'skills: ["4.1.s6", "4.1.s6"]',
-            "a.yaml:3: question 'codebuild-prebuild-failure-01': skill '4.1.s6' is listed twice",
+            "a.yaml:3:24: question 'codebuild-prebuild-failure-01': skill '4.1.s6' is listed twice",
         ),
         (
             'skills: ["4.1.s6", "3.3.k2"]',
             'domain: 4\n    task: "4.1"',
-            "a.yaml:3: question 'codebuild-prebuild-failure-01': 'domain' is no longer written "
-            "in question files (hint: name what the question tests with skills:",
+            "a.yaml:3:5: question 'codebuild-prebuild-failure-01': 'domain' is no longer written "
+            "in a question (hint: name what the question tests with skills:",
         ),
         (
             'skills: ["4.1.s6", "3.3.k2"]',
             'skills: ["4.1.s6", "3.3.k2"]\n    task: "3.4"',
-            "a.yaml:4: question 'codebuild-prebuild-failure-01': 'task' is no longer written",
+            "a.yaml:4:5: question 'codebuild-prebuild-failure-01': 'task' is no longer written",
         ),
         (
             '    skills: ["4.1.s6", "3.3.k2"]\n',
             "",
-            "a.yaml:2: question 'codebuild-prebuild-failure-01': missing required key 'skills'",
+            "a.yaml:2:5: question 'codebuild-prebuild-failure-01': missing required key 'skills' "
+            '(hint: exam-guide ids, e.g. skills: ["1.2.s1", "1.2.k5"])',
         ),
         (
             "tags: [codebuild, buildspec]",
             "tags: [codebiuld]",
-            "a.yaml:4: question 'codebuild-prebuild-failure-01': unknown tag 'codebiuld' "
+            "a.yaml:4:12: question 'codebuild-prebuild-failure-01': unknown tag 'codebiuld' "
             "(hint: did you mean 'codebuild'?)",
         ),
         (
             "difficulty: medium",
             "difficulty: tricky",
-            "a.yaml:5: question 'codebuild-prebuild-failure-01': difficulty must be one of "
-            "easy, medium, hard",
+            "a.yaml:5:17: question 'codebuild-prebuild-failure-01': unknown difficulty 'tricky' "
+            "(hint: easy, medium or hard)",
         ),
         (
             "    choose: 2\n",
             "    choose: 3\n",
-            "a.yaml:31: question 'secrets-rotation-multi-01': choose is 3 but 2 option(s) "
+            "a.yaml:31:13: question 'secrets-rotation-multi-01': choose is 3 but 2 option(s) "
             "are correct",
         ),
         (
             '        explanation: "install ran earlier."\n',
             "",
-            "a.yaml:14: question 'codebuild-prebuild-failure-01', option 2: missing explanation",
+            "a.yaml:14:9: question 'codebuild-prebuild-failure-01', option 2: missing required key "
+            "'explanation' (hint: every option explains why it is right or wrong)",
         ),
         (
             '"INSTALL"',
             '"post_build"',
-            "a.yaml:14: question 'codebuild-prebuild-failure-01', option 2: duplicate of option 1",
+            "a.yaml:14:9: question 'codebuild-prebuild-failure-01': option 2 is a duplicate of "
+            "option 1",
         ),
         (
             "lesson: codebuild-buildspec/build-phases-and-failures",
             "lesson: build phases",
-            "a.yaml:23: question 'codebuild-prebuild-failure-01': lesson must look like",
+            "a.yaml:23:13: question 'codebuild-prebuild-failure-01': 'lesson' 'build phases' is "
+            "not in the expected form (hint: <module-slug>/<lesson-slug> of the lesson",
         ),
         (
             "cheatsheet: secrets-manager",
             "cheatsheet: Secrets Manager",
-            "a.yaml:51: question 'secrets-rotation-multi-01': cheatsheet must be a cheat sheet "
-            "slug, not 'Secrets Manager'",
+            "a.yaml:51:17: question 'secrets-rotation-multi-01': 'cheatsheet' 'Secrets Manager' "
+            "is not in the expected form (hint: a cheat sheet slug:",
         ),
         (
             'url: "https://docs.aws.amazon.com/secretsmanager/',
             'url: "http://docs.aws.amazon.com/secretsmanager/',
-            "a.yaml:53: question 'secrets-rotation-multi-01': reference: 'url' must be an "
-            "https:// link",
+            "a.yaml:54:14: question 'secrets-rotation-multi-01', reference 1: 'url' "
+            "'http://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets.html' "
+            "is not in the expected form (hint: an https:// link to the AWS documentation page",
         ),
         (
             '        url: "https://docs',
             '        link: "https://docs',
-            "a.yaml:53: question 'secrets-rotation-multi-01': reference: unknown key 'link'",
+            "a.yaml:54:9: question 'secrets-rotation-multi-01', reference 1: unknown key 'link' "
+            "(hint: allowed keys: title, url)",
         ),
         (
             '      - "AWS CodeBuild User Guide — Build specification reference"',
             "      - 42",
-            "a.yaml:25: question 'codebuild-prebuild-failure-01': a reference must be a "
-            "{title, url} mapping or a title",
+            "a.yaml:25:9: question 'codebuild-prebuild-failure-01', reference 1: 'references' "
+            "must be a mapping of keys to values or text, not 42 (hint: write - {title:",
         ),
         (
             "    difficulty: medium\n",
             "    difficulty: medium\n    dificulty: hard\n",
-            "unknown key 'dificulty' (hint: did you mean 'difficulty'?)",
+            "a.yaml:6:5: question 'codebuild-prebuild-failure-01': unknown key 'dificulty' "
+            "(hint: did you mean 'difficulty'?)",
         ),
         (
             '        correct: true\n        explanation: "post_build',
@@ -298,6 +305,23 @@ def test_admin_edit_is_kept_unless_forced(tmp_path):
             "  - id: secrets-rotation-multi-01",
             "  - id: codebuild-prebuild-failure-01",
             "duplicate question id 'codebuild-prebuild-failure-01' (first defined at a.yaml:2)",
+        ),
+        (
+            "questions:\n",
+            "questons:\n",
+            "a.yaml:1:1: unknown key 'questons' (hint: did you mean 'questions'?)",
+        ),
+        (
+            "    choose: 1\n",
+            "    choose: true\n",
+            "a.yaml:7:13: question 'codebuild-prebuild-failure-01': 'choose' must be a whole "
+            "number, not True (hint: how many options are correct)",
+        ),
+        (
+            '        correct: true\n        explanation: "post_build',
+            '        correct: "yes"\n        explanation: "post_build',
+            "a.yaml:12:18: question 'codebuild-prebuild-failure-01', option 1: 'correct' must be "
+            "true or false, not 'yes'",
         ),
         ("stem: |\n      A build", "stem: |\n    A build", "invalid YAML"),
     ],
@@ -320,7 +344,7 @@ def test_errors_from_several_files_are_all_reported(tmp_path):
     )
     messages = errors_of(root)
     assert any("a.yaml:3" in m for m in messages)
-    assert any("b.yaml:1: 'questions' must be a list" in m for m in messages)
+    assert any("b.yaml:1:12: 'questions' must be a list, not {}" in m for m in messages)
 
 
 @pytest.mark.django_db
