@@ -357,6 +357,29 @@ class World:
     def delete_stack(self, name: str) -> None:
         self.state["stacks"].pop(name, None)
 
+    @property
+    def deployment_configs(self) -> dict[str, Any]:
+        """Custom CodeDeploy deployment configurations by name (a copy; the engine reads them)."""
+        return copy.deepcopy(self.state["codedeploy"].get("deployment_configs") or {})
+
+    def declare_codedeploy(
+        self, applications: Mapping[str, Any], deployment_configs: Mapping[str, Any]
+    ) -> None:
+        """Merge applications, groups and configurations declared elsewhere (they win)."""
+        codedeploy = self.state["codedeploy"]
+        apps = codedeploy.setdefault("applications", {})
+        for name, app in applications.items():
+            target = apps.setdefault(name, {})
+            if "compute_platform" in app:
+                target["compute_platform"] = app["compute_platform"]
+            groups = target.setdefault("deployment_groups", {})
+            for group_name, spec in (app.get("deployment_groups") or {}).items():
+                merged = dict(groups.get(group_name) or {})
+                merged.update({k: v for k, v in spec.items() if k != "declared_at"})
+                groups[group_name] = merged
+        if deployment_configs:
+            codedeploy.setdefault("deployment_configs", {}).update(deployment_configs)
+
     def ecs_register_task_definition(self, family: str, text: str) -> int:
         """Register a task definition revision; returns its revision number (1, 2...)."""
         revisions = self.state["ecs"].setdefault("task_definitions", {}).setdefault(family, [])

@@ -348,20 +348,7 @@ def _raise_on(findings: list[Finding]) -> None:
 
 def apply_to_world(conv: Conversion, world: Any) -> None:
     """Declared applications, groups and configurations go into the world (they win)."""
-    state = world.state
-    codedeploy = state.setdefault("codedeploy", {})
-    apps = codedeploy.setdefault("applications", {})
-    for name, app in conv.applications.items():
-        target = apps.setdefault(name, {})
-        if "compute_platform" in app:
-            target["compute_platform"] = app["compute_platform"]
-        groups = target.setdefault("deployment_groups", {})
-        for group_name, spec in (app.get("deployment_groups") or {}).items():
-            merged = dict(groups.get(group_name) or {})
-            merged.update({k: v for k, v in spec.items() if k != "declared_at"})
-            groups[group_name] = merged
-    if conv.deployment_configs:
-        codedeploy.setdefault("deployment_configs", {}).update(conv.deployment_configs)
+    world.declare_codedeploy(conv.applications, conv.deployment_configs)
 
 
 def _source_outputs(document: dict[str, Any]) -> dict[str, str]:

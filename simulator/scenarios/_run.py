@@ -441,7 +441,7 @@ def _group_for(scenario: Scenario, files, world, log, notes: list[Note]):
     if found.no_group:
         raise TemplateSettingsError(found.no_group)
     log(f"From {template[0]}: {found.describe()}")
-    custom = dict((world.state.get("codedeploy") or {}).get("deployment_configs") or {})
+    custom = world.deployment_configs
     custom.update(found.custom_configs)
     if found.config:
         group.config = resolve_config(found.config, group.platform, custom)

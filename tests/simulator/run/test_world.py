@@ -131,6 +131,14 @@ def test_engine_writes_show_in_the_typed_sections():
     )
     world.delete_stack("web")
     assert "web" not in world.stacks
+    assert world.deployment_configs == {}
+    config = {"type": "TimeBasedCanary", "percentage": 10, "interval": 5}
+    group = {"deployment_groups": {"beta": {"alarms": [], "declared_at": 3}}}
+    world.declare_codedeploy({"web": group}, {"Canary10": config})
+    world.deployment_configs["Canary10"]["percentage"] = 99  # a copy: the world keeps its own
+    assert world.deployment_configs["Canary10"]["percentage"] == 10
+    groups = world.state["codedeploy"]["applications"]["web"]["deployment_groups"]
+    assert set(groups) == {"prod", "beta"} and groups["beta"] == {"alarms": []}
     assert world.ecs_register_task_definition("api", "{}") == 1
     assert world.ecs_register_task_definition("api", "{}") == 2
 
