@@ -1,30 +1,45 @@
-"""A lab as authored in content/labs/<slug>/: parse and validate lab.yaml into a LabSpec."""
+"""A lab as authored in content/labs/<slug>/: lab.yaml, checked by pydantic models, to a LabSpec."""
 
 from __future__ import annotations
 
-import difflib
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from core.content import ContentError, read_text, yaml_load
+from django.conf import settings
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from core import documents
+from core.content import ContentError, ContentErrors, read_text
+from core.documents import Document, Loc, Model, Problem, invalid, invalid_all, one_of
 from core.exam import DIFFICULTIES, DOMAINS, TASKS, TOPIC_TAGS
+from core.guide import GUIDE_FILE, Guide, check_skill_list, guide_for
 from labs.checks import CHECKS
-from simulator import scenario_kinds
+from simulator import did_you_mean, scenario_kinds
 
-TOP_KEYS = {
-    "title", "summary", "domain", "task", "tags", "difficulty", "minutes", "lesson", "order",
-    "objectives", "instructions", "scenario", "files", "reference", "hints", "checks",
-    "skills", "bands",
-}  # fmt: skip
 # Score bands every lab proves (validate_lab): correct answers at or above, cheats below.
 DEFAULT_BANDS = {"alternatives": 90, "cheats": 70}
 VARIANT_KINDS = ("alternatives", "cheats")
-REQUIRED = ("title", "summary", "domain", "task", "tags", "difficulty", "minutes", "objectives",
-            "instructions", "scenario", "files", "reference", "checks")  # fmt: skip
 # Source trees shipped with a lab are small; this cap keeps a mistake from bloating the database.
 MAX_TREE_BYTES = 2_000_000
+# Files a scenario kind cannot run without (a kind of simulator/scenarios/kinds needs only a world).
+SCENARIO_NEEDS = {
+    "build": ("buildspec",),
+    "deploy": ("appspec", "group"),
+    "pipeline": ("pipeline",),
+}
+EDITABLE = ("buildspec", "appspec", "pipeline", "template")
+PERCENT = "a whole percent from 1 to 100"
 
 
 @dataclass(frozen=True)
@@ -105,15 +120,245 @@ class LabSpec:
         return cls(**data)
 
 
-def _did_you_mean(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f"did you mean '{close[0]}'?" if close else ""
+def _domain(value: int) -> int:
+    if value not in DOMAINS:
+        raise invalid(f"domain must be {min(DOMAINS)}–{max(DOMAINS)}, got {value}")
+    return value
 
 
-def _read_tree(lab_dir: Path, rel: str, path_for_errors: Path) -> dict[str, str]:
+def _scenario_kind(value: str) -> str:
+    # Read when validating: a kind module added under simulator/scenarios/kinds counts at once.
+    kinds = ("check", *scenario_kinds())
+    if value not in kinds:
+        hint = did_you_mean(value, kinds) or f"one of {', '.join(kinds)}"
+        raise invalid(f"unknown scenario kind {value!r}", hint)
+    return value
+
+
+class HintItem(Model):
+    """A hint as written: its text and what revealing it costs."""
+
+    noun = "hint"
+    text: str
+    cost: int = Field(default=0, ge=0, description="a whole number of points ≥ 0")
+
+
+class CheckItem(Model):
+    """A check as written; keys other than these are the parameters of its type."""
+
+    model_config = ConfigDict(extra="allow")
+    noun = "check"
+    id: str = ""
+    type: Annotated[str, one_of(CHECKS, "check type", "see labs/checks.py")]
+    points: int = Field(default=10, ge=1, description="a positive whole number")
+    feedback: str = ""
+    lesson: str = ""
+    title: str = ""
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Scenario(Model):
+    """What runs the learner's files; keys of the lab's kind beyond these go to that kind."""
+
+    model_config = ConfigDict(extra="allow")
+    kind: Annotated[str, AfterValidator(_scenario_kind)]
+    world: str = Field(default="", description="the lab's world.yaml")
+    source: str = ""
+    revision: str = ""
+    sources: dict[str, str] = {}
+    trees: dict[str, str] = Field(default={}, description="tree name -> folder of the lab")
+    buildspec: str = ""
+    appspec: str = ""
+    pipeline: str = ""
+    template: str = ""
+    group: str = ""
+    buildspec_fixed: bool = False
+    appspec_fixed: bool = False
+    pipeline_fixed: bool = False
+    template_fixed: bool = False
+
+    def problems(self, files: set[str]) -> list[Problem]:
+        """What the scenario lacks or names wrongly, given the files learners edit."""
+        found = [
+            Problem(f"a {self.kind} scenario needs scenario.{key}", at=("scenario",), key=True)
+            for key in SCENARIO_NEEDS.get(self.kind, ())
+            if key not in self.model_fields_set
+        ]
+        for key in EDITABLE if self.kind != "check" else ():
+            name = getattr(self, key)
+            if name and name not in files and not getattr(self, f"{key}_fixed"):
+                message = f"scenario.{key} names '{name}', which is not in files"
+                found.append(
+                    Problem(message, f"files: {', '.join(sorted(files))}", ("scenario", key))
+                )
+        if self.kind != "check" and not self.world:
+            message = f"a {self.kind} scenario needs scenario.world (a world.yaml)"
+            found.append(Problem(message, at=("scenario",), key=True))
+        return found
+
+
+class Bands(Model):
+    """Score bands: alternatives score at least `alternatives`, cheats below `cheats` percent."""
+
+    alternatives: int = Field(
+        default=DEFAULT_BANDS["alternatives"], ge=1, le=100, description=PERCENT
+    )
+    cheats: int = Field(default=DEFAULT_BANDS["cheats"], ge=1, le=100, description=PERCENT)
+
+
+class Lab(Model):
+    """lab.yaml."""
+
+    title: str
+    summary: str
+    domain: Annotated[int, AfterValidator(_domain)]
+    task: Annotated[str, one_of(TASKS, "task statement", "use a key of core.exam")] = Field(
+        description='quoted, e.g. task: "3.4" (YAML reads an unquoted 3.4 as a number)'
+    )
+    tags: list[Annotated[str, one_of(TOPIC_TAGS, "topic tag")]] = Field(min_length=1)
+    difficulty: Annotated[
+        str, one_of(DIFFICULTIES, "difficulty", f"one of {', '.join(DIFFICULTIES)}")
+    ]
+    minutes: int = Field(ge=1, description="a positive whole number")
+    order: int = 100
+    lesson: str = ""
+    objectives: list[str]
+    instructions: str = Field(description="Markdown text, or the name of a .md file of the lab")
+    scenario: Scenario
+    files: dict[str, str] = Field(description="editable file name -> starter file of the lab")
+    reference: dict[str, str] = Field(description="editable file name -> its reference answer")
+    hints: list[HintItem] = []
+    checks: list[CheckItem] = Field(min_length=1)
+    skills: list[str] = Field(default=[], description='exam-guide skill ids, e.g. ["3.4.s2"]')
+    bands: Bands = Bands()
+
+    @field_validator("checks")
+    @classmethod
+    def _checks_named_and_complete(cls, checks: list[CheckItem]) -> list[CheckItem]:
+        named = [
+            c.model_copy(update={"id": c.id or f"{c.type}-{i + 1}"}) for i, c in enumerate(checks)
+        ]
+        problems, seen = [], set()
+        for index, check in enumerate(named):
+            if check.id in seen:
+                problems.append(Problem(f"duplicate check id '{check.id}'", at=(index, "id")))
+            seen.add(check.id)
+            problem = CHECKS[check.type].validate(check.params)
+            if problem:
+                problems.append(Problem(f"check '{check.id}': {problem}", at=(index,)))
+        if problems:
+            raise invalid_all(problems)
+        return named
+
+    @field_validator("skills")
+    @classmethod
+    def _known_skills(cls, skills: list[str], info: ValidationInfo) -> list[str]:
+        guide = (info.context or {}).get("guide")
+        if not skills or guide is None:
+            return skills
+        codes, problems = check_skill_list(skills, guide)
+        if problems:
+            raise invalid_all(Problem(m, h, () if i is None else (i,)) for i, m, h in problems)
+        return codes
+
+    @model_validator(mode="after")
+    def _files_agree(self) -> Lab:
+        problems = self.scenario.problems(set(self.files))
+        if not self.files:
+            problems.append(Problem("'files' must map file names to paths", at=("files",)))
+        if set(self.files) != set(self.reference):
+            message = "reference must provide exactly the files learners edit"
+            problems.append(
+                Problem(message, f"files: {', '.join(sorted(self.files))}", ("reference",))
+            )
+        if problems:
+            raise invalid_all(problems)
+        return self
+
+
+def parse_lab(lab_dir: Path) -> LabSpec:
+    """Read and validate content/labs/<slug>/lab.yaml and the files it names."""
+    path = lab_dir / "lab.yaml"
+    if not path.is_file():
+        raise ContentError(lab_dir, None, "missing lab.yaml")
+    document = documents.load(path)
+    lab, errors = documents.validate(document, Lab, context={"guide": _guide()})
+    if lab is None:
+        # Loaders report one problem per lab: the first in the file, but a misspelt key before
+        # the "missing required key" it also causes (its hint names the key meant).
+        raise min(errors, key=lambda e: e.message.startswith("missing required key"))
+
+    def read(loc: Loc) -> str:
+        return _lab_file(lab_dir, str(document.get(loc)), document, loc)
+
+    instructions = lab.instructions
+    if instructions.endswith(".md") and "\n" not in instructions:
+        instructions = read(("instructions",))
+    files = {name: read(("files", name)) for name in lab.files}
+    reference = {name: read(("reference", name)) for name in lab.reference}
+    variants = {k: v for k in VARIANT_KINDS if (v := _read_variants(lab_dir, k, files))}
+    digest = hashlib.sha256()
+    for rel in sorted(p.relative_to(lab_dir).as_posix() for p in lab_dir.rglob("*") if p.is_file()):
+        digest.update(rel.encode() + b"\0" + (lab_dir / rel).read_bytes() + b"\0")
+    return LabSpec(
+        slug=lab_dir.name, title=lab.title, summary=lab.summary, domain=lab.domain,
+        task=lab.task, tags=lab.tags, difficulty=lab.difficulty, minutes=lab.minutes,
+        order=lab.order, lesson=lab.lesson, objectives=lab.objectives, instructions=instructions,
+        scenario=dict(document.data["scenario"]), files=files, reference=reference,
+        trees=_scenario_trees(lab_dir, lab.scenario, document),
+        world=read(("scenario", "world")) if lab.scenario.world else "",
+        hints=[Hint(h.text, h.cost) for h in lab.hints],
+        checks=[CheckSpec(c.id, c.type, c.points, c.feedback, c.params, c.lesson, c.title)
+                for c in lab.checks],
+        source_hash=digest.hexdigest(), skills=lab.skills, bands=lab.bands.model_dump(),
+        variants=variants,
+    )  # fmt: skip
+
+
+def _guide() -> Guide | None:
+    """The content root's exam guide, when it has one (skill ids are checked against it)."""
+    root = Path(settings.CONTENT_ROOT)
+    if not (root / GUIDE_FILE).is_file():
+        return None
+    try:
+        return guide_for(root)
+    except ContentErrors as exc:
+        raise exc.errors[0] from exc
+
+
+def _lab_file(lab_dir: Path, rel: str, document: Document, loc: Loc) -> str:
+    path = (lab_dir / rel).resolve()
+    if lab_dir.resolve() not in path.parents or not path.is_file():
+        raise document.error(loc, f"file '{rel}' not found inside the lab")
+    return read_text(path)
+
+
+def _scenario_trees(
+    lab_dir: Path, scenario: Scenario, document: Document
+) -> dict[str, dict[str, str]]:
+    """The read-only trees the scenario names: source, revision, sources/<name>, and any other a
+    kind needs (a function's code, a lab-owned buildspec folder)."""
+    named: dict[str, tuple[str, Loc]] = {}
+    for key in ("source", "revision"):
+        if getattr(scenario, key):
+            named[key] = (getattr(scenario, key), ("scenario", key))
+    for name, rel in scenario.sources.items():
+        named[f"sources/{name}"] = (rel, ("scenario", "sources", name))
+    for name, rel in scenario.trees.items():
+        named[name] = (rel, ("scenario", "trees", name))
+    return {
+        name: _read_tree(lab_dir, rel, partial(document.error, loc))
+        for name, (rel, loc) in named.items()
+    }
+
+
+def _read_tree(lab_dir: Path, rel: str, fail: Callable[[str], ContentError]) -> dict[str, str]:
     root = (lab_dir / rel).resolve()
     if not root.is_dir() or lab_dir.resolve() not in root.parents:
-        raise ContentError(path_for_errors, None, f"folder '{rel}' not found inside the lab")
+        raise fail(f"folder '{rel}' not found inside the lab")
     tree: dict[str, str] = {}
     total = 0
     for path in sorted(root.rglob("*")):
@@ -124,224 +369,22 @@ def _read_tree(lab_dir: Path, rel: str, path_for_errors: Path) -> dict[str, str]
             total += len(text)
             tree[path.relative_to(root).as_posix()] = text
     if total > MAX_TREE_BYTES:
-        raise ContentError(path_for_errors, None, f"folder '{rel}' is larger than 2 MB")
+        raise fail(f"folder '{rel}' is larger than 2 MB")
     return tree
 
 
-def _lab_file(lab_dir: Path, rel: str, yaml_path: Path, line: int | None) -> str:
-    path = (lab_dir / rel).resolve()
-    if lab_dir.resolve() not in path.parents or not path.is_file():
-        raise ContentError(yaml_path, line, f"file '{rel}' not found inside the lab")
-    return read_text(path)
-
-
-def parse_lab(lab_dir: Path) -> LabSpec:
-    """Read and validate content/labs/<slug>/lab.yaml and the files it names."""
-    path = lab_dir / "lab.yaml"
-    if not path.is_file():
-        raise ContentError(lab_dir, None, "missing lab.yaml")
-    text = read_text(path)
-    data = yaml_load(path, text)
-    lines = _key_lines(text)
-
-    def fail(key: str, message: str, hint: str = "") -> ContentError:
-        return ContentError(path, lines.get(key), message, hint)
-
-    if not isinstance(data, dict):
-        raise ContentError(path, 1, "lab.yaml must be a mapping of keys to values")
-    for key in data:
-        if key not in TOP_KEYS:
-            raise fail(key, f"unknown key '{key}'", _did_you_mean(key, TOP_KEYS))
-    for key in REQUIRED:
-        if key not in data:
-            raise ContentError(path, None, f"missing required key '{key}'")
-    if data["domain"] not in DOMAINS:
-        raise fail("domain", f"domain must be 1–4, got {data['domain']!r}")
-    if str(data["task"]) not in TASKS:
-        raise fail("task", f"unknown task statement {data['task']!r}", "use a key of core.exam")
-    tags = data["tags"]
-    if not isinstance(tags, list) or not tags:
-        raise fail("tags", "tags must be a non-empty list")
-    for tag in tags:
-        if tag not in TOPIC_TAGS:
-            raise fail("tags", f"unknown topic tag '{tag}'", _did_you_mean(str(tag), TOPIC_TAGS))
-    if data["difficulty"] not in DIFFICULTIES:
-        raise fail("difficulty", f"difficulty must be one of {', '.join(DIFFICULTIES)}")
-    if not isinstance(data["minutes"], int) or data["minutes"] <= 0:
-        raise fail("minutes", "minutes must be a positive whole number")
-    objectives = data["objectives"]
-    if not isinstance(objectives, list) or not all(isinstance(o, str) for o in objectives):
-        raise fail("objectives", "objectives must be a list of sentences")
-
-    instructions = data["instructions"]
-    if isinstance(instructions, str) and instructions.endswith(".md") and "\n" not in instructions:
-        instructions = _lab_file(lab_dir, instructions, path, lines.get("instructions"))
-
-    scenario = data["scenario"]
-    kinds = ("check", *scenario_kinds())
-    if not isinstance(scenario, dict) or scenario.get("kind") not in kinds:
-        raise fail("scenario", f"scenario.kind must be one of {', '.join(kinds)}")
-
-    files = _file_map(data["files"], "files", lab_dir, path, lines)
-    reference = _file_map(data["reference"], "reference", lab_dir, path, lines)
-    if set(files) != set(reference):
-        raise fail("reference", "reference must provide exactly the files learners edit")
-
-    trees = {}
-    for key in ("source", "revision"):
-        if scenario.get(key):
-            trees[key] = _read_tree(lab_dir, scenario[key], path)
-    for name, rel in (scenario.get("sources") or {}).items():
-        trees[f"sources/{name}"] = _read_tree(lab_dir, rel, path)
-    # Any other read-only tree a kind needs (a function's code, a lab-owned buildspec folder).
-    for name, rel in (scenario.get("trees") or {}).items():
-        trees[str(name)] = _read_tree(lab_dir, rel, path)
-    world = ""
-    if scenario.get("world"):
-        world = _lab_file(lab_dir, scenario["world"], path, lines.get("scenario"))
-    _check_scenario_files(scenario, files, fail)
-
-    hints = []
-    for item in data.get("hints") or []:
-        if not isinstance(item, dict) or "text" not in item:
-            raise fail("hints", "each hint needs 'text' (and optional 'cost')")
-        cost = item.get("cost", 0)
-        if not isinstance(cost, int) or cost < 0:
-            raise fail("hints", "a hint's cost must be a whole number of points ≥ 0")
-        hints.append(Hint(str(item["text"]), cost))
-
-    checks = _parse_checks(data["checks"], fail)
-    skills = data.get("skills") or []
-    if not isinstance(skills, list) or not all(isinstance(x, str) for x in skills):
-        raise fail("skills", 'skills must be a list of exam-guide skill ids, e.g. ["3.4.s2"]')
-    unknown = [x for x in skills if x not in _known_skills()]
-    if unknown and _known_skills():
-        raise fail("skills", f"unknown skill id '{unknown[0]}'",
-                   _did_you_mean(unknown[0], _known_skills()))  # fmt: skip
-    bands = dict(DEFAULT_BANDS)
-    raw_bands = data.get("bands") or {}
-    if not isinstance(raw_bands, dict) or not set(raw_bands) <= set(DEFAULT_BANDS):
-        raise fail("bands", "bands takes alternatives (lowest percent) and cheats (below percent)")
-    for key, value in raw_bands.items():
-        if not isinstance(value, int) or not 0 < value <= 100:
-            raise fail("bands", f"bands.{key} must be a whole percent from 1 to 100")
-        bands[key] = value
-    variants = {k: v for k in VARIANT_KINDS if (v := _read_variants(lab_dir, k, files, path))}
-    digest = hashlib.sha256()
-    for rel in sorted(p.relative_to(lab_dir).as_posix() for p in lab_dir.rglob("*") if p.is_file()):
-        digest.update(rel.encode() + b"\0" + (lab_dir / rel).read_bytes() + b"\0")
-    return LabSpec(
-        slug=lab_dir.name, title=str(data["title"]), summary=str(data["summary"]),
-        domain=data["domain"], task=str(data["task"]), tags=tags,
-        difficulty=data["difficulty"], minutes=data["minutes"], order=int(data.get("order", 100)),
-        lesson=str(data.get("lesson", "")), objectives=objectives, instructions=instructions,
-        scenario=scenario, files=files, reference=reference, trees=trees, world=world,
-        hints=hints, checks=checks, source_hash=digest.hexdigest(), skills=skills,
-        bands=bands, variants=variants,
-    )  # fmt: skip
-
-
-def _read_variants(lab_dir: Path, kind: str, files: dict[str, str], path: Path):
+def _read_variants(lab_dir: Path, kind: str, files: dict[str, str]) -> dict[str, dict[str, str]]:
     """alternatives/<name>/ or cheats/<name>/: the editable files that variant changes."""
     root = lab_dir / kind
     if not root.is_dir():
         return {}
     out: dict[str, dict[str, str]] = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        tree = _read_tree(lab_dir, f"{kind}/{folder.name}", path)
+        fail = partial(ContentError, folder, None)
+        tree = _read_tree(lab_dir, f"{kind}/{folder.name}", fail)
         unknown = sorted(set(tree) - set(files))
         if unknown or not tree:
-            raise ContentError(folder, None, f"{kind}/{folder.name} must hold only files the "
-                               f"learner edits ({', '.join(sorted(files))})")  # fmt: skip
+            raise fail(f"{kind}/{folder.name} must hold only files the learner edits "
+                       f"({', '.join(sorted(files))})")  # fmt: skip
         out[folder.name] = tree
     return out
-
-
-def _known_skills() -> set[str]:
-    """Skill ids of content/exam-guide.yaml when it exists (empty: nothing to check against)."""
-    from django.conf import settings
-
-    guide = Path(settings.CONTENT_ROOT) / "exam-guide.yaml"
-    if not guide.is_file():
-        return set()
-    data = yaml_load(guide, read_text(guide))
-    ids: set[str] = set()
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("id"), str):
-                ids.add(node["id"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(data)
-    return ids
-
-
-def _file_map(value, key, lab_dir: Path, path: Path, lines) -> dict[str, str]:
-    if not isinstance(value, dict) or not value:
-        raise ContentError(path, lines.get(key), f"'{key}' must map file names to paths")
-    return {
-        str(name): _lab_file(lab_dir, str(rel), path, lines.get(key)) for name, rel in value.items()
-    }
-
-
-def _check_scenario_files(scenario: dict, files: dict[str, str], fail) -> None:
-    kind = scenario["kind"]
-    needed = {"build": ["buildspec"], "deploy": ["appspec", "group"], "pipeline": ["pipeline"]}
-    for key in needed.get(kind, []):
-        if key not in scenario:
-            raise fail("scenario", f"a {kind} scenario needs scenario.{key}")
-    for key in ("buildspec", "appspec", "pipeline", "template"):
-        name = scenario.get(key)
-        if name and kind != "check" and name not in files and not scenario.get(f"{key}_fixed"):
-            raise fail("scenario", f"scenario.{key} names '{name}', which is not in files")
-    if kind != "check" and not scenario.get("world"):
-        raise fail("scenario", f"a {kind} scenario needs scenario.world (a world.yaml)")
-
-
-def _parse_checks(items, fail) -> list[CheckSpec]:
-    if not isinstance(items, list) or not items:
-        raise fail("checks", "checks must be a non-empty list")
-    checks, seen = [], set()
-    for index, item in enumerate(items):
-        if not isinstance(item, dict) or "type" not in item:
-            raise fail("checks", f"check #{index + 1} needs a 'type'")
-        ctype = item["type"]
-        if ctype not in CHECKS:
-            raise fail(
-                "checks",
-                f"check #{index + 1}: unknown type '{ctype}'",
-                _did_you_mean(ctype, CHECKS),
-            )
-        cid = str(item.get("id") or f"{ctype}-{index + 1}")
-        if cid in seen:
-            raise fail("checks", f"duplicate check id '{cid}'")
-        seen.add(cid)
-        points = item.get("points", 10)
-        if not isinstance(points, int) or points <= 0:
-            raise fail("checks", f"check '{cid}': points must be a positive whole number")
-        params = {
-            k: v
-            for k, v in item.items()
-            if k not in {"id", "type", "points", "feedback", "lesson", "title"}
-        }
-        problem = CHECKS[ctype].validate(params)
-        if problem:
-            raise fail("checks", f"check '{cid}': {problem}")
-        checks.append(CheckSpec(
-            id=cid, type=ctype, points=points, feedback=str(item.get("feedback", "")),
-            params=params, lesson=str(item.get("lesson", "")), title=str(item.get("title", "")),
-        ))  # fmt: skip
-    return checks
-
-
-def _key_lines(text: str) -> dict[str, int]:
-    lines: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line and not line[0].isspace() and ":" in line and not line.startswith("#"):
-            lines.setdefault(line.split(":", 1)[0].strip(), number)
-    return lines

@@ -58,49 +58,120 @@ def test_parse_lab_reads_files_and_checks(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("changes", "message", "line"),
+    ("changes", "where", "message"),
     [
-        ({"domain": 7}, "domain must be 1–4", 3),
-        ({"tags": ["codebuld"]}, "did you mean 'codebuild'", 5),
-        ({"difficulty": "impossible"}, "difficulty must be one of", None),
-        ({"title": None}, "missing required key 'title'", None),
+        ({"domain": 7}, "3:9", "domain must be 1–4, got 7"),
+        (
+            {"tags": ["codebuld"]},
+            "6:3",
+            "unknown topic tag 'codebuld' (hint: did you mean 'codebuild'?)",
+        ),
+        (
+            {"difficulty": "impossible"},
+            "8:13",
+            "unknown difficulty 'impossible' (hint: one of easy, medium, hard)",
+        ),
+        ({"title": None}, "1:1", "missing required key 'title' (hint: add 'title: …')"),
+        (
+            {"task": 3.4},
+            "4:7",
+            "'task' must be text, not 3.4 (hint: quoted, e.g. task: \"3.4\" (YAML reads an "
+            "unquoted 3.4 as a number))",
+        ),
+        (
+            {"minutes": -1},
+            "9:10",
+            "'minutes' should be greater than or equal to 1, not -1 (hint: a positive whole number)",
+        ),
         (
             {"checks": [{"type": "build_stat", "equals": "SUCCEEDED"}]},
-            "did you mean 'build_status'",
-            None,
+            "24:9",
+            "check 1: unknown check type 'build_stat' (hint: did you mean 'build_status'?)",
         ),
-        ({"checks": [{"type": "build_status"}]}, "missing parameter(s) equals", None),
+        (
+            {"checks": [{"type": "build_status"}]},
+            "24:3",
+            "check 'build_status-1': missing parameter(s) equals for type 'build_status'",
+        ),
         (
             {"checks": [{"type": "image_pushed", "repository": "r", "tag_pattern": "("}]},
-            "not a valid regular expression",
-            None,
+            "24:3",
+            "check 'image_pushed-1': 'tag_pattern' is not a valid regular expression",
         ),
-        ({"scenario": {"kind": "teleport"}}, "scenario.kind must be one of", None),
+        (
+            {
+                "checks": [
+                    {"id": "a", "type": "no_error_findings"},
+                    {"id": "a", "type": "no_error_findings", "points": 5},
+                ]
+            },
+            "26:7",
+            "duplicate check id 'a'",
+        ),
+        (
+            {"hints": [{"text": "Look.", "cost": -1}]},
+            "22:9",
+            "hint 1: 'cost' should be greater than or equal to 0, not -1",
+        ),
+        (
+            {"scenario": {"kind": "teleport"}},
+            "14:9",
+            "unknown scenario kind 'teleport' (hint: one of check, build, deploy, pipeline,",
+        ),
         (
             {"scenario": {"kind": "build", "buildspec": "buildspec.yml"}},
-            "needs scenario.world",
-            None,
+            "13:1",
+            "a build scenario needs scenario.world (a world.yaml)",
         ),
-        ({"files": {"buildspec.yml": "starter/missing.yml"}}, "not found inside the lab", None),
-        ({"reference": {"other.yml": "reference/buildspec.yml"}}, "exactly the files", None),
+        (
+            {"scenario": {"kind": "deploy", "world": "w.yaml", "appspec": "buildspec.yml"}},
+            "13:1",
+            "a deploy scenario needs scenario.group",
+        ),
+        (
+            {"scenario": {"kind": "pipeline", "world": "w.yaml", "pipeline": "p.json"}},
+            "16:13",
+            "scenario.pipeline names 'p.json', which is not in files (hint: files: buildspec.yml)",
+        ),
+        (
+            {"files": {"buildspec.yml": "starter/missing.yml"}},
+            "17:18",
+            "file 'starter/missing.yml' not found inside the lab",
+        ),
+        (
+            {"reference": {"other.yml": "reference/buildspec.yml"}},
+            "19:3",
+            "reference must provide exactly the files learners edit (hint: files: buildspec.yml)",
+        ),
+        (
+            {"skills": ["3.4.s3", "3.4.s99"]},
+            "34:3",
+            "unknown skill id '3.4.s99' (hint: task 3.4 has 3.4.k1–3.4.k3 and 3.4.s1–3.4.s8)",
+        ),
+        (
+            {"bands": {"cheats": 0}},
+            "33:11",
+            "'cheats' should be greater than or equal to 1, not 0 (hint: a whole percent",
+        ),
     ],
 )
-def test_bad_lab_files_name_the_problem(tmp_path, changes, message, line):
+def test_bad_lab_files_name_the_problem(tmp_path, changes, where, message):
     lab_dir = make_lab(tmp_path, **changes)
     with pytest.raises(ContentError) as info:
         parse_lab(lab_dir)
-    assert message in str(info.value)
-    assert str(info.value).startswith(str(lab_dir / "lab.yaml")) or "missing.yml" in str(info.value)
-    if line is not None:
-        assert info.value.line is not None
+    assert str(info.value).startswith(f"{lab_dir / 'lab.yaml'}:{where}: {message}")
 
 
 def test_unknown_top_level_key_suggests_the_right_one(tmp_path):
     lab_dir = make_lab(tmp_path)
     text = (lab_dir / "lab.yaml").read_text().replace("objectives:", "objectivs:")
     (lab_dir / "lab.yaml").write_text(text)
-    with pytest.raises(ContentError, match="did you mean 'objectives'"):
+    with pytest.raises(ContentError) as info:
         parse_lab(lab_dir)
+    # The misspelt key, not the "missing required key 'objectives'" it also causes.
+    assert str(info.value) == (
+        f"{lab_dir / 'lab.yaml'}:10:1: unknown key 'objectivs' (hint: did you mean 'objectives'?)"
+    )
 
 
 def test_tree_paths_cannot_escape_the_lab(tmp_path):
@@ -133,5 +204,5 @@ def test_one_bad_lab_loads_nothing(tmp_path):
     make_lab(tmp_path, "bad", minutes=-1)
     with pytest.raises(ContentErrors) as info:
         load_labs(tmp_path, LoadReport())
-    assert "minutes must be a positive" in str(info.value)
+    assert "'minutes' should be greater than or equal to 1, not -1" in str(info.value)
     assert not Lab.objects.exists()
