@@ -39,6 +39,8 @@ class Model(BaseModel):
     """How an item of this model is named in messages ("option" -> "option 2")."""
     retired: ClassVar[Mapping[str, str]] = {}
     """Keys of an older format -> the hint that says what replaced them."""
+    named_by: ClassVar[str] = ""
+    """The key naming an item in messages: "id" gives "question 'q-1'", not "question 3"."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,8 @@ def validate(
     `label` starts every message ("question 'x'"); `context` reaches validators as `info.context`.
     """
     data = document.get(at)
+    if not label and at and isinstance(at[-1], int):  # an item validated on its own
+        label = _item_label(model, at[-1], data).removeprefix(", ")
     try:
         return model.model_validate(data, context=context), []
     except ValidationError as exc:
@@ -214,9 +218,7 @@ def _walk(model: type[BaseModel], loc: Sequence[PathPart], data: Any) -> _Where:
             annotation = field.annotation if field else None
         elif isinstance(part, int) and typing.get_origin(annotation) in (list, tuple):
             annotation = typing.get_args(annotation)[0]
-            nouns = [getattr(m, "noun", "") for m in _members(annotation)]
-            noun = next((n for n in nouns if n), "")
-            where.items += f", {noun} {part + 1}" if noun else ""
+            where.items += _item_label(annotation, part, _item(data, part))
         elif typing.get_origin(annotation) is dict:
             annotation = typing.get_args(annotation)[1]
         else:
@@ -225,6 +227,19 @@ def _walk(model: type[BaseModel], loc: Sequence[PathPart], data: Any) -> _Where:
         data = data.get(part) if isinstance(data, dict) else _item(data, part)
     where.loc, where.annotation = tuple(path), annotation
     return where
+
+
+def _item_label(annotation: Any, index: int, value: Any) -> str:
+    """ ", option 2" or ", question 'q-1'" for an item of a list of named models, else ""."""
+    for member in _members(annotation):
+        noun, key = getattr(member, "noun", ""), getattr(member, "named_by", "")
+        if noun:
+            name = value.get(key) if key and isinstance(value, dict) else None
+            if isinstance(name, str):
+                return f", {noun} '{name}'"
+            number = name if type(name) is int else index + 1
+            return f", {noun} {number}"
+    return ""
 
 
 def _bare(annotation: Any) -> Any:

@@ -2,27 +2,189 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-import yaml
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from core.content import ContentError, ContentErrors, LoadReport, read_text, yaml_load
+import simulator
+from core.content import ContentError, ContentErrors, LoadReport
+from core.documents import Model, Problem, invalid, invalid_all, load, one_of, unique, validate
 from core.exam import DOMAINS, TASKS, TOPIC_TAGS
 
 GUIDE_FILE = "exam-guide.yaml"
 SKILL_ID_RE = re.compile(r"^(?P<task>[1-9]\.[1-9])\.(?P<letter>[ks])(?P<number>[1-9][0-9]*)$")
 KIND_OF_LETTER = {"k": "knowledge", "s": "skill"}
-TOP_KEYS = ("exam", "guide_version", "source", "domains")
-DOMAIN_KEYS = ("number", "title", "weight", "tasks")
-TASK_KEYS = ("id", "title", "items")
-ITEM_KEYS = ("id", "kind", "text", "topics")
 MAX_TEXT = 300
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
+
+
+class ItemModel(Model):
+    """A knowledge or skill item of a task, as written in the guide."""
+
+    noun = "item"
+    named_by = "id"
+
+    id: str = Field(
+        pattern=SKILL_ID_RE,
+        description='a quoted id "<task>.k<n>" (knowledge) or "<task>.s<n>" (skill), e.g. "1.2.k1"',
+    )
+    kind: Literal["knowledge", "skill"]
+    text: Text
+    topics: Annotated[
+        list[Annotated[str, one_of(TOPIC_TAGS, "topic tag", "see TOPIC_TAGS in core/exam.py")]],
+        Field(min_length=1),
+        unique("topic"),
+    ]
+
+    @model_validator(mode="after")
+    def _kind_matches_letter(self) -> ItemModel:
+        letter = _parts(self.id)[1]
+        if self.kind != KIND_OF_LETTER[letter]:
+            message = f"kind must be '{KIND_OF_LETTER[letter]}' for a '.{letter}' id"
+            raise invalid(f"{message}, not {self.kind!r}", at=("kind",))
+        return self
+
+
+class TaskModel(Model):
+    """A task statement of a domain."""
+
+    noun = "task"
+    named_by = "id"
+
+    id: Annotated[str, one_of(TASKS, "task statement", f"one of {', '.join(TASKS)}")] = Field(
+        description='a quoted task number, e.g. id: "1.2"'
+    )
+    title: Text
+    items: Annotated[list[ItemModel], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _as_in_exam_and_numbered(self) -> TaskModel:
+        problems = []
+        if self.title != TASKS[self.id]:
+            message = f"task {self.id} title {self.title!r} differs from core/exam.py"
+            hint = "the guide and core.exam.TASKS must agree"
+            problems.append(Problem(f"{message} ({TASKS[self.id]!r})", hint, ("title",)))
+        counters = {"k": 0, "s": 0}
+        seen: dict[str, int] = {}
+        for index, item in enumerate(self.items):
+            at = ("items", index, "id")
+            task, letter, number = _parts(item.id)
+            if task != self.id:
+                problems.append(Problem(f"item {item.id} is listed under task {self.id}", at=at))
+            elif item.id in seen:
+                message = f"duplicate item id {item.id} (first as item {seen[item.id] + 1})"
+                problems.append(Problem(message, at=at))
+            else:
+                seen[item.id] = index
+                counters[letter] += 1
+                if number != counters[letter]:
+                    message = f"item {item.id} is out of sequence: expected {task}.{letter}"
+                    hint = "number items in the order the guide lists them, from 1, without gaps"
+                    problems.append(Problem(f"{message}{counters[letter]}", hint, at))
+                    counters[letter] = number
+        if problems:
+            raise invalid_all(problems)
+        return self
+
+
+class DomainModel(Model):
+    """A domain of the exam."""
+
+    noun = "domain"
+    named_by = "number"
+
+    number: int
+    title: Text
+    weight: int
+    tasks: Annotated[list[TaskModel], Field(min_length=1)]
+
+    @field_validator("number")
+    @classmethod
+    def _known_domain(cls, number: int) -> int:
+        if number not in DOMAINS:
+            raise invalid(f"domain number must be {', '.join(map(str, DOMAINS))}, not {number}")
+        return number
+
+    @field_validator("tasks", mode="before")
+    @classmethod
+    def _tasks_of_this_domain(cls, tasks: Any, info: ValidationInfo) -> Any:
+        # Checked before the tasks themselves: a task under the wrong domain is the one error
+        # worth reporting, not its title and items that then look wrong too.
+        number = info.data.get("number")
+        problems = [
+            Problem(f"task {task['id']} is listed under domain {number}", at=(index, "id"))
+            for index, task in enumerate(tasks if isinstance(tasks, list) else [])
+            if isinstance(task, dict)
+            and isinstance(task.get("id"), str)
+            and task["id"] in TASKS
+            and not task["id"].startswith(f"{number}.")
+        ]
+        if number in DOMAINS and problems:
+            raise invalid_all(problems)
+        return tasks
+
+    @model_validator(mode="after")
+    def _as_in_exam(self) -> DomainModel:
+        name, weight = DOMAINS[self.number]
+        problems = []
+        if self.title != name:
+            message = f"domain {self.number} title {self.title!r} differs from core/exam.py"
+            hint = "the guide and core.exam.DOMAINS must agree"
+            problems.append(Problem(f"{message} ({name!r})", hint, ("title",)))
+        if self.weight != weight:
+            message = f"domain {self.number} weight must be {weight} (core/exam.py DOMAINS)"
+            problems.append(Problem(message, at=("weight",)))
+        seen: set[str] = set()
+        for index, task in enumerate(self.tasks):
+            if task.id in seen:
+                message = f"task {task.id} is listed twice"
+                problems.append(Problem(message, at=("tasks", index, "id")))
+            seen.add(task.id)
+        if problems:
+            raise invalid_all(problems)
+        return self
+
+
+class GuideModel(Model):
+    """The whole exam guide file."""
+
+    exam: Text
+    guide_version: str = Field(description='write it quoted: guide_version: "2.1"')
+    source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+    domains: Annotated[list[DomainModel], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _every_domain_and_task_once(self) -> GuideModel:
+        problems = []
+        seen: dict[int, int] = {}
+        for index, domain in enumerate(self.domains):
+            if seen.setdefault(domain.number, index) != index:
+                message = f"domain {domain.number} is listed twice"
+                problems.append(Problem(message, at=("domains", index, "number")))
+        tasks = {task.id for domain in self.domains for task in domain.tasks}
+        for number in sorted(set(DOMAINS) - seen.keys()):
+            message = f"domain {number} ({DOMAINS[number][0]}) is missing"
+            problems.append(Problem(message, at=("domains",)))
+        for code, title in TASKS.items():
+            if code not in tasks and int(code[0]) in seen:
+                message = f"task statement {code} ({title}) is missing"
+                problems.append(Problem(message, at=("domains",)))
+        if problems:
+            raise invalid_all(problems)
+        return self
+
+
+def _parts(code: str) -> tuple[str, str, int]:
+    """("1.2", "k", 3) for the item id "1.2.k3" (its form is checked by the model's pattern)."""
+    match = SKILL_ID_RE.match(code)
+    if match is None:
+        raise ValueError(f"not an item id: {code!r}")
+    return match["task"], match["letter"], int(match["number"])
 
 
 @dataclass(frozen=True)
@@ -57,74 +219,6 @@ class Guide:
         return self.skills[code].domain
 
 
-def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
-
-
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
-
-
-class _Reader:
-    """Walks the composed YAML nodes so every error carries the line of the offending value."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.errors: list[ContentError] = []
-
-    def error(self, node: yaml.Node, message: str, hint: str = "") -> None:
-        self.errors.append(ContentError(self.path, _line(node), message, hint))
-
-    def mapping(
-        self, node: yaml.Node, keys: tuple[str, ...], what: str
-    ) -> dict[str, yaml.Node] | None:
-        if not isinstance(node, yaml.MappingNode):
-            self.error(node, f"{what} must be a mapping with the keys {', '.join(keys)}")
-            return None
-        fields: dict[str, yaml.Node] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key not in keys:
-                hint = _did_you_mean(key, keys) or f"allowed keys: {', '.join(keys)}"
-                self.error(key_node, f"{what}: unknown key '{key}'", hint)
-            fields[key] = value_node
-        missing = [k for k in keys if k not in fields]
-        for key in missing:
-            self.error(node, f"{what}: missing required key '{key}'")
-        return None if missing else fields
-
-    def scalar(self, node: yaml.Node) -> Any:
-        if not isinstance(node, yaml.ScalarNode):
-            return None  # a list or mapping where a value belongs: callers report it
-        return _resolve(node)
-
-    def text(self, node: yaml.Node, what: str, *, max_length: int = MAX_TEXT) -> str | None:
-        value = self.scalar(node)
-        if not isinstance(value, str) or not value.strip():
-            self.error(node, f"{what} must be non-empty text")
-            return None
-        if len(value) > max_length:
-            self.error(node, f"{what} is longer than {max_length} characters", "say it shorter")
-            return None
-        return value.strip()
-
-    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node] | None:
-        if not isinstance(node, yaml.SequenceNode) or not node.value:
-            self.error(node, f"{what} must be a non-empty list")
-            return None
-        return list(node.value)
-
-
-def _resolve(node: yaml.ScalarNode) -> Any:
-    # Construct one scalar with the safe constructor (ints, bools, strings), nothing else.
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
-
-
 def read_guide(root: Path) -> Guide:
     """Parse and validate `<root>/exam-guide.yaml`; ContentErrors lists every problem."""
     path = Path(root) / GUIDE_FILE
@@ -140,173 +234,32 @@ def read_guide(root: Path) -> Guide:
             ]
         )
     try:
-        text = read_text(path)  # size, binary and encoding checks
-        yaml_load(path, text)  # hardened pass: refuses alias bombs, Python tags, deep nesting
+        document = load(path)
     except ContentError as exc:
         raise ContentErrors([exc]) from exc
-    document = yaml.compose(text, Loader=yaml.SafeLoader)
-    reader = _Reader(path)
-    if document is None:
+    if document.data is None:
         raise ContentErrors([ContentError(path, 1, "the exam guide is empty")])
-    top = reader.mapping(document, TOP_KEYS, "exam guide")
-    if top is None:
-        raise ContentErrors(reader.errors)
-    exam = reader.text(top["exam"], "'exam'") or ""
-    version = reader.scalar(top["guide_version"])
-    if not isinstance(version, str):
-        reader.error(top["guide_version"], "'guide_version' must be quoted text", 'write "2.1"')
-        version = ""
-    source = reader.text(top["source"], "'source'", max_length=1000) or ""
+    model, errors = validate(document, GuideModel)
+    if model is None:
+        raise ContentErrors(errors)
     skills: dict[str, SkillSpec] = {}
-    seen_domains: set[int] = set()
-    seen_tasks: set[str] = set()
-    for domain_node in reader.sequence(top["domains"], "'domains'") or []:
-        _read_domain(reader, domain_node, skills, seen_domains, seen_tasks)
-    for number in sorted(set(DOMAINS) - seen_domains):
-        reader.error(top["domains"], f"domain {number} ({DOMAINS[number][0]}) is missing")
-    for task in TASKS:
-        if task not in seen_tasks and int(task[0]) in seen_domains:
-            reader.error(top["domains"], f"task statement {task} ({TASKS[task]}) is missing")
-    if reader.errors:
-        raise ContentErrors(reader.errors)
-    return Guide(path=path, exam=exam, version=version, source=source, skills=skills)
-
-
-def _read_domain(
-    reader: _Reader,
-    node: yaml.Node,
-    skills: dict[str, SkillSpec],
-    seen_domains: set[int],
-    seen_tasks: set[str],
-) -> None:
-    fields = reader.mapping(node, DOMAIN_KEYS, "domain")
-    if fields is None:
-        return
-    number = reader.scalar(fields["number"])
-    if type(number) is not int or number not in DOMAINS:
-        reader.error(fields["number"], f"domain number must be 1, 2, 3 or 4, not {number!r}")
-        return
-    if number in seen_domains:
-        reader.error(fields["number"], f"domain {number} is listed twice")
-        return
-    seen_domains.add(number)
-    name, weight = DOMAINS[number]
-    title = reader.text(fields["title"], f"domain {number} title")
-    if title is not None and title != name:
-        reader.error(
-            fields["title"],
-            f"domain {number} title {title!r} differs from core/exam.py ({name!r})",
-            "the guide and core.exam.DOMAINS must agree",
-        )
-    if reader.scalar(fields["weight"]) != weight:
-        reader.error(
-            fields["weight"],
-            f"domain {number} weight must be {weight} (core/exam.py DOMAINS)",
-        )
-    for task_node in reader.sequence(fields["tasks"], f"domain {number} 'tasks'") or []:
-        _read_task(reader, task_node, number, skills, seen_tasks)
-
-
-def _read_task(
-    reader: _Reader,
-    node: yaml.Node,
-    domain: int,
-    skills: dict[str, SkillSpec],
-    seen_tasks: set[str],
-) -> None:
-    fields = reader.mapping(node, TASK_KEYS, "task")
-    if fields is None:
-        return
-    task = reader.scalar(fields["id"])
-    if not isinstance(task, str):
-        reader.error(fields["id"], f"task id must be quoted text, not {task!r}", 'write id: "1.2"')
-        return
-    if task not in TASKS:
-        hint = _did_you_mean(task, list(TASKS)) or f"one of {', '.join(TASKS)}"
-        reader.error(fields["id"], f"unknown task statement '{task}'", hint)
-        return
-    if not task.startswith(f"{domain}."):
-        reader.error(fields["id"], f"task {task} is listed under domain {domain}")
-        return
-    if task in seen_tasks:
-        reader.error(fields["id"], f"task {task} is listed twice")
-        return
-    seen_tasks.add(task)
-    title = reader.text(fields["title"], f"task {task} title")
-    if title is not None and title != TASKS[task]:
-        reader.error(
-            fields["title"],
-            f"task {task} title {title!r} differs from core/exam.py ({TASKS[task]!r})",
-            "the guide and core.exam.TASKS must agree",
-        )
-    counters = {"k": 0, "s": 0}
-    for item_node in reader.sequence(fields["items"], f"task {task} 'items'") or []:
-        _read_item(reader, item_node, domain, task, counters, skills)
-
-
-def _read_item(
-    reader: _Reader,
-    node: yaml.Node,
-    domain: int,
-    task: str,
-    counters: dict[str, int],
-    skills: dict[str, SkillSpec],
-) -> None:
-    fields = reader.mapping(node, ITEM_KEYS, f"item of task {task}")
-    if fields is None:
-        return
-    code = reader.scalar(fields["id"])
-    match = SKILL_ID_RE.match(code) if isinstance(code, str) else None
-    if match is None:
-        reader.error(
-            fields["id"], f"invalid item id {code!r}", f'write "{task}.k1" or "{task}.s1" style'
-        )
-        return
-    if match["task"] != task:
-        reader.error(fields["id"], f"item {code} is listed under task {task}")
-        return
-    if code in skills:
-        reader.error(fields["id"], f"duplicate item id {code} (first at line {skills[code].line})")
-        return
-    letter = match["letter"]
-    counters[letter] += 1
-    if int(match["number"]) != counters[letter]:
-        reader.error(
-            fields["id"],
-            f"item {code} is out of sequence: expected {task}.{letter}{counters[letter]}",
-            "number items in the order the guide lists them, from 1, without gaps",
-        )
-        counters[letter] = int(match["number"])
-    kind = reader.scalar(fields["kind"])
-    if kind != KIND_OF_LETTER[letter]:
-        reader.error(
-            fields["kind"],
-            f"item {code}: kind must be '{KIND_OF_LETTER[letter]}' for a '.{letter}' id, "
-            f"not {kind!r}",
-        )
-    text = reader.text(fields["text"], f"item {code} text")
-    topics: list[str] = []
-    topic_nodes = reader.sequence(fields["topics"], f"item {code} 'topics'") or []
-    for topic_node in topic_nodes:
-        topic = reader.scalar(topic_node)
-        if not isinstance(topic, str) or topic not in TOPIC_TAGS:
-            hint = _did_you_mean(str(topic), list(TOPIC_TAGS)) or "see TOPIC_TAGS in core/exam.py"
-            reader.error(topic_node, f"item {code}: unknown topic tag {topic!r}", hint)
-        elif topic in topics:
-            reader.error(topic_node, f"item {code}: topic '{topic}' is listed twice")
-        else:
-            topics.append(topic)
-    skills[code] = SkillSpec(
-        code=code,
-        kind=KIND_OF_LETTER[letter],
-        domain=domain,
-        task=task,
-        number=int(match["number"]),
-        position=len(skills) + 1,
-        text=text or "",
-        topics=tuple(topics),
-        line=_line(fields["id"]),
-    )
+    for d, domain in enumerate(model.domains):
+        for t, task in enumerate(domain.tasks):
+            for i, item in enumerate(task.items):
+                at = ("domains", d, "tasks", t, "items", i, "id")
+                skills[item.id] = SkillSpec(
+                    code=item.id,
+                    kind=item.kind,
+                    domain=domain.number,
+                    task=task.id,
+                    number=_parts(item.id)[2],
+                    position=len(skills) + 1,
+                    text=item.text,
+                    topics=tuple(item.topics),
+                    line=document.position(at)[0],
+                )
+    version, source = model.guide_version, model.source
+    return Guide(path=path, exam=model.exam, version=version, source=source, skills=skills)
 
 
 @lru_cache(maxsize=8)
@@ -324,15 +277,15 @@ def guide_for(root: Path) -> Guide:
     return _cached_guide(str(path), stat.st_mtime_ns, stat.st_size)
 
 
-Problem = tuple[int | None, str, str]
+SkillProblem = tuple[int | None, str, str]
 
 
-def check_skill_list(value: Any, guide: Guide) -> tuple[list[str], list[Problem]]:
+def check_skill_list(value: Any, guide: Guide) -> tuple[list[str], list[SkillProblem]]:
     """Validate a `skills:` value: (the ids, problems as (list index or None, message, hint)).
 
     Shared by every loader that accepts `skills:` so the rules and messages are the same.
     """
-    problems: list[Problem] = []
+    problems: list[SkillProblem] = []
     example = 'write skills: ["1.2.s1", "1.2.k5"] (ids from content/exam-guide.yaml)'
     if not isinstance(value, list) or not value:
         return [], [(None, "'skills' must be a non-empty list of exam-guide ids", example)]
@@ -347,7 +300,7 @@ def check_skill_list(value: Any, guide: Guide) -> tuple[list[str], list[Problem]
             elif match and match["task"] in TASKS:
                 hint = _task_items_hint(match["task"], guide)
             else:
-                hint = _did_you_mean(code, list(guide.skills)) or "see content/exam-guide.yaml"
+                hint = simulator.did_you_mean(code, guide.skills) or "see content/exam-guide.yaml"
             problems.append((index, f"unknown skill id '{code}'", hint))
         elif code in codes:
             problems.append((index, f"skill '{code}' is listed twice", ""))

@@ -63,6 +63,7 @@ class Question(Model):
     """A question as written in a questions file."""
 
     noun = "question"
+    named_by = "id"
     retired = {
         # The domain and task come from the first skill, so a file cannot state a domain that
         # disagrees with what the question tests.
@@ -222,9 +223,7 @@ def _question(
     document: Document, index: int, guide: Guide, errors: list[ContentError]
 ) -> QuestionSpec | None:
     at = ("questions", index)
-    qid = document.get((*at, "id"))
-    label = f"question '{qid}'" if isinstance(qid, str) else f"question {index + 1}"
-    question, problems = validate(document, Question, at=at, label=label, context={"guide": guide})
+    question, problems = validate(document, Question, at=at, context={"guide": guide})
     errors.extend(problems)
     if question is None:
         return None

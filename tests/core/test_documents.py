@@ -166,6 +166,26 @@ def test_first_line_offset_and_label() -> None:
     ]
 
 
+def test_items_named_by_a_key_and_items_validated_one_by_one() -> None:
+    class Card(Model):
+        noun = "card"
+        named_by = "id"
+
+        id: str
+        side: Literal["front", "back"]
+
+    class Deck(Model):
+        cards: list[Card]
+
+    document = load(Path("deck.yaml"), "cards:\n  - {id: a, side: front}\n  - {id: b, side: top}\n")
+    _model, found = validate_document(document, Deck)
+    assert [str(e) for e in found] == [
+        "deck.yaml:3:19: card 'b': 'side' must be one of 'front' or 'back', not 'top'"
+    ]
+    _card, alone = validate_document(document, Card, at=("cards", 1))
+    assert [str(e) for e in alone] == [str(e) for e in found]
+
+
 def test_invalid_all_reports_every_problem_below_the_field() -> None:
     class Pair(Model):
         values: list[int]
