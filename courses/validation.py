@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import yaml
+from pydantic import (
+    AfterValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from core.content import ContentError, read_text, split_front_matter, yaml_load
+from core import documents
+from core.content import ContentError, read_text, split_front_matter
+from core.documents import Model, Problem, invalid, invalid_all, one_of, unique
 from core.exam import DOMAINS, TASKS, TOPIC_TAGS
 from core.guide import Guide, check_skill_list, guide_for
 from core.markdown import RENDER_VERSION
@@ -23,10 +31,7 @@ MAX_SLUG = 100
 MAX_TITLE = 200
 EXAM_FOCUS_RE = re.compile(r"^##\s+Exam focus\s*$", re.IGNORECASE | re.MULTILINE)
 
-MODULE_KEYS = ("title", "summary", "order", "domain")
-LESSON_KEYS = ("title", "order", "skills", "domain", "task", "tags", "minutes")
-# Derived from the first skill when omitted; when given, they must agree with it.
-LESSON_OPTIONAL = ("domain", "task")
+_AGREE = "make the domain and the task agree"
 
 
 @dataclass
@@ -67,174 +72,73 @@ def source_hash(text: str) -> str:
     return hashlib.sha256(f"{RENDER_VERSION}\0{text}".encode()).hexdigest()
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"true/false ({str(value).lower()})"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
+def _domain(value: int) -> int:
+    if value not in DOMAINS:
+        low, high = min(DOMAINS), max(DOMAINS)
+        raise invalid(f"'domain' must be between {low} and {high}, not {value}")
+    return value
 
 
-def _did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+def _guide(info: ValidationInfo) -> Guide:
+    guide: Guide = (info.context or {})["guide"]  # _read_lesson always passes it
+    return guide
 
 
-class _Checker:
-    """Collects every problem in one file, each with the line of the offending key."""
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Domain = Annotated[int, AfterValidator(_domain)]
+TopicTag = Annotated[str, one_of(TOPIC_TAGS, "topic tag", "see TOPIC_TAGS in core/exam.py")]
 
-    def __init__(self, path: Path, text: str, first_line: int, errors: list[ContentError]):
-        self.path = path
-        self.first_line = first_line
-        self.errors = errors
-        self.key_lines: dict[str, int] = {}
-        self.value_nodes: dict[str, yaml.Node] = {}
-        self._index_keys(text)
 
-    def _index_keys(self, text: str) -> None:
-        # The text already parsed with yaml.safe_load, so composing it cannot fail.
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        if not isinstance(node, yaml.MappingNode):
-            return
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            line = key_node.start_mark.line + self.first_line
-            if key in self.key_lines:
-                self.error(line, f"duplicate key '{key}'", "keep only one of them")
-            self.key_lines[key] = line
-            self.value_nodes[key] = value_node
+class ModuleFile(Model):
+    """module.yaml."""
 
-    def line(self, key: str | None = None) -> int:
-        if key and key in self.key_lines:
-            return self.key_lines[key]
-        return self.first_line
+    title: Title
+    summary: Text
+    order: int = Field(ge=0, description="the module's position in the list")
+    domain: Domain
 
-    def item_line(self, key: str, index: int) -> int:
-        node = self.value_nodes.get(key)
-        if isinstance(node, yaml.SequenceNode) and index < len(node.value):
-            return node.value[index].start_mark.line + self.first_line
-        return self.line(key)
 
-    def error(self, line: int | None, message: str, hint: str = "") -> None:
-        self.errors.append(ContentError(self.path, line, message, hint))
+class LessonMeta(Model):
+    """A lesson's front matter; domain and task, when written, must agree with the first skill."""
 
-    def keys(self, data: dict, allowed: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
-        for key in data:
-            if key not in allowed:
-                hint = _did_you_mean(str(key), allowed) or f"allowed keys: {', '.join(allowed)}"
-                self.error(self.line(str(key)), f"unknown key '{key}'", hint)
-        for key in allowed:
-            if key not in data and key not in optional:
-                self.error(self.line(), f"missing required key '{key}'", f"add '{key}: …'")
+    title: Title
+    order: int = Field(ge=0, description="the lesson's position in its module")
+    skills: list[str]
+    domain: Domain = 0  # 0 and "": not written, the first skill decides
+    task: Annotated[str, one_of(TASKS, "exam task", f"one of {', '.join(TASKS)}")] = Field(
+        default="", description='quote it: task: "3.4" (YAML reads an unquoted 3.4 as a number)'
+    )
+    tags: Annotated[list[TopicTag], unique("tag")] = Field(
+        min_length=1, description="write tags: [codebuild, buildspec]"
+    )
+    minutes: int = Field(ge=1)
 
-    def text(self, data: dict, key: str, *, max_length: int | None = None) -> str | None:
-        value = data.get(key)
-        if key not in data:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.error(self.line(key), f"'{key}' must be non-empty text, not {_kind(value)}")
-            return None
-        if max_length and len(value) > max_length:
-            self.error(self.line(key), f"'{key}' is longer than {max_length} characters")
-            return None
-        return value.strip()
+    @field_validator("skills", mode="before")
+    @classmethod
+    def _known_skills(cls, value: Any, info: ValidationInfo) -> list[str]:
+        codes, problems = check_skill_list(value, _guide(info))
+        if problems:
+            raise invalid_all(Problem(m, h, () if i is None else (i,)) for i, m, h in problems)
+        return codes
 
-    def integer(self, data: dict, key: str, *, minimum: int, maximum: int | None = None):
-        value = data.get(key)
-        if key not in data:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.error(self.line(key), f"'{key}' must be a whole number, not {_kind(value)}")
-            return None
-        if value < minimum or (maximum is not None and value > maximum):
-            bounds = f"between {minimum} and {maximum}" if maximum is not None else f"≥ {minimum}"
-            self.error(self.line(key), f"'{key}' must be {bounds}, not {value}")
-            return None
-        return value
-
-    def domain(self, data: dict) -> int | None:
-        return self.integer(data, "domain", minimum=min(DOMAINS), maximum=max(DOMAINS))
-
-    def task(self, data: dict, domain: int | None) -> str | None:
-        if "task" not in data:
-            return None
-        value = data["task"]
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            self.error(
-                self.line("task"),
-                f"'task' must be quoted text, not {_kind(value)}",
-                f'write task: "{value}" (YAML reads an unquoted 3.4 as a number)',
-            )
-            return None
-        if not isinstance(value, str) or value not in TASKS:
-            hint = f"one of {', '.join(TASKS)}"
-            self.error(self.line("task"), f"unknown exam task {value!r}", hint)
-            return None
-        if domain is not None and not value.startswith(f"{domain}."):
-            self.error(
-                self.line("task"),
-                f"task {value} belongs to domain {value.split('.')[0]}, but 'domain' is {domain}",
-                "make the domain and the task agree",
-            )
-            return None
-        return value
-
-    def tags(self, data: dict) -> list[str] | None:
-        if "tags" not in data:
-            return None
-        value = data["tags"]
-        if not isinstance(value, list) or not value:
-            self.error(
-                self.line("tags"),
-                f"'tags' must be a non-empty list, not {_kind(value)}",
-                "write tags: [codebuild, buildspec]",
-            )
-            return None
-        tags: list[str] = []
-        ok = True
-        for index, tag in enumerate(value):
-            line = self.item_line("tags", index)
-            if not isinstance(tag, str):
-                self.error(line, f"tag must be text, not {_kind(tag)}")
-                ok = False
-            elif tag not in TOPIC_TAGS:
-                hint = _did_you_mean(tag, list(TOPIC_TAGS)) or "see TOPIC_TAGS in core/exam.py"
-                self.error(line, f"unknown topic tag '{tag}'", hint)
-                ok = False
-            elif tag in tags:
-                self.error(line, f"tag '{tag}' is listed twice")
-                ok = False
-            else:
-                tags.append(tag)
-        return tags if ok else None
-
-    def skills(self, data: dict, guide: Guide) -> list[str] | None:
-        if "skills" not in data:
-            return None
-        codes, problems = check_skill_list(data["skills"], guide)
-        for index, message, hint in problems:
-            line = self.item_line("skills", index) if index is not None else self.line("skills")
-            self.error(line, message, hint)
-        return None if problems else codes
-
-    def derived(
-        self, key: str, stated: int | str | None, derived: int | str, first_skill: str
-    ) -> None:
-        """A stated domain/task must agree with the first skill (the one that decides them)."""
-        if stated is not None and stated != derived:
-            self.error(
-                self.line(key),
-                f"'{key}' is {stated} but the first skill {first_skill} belongs to {key} {derived}",
-                f"remove '{key}' (it is derived from the first skill) or reorder 'skills'",
-            )
+    @model_validator(mode="after")
+    def _agree_with_the_first_skill(self, info: ValidationInfo) -> LessonMeta:
+        first = _guide(info).skills[self.skills[0]]
+        stated = self.model_fields_set
+        problems = []
+        if {"domain", "task"} <= stated and not self.task.startswith(f"{self.domain}."):
+            message = f"task {self.task} belongs to domain {self.task.split('.')[0]}, but "
+            problems.append(Problem(message + f"'domain' is {self.domain}", _AGREE, ("task",)))
+        for key, derived in (("domain", first.domain), ("task", first.task)):
+            value = getattr(self, key)
+            if key in stated and value != derived and not (key == "task" and problems):
+                message = f"'{key}' is {value} but the first skill {first.code} belongs to"
+                hint = f"remove '{key}' (it is derived from the first skill) or reorder 'skills'"
+                problems.append(Problem(f"{message} {key} {derived}", hint, (key,)))
+        if problems:
+            raise invalid_all(problems)
+        return self
 
 
 def _slug_error(path: Path, slug: str, what: str) -> ContentError | None:
@@ -257,76 +161,55 @@ def _read_module(folder: Path, errors: list[ContentError]) -> ModuleSource | Non
         return None
     try:
         text = read_text(path)
-        data = yaml_load(path, text)
+        document = documents.load(path, text)
     except ContentError as exc:
         errors.append(exc)
         return None
-    if not isinstance(data, dict):
-        errors.append(ContentError(path, 1, f"module.yaml must be a mapping, not {_kind(data)}"))
+    module, problems = documents.validate(document, ModuleFile)
+    errors.extend(problems)
+    if module is None:
         return None
-    before = len(errors)
-    check = _Checker(path, text, 1, errors)
-    check.keys(data, MODULE_KEYS)
-    title = check.text(data, "title", max_length=MAX_TITLE)
-    summary = check.text(data, "summary")
-    order = check.integer(data, "order", minimum=0)
-    domain = check.domain(data)
-    if len(errors) > before:
-        return None
-    # The checker appended an error for every missing or malformed value, so none is None here.
-    assert title is not None and summary is not None and domain is not None
     return ModuleSource(
         slug=folder.name,
         path=path,
         source_hash=source_hash(text),
-        title=title,
-        summary=summary,
-        order=order,
-        domain=domain,
-        order_line=check.line("order"),
+        title=module.title,
+        summary=module.summary,
+        order=module.order,
+        domain=module.domain,
+        order_line=document.position(("order",), key=True)[0],
     )
 
 
 def _read_lesson(path: Path, errors: list[ContentError], guide: Guide) -> LessonSource | None:
     try:
         text = read_text(path)
-        doc = split_front_matter(path, text)
+        front = split_front_matter(path, text)
+        document = documents.load(path, front.meta_text, first_line=2)
     except ContentError as exc:
         errors.append(exc)
         return None
-    before = len(errors)
-    check = _Checker(path, doc.meta_text, 2, errors)
-    check.keys(doc.meta, LESSON_KEYS, LESSON_OPTIONAL)
-    title = check.text(doc.meta, "title", max_length=MAX_TITLE)
-    order = check.integer(doc.meta, "order", minimum=0)
-    skills = check.skills(doc.meta, guide)
-    domain = check.domain(doc.meta)
-    task = check.task(doc.meta, domain)
-    if skills:
-        first = guide.skills[skills[0]]
-        check.derived("domain", domain, first.domain, first.code)
-        check.derived("task", task, first.task, first.code)
-        domain, task = first.domain, first.task
-    tags = check.tags(doc.meta)
-    minutes = check.integer(doc.meta, "minutes", minimum=1)
-    if not doc.body.strip():
-        check.error(doc.body_first_line, "the lesson has no body", "write the lesson below '---'")
-    if len(errors) > before:
+    meta, problems = documents.validate(document, LessonMeta, context={"guide": guide})
+    errors.extend(problems)
+    if not front.body.strip():
+        hint = "write the lesson below '---'"
+        errors.append(ContentError(path, front.body_first_line, "the lesson has no body", hint))
+    if meta is None or problems or not front.body.strip():
         return None
-    assert title is not None and domain is not None and task is not None and tags is not None
+    first = guide.skills[meta.skills[0]]
     return LessonSource(
         slug=path.stem,
         path=path,
         source_hash=source_hash(text),
-        title=title,
-        order=order,
-        domain=domain,
-        task=task,
-        tags=tags,
-        minutes=minutes,
-        body=doc.body,
-        order_line=check.line("order"),
-        skills=skills or [],
+        title=meta.title,
+        order=meta.order,
+        domain=first.domain,
+        task=first.task,
+        tags=meta.tags,
+        minutes=meta.minutes,
+        body=front.body,
+        order_line=document.position(("order",), key=True)[0],
+        skills=meta.skills,
     )
 
 

@@ -71,54 +71,85 @@ def test_changed_file_updates_only_that_lesson(content_root):
 
 
 BAD_LESSONS = [
-    # (description, old line, new line, expected line number, expected message fragment)
-    ("bad YAML", "tags: [codebuild]", "tags: [codebuild", 7, "invalid YAML"),
-    ("missing key", "minutes: 10\n", "", 2, "missing required key 'minutes'"),
-    ("wrong type", "minutes: 10", "minutes: ten", 7, "'minutes' must be a whole number"),
-    ("zero minutes", "minutes: 10", "minutes: 0", 7, "'minutes' must be ≥ 1"),
-    ("unknown tag", "tags: [codebuild]", "tags: [codebuld]", 6, "did you mean 'codebuild'?"),
-    ("unknown key", 'title: "Build', 'titel: "Build', 2, "unknown key 'titel'"),
-    ("unquoted task", 'task: "3.4"', "task: 3.4", 5, "'task' must be quoted text"),
-    ("unknown task", 'task: "3.4"', 'task: "3.9"', 5, "unknown exam task '3.9'"),
-    ("task outside domain", 'task: "3.4"', 'task: "2.1"', 5, "belongs to domain 2"),
-    ("domain out of range", "domain: 3", "domain: 5", 4, "'domain' must be between 1 and 4"),
-    ("tags not a list", "tags: [codebuild]", "tags: codebuild", 6, "'tags' must be a non-empty"),
-    ("duplicate order", "order: 2", "order: 1", 3, "order 1 is also used by lesson"),
+    # (description, old line, new line, expected "line:column", expected message fragment)
+    ("bad YAML", "tags: [codebuild]", "tags: [codebuild", "7", "invalid YAML"),
+    ("missing key", "minutes: 10\n", "", "2:1", "missing required key 'minutes'"),
+    ("wrong type", "minutes: 10", "minutes: ten", "7:10", "'minutes' must be a whole number"),
+    (
+        "zero minutes",
+        "minutes: 10",
+        "minutes: 0",
+        "7:10",
+        "'minutes' should be greater than or equal to 1, not 0",
+    ),
+    ("unknown tag", "tags: [codebuild]", "tags: [codebuld]", "6:8", "did you mean 'codebuild'?"),
+    ("unknown key", 'title: "Build', 'titel: "Build', "2:1", "unknown key 'titel'"),
+    (
+        "unquoted task",
+        'task: "3.4"',
+        "task: 3.4",
+        "5:7",
+        "'task' must be text, not 3.4 (hint: quote it: task: \"3.4\"",
+    ),
+    ("unknown task", 'task: "3.4"', 'task: "3.9"', "5:7", "unknown exam task '3.9'"),
+    ("task outside domain", 'task: "3.4"', 'task: "2.1"', "5:7", "belongs to domain 2"),
+    ("domain out of range", "domain: 3", "domain: 5", "4:9", "'domain' must be between 1 and 4"),
+    (
+        "tags not a list",
+        "tags: [codebuild]",
+        "tags: codebuild",
+        "6:7",
+        "'tags' must be a list, not 'codebuild' (hint: write tags: [codebuild, buildspec])",
+    ),
+    ("tag twice", "tags: [codebuild]", "tags: [codebuild, codebuild]", "6:19", "listed twice"),
+    ("duplicate order", "order: 2", "order: 1", "3", "order 1 is also used by lesson"),
     (
         "unknown skill id",
         '"3.4.s3", "3.4.k3"',
         '"3.4.s33", "3.4.k3"',
-        8,
+        "8:10",
         "unknown skill id '3.4.s33' (hint: task 3.4 has 3.4.k1–3.4.k3 and 3.4.s1–3.4.s8)",
     ),
-    ("typo in a skill id", '"3.4.s3", "3.4.k3"', '"3.4s3"', 8, "did you mean '3.4.s3'?"),
-    ("task id as a skill", '"3.4.s3", "3.4.k3"', '"3.4"', 8, "name an item of task 3.4"),
-    ("skill twice", '"3.4.s3", "3.4.k3"', '"3.4.s3", "3.4.s3"', 8, "'3.4.s3' is listed twice"),
-    ("skills not a list", '["3.4.s3", "3.4.k3"]', '"3.4.s3"', 8, "must be a non-empty list"),
-    ("missing skills", 'skills: ["3.4.s3", "3.4.k3"]\n', "", 2, "missing required key 'skills'"),
+    ("typo in a skill id", '"3.4.s3", "3.4.k3"', '"3.4s3"', "8:10", "did you mean '3.4.s3'?"),
+    ("task id as a skill", '"3.4.s3", "3.4.k3"', '"3.4"', "8:10", "name an item of task 3.4"),
+    (
+        "skill twice",
+        '"3.4.s3", "3.4.k3"',
+        '"3.4.s3", "3.4.s3"',
+        "8:20",
+        "'3.4.s3' is listed twice",
+    ),
+    ("skills not a list", '["3.4.s3", "3.4.k3"]', '"3.4.s3"', "8:9", "must be a non-empty list"),
+    (
+        "missing skills",
+        'skills: ["3.4.s3", "3.4.k3"]\n',
+        "",
+        "2:1",
+        "missing required key 'skills'",
+    ),
     (
         "domain disagrees with the first skill",
         '"3.4.s3", "3.4.k3"',
         '"1.2.s1", "3.4.k3"',
-        4,
+        "4:9",
         "'domain' is 3 but the first skill 1.2.s1 belongs to domain 1",
     ),
     (
         "task disagrees with the first skill",
         '"3.4.s3", "3.4.k3"',
         '"3.3.s1"',
-        5,
+        "5:7",
         "'task' is 3.4 but the first skill 3.3.s1 belongs to task 3.3",
     ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "line", "message"),
+    ("old", "new", "where", "message"),
     [case[1:] for case in BAD_LESSONS],
     ids=[case[0] for case in BAD_LESSONS],
 )
-def test_bad_lesson_names_file_and_line_and_changes_nothing(content_root, old, new, line, message):
+def test_bad_lesson_names_file_and_line_and_changes_nothing(content_root, old, new, where, message):
     load(content_root)
     before = snapshot()
     path = lesson_path(content_root)
@@ -129,7 +160,7 @@ def test_bad_lesson_names_file_and_line_and_changes_nothing(content_root, old, n
     with pytest.raises(ContentErrors) as caught:
         load(content_root)
     texts = [str(error) for error in caught.value.errors]
-    assert any(text.startswith(f"{path}:{line}: ") and message in text for text in texts), texts
+    assert any(text.startswith(f"{path}:{where}: ") and message in text for text in texts), texts
     assert snapshot() == before
     assert not Module.objects.filter(slug="new-module").exists()
 
@@ -153,9 +184,12 @@ def test_every_problem_is_reported_in_one_run(content_root):
     with pytest.raises(ContentErrors) as caught:
         load(content_root)
     texts = "\n".join(str(e) for e in caught.value.errors)
-    assert f"{lesson_path(content_root)}:7: 'minutes' must be ≥ 1, not -1" in texts
-    assert f"{module_yaml}:4: unknown key 'domian' (hint: did you mean 'domain'?)" in texts
-    assert f"{module_yaml}:1: missing required key 'domain'" in texts
+    assert (
+        f"{lesson_path(content_root)}:7:10: 'minutes' should be greater than or equal to 1, not -1"
+        in texts
+    )
+    assert f"{module_yaml}:4:1: unknown key 'domian' (hint: did you mean 'domain'?)" in texts
+    assert f"{module_yaml}:1:1: missing required key 'domain'" in texts
     assert "lesson file name 'Bad_Name' is not a valid slug" in texts
 
 
@@ -166,7 +200,7 @@ def test_module_yaml_errors(content_root):
     with pytest.raises(ContentErrors) as caught:
         load(content_root)
     texts = "\n".join(str(e) for e in caught.value.errors)
-    assert f"{module_yaml}:1: 'title' must be non-empty text, not a list" in texts
+    assert f"{module_yaml}:1:8: 'title' must be text, not ['not', 'text']" in texts
 
 
 def test_duplicate_module_order(content_root):
@@ -277,7 +311,9 @@ def test_load_content_command_reports_errors_and_force(content_root, settings):
     err = StringIO()
     with pytest.raises(CommandError, match=re.escape("1 content error(s); nothing was changed.")):
         call_command("load_content", root=content_root, stdout=StringIO(), stderr=err)
-    assert f"{lesson_path(content_root)}:7: 'minutes' must be a whole number" in err.getvalue()
+    assert f"{lesson_path(content_root)}:7:10: 'minutes' must be a whole number, not 'many'" in (
+        err.getvalue()
+    )
 
 
 def test_force_rerenders_unchanged_files(content_root):
@@ -376,3 +412,17 @@ def test_the_real_lessons_validate_and_all_name_skills():
         assert lesson.skills, lesson.path
         first = guide.skills[lesson.skills[0]]
         assert (lesson.domain, lesson.task) == (first.domain, first.task), lesson.path
+
+
+def test_module_yaml_blank_title_and_not_a_mapping(content_root):
+    module_yaml = content_root / "modules" / "codebuild-basics" / "module.yaml"
+    replace_line(module_yaml, 'title: "CodeBuild basics"', 'title: "   "')
+    other_yaml = content_root / "modules" / "codedeploy-basics" / "module.yaml"
+    other_yaml.write_text("- title\n- summary\n")
+    with pytest.raises(ContentErrors) as caught:
+        load(content_root)
+    assert [str(e) for e in caught.value.errors] == [
+        f"{module_yaml}:1:8: 'title' must be non-empty text",
+        f"{other_yaml}:1:1: the file must be a mapping of keys to values, not ['title', "
+        "'summary'] (hint: keys: title, summary, order, domain)",
+    ]
