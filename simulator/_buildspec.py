@@ -7,6 +7,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from simulator._buildspec_model import (
+    BATCH_KINDS,
+    PHASE_NAMES,
+    SHELLS,
+    Buildspec,
+    read_buildspec,
+)
 from simulator._findings import Path, Severity
 from simulator._images import (
     DEFAULT_IMAGE,
@@ -17,20 +24,7 @@ from simulator._images import (
     version_available,
 )
 from simulator._rules import Context, RuleDecorator, did_you_mean, join_hint, rule
-from simulator._shapes import (
-    BOOL,
-    INT,
-    SCALAR,
-    STR,
-    STRS,
-    YESNO,
-    Issue,
-    ListOf,
-    Map,
-    MapOf,
-    type_name,
-    walk,
-)
+from simulator._shapes import Issue, type_name
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 STRUCT = "codebuild-buildspec/buildspec-structure"
@@ -40,116 +34,6 @@ ARTIFACTS_DOC = "codebuild-buildspec/artifacts-reports-cache"
 BATCH_DOC = "codebuild-operations/batch-builds"
 IMAGES_DOC = "codebuild-operations/build-images-and-local-builds"
 
-PHASE_NAMES = ("install", "pre_build", "build", "post_build")
-REPORT_FORMATS = (
-    "CUCUMBERJSON",
-    "JUNITXML",
-    "NUNITXML",
-    "NUNIT3XML",
-    "TESTNGXML",
-    "VISUALSTUDIOTRX",
-    "CLOVERXML",
-    "COBERTURAXML",
-    "JACOCOXML",
-    "SIMPLECOV",
-)
-SHELLS = ("bash", "/bin/sh", "powershell.exe", "cmd.exe")
-
-_PHASE = Map(
-    {
-        "run-as": STR,
-        "on-failure": STR,
-        "runtime-versions": MapOf(SCALAR),
-        "commands": STRS,
-        "finally": STRS,
-    }
-)
-_ENV = Map(
-    {
-        "shell": STR,
-        "variables": MapOf(SCALAR),
-        "parameter-store": MapOf(STR),
-        "exported-variables": STRS,
-        "secrets-manager": MapOf(STR),
-        "git-credential-helper": YESNO,
-    }
-)
-_TASK_ENV = Map(
-    {
-        "compute-type": STR,
-        "fleet": STR,
-        "image": STR,
-        "privileged-mode": BOOL,
-        "type": STR,
-        "variables": MapOf(SCALAR),
-        "git-credential-helper": YESNO,
-    }
-)
-_TASK = {
-    "identifier": STR,
-    "buildspec": STR,
-    "debug-session": BOOL,
-    "env": _TASK_ENV,
-    "ignore-failure": BOOL,
-}
-_BATCH = Map(
-    {
-        "fast-fail": BOOL,
-        "build-graph": ListOf(Map({**_TASK, "depend-on": STRS})),
-        "build-list": ListOf(Map(_TASK)),
-        "build-matrix": Map(
-            {
-                "static": Map({"ignore-failure": BOOL, "env": _TASK_ENV}),
-                "dynamic": Map(
-                    {
-                        "buildspec": STRS,
-                        "env": Map(
-                            {
-                                "compute-type": STRS,
-                                "image": STRS,
-                                "variables": MapOf(ListOf(SCALAR)),
-                            }
-                        ),
-                    }
-                ),
-            }
-        ),
-        "build-fanout": Map({"parallelism": INT, "ignore-failure": BOOL}),
-    }
-)
-_ARTIFACT_FIELDS = {
-    "files": STRS,
-    "name": STR,
-    "discard-paths": YESNO,
-    "base-directory": STR,
-    "exclude-paths": STRS,
-    "enable-symlinks": YESNO,
-    "s3-prefix": STR,
-}
-_ARTIFACTS = Map({**_ARTIFACT_FIELDS, "secondary-artifacts": MapOf(Map(_ARTIFACT_FIELDS))})
-_REPORT = Map({"files": STRS, "base-directory": STR, "discard-paths": YESNO, "file-format": STR})
-_CACHE = Map({"key": STR, "fallback-keys": STRS, "action": STR, "paths": STRS})
-TOP_02 = Map(
-    {
-        "version": SCALAR,
-        "run-as": STR,
-        "env": _ENV,
-        "proxy": Map({"upload-artifacts": YESNO, "logs": YESNO}),
-        "batch": _BATCH,
-        "phases": MapOf(_PHASE),
-        "reports": MapOf(_REPORT),
-        "artifacts": _ARTIFACTS,
-        "cache": _CACHE,
-    }
-)
-TOP_01 = Map(
-    {
-        "version": SCALAR,
-        "environment_variables": Map({"plaintext": MapOf(SCALAR)}),
-        "phases": MapOf(_PHASE),
-        "artifacts": Map({**_ARTIFACT_FIELDS, "type": STR}),
-    }
-)
 # Keys that are valid in a buildspec, but in another section: where they belong.
 BELONGS = {
     "commands": "phases.<phase>.commands",
@@ -189,22 +73,22 @@ def _rule(code: str, severity: Severity, summary: str, doc: str = STRUCT) -> Rul
     return rule(code, severity, summary, doc=doc, kind="buildspec")
 
 
-def _version(ctx: Context) -> str | None:
-    """'0.2', '0.1' or None (missing/invalid)."""
-    value = ctx.data.get("version")
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        text = ctx.loaded.raw.get(("version",), str(value))
-        value = text if text in ("0.1", "0.2") else str(value)
-    return value if value in ("0.1", "0.2") else None
+def _model(ctx: Context) -> Buildspec:
+    """The typed buildspec the runner reads, built once per check."""
+    if "model" not in ctx.cache:
+        ctx.cache["model"] = read_buildspec(ctx.loaded)
+    model: Buildspec = ctx.cache["model"]
+    return model
 
 
-def _issues(ctx: Context) -> list[Issue]:
-    if "issues" not in ctx.cache:
-        issues: list[Issue] = []
-        walk(ctx.data, TOP_01 if _version(ctx) == "0.1" else TOP_02, (), issues)
-        ctx.cache["issues"] = issues
-    found: list[Issue] = ctx.cache["issues"]
-    return found
+def _report_problems(ctx: Context, code: str) -> None:
+    """Report the model's problems of one code: the runner refuses to run them too."""
+    for problem in _model(ctx).problems_of(code):
+        ctx.report(code, problem.path, problem.message, problem.hint, key=problem.key)
+
+
+def _issues(ctx: Context) -> tuple[Issue, ...]:
+    return _model(ctx).issues
 
 
 def _mapping(value: Any) -> dict[Any, Any]:
@@ -238,15 +122,6 @@ def _plain_vars(ctx: Context) -> Iterator[tuple[Path, str, Any]]:
             yield path, name, value
 
 
-def _artifact_sets(ctx: Context) -> Iterator[tuple[Path, dict[Any, Any]]]:
-    artifacts = ctx.data.get("artifacts")
-    if isinstance(artifacts, dict):
-        yield ("artifacts",), artifacts
-        for ident, spec in _mapping(artifacts.get("secondary-artifacts")).items():
-            if isinstance(spec, dict):
-                yield ("artifacts", "secondary-artifacts", ident), spec
-
-
 def _batch_tasks(ctx: Context) -> Iterator[tuple[str, Path, dict[Any, Any]]]:
     batch = _mapping(ctx.data.get("batch"))
     for kind in ("build-graph", "build-list"):
@@ -257,39 +132,22 @@ def _batch_tasks(ctx: Context) -> Iterator[tuple[str, Path, dict[Any, Any]]]:
                     yield kind, ("batch", kind, i), task
 
 
-def _is_yes(value: Any) -> bool:
-    return value is True or value == "yes"
-
-
 # --- version -------------------------------------------------------------------------------
 
 
 @_rule("BS001", E, "`version` is missing")
 def version_missing(ctx: Context) -> None:
-    if "version" not in ctx.data:
-        ctx.report(
-            "BS001",
-            (),
-            "the buildspec has no `version`",
-            "add `version: 0.2` as the first line",
-        )
+    _report_problems(ctx, "BS001")
 
 
 @_rule("BS002", E, "`version` is not 0.2 or 0.1")
 def version_invalid(ctx: Context) -> None:
-    if "version" in ctx.data and _version(ctx) is None:
-        value = ctx.loaded.raw.get(("version",), ctx.data["version"])
-        ctx.report(
-            "BS002",
-            ("version",),
-            f"version {value!r} is not a buildspec version",
-            "use `version: 0.2` (0.1 is still accepted but runs each command in its own shell)",
-        )
+    _report_problems(ctx, "BS002")
 
 
 @_rule("BS003", INFO, "version 0.1 runs every command in a separate shell", PHASES_DOC)
 def version_01(ctx: Context) -> None:
-    if _version(ctx) == "0.1":
+    if _model(ctx).version == "0.1":
         ctx.report(
             "BS003",
             ("version",),
@@ -365,34 +223,12 @@ def _renamed(ctx: Context, path: Path) -> bool:
 
 @_rule("BS007", E, "a value has the wrong type")
 def wrong_type(ctx: Context) -> None:
-    for issue in _issues(ctx):
-        if issue.kind != "type":
-            continue
-        if issue.path[-1:] in (("commands",), ("finally",)) and isinstance(issue.value, str):
-            continue  # BS012
-        in_commands = len(issue.path) >= 2 and issue.path[-2] in ("commands", "finally")
-        if in_commands and isinstance(issue.value, dict):
-            continue  # BS011
-        if len(issue.path) == 2 and issue.path[0] == "phases" and issue.value is None:
-            continue  # an empty phase: BS009
-        if issue.path == ("phases",) and issue.value is None:
-            continue
-        hint = "fix the indentation or the value"
-        if issue.expected == YESNO:
-            continue  # BS018
-        if isinstance(issue.value, dict) and issue.expected == "a list":
-            hint = "start each item with `- `"
-        ctx.report(
-            "BS007",
-            issue.path,
-            f"expected {issue.expected}, found {type_name(issue.value)}",
-            hint,
-        )
+    _report_problems(ctx, "BS007")
 
 
 @_rule("BS037", E, "a key from the other buildspec version")
 def other_version_key(ctx: Context) -> None:
-    version = _version(ctx)
+    version = _model(ctx).version
     if version == "0.2":
         if "environment_variables" in ctx.data:
             ctx.report(
@@ -417,43 +253,17 @@ def other_version_key(ctx: Context) -> None:
 
 @_rule("BS005", E, "`phases` is missing", PHASES_DOC)
 def phases_missing(ctx: Context) -> None:
-    phases = ctx.data.get("phases")
-    if phases is None and "batch" not in ctx.data:
-        ctx.report(
-            "BS005",
-            ("phases",) if "phases" in ctx.data else (),
-            "the buildspec has no `phases` (or it is empty), so there is nothing to run",
-            "add `phases:` with at least a `build:` phase and its `commands:` list",
-            key=True,
-        )
+    _report_problems(ctx, "BS005")
 
 
 @_rule("BS006", E, "unknown phase name", PHASES_DOC)
 def unknown_phase(ctx: Context) -> None:
-    for name in _mapping(ctx.data.get("phases")):
-        if name not in PHASE_NAMES:
-            ctx.report(
-                "BS006",
-                ("phases", name),
-                f"{name!r} is not a phase: the only phases are install, pre_build, build and"
-                " post_build, and no new ones can be added",
-                did_you_mean(str(name).replace("-", "_"), PHASE_NAMES)
-                or "put these commands in one of the four phases",
-                key=True,
-            )
+    _report_problems(ctx, "BS006")
 
 
 @_rule("BS008", E, "`runtime-versions` outside the install phase", PHASES_DOC)
 def runtime_versions_phase(ctx: Context) -> None:
-    for name, body in _phases(ctx):
-        if name != "install" and "runtime-versions" in body:
-            ctx.report(
-                "BS008",
-                ("phases", name, "runtime-versions"),
-                f"`runtime-versions` is only read in the install phase, not in {name}",
-                "move it to phases.install.runtime-versions",
-                key=True,
-            )
+    _report_problems(ctx, "BS008")
 
 
 @_rule("BS009", E, "a phase without commands", PHASES_DOC)
@@ -483,67 +293,12 @@ def phase_without_commands(ctx: Context) -> None:
                 key=True,
                 severity=W,
             )
-            continue
-        ctx.report(
-            "BS009",
-            ("phases", name),
-            f"the {name} phase has no commands (commands are required when the phase is present)",
-            "add a `commands:` list, or remove the phase",
-            key=True,
-        )
-
-
-_RETRY = re.compile(r"^retry(?:-(.*))?$", re.I | re.S)
-
-
-def _on_failure_problem(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return f"on-failure must be a string, not {type_name(value)}"
-    if value in ("ABORT", "CONTINUE"):
-        return None
-    match = _RETRY.match(value)
-    if not match:
-        return f"{value!r} is not a valid on-failure value"
-    rest = match.group(1)
-    if rest is None:
-        return None
-    if rest == "":
-        return "RETRY- must be followed by a count or an error-message pattern"
-    count_match = re.match(r"^(\d+)(?:-(.*))?$", rest, re.S)
-    pattern = rest
-    if count_match:
-        count = int(count_match.group(1))
-        if count > 100:
-            return f"retry count {count} is out of range (0-100)"
-        pattern = count_match.group(2)
-        if pattern is None:
-            return None
-        if pattern == "":
-            return "the error-message pattern after the count is empty"
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"the error-message pattern {pattern!r} is not a valid regular expression ({exc})"
-    return None
+    _report_problems(ctx, "BS009")  # a phase other than install without `commands`
 
 
 @_rule("BS010", E, "invalid `on-failure` value", PHASES_DOC)
 def on_failure_value(ctx: Context) -> None:
-    for name, body in _phases(ctx):
-        if "on-failure" not in body:
-            continue
-        problem = _on_failure_problem(body["on-failure"])
-        if problem:
-            ctx.report(
-                "BS010",
-                ("phases", name, "on-failure"),
-                problem,
-                join_hint(
-                    did_you_mean(body["on-failure"], ("ABORT", "CONTINUE", "RETRY")),
-                    "valid values: ABORT, CONTINUE, RETRY, RETRY-<count 0-100>, RETRY-<regex>,"
-                    " RETRY-<count>-<regex>",
-                ),
-            )
+    _report_problems(ctx, "BS010")
 
 
 def _command_lists(ctx: Context) -> Iterator[tuple[Path, Any]]:
@@ -555,20 +310,7 @@ def _command_lists(ctx: Context) -> Iterator[tuple[Path, Any]]:
 
 @_rule("BS011", E, "a command that YAML read as a mapping (unquoted ': ')", PHASES_DOC)
 def command_is_mapping(ctx: Context) -> None:
-    for path, commands in _command_lists(ctx):
-        if not isinstance(commands, list):
-            continue
-        for i, command in enumerate(commands):
-            if isinstance(command, dict):
-                key = next(iter(command), "")
-                ctx.report(
-                    "BS011",
-                    (*path, i),
-                    f"this command contains ': ' so YAML read it as a mapping ({key!r}: ...),"
-                    " not as a command string",
-                    "put the whole command in quotes, e.g. - \"echo 'a: b'\", or use a block"
-                    " scalar (- |)",
-                )
+    _report_problems(ctx, "BS011")
 
 
 @_rule("BS040", W, "an empty command item (`- ` followed only by a comment)", PHASES_DOC)
@@ -616,20 +358,7 @@ def reserved_codebuild_name(ctx: Context) -> None:
 
 @_rule("BS014", E, "exported variable name starts with AWS_", ENV_DOC)
 def exported_aws_name(ctx: Context) -> None:
-    exported = _env(ctx).get("exported-variables")
-    if isinstance(exported, str):
-        exported = [exported]
-    if not isinstance(exported, list):
-        return
-    for i, name in enumerate(exported):
-        if isinstance(name, str) and name.upper().startswith("AWS_"):
-            ctx.report(
-                "BS014",
-                ("env", "exported-variables", i),
-                f"{name!r} cannot be exported: variables whose names start with AWS_ are not"
-                " exported to CodePipeline",
-                "copy the value into a variable with another name and export that",
-            )
+    _report_problems(ctx, "BS014")
 
 
 @_rule("BS015", W, "plaintext variable that looks like a secret", ENV_DOC)
@@ -656,35 +385,14 @@ def plaintext_secret(ctx: Context) -> None:
 
 @_rule("BS016", E, "malformed secrets-manager reference", ENV_DOC)
 def secrets_manager_reference(ctx: Context) -> None:
-    for name, ref in _mapping(_env(ctx).get("secrets-manager")).items():
-        if not isinstance(ref, str) or ref.startswith("$"):
-            continue
-        parts = ref.split(":")
-        if ref.startswith("arn:"):
-            secret_id, rest = ":".join(parts[:7]), parts[7:]
-        else:
-            secret_id, rest = parts[0], parts[1:]
-        problem = None
-        if not secret_id.strip():
-            problem = "the secret id (before the first ':') is empty"
-        elif len(rest) > 3:
-            problem = f"{len(rest) + 1} parts separated by ':' (at most 4)"
-        elif len(rest) == 3 and rest[1] and rest[2]:
-            problem = "version-stage and version-id are both given (they are mutually exclusive)"
-        if problem:
-            ctx.report(
-                "BS016",
-                ("env", "secrets-manager", name),
-                f"secrets-manager reference {ref!r}: {problem}",
-                "format: secret-id:json-key:version-stage:version-id (all but secret-id"
-                " optional), e.g. prod/api-key:API_KEY",
-            )
+    _report_problems(ctx, "BS016")
 
 
 @_rule("BS017", E, "unsupported `env.shell`", ENV_DOC)
 def shell_value(ctx: Context) -> None:
-    shell = _env(ctx).get("shell")
-    if shell is not None and shell not in SHELLS:
+    model = _model(ctx)
+    shell = model.shell
+    if model.shell_given and shell not in SHELLS:
         ctx.report(
             "BS017",
             ("env", "shell"),
@@ -698,14 +406,7 @@ def shell_value(ctx: Context) -> None:
 
 @_rule("BS018", E, "a yes/no setting with another value")
 def yes_no_value(ctx: Context) -> None:
-    for issue in _issues(ctx):
-        if issue.kind == "type" and issue.expected == YESNO:
-            ctx.report(
-                "BS018",
-                issue.path,
-                f"`{issue.path[-1]}` takes yes or no, not {issue.value!r}",
-                did_you_mean(issue.value, ("yes", "no")) or "write yes or no",
-            )
+    _report_problems(ctx, "BS018")
 
 
 @_rule("BS022", W, "a variable value refers to another variable (not expanded)", ENV_DOC)
@@ -759,23 +460,13 @@ def _lookup(data: Any, path: Path) -> Any:
 
 @_rule("BS019", E, "`runtime-versions` is empty", IMAGES_DOC)
 def runtime_versions_empty(ctx: Context) -> None:
-    install = dict(_phases(ctx)).get("install", {})
-    if "runtime-versions" in install and not install["runtime-versions"]:
-        ctx.report(
-            "BS019",
-            ("phases", "install", "runtime-versions"),
-            "`runtime-versions` is present but lists no runtime",
-            "add a runtime (e.g. nodejs: 20) or remove the key",
-            key=True,
-        )
+    _report_problems(ctx, "BS019")
 
 
 def _runtimes(ctx: Context) -> Iterator[tuple[Path, str, str]]:
-    install = dict(_phases(ctx)).get("install", {})
-    for runtime, version in _mapping(install.get("runtime-versions")).items():
-        path = ("phases", "install", "runtime-versions", runtime)
-        raw = ctx.loaded.raw.get(path)
-        yield path, str(runtime), raw if raw is not None else str(version)
+    install = _model(ctx).phases.get("install")
+    for runtime, version in install.runtime_versions if install else ():
+        yield ("phases", "install", "runtime-versions", runtime), runtime, version
 
 
 @_rule("BS021", E, "unknown runtime name", IMAGES_DOC)
@@ -839,19 +530,7 @@ def runtime_on_image(ctx: Context) -> None:
 
 @_rule("BS023", E, "artifacts without `files`", ARTIFACTS_DOC)
 def artifacts_files(ctx: Context) -> None:
-    for path, spec in _artifact_sets(ctx):
-        # Only secondary artifacts (the form AWS's own libraries generate): the top level then
-        # holds no primary artifact and needs no `files`.
-        only_secondary = path == ("artifacts",) and bool(spec.get("secondary-artifacts"))
-        if not spec.get("files") and not only_secondary:
-            ctx.report(
-                "BS023",
-                path,
-                "`files` is required in every artifact (the primary one, unless only"
-                " secondary-artifacts are declared, and each secondary one)",
-                "add `files:` with the paths to upload, e.g. - '**/*'",
-                key=True,
-            )
+    _report_problems(ctx, "BS023")
 
 
 @_rule("BS024", E, "more than 5 report groups", ARTIFACTS_DOC)
@@ -870,62 +549,32 @@ def too_many_reports(ctx: Context) -> None:
 
 @_rule("BS025", E, "report group without `files`", ARTIFACTS_DOC)
 def report_files(ctx: Context) -> None:
-    for group, spec in _mapping(ctx.data.get("reports")).items():
-        if isinstance(spec, dict) and not spec.get("files"):
-            ctx.report(
-                "BS025",
-                ("reports", group),
-                f"report group {group!r} has no `files`",
-                "add `files:` with the report files, e.g. - 'reports/*.xml'",
-                key=True,
-            )
+    _report_problems(ctx, "BS025")
 
 
 @_rule("BS026", E, "unknown report `file-format`", ARTIFACTS_DOC)
 def report_format(ctx: Context) -> None:
-    for group, spec in _mapping(ctx.data.get("reports")).items():
-        fmt = _mapping(spec).get("file-format")
-        if fmt is not None and str(fmt).upper() not in REPORT_FORMATS:
-            ctx.report(
-                "BS026",
-                ("reports", group, "file-format"),
-                f"{fmt!r} is not a report file format",
-                join_hint(
-                    did_you_mean(str(fmt).upper(), REPORT_FORMATS),
-                    "tests: CUCUMBERJSON, JUNITXML, NUNITXML, NUNIT3XML, TESTNGXML,"
-                    " VISUALSTUDIOTRX; coverage: CLOVERXML, COBERTURAXML, JACOCOXML, SIMPLECOV",
-                ),
-            )
+    _report_problems(ctx, "BS026")
 
 
 @_rule("BS027", E, "cache without `paths`", ARTIFACTS_DOC)
 def cache_paths(ctx: Context) -> None:
     cache = ctx.data.get("cache")
-    if isinstance(cache, dict) and not cache.get("paths"):
-        empty = "paths" in cache  # `paths:` written but left empty: nothing is cached
-        ctx.report(
+    if isinstance(cache, dict) and not cache.get("paths") and "paths" in cache:
+        ctx.report(  # `paths:` written but left empty: nothing is cached, the build runs
             "BS027",
             ("cache",),
             "`cache` needs `paths`: the files to keep between builds",
             "add `paths:`, e.g. - 'node_modules/**/*'",
             key=True,
-            severity=W if empty else None,
+            severity=W,
         )
+    _report_problems(ctx, "BS027")
 
 
 @_rule("BS028", E, "invalid cache `action`", ARTIFACTS_DOC)
 def cache_action(ctx: Context) -> None:
-    action = _mapping(ctx.data.get("cache")).get("action")
-    if action is not None and action not in ("restore", "save"):
-        ctx.report(
-            "BS028",
-            ("cache", "action"),
-            f"cache action {action!r} is not valid",
-            join_hint(
-                did_you_mean(action, ("restore", "save")),
-                "use restore or save, or leave it out to do both",
-            ),
-        )
+    _report_problems(ctx, "BS028")
 
 
 @_rule("BS029", E, "more than 5 cache `fallback-keys`", ARTIFACTS_DOC)
@@ -987,16 +636,13 @@ def discard_paths_collision(ctx: Context) -> None:
     if not root or not os.path.isdir(root):
         return
     tree = _tree(root)
-    for path, spec in _artifact_sets(ctx):
-        if not _is_yes(spec.get("discard-paths")):
+    for artifact in _model(ctx).artifacts:
+        if not artifact.discard_paths:
             continue
-        files = spec.get("files")
-        patterns = [files] if isinstance(files, str) else files
-        if not isinstance(patterns, list):
-            continue
-        base = str(spec.get("base-directory") or "").strip("/")
+        path = artifact.path
+        base = artifact.base_directory.strip("/")
         prefix = f"{base}/" if base and base != "." else ""
-        regexes = [_glob_regex(p.lstrip("./")) for p in patterns if isinstance(p, str)]
+        regexes = [_glob_regex(p.lstrip("./")) for p in artifact.files]
         seen: dict[str, str] = {}
         for name in tree:
             if prefix and not name.startswith(prefix):
@@ -1018,8 +664,6 @@ def discard_paths_collision(ctx: Context) -> None:
 
 # --- batch ---------------------------------------------------------------------------------
 
-_BATCH_KINDS = ("build-graph", "build-list", "build-matrix", "build-fanout")
-
 
 @_rule(
     "BS031",
@@ -1031,7 +675,7 @@ def batch_kind(ctx: Context) -> None:
     batch = ctx.data.get("batch")
     if not isinstance(batch, dict):
         return
-    present = [k for k in _BATCH_KINDS if k in batch]
+    present = [k for k in BATCH_KINDS if k in batch]
     if len(present) != 1:
         ctx.report(
             "BS031",

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from simulator._buildspec_model import COVERAGE_REPORT_FORMATS
+from simulator._images import DEFAULT_IMAGE, IMAGES
 from simulator.codebuild._files import Selection, make_zip, select, unzip_into
 from simulator.codebuild._reports import (
-    COVERAGE_FORMATS,
     MAX_REPORT_BYTES,
     ReportSummary,
     parse_report_file,
@@ -48,17 +49,9 @@ ALL_PHASES = (
     "FINALIZING",
     "COMPLETED",
 )
-IMAGE = "aws/codebuild/standard:7.0"
-# Runtimes of aws/codebuild/standard:7.0 (fact sheet 2.5); other versions are attempted.
-RUNTIMES = {
-    "java": ("corretto25", "corretto21", "corretto17", "corretto11", "corretto8"),
-    "python": ("3.14", "3.13", "3.12", "3.11", "3.10", "3.9"),
-    "nodejs": ("24", "22", "20", "18"),
-    "ruby": ("4.0", "3.4", "3.3", "3.2", "3.1"),
-    "php": ("8.5", "8.4", "8.3", "8.2"),
-    "golang": ("1.26", "1.25", "1.24", "1.23", "1.22", "1.21", "1.20"),
-    "dotnet": ("10.0", "8.0", "6.0"),
-}
+IMAGE = DEFAULT_IMAGE
+# The runtimes of the image the simulator stands for (the checker's table); others are tried.
+RUNTIMES = IMAGES[IMAGE]
 _ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
 _SOURCE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # what pipeline artifact names allow
 
@@ -408,8 +401,12 @@ class _Build:
         for ident in self.o.secondary_sources:
             env[f"CODEBUILD_SRC_DIR_{ident}"] = f"/codebuild/output/src_{ident}"
         env.update(self.channel.env())  # the service role's credentials for the account
-        env.update(spec.variables)
+        builtin = {n for n in env if n.startswith("CODEBUILD_")}
+        # CodeBuild's own variables win over a buildspec's CODEBUILD_ names (BS013 warns).
+        env.update({n: v for n, v in spec.variables.items() if n not in builtin})
         for name, selector in spec.parameter_store.items():
+            if name in builtin:
+                continue
             try:
                 found = w.ssm_get(selector)
             except KeyError as exc:
@@ -422,6 +419,8 @@ class _Build:
             env[name] = found["value"]
             self.secrets.append(found["value"])
         for name, reference in spec.secrets_manager.items():
+            if name in builtin:
+                continue
             env[name] = self._secret(name, reference)
             self.secrets.append(env[name])
         env.update(self.o.project_env)
@@ -686,7 +685,7 @@ class _Build:
         spec = self.spec
         assert spec is not None
         for report in spec.reports:
-            kind = "CODE_COVERAGE" if report.file_format in COVERAGE_FORMATS else "TEST"
+            kind = "CODE_COVERAGE" if report.file_format in COVERAGE_REPORT_FORMATS else "TEST"
             summary = ReportSummary(report.group, report.file_format, kind)
             try:
                 chosen = select(
@@ -724,7 +723,8 @@ class _Build:
             self.reports.append(summary)
 
     def _cache_key(self) -> str:
-        return f"{self.o.project_name}/cache/{self.spec.cache_key if self.spec else ''}.zip"
+        key = self.spec.cache.key if self.spec and self.spec.cache else ""
+        return f"{self.o.project_name}/cache/{key}.zip"
 
     def _restore_cache(self) -> None:
         if not self.spec or not self.spec.cache_paths:

@@ -8,7 +8,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-COVERAGE_FORMATS = ("CLOVERXML", "COBERTURAXML", "JACOCOXML", "SIMPLECOV")
+from simulator._buildspec_model import COVERAGE_REPORT_FORMATS
+
 MAX_REPORT_BYTES = 8 * 1024 * 1024
 
 
@@ -176,7 +177,7 @@ def parse_report_file(summary: ReportSummary, name: str, data: bytes) -> None:
     scratch = ReportSummary(summary.group, fmt, summary.kind)
     try:
         try:
-            if fmt in COVERAGE_FORMATS:
+            if fmt in COVERAGE_REPORT_FORMATS:
                 coverage = _coverage(data, name, fmt)
                 if not math.isfinite(coverage):
                     raise ReportError(f"{name}: line coverage {coverage} is not a number")

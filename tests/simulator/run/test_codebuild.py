@@ -237,7 +237,9 @@ def test_bad_buildspec_is_a_yaml_file_error(tmp_path):
     result = run_build(tmp_path, spec)
     assert result.phase("DOWNLOAD_SOURCE").status == "FAILED"
     assert "YAML_FILE_ERROR" in result.phase("DOWNLOAD_SOURCE").context
-    assert "quote the whole line" in result.reason
+    # The checker's BS011 words, at the command's line and column.
+    assert "buildspec.yml:5:9: phases.build.commands[0]:" in result.reason
+    assert "put the whole command in quotes" in result.reason
 
 
 def test_artifact_selection_and_secondary_artifacts(tmp_path):
