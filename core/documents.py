@@ -30,6 +30,15 @@ _KINDS = {
     "model_attributes_type": "a mapping of keys to values",
 }
 
+# Pydantic's number limits -> (our words, the limit's name in the error's context).
+_LIMITS = {
+    "greater_than_equal": ("at least", "ge"),
+    "greater_than": ("more than", "gt"),
+    "less_than_equal": ("at most", "le"),
+    "less_than": ("less than", "lt"),
+    "multiple_of": ("a multiple of", "multiple_of"),
+}
+
 
 class Model(BaseModel):
     """A content file's part: unknown keys refused, YAML types taken as written (no coercion)."""
@@ -360,17 +369,33 @@ def _message(kind: str, subject: str, value: Any, context: Mapping[str, Any], te
         return f"{subject} must be {_KINDS[kind]}, not {value!r}"
     if kind == "literal_error":
         return f"{subject} must be one of {context.get('expected', '')}, not {value!r}"
+    if kind in _LIMITS:
+        bound, name = _LIMITS[kind]
+        return f"{subject} must be {bound} {context.get(name)} (found {value!r})"
+    if kind in ("too_short", "too_long"):
+        return _count_message(kind, subject, value, context)
     if kind == "string_too_short" and context.get("min_length") == 1:
         return f"{subject} must be non-empty text"
-    if kind == "too_short" and context.get("min_length") == 1:
-        return f"{subject} must be a non-empty list"
+    if kind == "string_too_short":
+        return f"{subject} must be at least {context.get('min_length')} characters long"
     if kind == "string_too_long":
-        return f"{subject} is longer than {context.get('max_length')} characters"
+        return f"{subject} must be at most {context.get('max_length')} characters long"
     if kind == "string_pattern_mismatch":
         return f"{subject} {value!r} is not in the expected form"
     if kind in ("value_error", "assertion_error"):
         return text.split(", ", 1)[-1]
     return f"{subject}{text.removeprefix('Input')}, not {value!r}"
+
+
+def _count_message(kind: str, subject: str, value: Any, context: Mapping[str, Any]) -> str:
+    """'must be a non-empty mapping', 'must be a list of at most 3 items (found 5)'."""
+    noun, entries = ("mapping", "keys") if isinstance(value, dict) else ("list", "items")
+    low, high = context.get("min_length"), context.get("max_length")
+    if kind == "too_short" and low == 1:
+        return f"{subject} must be a non-empty {noun}"
+    bound = f"at least {low}" if kind == "too_short" else f"at most {high}"
+    found = context.get("actual_length")
+    return f"{subject} must be a {noun} of {bound} {entries} (found {found})"
 
 
 def _join(prefix: str, message: str) -> str:

@@ -109,7 +109,7 @@ def test_wrong_type_at_the_value_line_and_column() -> None:
 
 def test_constraints_literals_and_patterns() -> None:
     assert errors(GOOD.replace("timeout: 30", "timeout: 0")) == [
-        "recipe.yaml:7:14: step 2: 'timeout' should be greater than or equal to 1, not 0"
+        "recipe.yaml:7:14: step 2: 'timeout' must be at least 1 (found 0)"
     ]
     assert errors(GOOD.replace("timeout: 30", "level: hihg")) == [
         "recipe.yaml:7:12: step 2: 'level' must be one of 'low' or 'high', not 'hihg' "
@@ -118,6 +118,40 @@ def test_constraints_literals_and_patterns() -> None:
     assert errors(GOOD.replace('"https://example.com"', '"http://example.com"')) == [
         "recipe.yaml:5:44: step 1, link 2: 'url' 'http://example.com' is not in the expected "
         "form (hint: an https:// address)"
+    ]
+
+
+def test_limits_and_sizes_in_our_words() -> None:
+    class Limits(Model):
+        percent: int = Field(default=50, gt=0, le=100)
+        step: float = Field(default=0.5, lt=1.0, multiple_of=0.25)
+        code: str = Field(default="abc", min_length=3, max_length=5)
+        names: list[str] = Field(default=["a"], min_length=1, max_length=2)
+        pairs: list[int] = Field(default=[1, 2], min_length=2)
+        env: dict[str, str] = Field(default={"A": "1"}, min_length=1)
+
+    def found(text: str) -> list[str]:
+        _model, problems = validate_document(load(Path("l.yaml"), text), Limits)
+        return [str(e) for e in problems]
+
+    assert found("percent: 0\nstep: 1.0\n") == [
+        "l.yaml:1:10: 'percent' must be more than 0 (found 0)",
+        "l.yaml:2:7: 'step' must be less than 1.0 (found 1.0)",
+    ]
+    assert found("percent: 101\nstep: 0.3\n") == [
+        "l.yaml:1:10: 'percent' must be at most 100 (found 101)",
+        "l.yaml:2:7: 'step' must be a multiple of 0.25 (found 0.3)",
+    ]
+    assert found("code: ab\n") == ["l.yaml:1:7: 'code' must be at least 3 characters long"]
+    assert found("code: abcdef\n") == ["l.yaml:1:7: 'code' must be at most 5 characters long"]
+    # The size messages name what the value is: a list or a mapping.
+    assert found("names: []\nenv: {}\n") == [
+        "l.yaml:1:8: 'names' must be a non-empty list",
+        "l.yaml:2:6: 'env' must be a non-empty mapping",
+    ]
+    assert found("names: [a, b, c]\npairs: [1]\n") == [
+        "l.yaml:1:8: 'names' must be a list of at most 2 items (found 3)",
+        "l.yaml:2:8: 'pairs' must be a list of at least 2 items (found 1)",
     ]
 
 

@@ -80,7 +80,7 @@ BAD_LESSONS = [
         "minutes: 10",
         "minutes: 0",
         "7:10",
-        "'minutes' should be greater than or equal to 1, not 0",
+        "'minutes' must be at least 1 (found 0)",
     ),
     ("unknown tag", "tags: [codebuild]", "tags: [codebuld]", "6:8", "did you mean 'codebuild'?"),
     ("unknown key", 'title: "Build', 'titel: "Build', "2:1", "unknown key 'titel'"),
@@ -184,10 +184,7 @@ def test_every_problem_is_reported_in_one_run(content_root):
     with pytest.raises(ContentErrors) as caught:
         load(content_root)
     texts = "\n".join(str(e) for e in caught.value.errors)
-    assert (
-        f"{lesson_path(content_root)}:7:10: 'minutes' should be greater than or equal to 1, not -1"
-        in texts
-    )
+    assert f"{lesson_path(content_root)}:7:10: 'minutes' must be at least 1 (found -1)" in texts
     assert f"{module_yaml}:4:1: unknown key 'domian' (hint: did you mean 'domain'?)" in texts
     assert f"{module_yaml}:1:1: missing required key 'domain'" in texts
     assert "lesson file name 'Bad_Name' is not a valid slug" in texts

@@ -81,7 +81,7 @@ def test_parse_lab_reads_files_and_checks(tmp_path):
         (
             {"minutes": -1},
             "9:10",
-            "'minutes' should be greater than or equal to 1, not -1 (hint: a positive whole number)",
+            "'minutes' must be at least 1 (found -1) (hint: a positive whole number)",
         ),
         (
             {"checks": [{"type": "build_stat", "equals": "SUCCEEDED"}]},
@@ -111,7 +111,7 @@ def test_parse_lab_reads_files_and_checks(tmp_path):
         (
             {"hints": [{"text": "Look.", "cost": -1}]},
             "22:9",
-            "hint 1: 'cost' should be greater than or equal to 0, not -1",
+            "hint 1: 'cost' must be at least 0 (found -1)",
         ),
         (
             {"scenario": {"kind": "teleport"}},
@@ -151,7 +151,7 @@ def test_parse_lab_reads_files_and_checks(tmp_path):
         (
             {"bands": {"cheats": 0}},
             "33:11",
-            "'cheats' should be greater than or equal to 1, not 0 (hint: a whole percent",
+            "'cheats' must be at least 1 (found 0) (hint: a whole percent",
         ),
     ],
 )
@@ -204,5 +204,5 @@ def test_one_bad_lab_loads_nothing(tmp_path):
     make_lab(tmp_path, "bad", minutes=-1)
     with pytest.raises(ContentErrors) as info:
         load_labs(tmp_path, LoadReport())
-    assert "'minutes' should be greater than or equal to 1, not -1" in str(info.value)
+    assert "'minutes' must be at least 1 (found -1)" in str(info.value)
     assert not Lab.objects.exists()
