@@ -1,4 +1,4 @@
-"""Load `content/flashcards/*.yaml`: validate every card (file:line errors), then upsert by id."""
+"""Load `content/flashcards/*.yaml`: validate every card (file:line:column errors), then upsert."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import yaml
 from django.utils import timezone
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
-from core.content import ContentError, ContentErrors, LoadReport, read_text, yaml_load
+from core.content import ContentError, ContentErrors, LoadReport
+from core.documents import Document, Model, Problem, invalid, invalid_all, load, one_of, validate
 from core.exam import TOPIC_TAGS
 from core.guide import Guide, check_skill_list, guide_for, skills_index
 from core.markdown import render_markdown
@@ -21,10 +22,68 @@ from quizzes.models import Flashcard
 FOLDER = "flashcards"
 ID_RE = re.compile(r"^fc-[a-z0-9][a-z0-9-]{0,114}[a-z0-9]$")
 URL_RE = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
-CARD_KEYS = {"id", "front", "back", "skills", "tags", "reference"}
-REQUIRED = {"id", "front", "back", "skills"}
 # Cards are short by design: one fact a side.
 MAX_FRONT, MAX_BACK = 300, 600
+REFERENCE_HINT = "the AWS documentation page the fact comes from: {title: ..., url: https://...}"
+
+
+class Reference(Model):
+    """The documentation page a card's fact comes from."""
+
+    noun = "reference"
+
+    title: str = Field(description=REFERENCE_HINT)
+    url: Annotated[str, StringConstraints(pattern=URL_RE)] = Field(
+        description="an https:// link to the AWS documentation page the fact comes from"
+    )
+
+
+NO_REFERENCE = Reference.model_construct(title="", url="")
+
+
+class Card(Model):
+    """A flashcard as written in a flashcards file."""
+
+    noun = "card"
+    named_by = "id"
+
+    id: str = Field(pattern=ID_RE, description="'fc-' then lower-case letters, digits and '-'")
+    front: str = Field(description="one fact's question, as Markdown text")
+    back: str = Field(description="the answer, as Markdown text")
+    skills: list[str] = Field(description='exam-guide ids, e.g. skills: ["1.2.s1", "1.2.k5"]')
+    tags: list[Annotated[str, one_of(TOPIC_TAGS, "tag", "see TOPIC_TAGS in core/exam.py")]] = []
+    # Not `Reference | None`: a blank `reference:` is a mistake, and a left-out one is this.
+    reference: Reference = Field(NO_REFERENCE, description=REFERENCE_HINT)
+
+    @field_validator("front", "back")
+    @classmethod
+    def _one_fact(cls, value: str, info: ValidationInfo) -> str:
+        side = str(info.field_name)
+        limit = MAX_FRONT if side == "front" else MAX_BACK
+        if not value.strip():
+            raise invalid(f"'{side}' must be non-empty Markdown text")
+        if len(value) > limit:
+            message = f"'{side}' is {len(value)} characters; the limit is {limit}"
+            raise invalid(message, "one fact a card: split it or shorten it")
+        return value.strip()
+
+    @field_validator("skills", mode="before")
+    @classmethod
+    def _known_skills(cls, value: Any, info: ValidationInfo) -> list[str]:
+        guide: Guide = (info.context or {})["guide"]  # parse_file passes the exam guide
+        codes, problems = check_skill_list(value, guide)
+        if problems:
+            raise invalid_all(
+                Problem(message, hint, () if index is None else (index,))
+                for index, message, hint in problems
+            )
+        return codes
+
+
+class CardsFile(Model):
+    """A flashcards file: one `cards:` list (each card is validated on its own)."""
+
+    cards: list[object]
 
 
 @dataclass
@@ -48,128 +107,46 @@ class CardSpec:
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
-
-
 def parse_file(path: Path, root: Path, guide: Guide) -> tuple[list[CardSpec], list[ContentError]]:
-    """Parse one flashcards file: the good cards and every problem, each with its line."""
-    text = read_text(path)
+    """Parse one flashcards file: the good cards and every problem, each at its line and column."""
     try:
-        yaml_load(path, text)  # the hardened loader refuses bombs and bad YAML first
+        document = load(path)
     except ContentError as exc:
         return [], [exc]
-    loader = yaml.SafeLoader(text)
-    try:
-        document = loader.get_single_node()
-    finally:
-        loader.dispose()
-    errors: list[ContentError] = []
-    if not isinstance(document, yaml.MappingNode):
-        return [], [ContentError(path, 1, "expected a mapping with a 'cards:' list")]
-    top = {str(k.value): (k, v) for k, v in document.value}
-    for key, (key_node, _v) in top.items():
-        if key != "cards":
-            errors.append(
-                ContentError(path, _line(key_node), f"unknown top-level key '{key}'", "only cards:")
-            )
-    cards_node = top.get("cards", (None, None))[1]
-    if not isinstance(cards_node, yaml.SequenceNode):
-        line = _line(cards_node) if cards_node is not None else 1
-        errors.append(ContentError(path, line, "'cards' must be a list of cards"))
+    _file, errors = validate(document, CardsFile)
+    items = document.get(("cards",))
+    if not isinstance(items, list):
         return [], errors
     relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
     specs = []
-    for node in cards_node.value:
-        spec = _parse_card(loader, node, path, guide, errors)
+    for index in range(len(items)):
+        spec = _card(document, index, guide, errors)
         if spec is not None:
             spec.source_file = relative
             specs.append(spec)
     return specs, errors
 
 
-def _parse_card(
-    loader: yaml.SafeLoader, node: yaml.Node, path: Path, guide: Guide, errors: list[ContentError]
+def _card(
+    document: Document, index: int, guide: Guide, errors: list[ContentError]
 ) -> CardSpec | None:
-    start = len(errors)
-    where = _line(node)
-    if not isinstance(node, yaml.MappingNode):
-        errors.append(ContentError(path, where, "each card must be a mapping of keys"))
+    at = ("cards", index)
+    card, problems = validate(document, Card, at=at, context={"guide": guide})
+    errors.extend(problems)
+    if card is None:
         return None
-    fields = {str(k.value): (k, v) for k, v in node.value}
-    label = f"card '{fields['id'][1].value}'" if "id" in fields else "card"
-
-    def err(key: str | yaml.Node, message: str, hint: str = "") -> None:
-        if isinstance(key, str):
-            line = _line(fields[key][1]) if key in fields else where
-        else:
-            line = _line(key)
-        errors.append(ContentError(path, line, f"{label}: {message}", hint))
-
-    for key, (key_node, _v) in fields.items():
-        if key not in CARD_KEYS:
-            err(key_node, f"unknown key '{key}'", "keys: " + ", ".join(sorted(CARD_KEYS)))
-    for key in sorted(REQUIRED - fields.keys()):
-        err(node, f"missing required key '{key}'")
-    values: dict[str, Any] = {
-        k: loader.construct_object(v, deep=True) for k, (_kn, v) in fields.items()
-    }
-    external_id = values.get("id")
-    if "id" in values and (not isinstance(external_id, str) or not ID_RE.match(external_id)):
-        err("id", f"invalid id {external_id!r}", "'fc-' then lower-case letters, digits and '-'")
-    for side, limit in (("front", MAX_FRONT), ("back", MAX_BACK)):
-        value = values.get(side)
-        if side not in values:
-            continue
-        if not isinstance(value, str) or not value.strip():
-            err(side, f"'{side}' must be non-empty Markdown text")
-        elif len(value) > limit:
-            err(side, f"'{side}' is {len(value)} characters; the limit is {limit}", "one fact")
-    skills: list[str] = []
-    if "skills" in values:
-        skills, problems = check_skill_list(values["skills"], guide)
-        skills_node = fields["skills"][1]
-        for index, message, hint in problems:
-            if index is not None and isinstance(skills_node, yaml.SequenceNode):
-                err(skills_node.value[index], message, hint)
-            else:
-                err("skills", message, hint)
-    tags = values.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        err("tags", "tags must be a list of topic tags")
-        tags = []
-    for tag in tags:
-        if tag not in TOPIC_TAGS:
-            err("tags", f"unknown tag '{tag}'", "see core/exam.py TOPIC_TAGS")
-    reference = values.get("reference", {})
-    if "reference" in values and (
-        not isinstance(reference, dict)
-        or set(reference) - {"title", "url"}
-        or not isinstance(reference.get("title"), str)
-        or not isinstance(reference.get("url"), str)
-        or not URL_RE.match(reference.get("url", ""))
-    ):
-        err(
-            "reference",
-            "reference must be {title: ..., url: https://...}",
-            "the AWS documentation page the fact comes from",
-        )
-        reference = {}
-    if len(errors) > start:
-        return None
-    assert external_id is not None  # a missing id added an error above
-    first = skills[0]
+    first = card.skills[0]
     return CardSpec(
-        external_id=external_id,
-        front=values["front"].strip(),
-        back=values["back"].strip(),
-        skills=skills,
+        external_id=card.id,
+        front=card.front,
+        back=card.back,
+        skills=card.skills,
         domain=guide.domain_of(first),
         task=guide.task_of(first),
-        tags=list(tags),
-        reference=dict(reference),
-        path=path,
-        line=where,
+        tags=list(card.tags),
+        reference=card.reference.model_dump() if card.reference is not NO_REFERENCE else {},
+        path=document.path,
+        line=document.position(at)[0],
         source_file="",
     )
 

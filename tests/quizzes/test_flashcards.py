@@ -83,30 +83,58 @@ def test_loader_loads_and_derives_domain_and_task(tmp_path):
         (
             'skills: ["2.2.k1"]',
             'skills: ["2.2.k99"]',
-            "a.yaml:11: card 'fc-kms-envelope': unknown skill id '2.2.k99'",
+            "a.yaml:11:14: card 'fc-kms-envelope': unknown skill id '2.2.k99'",
         ),
         (
             'skills: ["2.2.k1"]',
             "skills: []",
-            "a.yaml:11: card 'fc-kms-envelope': 'skills' must be a non-empty list",
+            "a.yaml:11:13: card 'fc-kms-envelope': 'skills' must be a non-empty list",
         ),
         (
             "    tags: [kms]\n",
             "    tags: [kms]\n    colour: red\n",
-            "a.yaml:13: card 'fc-kms-envelope': unknown key 'colour'",
+            "a.yaml:13:5: card 'fc-kms-envelope': unknown key 'colour' (hint: allowed keys: id,",
         ),
         (
             "  - id: fc-kms-envelope",
             "  - id: kms-envelope",
-            "a.yaml:8: card 'kms-envelope': invalid id",
+            "a.yaml:8:9: card 'kms-envelope': 'id' 'kms-envelope' is not in the expected form "
+            "(hint: 'fc-' then lower-case letters, digits and '-')",
         ),
-        ('back: "Only', 'bak: "Only', "card 'fc-kms-envelope': missing required key 'back'"),
+        (
+            'back: "Only',
+            'bak: "Only',
+            "a.yaml:10:5: card 'fc-kms-envelope': unknown key 'bak' (hint: did you mean 'back'?)",
+        ),
+        (
+            'back: "Only',
+            'bak: "Only',
+            "a.yaml:8:5: card 'fc-kms-envelope': missing required key 'back'",
+        ),
+        (
+            "tags: [sqs]",
+            "tags: [sqs, lamda]",
+            "a.yaml:6:17: card 'fc-sqs-visibility-default': unknown tag 'lamda' "
+            "(hint: did you mean 'lambda'?)",
+        ),
+        (
+            'front: "Default SQS visibility timeout?"',
+            "front: " + "x" * 301,
+            "a.yaml:3:12: card 'fc-sqs-visibility-default': 'front' is 301 characters; the "
+            "limit is 300",
+        ),
+        (
+            'url: "https://docs',
+            'url: "http://docs',
+            "a.yaml:7:62: card 'fc-sqs-visibility-default': 'url' 'http://docs.aws.amazon.com/",
+        ),
+        ("cards:", "card:", "a.yaml:1:1: unknown key 'card' (hint: did you mean 'cards'?)"),
         (
             "  - id: fc-kms-envelope",
             "  - id: fc-sqs-visibility-default",
             "duplicate card id 'fc-sqs-visibility-default' (first defined at a.yaml:2)",
         ),
-        ('front: "Default', "front: [Default", "a.yaml:4: invalid YAML"),
+        ('front: "Default', "front: [Default", "a.yaml:4:9: invalid YAML"),
     ],
 )
 def test_bad_cards_are_rejected_with_file_and_line_and_nothing_loaded(tmp_path, old, new, expected):
