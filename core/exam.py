@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from core.documents import invalid, one_of, unique
+
 # Source: ../shared/reference/dva-c02-exam.md (official exam guide).
 DOMAINS: dict[int, tuple[str, int]] = {
     1: ("Development with AWS Services", 32),
@@ -110,6 +116,29 @@ TOPIC_TAGS: dict[str, str] = {
 }
 
 DIFFICULTIES = ("easy", "medium", "hard")
+
+
+def _known_domain(number: int) -> int:
+    if number not in DOMAINS:
+        raise invalid(f"unknown exam domain {number}", f"one of {', '.join(map(str, DOMAINS))}")
+    return number
+
+
+# The facts above as types of the content models (lessons, questions, labs, the exam guide), so
+# every file kind refuses an unknown domain, task, tag or difficulty with the same words.
+Domain = Annotated[int, AfterValidator(_known_domain)]
+Task = Annotated[
+    str,
+    one_of(TASKS, "exam task", f"one of {', '.join(TASKS)}"),
+    Field(description='quote it: task: "3.4" (YAML reads an unquoted 3.4 as a number)'),
+]
+TopicTag = Annotated[str, one_of(TOPIC_TAGS, "topic tag", "see TOPIC_TAGS in core/exam.py")]
+TopicTags = Annotated[
+    list[TopicTag],
+    Field(min_length=1, description="write tags: [codebuild, buildspec]"),
+    unique("tag"),
+]
+Difficulty = Annotated[str, one_of(DIFFICULTIES, "difficulty", f"one of {', '.join(DIFFICULTIES)}")]
 
 
 def domain_label(number: int) -> str:

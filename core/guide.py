@@ -13,8 +13,8 @@ from pydantic import Field, StringConstraints, ValidationInfo, field_validator, 
 
 import simulator
 from core.content import ContentError, ContentErrors, LoadReport
-from core.documents import Model, Problem, invalid, invalid_all, load, one_of, unique, validate
-from core.exam import DOMAINS, TASKS, TOPIC_TAGS
+from core.documents import Model, Problem, invalid, invalid_all, load, validate
+from core.exam import DOMAINS, TASKS, Domain, Task, TopicTags
 
 GUIDE_FILE = "exam-guide.yaml"
 SKILL_ID_RE = re.compile(r"^(?P<task>[1-9]\.[1-9])\.(?P<letter>[ks])(?P<number>[1-9][0-9]*)$")
@@ -35,11 +35,7 @@ class ItemModel(Model):
     )
     kind: Literal["knowledge", "skill"]
     text: Text
-    topics: Annotated[
-        list[Annotated[str, one_of(TOPIC_TAGS, "topic tag", "see TOPIC_TAGS in core/exam.py")]],
-        Field(min_length=1),
-        unique("topic"),
-    ]
+    topics: TopicTags
 
     @model_validator(mode="after")
     def _kind_matches_letter(self) -> ItemModel:
@@ -56,9 +52,7 @@ class TaskModel(Model):
     noun = "task"
     named_by = "id"
 
-    id: Annotated[str, one_of(TASKS, "task statement", f"one of {', '.join(TASKS)}")] = Field(
-        description='a quoted task number, e.g. id: "1.2"'
-    )
+    id: Task = Field(description='a quoted task number, e.g. id: "1.2"')
     title: Text
     items: Annotated[list[ItemModel], Field(min_length=1)]
 
@@ -98,17 +92,10 @@ class DomainModel(Model):
     noun = "domain"
     named_by = "number"
 
-    number: int
+    number: Domain
     title: Text
     weight: int
     tasks: Annotated[list[TaskModel], Field(min_length=1)]
-
-    @field_validator("number")
-    @classmethod
-    def _known_domain(cls, number: int) -> int:
-        if number not in DOMAINS:
-            raise invalid(f"domain number must be {', '.join(map(str, DOMAINS))}, not {number}")
-        return number
 
     @field_validator("tasks", mode="before")
     @classmethod

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     Field,
     StringConstraints,
     ValidationInfo,
@@ -19,8 +18,8 @@ from pydantic import (
 
 from core import documents
 from core.content import ContentError, read_text, split_front_matter
-from core.documents import Model, Problem, invalid, invalid_all, one_of, unique
-from core.exam import DOMAINS, TASKS, TOPIC_TAGS
+from core.documents import Model, Problem, invalid_all
+from core.exam import Domain, Task, TopicTags
 from core.guide import Guide, check_skill_list, guide_for
 from core.markdown import RENDER_VERSION
 
@@ -72,13 +71,6 @@ def source_hash(text: str) -> str:
     return hashlib.sha256(f"{RENDER_VERSION}\0{text}".encode()).hexdigest()
 
 
-def _domain(value: int) -> int:
-    if value not in DOMAINS:
-        low, high = min(DOMAINS), max(DOMAINS)
-        raise invalid(f"'domain' must be between {low} and {high}, not {value}")
-    return value
-
-
 def _guide(info: ValidationInfo) -> Guide:
     guide: Guide = (info.context or {})["guide"]  # _read_lesson always passes it
     return guide
@@ -86,8 +78,6 @@ def _guide(info: ValidationInfo) -> Guide:
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Domain = Annotated[int, AfterValidator(_domain)]
-TopicTag = Annotated[str, one_of(TOPIC_TAGS, "topic tag", "see TOPIC_TAGS in core/exam.py")]
 
 
 class ModuleFile(Model):
@@ -106,12 +96,8 @@ class LessonMeta(Model):
     order: int = Field(ge=0, description="the lesson's position in its module")
     skills: list[str]
     domain: Domain = 0  # 0 and "": not written, the first skill decides
-    task: Annotated[str, one_of(TASKS, "exam task", f"one of {', '.join(TASKS)}")] = Field(
-        default="", description='quote it: task: "3.4" (YAML reads an unquoted 3.4 as a number)'
-    )
-    tags: Annotated[list[TopicTag], unique("tag")] = Field(
-        min_length=1, description="write tags: [codebuild, buildspec]"
-    )
+    task: Task = ""
+    tags: TopicTags
     minutes: int = Field(ge=1)
 
     @field_validator("skills", mode="before")

@@ -22,7 +22,7 @@ from pydantic import (
 from core import documents
 from core.content import ContentError, ContentErrors, read_text
 from core.documents import Document, Loc, Model, Problem, invalid, invalid_all, one_of
-from core.exam import DIFFICULTIES, DOMAINS, TASKS, TOPIC_TAGS
+from core.exam import Difficulty, Domain, Task, TopicTags
 from core.guide import GUIDE_FILE, Guide, check_skill_list, guide_for
 from labs.checks import CHECKS
 from simulator import did_you_mean, scenario_kinds
@@ -120,12 +120,6 @@ class LabSpec:
         return cls(**data)
 
 
-def _domain(value: int) -> int:
-    if value not in DOMAINS:
-        raise invalid(f"domain must be {min(DOMAINS)}–{max(DOMAINS)}, got {value}")
-    return value
-
-
 def _scenario_kind(value: str) -> str:
     # Read when validating: a kind module added under simulator/scenarios/kinds counts at once.
     kinds = ("check", *scenario_kinds())
@@ -214,14 +208,10 @@ class Lab(Model):
 
     title: str
     summary: str
-    domain: Annotated[int, AfterValidator(_domain)]
-    task: Annotated[str, one_of(TASKS, "task statement", "use a key of core.exam")] = Field(
-        description='quoted, e.g. task: "3.4" (YAML reads an unquoted 3.4 as a number)'
-    )
-    tags: list[Annotated[str, one_of(TOPIC_TAGS, "topic tag")]] = Field(min_length=1)
-    difficulty: Annotated[
-        str, one_of(DIFFICULTIES, "difficulty", f"one of {', '.join(DIFFICULTIES)}")
-    ]
+    domain: Domain
+    task: Task
+    tags: TopicTags
+    difficulty: Difficulty
     minutes: int = Field(ge=1, description="a positive whole number")
     order: int = 100
     lesson: str = ""

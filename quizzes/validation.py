@@ -17,8 +17,8 @@ from pydantic import (
 )
 
 from core.content import ContentError
-from core.documents import Document, Model, Problem, invalid_all, load, one_of, unique, validate
-from core.exam import DIFFICULTIES, TOPIC_TAGS
+from core.documents import Document, Model, Problem, invalid_all, load, validate
+from core.exam import Difficulty, TopicTags
 from core.guide import Guide, check_skill_list, guide_for
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,118}[a-z0-9]$")
@@ -74,12 +74,8 @@ class Question(Model):
 
     id: str = Field(pattern=ID_RE, description="lower-case letters, digits and '-', 3–120 long")
     skills: list[str] = Field(description='exam-guide ids, e.g. skills: ["1.2.s1", "1.2.k5"]')
-    tags: Annotated[
-        list[Annotated[str, one_of(TOPIC_TAGS, "tag", "see TOPIC_TAGS in core/exam.py")]],
-        Field(min_length=1),
-        unique("tag"),
-    ]
-    difficulty: Annotated[str, one_of(DIFFICULTIES, "difficulty", "easy, medium or hard")]
+    tags: TopicTags
+    difficulty: Difficulty
     type: Literal["single", "multiple"]
     choose: int = Field(ge=1, description="how many options are correct")
     stem: Text = Field(description="the question, as Markdown text")

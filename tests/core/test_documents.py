@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 from core.content import ContentError, ContentErrors
 from core.documents import Model, Problem, invalid, invalid_all, load, load_model, one_of, unique
 from core.documents import validate as validate_document
+from core.exam import Difficulty, Domain, Task, TopicTags
 
 
 class Link(Model):
@@ -263,3 +264,32 @@ def test_content_error_column_is_optional() -> None:
     assert str(ContentError("a.yaml", 3, "bad", "fix it")) == "a.yaml:3: bad (hint: fix it)"
     assert str(ContentError("a.yaml", 3, "bad", column=7)) == "a.yaml:3:7: bad"
     assert str(ContentError("a.yaml", None, "bad", column=7)) == "a.yaml: bad"
+
+
+def test_exam_fact_types_refuse_the_same_way_in_every_file_kind() -> None:
+    class Item(Model):
+        domain: Domain
+        task: Task
+        tags: TopicTags
+        difficulty: Difficulty
+
+    def found(text: str) -> list[str]:
+        _model, problems = validate_document(load(Path("i.yaml"), text), Item)
+        return [str(e) for e in problems]
+
+    good = 'domain: 3\ntask: "3.4"\ntags: [codebuild]\ndifficulty: easy\n'
+    assert found(good) == []
+    assert found(good.replace("3\n", "5\n").replace("[codebuild]", "[codebuild, codebuild]")) == [
+        "i.yaml:1:9: unknown exam domain 5 (hint: one of 1, 2, 3, 4)",
+        "i.yaml:3:19: tag 'codebuild' is listed twice (first as item 1)",
+    ]
+    assert found(good.replace('"3.4"', "3.4").replace("easy", "hard!")) == [
+        "i.yaml:2:7: 'task' must be text, not 3.4 "
+        '(hint: quote it: task: "3.4" (YAML reads an unquoted 3.4 as a number))',
+        "i.yaml:4:13: unknown difficulty 'hard!' (hint: did you mean 'hard'?)",
+    ]
+    assert found(good.replace('"3.4"', '"3.9"').replace("[codebuild]", "[]")) == [
+        "i.yaml:2:7: unknown exam task '3.9' (hint: one of 1.1, 1.2, 1.3, 2.1, 2.2, 2.3, 3.1, "
+        "3.2, 3.3, 3.4, 4.1, 4.2, 4.3)",
+        "i.yaml:3:7: 'tags' must be a non-empty list (hint: write tags: [codebuild, buildspec])",
+    ]

@@ -134,7 +134,7 @@ def test_missing_guide_is_a_warning_for_the_loader_alone(tmp_path):
             "unknown topic tag 'architecture-pattern' (hint: did you mean 'architecture-patterns'?)",
         ),
         ("weight: 32", "weight: 30", 0, "domain 1 weight must be 32"),
-        ('id: "1.3"', 'id: "1.4"', 0, "unknown task statement '1.4'"),
+        ('id: "1.3"', 'id: "1.4"', 0, "unknown exam task '1.4'"),
         ('id: "2.1"', 'id: "1.3"', 0, "task 1.3 is listed under domain 2"),
         (
             'title: "Develop code for AWS Lambda"',

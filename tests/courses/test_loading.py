@@ -93,7 +93,13 @@ BAD_LESSONS = [
     ),
     ("unknown task", 'task: "3.4"', 'task: "3.9"', "5:7", "unknown exam task '3.9'"),
     ("task outside domain", 'task: "3.4"', 'task: "2.1"', "5:7", "belongs to domain 2"),
-    ("domain out of range", "domain: 3", "domain: 5", "4:9", "'domain' must be between 1 and 4"),
+    (
+        "domain out of range",
+        "domain: 3",
+        "domain: 5",
+        "4:9",
+        "unknown exam domain 5 (hint: one of 1",
+    ),
     (
         "tags not a list",
         "tags: [codebuild]",

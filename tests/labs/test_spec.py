@@ -60,7 +60,7 @@ def test_parse_lab_reads_files_and_checks(tmp_path):
 @pytest.mark.parametrize(
     ("changes", "where", "message"),
     [
-        ({"domain": 7}, "3:9", "domain must be 1–4, got 7"),
+        ({"domain": 7}, "3:9", "unknown exam domain 7 (hint: one of 1, 2, 3, 4)"),
         (
             {"tags": ["codebuld"]},
             "6:3",
@@ -75,7 +75,7 @@ def test_parse_lab_reads_files_and_checks(tmp_path):
         (
             {"task": 3.4},
             "4:7",
-            "'task' must be text, not 3.4 (hint: quoted, e.g. task: \"3.4\" (YAML reads an "
+            "'task' must be text, not 3.4 (hint: quote it: task: \"3.4\" (YAML reads an "
             "unquoted 3.4 as a number))",
         ),
         (

@@ -227,14 +227,14 @@ def test_admin_edit_is_kept_unless_forced(tmp_path):
         (
             "tags: [codebuild, buildspec]",
             "tags: [codebiuld]",
-            "a.yaml:4:12: question 'codebuild-prebuild-failure-01': unknown tag 'codebiuld' "
+            "a.yaml:4:12: question 'codebuild-prebuild-failure-01': unknown topic tag 'codebiuld' "
             "(hint: did you mean 'codebuild'?)",
         ),
         (
             "difficulty: medium",
             "difficulty: tricky",
             "a.yaml:5:17: question 'codebuild-prebuild-failure-01': unknown difficulty 'tricky' "
-            "(hint: easy, medium or hard)",
+            "(hint: one of easy, medium, hard)",
         ),
         (
             "    choose: 2\n",
