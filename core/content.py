@@ -1,17 +1,13 @@
-"""Content as code: precise errors, front matter, and the all-or-nothing loader run."""
+"""Content as code: precise errors, safe reading of content files, and the all-or-nothing load."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
-
-import simulator
-from simulator import Severity
 
 
 class ContentError(Exception):
@@ -74,23 +70,6 @@ class LoadReport:
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
-def yaml_load(path: Path, text: str | None = None, *, first_line: int = 1) -> Any:
-    """Parse a content YAML file with the simulator's hardened loader (no Python tags, capped
-    depth, aliases and sizes, duplicate keys refused); any problem is a ContentError at its line.
-    Returns None for an empty document, as yaml.safe_load does."""
-    if text is None:
-        text = read_text(path)
-    loaded = simulator.load_document(text, filename=str(path))
-    for finding in loaded.findings:
-        if finding.code == "YM002":
-            return None  # empty: callers say what the document should have held
-        if finding.severity in (Severity.ERROR, Severity.WARNING):
-            line = finding.line + first_line - 1
-            message = f"invalid YAML: {finding.message}"
-            raise ContentError(path, line, message, finding.hint)
-    return loaded.data
-
-
 def read_text(path: Path) -> str:
     """Read a UTF-8 content file; too big, binary or wrongly encoded files are content errors."""
     try:
@@ -125,41 +104,6 @@ def read_text(path: Path) -> str:
         ) from exc
     # Universal newlines, as text-mode reading gives: CRLF files load exactly like LF ones.
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def key_line(text: str, key: str, *, first_line: int = 1) -> int | None:
-    """The line of a top-level `key:` in a YAML text, for pointing errors at the right place."""
-    for number, line in enumerate(text.splitlines(), start=first_line):
-        if line.startswith(f"{key}:"):
-            return number
-    return None
-
-
-@dataclass(frozen=True)
-class FrontMatterDocument:
-    """A Markdown file split into its YAML front matter and its body."""
-
-    meta: dict[str, Any]
-    body: str
-    meta_text: str
-    body_first_line: int
-
-
-def split_front_matter(path: Path, text: str | None = None) -> FrontMatterDocument:
-    """Split `---`-fenced YAML front matter from a Markdown body, with line-accurate errors."""
-    if text is None:
-        text = read_text(path)
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
-        raise ContentError(path, 1, "missing front matter", "start the file with a line '---'")
-    for index in range(1, len(lines)):
-        if lines[index].strip() == "---":
-            meta_text = "".join(lines[1:index])
-            meta = yaml_load(path, meta_text, first_line=2)
-            if not isinstance(meta, dict):
-                raise ContentError(path, 2, "front matter must be a mapping of keys to values")
-            return FrontMatterDocument(meta, "".join(lines[index + 1 :]), meta_text, index + 2)
-    raise ContentError(path, 1, "front matter is not closed", "add a line '---' after it")
 
 
 def load_all(root: Path | None = None, *, force: bool = False) -> LoadReport:

@@ -155,6 +155,34 @@ def load(path: Path, text: str | None = None, *, first_line: int = 1) -> Documen
     return Document(Path(path), loaded, first_line)
 
 
+@dataclass(frozen=True)
+class FrontMatter:
+    """A Markdown file's YAML front matter, loaded with positions in the file, and its body."""
+
+    document: Document
+    body: str
+    body_first_line: int
+
+
+def load_front_matter(path: Path, text: str | None = None) -> FrontMatter:
+    """Split `---`-fenced front matter from a Markdown body and load it once, at its lines.
+
+    Raises ContentError when the fences are missing or the front matter is not a mapping.
+    """
+    if text is None:
+        text = read_text(path)
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise ContentError(path, 1, "missing front matter", "start the file with a line '---'")
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            document = load(path, "".join(lines[1:index]), first_line=2)
+            if not isinstance(document.data, dict):
+                raise ContentError(path, 2, "front matter must be a mapping of keys to values")
+            return FrontMatter(document, "".join(lines[index + 1 :]), index + 2)
+    raise ContentError(path, 1, "front matter is not closed", "add a line '---' after it")
+
+
 def validate(
     document: Document,
     model: type[M],

@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from core import documents
-from core.content import ContentError, read_text, split_front_matter
+from core.content import ContentError, read_text
 from core.documents import Model, Problem, invalid_all
 from core.exam import Domain, Task, TopicTags
 from core.guide import Guide, check_skill_list, guide_for
@@ -170,11 +170,11 @@ def _read_module(folder: Path, errors: list[ContentError]) -> ModuleSource | Non
 def _read_lesson(path: Path, errors: list[ContentError], guide: Guide) -> LessonSource | None:
     try:
         text = read_text(path)
-        front = split_front_matter(path, text)
-        document = documents.load(path, front.meta_text, first_line=2)
+        front = documents.load_front_matter(path, text)
     except ContentError as exc:
         errors.append(exc)
         return None
+    document = front.document
     meta, problems = documents.validate(document, LessonMeta, context={"guide": guide})
     errors.extend(problems)
     if not front.body.strip():

@@ -6,67 +6,66 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import Annotated, Any
 
 from django.utils import timezone
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
-from core.content import ContentError, ContentErrors, LoadReport, key_line, split_front_matter
-from core.exam import TOPIC_TAGS
-from core.guide import check_skill_list, guide_for, skills_index
+from core.content import ContentError, ContentErrors, LoadReport
+from core.documents import Model, Problem, invalid_all, load_front_matter, unique, validate
+from core.exam import TopicTag
+from core.guide import Guide, check_skill_list, guide_for, skills_index
 from core.markdown import RENDER_VERSION, render_markdown
 from quizzes.models import CheatSheet
 
 FOLDER = "cheatsheets"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-KEYS = {"title", "summary", "tags", "skills", "order"}
 
 
-def _parse(path: Path, root: Path, guide) -> tuple[dict | None, list[ContentError]]:
+class SheetMeta(Model):
+    """A cheat sheet's front matter."""
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = Field(
+        "", description="one line of at most 300 characters"
+    )
+    # Unlike lessons, a sheet may have no tags: it is then found by its skills only.
+    tags: Annotated[list[TopicTag], unique("tag")] = []
+    skills: list[str] = Field(description='exam-guide ids, e.g. skills: ["1.2.s1", "1.2.k5"]')
+    order: int = Field(0, description="the sheet's position in the list")
+
+    @field_validator("skills", mode="before")
+    @classmethod
+    def _known_skills(cls, value: Any, info: ValidationInfo) -> list[str]:
+        guide: Guide = (info.context or {})["guide"]  # _parse passes the exam guide
+        codes, problems = check_skill_list(value, guide)
+        if problems:
+            raise invalid_all(Problem(m, h, () if i is None else (i,)) for i, m, h in problems)
+        return codes
+
+
+def _parse(path: Path, root: Path, guide: Guide) -> tuple[dict | None, list[ContentError]]:
     errors: list[ContentError] = []
     slug = path.stem
     if not SLUG_RE.match(slug):
         errors.append(
             ContentError(path, None, f"invalid file name '{path.name}'", "name it <slug>.md")
         )
-    doc = split_front_matter(path)
-    meta = doc.meta
-
-    def err(key: str, message: str, hint: str = "") -> None:
-        line = key_line(doc.meta_text, key, first_line=2) or 2
-        errors.append(ContentError(path, line, message, hint))
-
-    for key in sorted(set(meta) - KEYS):
-        err(key, f"unknown front matter key '{key}'", "keys: " + ", ".join(sorted(KEYS)))
-    title = meta.get("title")
-    if not isinstance(title, str) or not title.strip() or len(title) > 200:
-        err("title", "'title' must be text of 1–200 characters")
-    summary = meta.get("summary", "")
-    if not isinstance(summary, str) or len(summary) > 300:
-        err("summary", "'summary' must be one line of at most 300 characters")
-    tags = meta.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        err("tags", "'tags' must be a list of topic tags")
-        tags = []
-    for tag in tags:
-        if tag not in TOPIC_TAGS:
-            err("tags", f"unknown tag '{tag}'", "see core/exam.py TOPIC_TAGS")
-    skills, problems = check_skill_list(meta.get("skills"), guide)
-    for _index, message, hint in problems:
-        err("skills", message, hint)
-    order = meta.get("order", 0)
-    if not isinstance(order, int) or isinstance(order, bool):
-        err("order", f"'order' must be a whole number, not {order!r}")
-    if not doc.body.strip():
-        errors.append(ContentError(path, doc.body_first_line, "the cheat sheet has no body"))
-    if errors:
+    front = load_front_matter(path)
+    meta, problems = validate(front.document, SheetMeta, context={"guide": guide})
+    errors.extend(problems)
+    if not front.body.strip():
+        errors.append(ContentError(path, front.body_first_line, "the cheat sheet has no body"))
+    if meta is None or errors:
         return None, errors
     return {
         "slug": slug,
-        "title": str(title).strip(),
-        "summary": str(summary).strip(),
-        "tags": tags,
-        "skills": skills,
-        "order": order,
-        "body": doc.body,
+        "title": meta.title,
+        "summary": meta.summary,
+        "tags": meta.tags,
+        "skills": meta.skills,
+        "order": meta.order,
+        "body": front.body,
         "source_file": path.relative_to(root).as_posix() if path.is_relative_to(root) else "",
     }, []
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from core.content import ContentErrors, load_all, read_text, yaml_load
+from core.content import ContentErrors, load_all, read_text
+from core.documents import load, load_front_matter
 from core.models import Skill
 from courses.models import Lesson, Module
 from labs.models import Lab
@@ -169,11 +170,16 @@ text: |
 """
 
 
-def test_yaml_load_reads_ordinary_yaml_exactly_like_safe_load(tmp_path):
+def test_the_loader_reads_ordinary_yaml_exactly_like_safe_load(tmp_path):
     path = tmp_path / "ordinary.yaml"
-    assert yaml_load(path, ORDINARY) == yaml.safe_load(ORDINARY)
-    assert yaml_load(path, "") is None
-    assert yaml_load(path, "# only a comment\n") is None
+    assert load(path, ORDINARY).data == yaml.safe_load(ORDINARY)
+    assert load(path, "").data is None
+    assert load(path, "# only a comment\n").data is None
+    # Front matter is the same document, its positions counted from the file's second line.
+    front = load_front_matter(path.with_suffix(".md"), f"---\n{ORDINARY}---\nBody.\n")
+    assert front.document.data == yaml.safe_load(ORDINARY)
+    assert front.document.position(("tags",), key=True) == (8, 1)
+    assert (front.body, front.body_first_line) == ("Body.\n", len(ORDINARY.splitlines()) + 3)
 
 
 def test_crlf_files_read_like_lf_files(tmp_path):

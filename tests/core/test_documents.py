@@ -10,7 +10,17 @@ import pytest
 from pydantic import Field, field_validator
 
 from core.content import ContentError, ContentErrors
-from core.documents import Model, Problem, invalid, invalid_all, load, load_model, one_of, unique
+from core.documents import (
+    Model,
+    Problem,
+    invalid,
+    invalid_all,
+    load,
+    load_front_matter,
+    load_model,
+    one_of,
+    unique,
+)
 from core.documents import validate as validate_document
 from core.exam import Difficulty, Domain, Task, TopicTags
 
@@ -293,3 +303,31 @@ def test_exam_fact_types_refuse_the_same_way_in_every_file_kind() -> None:
         "3.2, 3.3, 3.4, 4.1, 4.2, 4.3)",
         "i.yaml:3:7: 'tags' must be a non-empty list (hint: write tags: [codebuild, buildspec])",
     ]
+
+
+def test_front_matter_is_one_document_at_the_lines_of_the_file() -> None:
+    path = Path("lesson.md")
+    text = "---\nname: bread\nsteps:\n  - run: knead\n    timeout: 0\n---\n# Bread\n"
+    front = load_front_matter(path, text)
+    assert (front.body, front.body_first_line) == ("# Bread\n", 7)
+    _model, found = validate_document(front.document, Recipe)
+    assert [str(e) for e in found] == [
+        "lesson.md:5:14: step 1: 'timeout' must be at least 1 (found 0)"
+    ]
+    with pytest.raises(ContentError, match=r"lesson\.md:3:1: invalid YAML: key 'a' appears twice"):
+        load_front_matter(path, "---\na: 1\na: 2\n---\n")
+    for bad, message in [
+        (
+            "# no fence\n",
+            "lesson.md:1: missing front matter (hint: start the file with a line '---')",
+        ),
+        (
+            "---\na: 1\n",
+            "lesson.md:1: front matter is not closed (hint: add a line '---' after it)",
+        ),
+        ("---\n- a\n---\nBody\n", "lesson.md:2: front matter must be a mapping of keys to values"),
+        ("---\n---\nBody\n", "lesson.md:2: front matter must be a mapping of keys to values"),
+    ]:
+        with pytest.raises(ContentError) as info:
+            load_front_matter(path, bad)
+        assert str(info.value) == message

@@ -72,7 +72,7 @@ def test_changed_file_updates_only_that_lesson(content_root):
 
 BAD_LESSONS = [
     # (description, old line, new line, expected "line:column", expected message fragment)
-    ("bad YAML", "tags: [codebuild]", "tags: [codebuild", "7", "invalid YAML"),
+    ("bad YAML", "tags: [codebuild]", "tags: [codebuild", "7:8", "invalid YAML"),
     ("missing key", "minutes: 10\n", "", "2:1", "missing required key 'minutes'"),
     ("wrong type", "minutes: 10", "minutes: ten", "7:10", "'minutes' must be a whole number"),
     (

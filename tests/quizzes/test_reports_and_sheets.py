@@ -142,10 +142,12 @@ def test_cheat_sheets_load_render_and_link_from_questions_lessons_and_results(
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ('skills: ["1.1.k2"]', 'skills: ["9.9.k9"]', "sqs.md:5: unknown skill id '9.9.k9'"),
-        ("tags: [sqs]", "tags: [nosuch]", "sqs.md:4: unknown tag 'nosuch'"),
-        ('title: "Amazon SQS"\n', "", "sqs.md:2: 'title' must be text"),
-        ("order: 12", "order: first", "sqs.md:6: 'order' must be a whole number"),
+        ('skills: ["1.1.k2"]', 'skills: ["9.9.k9"]', "sqs.md:5:10: unknown skill id '9.9.k9'"),
+        ("tags: [sqs]", "tags: [nosuch]", "sqs.md:4:8: unknown topic tag 'nosuch'"),
+        ('title: "Amazon SQS"\n', "", "sqs.md:2:1: missing required key 'title'"),
+        ('"Amazon SQS"', '"' + "x" * 201 + '"', "sqs.md:2:8: 'title' must be at most 200 char"),
+        ("order: 12", "order: first", "sqs.md:6:8: 'order' must be a whole number, not 'first'"),
+        ("order: 12", "ordre: 12", "sqs.md:6:1: unknown key 'ordre' (hint: did you mean 'order'?)"),
         ("---\n|", "---\n\n\n", "the cheat sheet has no body"),
     ],
 )
