@@ -155,13 +155,16 @@ TOP_01 = Map(
 
 @dataclass(frozen=True)
 class Problem:
-    """Why the buildspec cannot run: the checker's error code, where, what, and the fix."""
+    """A checker error found while typing: its code, where, what, and the fix."""
 
     code: str
     path: Path
     message: str
     hint: str
     key: bool = False
+    stops_run: bool = True
+    """False for a value YAML typed against its spelling (a bare `true`) or left empty: the
+    runner reads the text as written, or the section as absent, as it always has."""
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,11 @@ class Buildspec:
     has_batch: bool = False
     issues: tuple[Issue, ...] = ()  # the shape walker's unknown keys and wrong types
     problems: tuple[Problem, ...] = ()
+
+    @property
+    def blocking(self) -> tuple[Problem, ...]:
+        """The problems that stop the runner."""
+        return tuple(p for p in self.problems if p.stops_run)
 
     @property
     def cache_paths(self) -> tuple[str, ...]:
@@ -346,8 +354,10 @@ class _Reader:
         self.top = _mapping(loaded.data)
         self.problems: list[Problem] = []
 
-    def problem(self, code: str, path: Path, message: str, hint: str, key: bool = False) -> None:
-        self.problems.append(Problem(code, path, message, hint, key))
+    def problem(
+        self, code: str, path: Path, message: str, hint: str, key: bool = False, stops: bool = True
+    ) -> None:
+        self.problems.append(Problem(code, path, message, hint, key, stops))
 
     def text(self, value: Any, path: Path) -> str:
         """A scalar as written (YAML `yes`/`0.2` keep their spelling); "" for anything else."""
@@ -414,12 +424,14 @@ class _Reader:
         for issue in issues:
             if issue.kind != "type":
                 continue
+            stops = not (issue.value is None or isinstance(issue.value, bool))
             if issue.expected == YESNO:
                 self.problem(
                     "BS018",
                     issue.path,
                     f"`{issue.path[-1]}` takes yes or no, not {issue.value!r}",
                     did_you_mean(issue.value, ("yes", "no")) or "write yes or no",
+                    stops=stops,
                 )
                 continue
             if issue.path[-1:] in (("commands",), ("finally",)) and isinstance(issue.value, str):
@@ -439,6 +451,7 @@ class _Reader:
                 issue.path,
                 f"expected {issue.expected}, found {type_name(issue.value)}",
                 hint,
+                stops=stops,
             )
 
     def _env(self) -> dict[str, Any]:

@@ -48,8 +48,8 @@ def parse_buildspec(text: str, *, filename: str = "buildspec.yml") -> Buildspec:
     if not isinstance(loaded.data, dict):
         raise BuildspecError(_error(loaded, (), "expected a mapping", "write `key: value` lines"))
     spec = read_buildspec(loaded)
-    if spec.problems:
-        p = spec.problems[0]
+    if spec.blocking:
+        p = spec.blocking[0]
         raise BuildspecError(_error(loaded, p.path, f"{p.message} [{p.code}]", p.hint, key=p.key))
     _runnable(loaded, spec)
     return spec

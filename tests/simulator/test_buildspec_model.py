@@ -186,3 +186,23 @@ def test_every_known_key_is_read_by_the_model() -> None:
         if _read(smaller) == full:
             unread.add(tuple(p for p in path if p not in ("install", "build")))
     assert unread == CHECKER_ONLY
+
+
+def test_a_bare_yaml_boolean_is_an_error_the_runner_still_runs_as_written() -> None:
+    text = "version: 0.2\nenv:\nphases:\n  build:\n    commands:\n      - true\n      - 'false'\n"
+    report = check(text, "buildspec")
+    assert [f.code for f in report.errors] == ["BS007", "BS007"]
+    spec = parse_buildspec(text)
+    assert spec.phases["build"].commands == ("true", "false")
+    assert [p.stops_run for p in spec.problems] == [False, False]
+
+
+def test_the_runner_names_line_column_code_and_fix() -> None:
+    text = "version: 0.2\nphases:\n  build:\n    on-failure: retry-500\n    commands: [make]\n"
+    with pytest.raises(BuildspecError) as caught:
+        parse_buildspec(text)
+    assert str(caught.value) == (
+        "buildspec.yml:4:17: phases.build.on-failure: retry count 500 is out of range (0-100)"
+        " [BS010]; valid values: ABORT, CONTINUE, RETRY, RETRY-<count 0-100>, RETRY-<regex>,"
+        " RETRY-<count>-<regex>"
+    )
