@@ -7,6 +7,25 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from simulator._appspec_model import (
+    AWSVPC_KEYS,
+    EC2_KEYS,
+    ECS_LOAD_BALANCER_KEYS,
+    FILE_EXISTS_BEHAVIORS,
+    FILE_KEYS,
+    HOOKS,
+    LAMBDA_PROPERTIES,
+    MAX_EVENT_SECONDS,
+    OS_VALUES,
+    PERMISSION_TYPES,
+    PUBLIC_IP_VALUES,
+    RESERVED,
+    RESOURCE_KEYS,
+    RESOURCE_TYPES,
+    AppSpec,
+    read_appspec,
+)
+from simulator._appspec_model import ci as _ci
 from simulator._findings import Path, Severity
 from simulator._rules import Context, RuleDecorator, did_you_mean, join_hint, rule
 from simulator._shapes import type_name
@@ -16,32 +35,6 @@ EC2_DOC = "codedeploy-fundamentals/appspec-ec2"
 LAMBDA_ECS_DOC = "codedeploy-fundamentals/appspec-lambda-ecs"
 LIFECYCLE_DOC = "codedeploy-lifecycle/lifecycle-in-place"
 
-EC2_HOOKS = (
-    "ApplicationStop",
-    "BeforeInstall",
-    "AfterInstall",
-    "ApplicationStart",
-    "ValidateService",
-    "BeforeBlockTraffic",
-    "AfterBlockTraffic",
-    "BeforeAllowTraffic",
-    "AfterAllowTraffic",
-)
-LAMBDA_HOOKS = ("BeforeAllowTraffic", "AfterAllowTraffic")
-ECS_HOOKS = (
-    "BeforeInstall",
-    "AfterInstall",
-    "AfterAllowTestTraffic",
-    "BeforeAllowTraffic",
-    "AfterAllowTraffic",
-)
-RESERVED = {
-    "ec2": ("Start", "DownloadBundle", "Install", "BlockTraffic", "AllowTraffic", "End"),
-    "lambda": ("Start", "AllowTraffic", "End"),
-    "ecs": ("Start", "Install", "TestTraffic", "AllowTestTraffic", "AllowTraffic", "End"),
-}
-HOOKS = {"ec2": EC2_HOOKS, "lambda": LAMBDA_HOOKS, "ecs": ECS_HOOKS}
-EC2_KEYS = ("version", "os", "files", "file_exists_behavior", "permissions", "hooks")
 _PLACEHOLDER = re.compile(r"^\s*<[^<>]+>\s*$")
 _TASKDEF_ARN = re.compile(r"^arn:aws[\w-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/[\w-]+(:\d+)?$")
 _DOC_PLACEHOLDER = re.compile(r"\[[^\]]+\]|region-id|account-id|revision-number|your", re.I)
@@ -53,112 +46,54 @@ def _rule(code: str, severity: Severity, summary: str, doc: str = EC2_DOC) -> Ru
     return rule(code, severity, summary, doc=doc, kind="appspec")
 
 
-def _ci(mapping: Any, name: str) -> tuple[str, Any] | None:
-    """(actual key, value) for a case-insensitive key lookup (Lambda/ECS casing varies)."""
-    if not isinstance(mapping, dict):
-        return None
-    if name in mapping:
-        return name, mapping[name]
-    lowered = name.lower()
-    for key, value in mapping.items():
-        if isinstance(key, str) and key.lower() == lowered:
-            return key, value
-    return None
-
-
 def _is_placeholder(value: Any) -> bool:
     return isinstance(value, str) and bool(_PLACEHOLDER.match(value))
 
 
+def _model(ctx: Context) -> AppSpec:
+    """The typed AppSpec the engine reads, built once per check (--platform wins over content)."""
+    if "model" not in ctx.cache:
+        ctx.cache["model"] = read_appspec(ctx.loaded, ctx.options.get("platform"))
+    model: AppSpec = ctx.cache["model"]
+    return model
+
+
 def platform(ctx: Context) -> str | None:
     """'ec2', 'lambda' or 'ecs': from --platform, else from the content."""
-    if "platform" not in ctx.cache:
-        ctx.cache["platform"] = ctx.options.get("platform") or _detect(ctx.data)
-    found: str | None = ctx.cache["platform"]
-    return found
-
-
-def _detect(data: dict[Any, Any]) -> str | None:
-    if "os" in data or "files" in data or "permissions" in data:
-        return "ec2"
-    found = _ci(data, "Resources")
-    if found and isinstance(found[1], list):
-        text = repr(found[1])
-        if "AWS::ECS::Service" in text:
-            return "ecs"
-        if "AWS::Lambda::Function" in text:
-            return "lambda"
-    hooks = _ci(data, "hooks")
-    if hooks and isinstance(hooks[1], dict):
-        return "ec2"
-    if hooks and isinstance(hooks[1], list):
-        names = {k for item in hooks[1] if isinstance(item, dict) for k in item}
-        if names & {"BeforeInstall", "AfterInstall", "AfterAllowTestTraffic"}:
-            return "ecs"
-        return "lambda"
-    return None
-
-
-def _hooks_entry(ctx: Context) -> tuple[str, Any] | None:
-    return (
-        _ci(ctx.data, "hooks")
-        if platform(ctx) != "ec2"
-        else (("hooks", ctx.data["hooks"]) if "hooks" in ctx.data else None)
-    )
+    return _model(ctx).platform
 
 
 def _hook_items(ctx: Context) -> Iterator[tuple[Path, str, Any]]:
     """(path of the hook key, hook name, value) for every hook of any platform."""
-    entry = _hooks_entry(ctx)
-    if entry is None:
-        return
-    key, hooks = entry
-    if isinstance(hooks, dict):
-        for name, value in hooks.items():
-            yield (key, name), str(name), value
-    elif isinstance(hooks, list):
-        for i, item in enumerate(hooks):
-            if isinstance(item, dict):
-                for name, value in item.items():
-                    yield (key, i, name), str(name), value
+    for hook in _model(ctx).hooks:
+        yield hook.path, hook.event, hook.value
 
 
 def _resources(ctx: Context) -> Iterator[tuple[Path, str, dict[Any, Any]]]:
     """(path, logical name, body) for each Lambda/ECS resource."""
-    found = _ci(ctx.data, "Resources")
-    if not found or not isinstance(found[1], list):
-        return
-    key, items = found
-    for i, item in enumerate(items):
-        if isinstance(item, dict):
-            for name, body in item.items():
-                if isinstance(body, dict):
-                    yield (key, i, name), str(name), body
+    for resource in _model(ctx).resources:
+        yield resource.path, resource.name, dict(resource.body)
 
 
-def _props(body: dict[Any, Any], path: Path) -> tuple[Path, dict[Any, Any]]:
-    found = _ci(body, "Properties")
-    if found and isinstance(found[1], dict):
-        return (*path, found[0]), found[1]
-    return (*path, "Properties"), {}
+def _props(ctx: Context) -> Iterator[tuple[Path, dict[Any, Any]]]:
+    """(path, properties) of each Lambda/ECS resource (empty when it has none)."""
+    for resource in _model(ctx).resources:
+        yield resource.properties_path, dict(resource.properties)
 
 
 def _ec2_scripts(ctx: Context) -> Iterator[tuple[Path, str, dict[Any, Any]]]:
-    if platform(ctx) != "ec2":
+    model = _model(ctx)
+    if model.platform != "ec2":
         return
-    for path, name, value in _hook_items(ctx):
-        if isinstance(value, list):
-            for i, script in enumerate(value):
-                if isinstance(script, dict):
-                    yield (*path, i), name, script
+    for hook in model.hooks:
+        for script in hook.scripts:
+            yield script.path, script.event, dict(script.body)
 
 
 def _permissions(ctx: Context) -> Iterator[tuple[Path, dict[Any, Any]]]:
-    perms = ctx.data.get("permissions")
-    if isinstance(perms, list):
-        for i, perm in enumerate(perms):
-            if isinstance(perm, dict):
-                yield ("permissions", i), perm
+    for perm in _model(ctx).permissions:
+        if perm.is_mapping:
+            yield perm.path, dict(perm.body)
 
 
 # --- common --------------------------------------------------------------------------------
@@ -213,7 +148,7 @@ def unknown_key(ctx: Context) -> None:
     plat = platform(ctx)
     if plat is None:
         return
-    known = EC2_KEYS if plat == "ec2" else ("version", "Resources", "Hooks")
+    known = EC2_KEYS if plat == "ec2" else RESOURCE_KEYS
     lowered = {k.lower() for k in known}
     for key in ctx.data:
         ok = key in known if plat == "ec2" else str(key).lower() in lowered
@@ -232,7 +167,7 @@ def misspelt_key(ctx: Context) -> None:
     plat = platform(ctx)
     if plat is None:
         return
-    known = EC2_KEYS if plat == "ec2" else ("version", "Resources", "Hooks")
+    known = EC2_KEYS if plat == "ec2" else RESOURCE_KEYS
     lowered = {k.lower() for k in known}
     for key in ctx.data:
         ok = key in known if plat == "ec2" else str(key).lower() in lowered
@@ -354,13 +289,13 @@ def os_value(ctx: Context) -> None:
     if platform(ctx) != "ec2":
         return
     value = ctx.data.get("os")
-    if value in ("linux", "windows"):
+    if value in OS_VALUES:
         return
     ctx.report(
         "AS004",
         ("os",) if "os" in ctx.data else (),
         "the AppSpec has no `os`" if "os" not in ctx.data else f"os {value!r} is not valid",
-        join_hint(did_you_mean(value, ("linux", "windows")), "write os: linux or os: windows"),
+        join_hint(did_you_mean(value, OS_VALUES), "write os: linux or os: windows"),
     )
 
 
@@ -378,7 +313,7 @@ def files_entry(ctx: Context) -> None:
                 "write: - source: /\n    destination: /var/www/app",
             )
             continue
-        for key in ("source", "destination"):
+        for key in FILE_KEYS:
             if not entry.get(key):
                 ctx.report(
                     "AS006",
@@ -413,13 +348,13 @@ def file_exists_behavior(ctx: Context) -> None:
     if platform(ctx) != "ec2" or "file_exists_behavior" not in ctx.data:
         return
     value = ctx.data["file_exists_behavior"]
-    if value not in ("DISALLOW", "OVERWRITE", "RETAIN"):
+    if value not in FILE_EXISTS_BEHAVIORS:
         ctx.report(
             "AS009",
             ("file_exists_behavior",),
             f"file_exists_behavior {value!r} is not valid",
             join_hint(
-                did_you_mean(value, ("DISALLOW", "OVERWRITE", "RETAIN")),
+                did_you_mean(value, FILE_EXISTS_BEHAVIORS),
                 "use DISALLOW (default), OVERWRITE or RETAIN",
             ),
         )
@@ -488,14 +423,12 @@ def permission_type(ctx: Context) -> None:
             continue
         items = kinds if isinstance(kinds, list) else [kinds]
         for i, kind in enumerate(items):
-            if kind not in ("file", "directory"):
+            if kind not in PERMISSION_TYPES:
                 ctx.report(
                     "AS014",
                     (*path, "type", i) if isinstance(kinds, list) else (*path, "type"),
                     f"type {kind!r} is not valid",
-                    join_hint(
-                        did_you_mean(kind, ("file", "directory")), "use file and/or directory"
-                    ),
+                    join_hint(did_you_mean(kind, PERMISSION_TYPES), "use file and/or directory"),
                 )
 
 
@@ -587,11 +520,16 @@ def script_timeout(ctx: Context) -> None:
                 "AS019",
                 (*path, "timeout"),
                 f"timeout {value!r} of a {name} script must be a whole number of seconds above 0",
-                "e.g. timeout: 300 (the default and maximum is 3600)",
+                f"e.g. timeout: 300 (the default and maximum is {MAX_EVENT_SECONDS})",
             )
 
 
-@_rule("AS020", E, "hook timeouts of one event add up to more than 3600 s", LIFECYCLE_DOC)
+@_rule(
+    "AS020",
+    E,
+    f"hook timeouts of one event add up to more than {MAX_EVENT_SECONDS} s",
+    LIFECYCLE_DOC,
+)
 def event_total_timeout(ctx: Context) -> None:
     if platform(ctx) != "ec2":
         return
@@ -604,12 +542,12 @@ def event_total_timeout(ctx: Context) -> None:
             # event without a timeout.
             timeout = script.get("timeout", 0) if isinstance(script, dict) else 0
             total += timeout if isinstance(timeout, int) and timeout > 0 else 0
-        if total > 3600:
+        if total > MAX_EVENT_SECONDS:
             ctx.report(
                 "AS020",
                 path,
                 f"the {name} scripts may run {total} s in total; one lifecycle event fails after"
-                " 3600 s",
+                f" {MAX_EVENT_SECONDS} s",
                 "lower the timeouts or split the work across events",
                 key=True,
             )
@@ -652,31 +590,29 @@ def runas_windows(ctx: Context) -> None:
 
 # --- Lambda and ECS ------------------------------------------------------------------------
 
-_TYPES = {"lambda": "AWS::Lambda::Function", "ecs": "AWS::ECS::Service"}
-
 
 @_rule("AS031", E, "resource `Type` missing or wrong for the platform", LAMBDA_ECS_DOC)
 def resource_type(ctx: Context) -> None:
     plat = platform(ctx)
-    if plat not in _TYPES:
+    if plat is None or plat not in RESOURCE_TYPES:
         return
     resources = list(_resources(ctx))
     if not resources:
         ctx.report(
             "AS031",
             (),
-            f"a {plat} AppSpec needs `Resources` with one {_TYPES[plat]} resource",
+            f"a {plat} AppSpec needs `Resources` with one {RESOURCE_TYPES[plat]} resource",
             "see the AppSpec reference for the resource layout",
         )
     for path, _name, body in resources:
         found = _ci(body, "Type")
-        if not found or found[1] != _TYPES[plat]:
+        if not found or found[1] != RESOURCE_TYPES[plat]:
             ctx.report(
                 "AS031",
                 (*path, found[0]) if found else path,
-                f"resource type must be {_TYPES[plat]}"
+                f"resource type must be {RESOURCE_TYPES[plat]}"
                 + (f", not {found[1]!r}" if found else " (Type is missing)"),
-                f"write Type: {_TYPES[plat]}",
+                f"write Type: {RESOURCE_TYPES[plat]}",
             )
 
 
@@ -686,9 +622,8 @@ def resource_type(ctx: Context) -> None:
 def lambda_required(ctx: Context) -> None:
     if platform(ctx) != "lambda":
         return
-    for path, _name, body in _resources(ctx):
-        ppath, props = _props(body, path)
-        for key in ("name", "alias", "currentversion", "targetversion"):
+    for ppath, props in _props(ctx):
+        for key in LAMBDA_PROPERTIES:
             if _ci(props, key) is None:
                 ctx.report(
                     "AS023",
@@ -703,8 +638,7 @@ def lambda_required(ctx: Context) -> None:
 def lambda_versions(ctx: Context) -> None:
     if platform(ctx) != "lambda":
         return
-    for path, _name, body in _resources(ctx):
-        ppath, props = _props(body, path)
+    for ppath, props in _props(ctx):
         for key in ("currentversion", "targetversion"):
             found = _ci(props, key)
             if found is None or _is_placeholder(found[1]):
@@ -725,8 +659,7 @@ def lambda_versions(ctx: Context) -> None:
 def lambda_same_version(ctx: Context) -> None:
     if platform(ctx) != "lambda":
         return
-    for path, _name, body in _resources(ctx):
-        ppath, props = _props(body, path)
+    for ppath, props in _props(ctx):
         cur, tgt = _ci(props, "currentversion"), _ci(props, "targetversion")
         if cur and tgt and str(cur[1]) == str(tgt[1]):
             ctx.report(
@@ -750,8 +683,7 @@ def _ecs_lbi(props: dict[Any, Any], ppath: Path) -> tuple[Path, dict[Any, Any]] 
 def ecs_required(ctx: Context) -> None:
     if platform(ctx) != "ecs":
         return
-    for path, _name, body in _resources(ctx):
-        ppath, props = _props(body, path)
+    for ppath, props in _props(ctx):
         if not _ci(props, "TaskDefinition"):
             ctx.report(
                 "AS026",
@@ -770,7 +702,7 @@ def ecs_required(ctx: Context) -> None:
                 key=True,
             )
             continue
-        for key in ("ContainerName", "ContainerPort"):
+        for key in ECS_LOAD_BALANCER_KEYS:
             found = _ci(lbi[1], key)
             if found is None or (isinstance(found[1], str) and not found[1].strip()):
                 ctx.report(
@@ -786,8 +718,7 @@ def ecs_required(ctx: Context) -> None:
 def ecs_port(ctx: Context) -> None:
     if platform(ctx) != "ecs":
         return
-    for path, _name, body in _resources(ctx):
-        ppath, props = _props(body, path)
+    for ppath, props in _props(ctx):
         lbi = _ecs_lbi(props, ppath)
         found = _ci(lbi[1], "ContainerPort") if lbi else None
         if lbi is None or found is None or _is_placeholder(found[1]):
@@ -819,17 +750,17 @@ def _network(props: dict[Any, Any], ppath: Path) -> tuple[Path, dict[Any, Any]] 
 def ecs_network_all_or_nothing(ctx: Context) -> None:
     if platform(ctx) != "ecs":
         return
-    for path, _name, body in _resources(ctx):
-        net = _network(*reversed(_props(body, path)))
+    for ppath, props in _props(ctx):
+        net = _network(props, ppath)
         if net is None:
             continue
-        keys = ("Subnets", "SecurityGroups", "AssignPublicIp")
-        missing = [k for k in keys if _ci(net[1], k) is None]
+        given = [k for k in AWSVPC_KEYS if _ci(net[1], k) is not None]
+        missing = [k for k in AWSVPC_KEYS if k not in given]
         if missing and len(missing) < 3:
             ctx.report(
                 "AS028",
                 net[0],
-                f"AwsvpcConfiguration sets {', '.join(k for k in keys if k not in missing)} but"
+                f"AwsvpcConfiguration sets {', '.join(given)} but"
                 f" not {', '.join(missing)}: give all three or none",
                 "with none, the service's current network settings are used",
                 key=True,
@@ -840,19 +771,17 @@ def ecs_network_all_or_nothing(ctx: Context) -> None:
 def ecs_public_ip(ctx: Context) -> None:
     if platform(ctx) != "ecs":
         return
-    for path, _name, body in _resources(ctx):
-        net = _network(*reversed(_props(body, path)))
+    for ppath, props in _props(ctx):
+        net = _network(props, ppath)
         found = _ci(net[1], "AssignPublicIp") if net else None
         if net is None or found is None:
             continue
-        if found[1] not in ("ENABLED", "DISABLED") and not _is_placeholder(found[1]):
+        if found[1] not in PUBLIC_IP_VALUES and not _is_placeholder(found[1]):
             ctx.report(
                 "AS029",
                 (*net[0], found[0]),
                 f"AssignPublicIp {found[1]!r} is not valid",
-                join_hint(
-                    did_you_mean(found[1], ("ENABLED", "DISABLED")), "use ENABLED or DISABLED"
-                ),
+                join_hint(did_you_mean(found[1], PUBLIC_IP_VALUES), "use ENABLED or DISABLED"),
             )
 
 
@@ -860,8 +789,7 @@ def ecs_public_ip(ctx: Context) -> None:
 def ecs_capacity_providers(ctx: Context) -> None:
     if platform(ctx) != "ecs":
         return
-    for path, _name, body in _resources(ctx):
-        ppath, props = _props(body, path)
+    for ppath, props in _props(ctx):
         found = _ci(props, "CapacityProviderStrategy")
         if not found or not isinstance(found[1], list):
             continue
@@ -890,8 +818,7 @@ def ecs_capacity_providers(ctx: Context) -> None:
 def ecs_task_definition(ctx: Context) -> None:
     if platform(ctx) != "ecs":
         return
-    for path, _name, body in _resources(ctx):
-        ppath, props = _props(body, path)
+    for ppath, props in _props(ctx):
         found = _ci(props, "TaskDefinition")
         if not found or not isinstance(found[1], str) or _is_placeholder(found[1]):
             continue

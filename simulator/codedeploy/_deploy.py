@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from simulator._appspec_model import AppSpec, appspec_of, read_appspec
 from simulator._check import check
 from simulator._loading import load_document
 from simulator.codedeploy._ec2 import deploy_server, rollback_server
@@ -17,19 +18,19 @@ from simulator.codedeploy._traffic import deploy_ecs, deploy_lambda, rollback_tr
 _PLATFORM_OF = {"Server": "ec2", "Lambda": "lambda", "ECS": "ecs"}
 
 
-def _parse(appspec: str | bytes | dict[str, Any], platform: str) -> dict[str, Any]:
-    """The AppSpec as data; DeployInputError lists the checker's errors if it is unusable."""
+def _parse(appspec: str | bytes | dict[str, Any], platform: str) -> AppSpec:
+    """The typed AppSpec; DeployInputError lists the checker's errors if it is unusable."""
     if isinstance(appspec, dict):
-        return appspec
+        return appspec_of(appspec, _PLATFORM_OF[platform])
     report = check(appspec, "appspec", filename="appspec.yml", platform=_PLATFORM_OF[platform])
     errors = [f for f in report.findings if str(f.severity) == "error"]
     if errors:
         listed = "; ".join(f"line {f.line}: {f.message}" for f in errors[:5])
         raise DeployInputError(f"the AppSpec file is not valid: {listed}")
-    data = load_document(appspec, filename="appspec.yml").data
-    if not isinstance(data, dict):
+    loaded = load_document(appspec, filename="appspec.yml")
+    if not isinstance(loaded.data, dict):
         raise DeployInputError("the AppSpec file is empty or not a mapping")
-    return data
+    return read_appspec(loaded, _PLATFORM_OF[platform])
 
 
 def deploy(
@@ -89,7 +90,7 @@ def _register(world: Any, result: DeploymentResult, rollback_of: str | None) -> 
 
 def _maybe_roll_back(
     result: DeploymentResult,
-    data: dict[str, Any],
+    data: AppSpec,
     world: Any,
     group: DeploymentGroup,
     options: DeployOptions,

@@ -5,6 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from simulator._appspec_model import (
+    EC2_ALLOW_EVENTS,
+    EC2_BLOCK_EVENTS,
+    EC2_INSTALL_EVENTS,
+    AppSpec,
+    appspec_of,
+    read_appspec,
+)
 from simulator.codedeploy._alarms import AlarmWatch
 from simulator.codedeploy._disk import blob_path, disk_of, save_blob
 from simulator.codedeploy._group import DeploymentGroup, Instance
@@ -19,15 +27,14 @@ from simulator.codedeploy._revisions import (
 )
 from simulator.codedeploy._runner import HookRunner
 from simulator.codedeploy._server import (
-    ALLOW_EVENTS,
-    BLOCK_EVENTS,
-    INSTALL_EVENTS,
     ServerRun,
     _TargetOutcome,
     in_place_order,
     run_fleet,
 )
 from simulator.sandbox import discard_tree
+
+_NONE = appspec_of({}, "ec2")  # an instance that only blocks traffic installs no revision
 
 
 def _record(world: Any, action: str, **details: Any) -> None:
@@ -37,7 +44,7 @@ def _record(world: Any, action: str, **details: Any) -> None:
 
 
 def deploy_server(
-    appspec: dict[str, Any],
+    appspec: AppSpec,
     revision_dir: Path,
     world: Any,
     group: DeploymentGroup,
@@ -65,7 +72,7 @@ def deploy_server(
         sources, folders, _problem = install_sources(appspec, revision_dir)
         for dest, src in sources.items():
             save_blob(world, plan[dest], src)
-    behaviour = appspec.get("file_exists_behavior") or options.file_exists_behavior
+    behaviour = appspec.file_exists_behavior or options.file_exists_behavior
     ignore = (
         options.ignore_application_stop_failures
         if options.ignore_application_stop_failures is not None
@@ -159,12 +166,13 @@ def _seed_from_world(
     loaded = load_document(appspec_file.read_bytes(), filename=str(appspec_file))
     if not isinstance(loaded.data, dict):
         return
-    plan, _problem = install_plan(loaded.data, folder)
-    seeded = capture("d-PREVIOUS0", loaded.data, folder, plan)
+    appspec = read_appspec(loaded, "ec2")
+    plan, _problem = install_plan(appspec, folder)
+    seeded = capture("d-PREVIOUS0", appspec, folder, plan)
     if not store.seed(seeded, [i.id for i in group.instances]):
         return
     # The revision's files are on every instance, as if its Install had run there.
-    sources, _folders, _problem = install_sources(loaded.data, folder)
+    sources, _folders, _problem = install_sources(appspec, folder)
     for dest, src in sources.items():
         save_blob(world, plan[dest], src)
     for instance in group.instances:
@@ -174,7 +182,7 @@ def _seed_from_world(
 
 
 def _in_place(
-    run: ServerRun, revision_dir: Path, appspec: dict[str, Any], start: float
+    run: ServerRun, revision_dir: Path, appspec: AppSpec, start: float
 ) -> tuple[str, float, str]:
     order = in_place_order(run.group.load_balancer)
     fleet = run.group.instances
@@ -202,7 +210,7 @@ def _in_place(
 
 
 def _blue_green(
-    run: ServerRun, revision_dir: Path, appspec: dict[str, Any], start: float
+    run: ServerRun, revision_dir: Path, appspec: AppSpec, start: float
 ) -> tuple[str, float, str]:
     group = run.group
     originals, replacements = group.instances, group.replacement_instances
@@ -219,7 +227,7 @@ def _blue_green(
             share = 100.0 * len(registered) / (len(registered) + len(originals))
             run.traffic.append(TrafficPoint(outcome.end / 60, share))
 
-    order = (*INSTALL_EVENTS, *ALLOW_EVENTS)
+    order = (*EC2_INSTALL_EVENTS, *EC2_ALLOW_EVENTS)
     status, t, message = run_fleet(
         run,
         replacements,
@@ -277,9 +285,9 @@ def _original(run: ServerRun, instance: Instance, t: float) -> _TargetOutcome:
         instance,
         previous=run.store.on_instance(instance.id),
         current_dir=None,
-        current_appspec={},
+        current_appspec=_NONE,
     )
-    return target.go(BLOCK_EVENTS, t)
+    return target.go(EC2_BLOCK_EVENTS, t)
 
 
 def rollback_server(
@@ -352,7 +360,7 @@ def _rollback_blue_green(
         target = _Target(
             run, instance, previous=None, current_dir=folder, current_appspec=good.appspec
         )
-        ends.append(target.go(ALLOW_EVENTS, t).end)
+        ends.append(target.go(EC2_ALLOW_EVENTS, t).end)
     latest = (
         store.on_instance(group.replacement_instances[0].id)
         if group.replacement_instances
@@ -363,10 +371,10 @@ def _rollback_blue_green(
         if not touched:
             continue
         # Agent quirk (fact sheet 4.6): block-traffic hooks use the most recent deployment.
-        recent = latest or Revision(failed.deployment_id, {}, {}, {})
-        target = _Target(run, instance, previous=recent, current_dir=None, current_appspec={})
+        recent = latest or Revision(failed.deployment_id, _NONE, {}, {})
+        target = _Target(run, instance, previous=recent, current_dir=None, current_appspec=_NONE)
         run.current_override = None
-        ends.append(target.go(BLOCK_EVENTS, t).end)
+        ends.append(target.go(EC2_BLOCK_EVENTS, t).end)
         run.current_override = good
     end = max(ends) if ends else t
     status = "Failed" if any(e.status == "Failed" for e in run.events) else "Succeeded"

@@ -12,21 +12,12 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
+from simulator._appspec_model import FileExists, Permission
 from simulator.codedeploy._disk import DiskError, InstanceDisk
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
-
-
-class FileExists(StrEnum):
-    """file_exists_behavior values (AppSpec and create-deployment)."""
-
-    DISALLOW = "DISALLOW"
-    OVERWRITE = "OVERWRITE"
-    RETAIN = "RETAIN"
 
 
 @dataclass
@@ -56,7 +47,7 @@ def install(
     disk: InstanceDisk,
     sources: Mapping[str, Path],
     folders: list[str],
-    permissions: Any,
+    permissions: tuple[Permission, ...],
     behaviour: str,
 ) -> Installed:
     """Copy `sources` ({destination: host file}) onto the disk, then apply `permissions`."""
@@ -94,44 +85,40 @@ def _glob(pattern: str) -> re.Pattern[str]:
     return re.compile("".join("[^/]*" if c == "*" else re.escape(c) for c in pattern) + r"\Z")
 
 
-def _mode(value: Any, where: str) -> int:
-    text = str(value).strip()
-    if isinstance(value, bool) or not re.fullmatch(r"[0-7]{1,4}", text):
+def _mode(text: str, where: str) -> int:
+    if not re.fullmatch(r"[0-7]{1,4}", text.strip()):
         raise DiskError(
-            f'{where}: mode {value!r} must be octal digits like 644 or "0755" '
+            f'{where}: mode {text!r} must be octal digits like 644 or "0755" '
             "(symbolic modes such as u+x are not accepted)"
         )
-    return int(text, 8)
+    return int(text.strip(), 8)
 
 
-def _matches(obj: str, path: str, pattern: str, excepts: list[str]) -> bool:
+def _matches(obj: str, path: str, pattern: str, excepts: tuple[str, ...]) -> bool:
     if not path.startswith(obj.rstrip("/") + "/"):
         return False
     rel = path[len(obj.rstrip("/")) + 1 :]
     if pattern != "**" and not _glob(pattern).match(rel):
         return False
-    return not any(_glob(str(e)).match(rel) for e in excepts)
+    return not any(_glob(e).match(rel) for e in excepts)
 
 
-def _permissions(disk: InstanceDisk, permissions: Any, done: Installed) -> str:
+def _permissions(disk: InstanceDisk, permissions: tuple[Permission, ...], done: Installed) -> str:
     """Apply the permissions section; an error message, or "" when all went well."""
-    if not permissions:
-        return ""
     copied = set(done.copied)
     made = set(done.folders)
-    for index, entry in enumerate(permissions if isinstance(permissions, list) else []):
-        where = f"permissions[{index}]"
-        if not isinstance(entry, dict) or not entry.get("object"):
+    for entry in permissions:
+        where = f"permissions[{entry.index}]"
+        if entry.where:
+            where = f"{entry.where}: {where}"
+        if not entry.is_mapping or not entry.object:
             return f"{where}: a permission needs an object (the file or folder it applies to)"
-        obj = _norm(str(entry["object"]))
-        pattern = str(entry.get("pattern", "**"))
-        excepts = entry.get("except") or []
-        kinds = entry.get("type") or ["file", "directory"]
-        if isinstance(kinds, str):
+        obj = _norm(entry.object)
+        pattern, excepts, kinds = entry.pattern, entry.excepts, entry.types
+        if entry.type_is_string:
             return f"{where}.type must be a list such as [file] or [file, directory]"
-        excepts = excepts if isinstance(excepts, list) else [excepts]
         try:
-            mode = _mode(entry["mode"], where) if entry.get("mode") is not None else None
+            mode = _mode(entry.mode, where) if entry.mode is not None else None
         except DiskError as exc:
             return str(exc)
         if obj in copied:
@@ -154,11 +141,13 @@ def _permissions(disk: InstanceDisk, permissions: Any, done: Installed) -> str:
         for target in targets:
             if mode is not None:
                 disk.chmod(target, mode)
-            if entry.get("owner") or entry.get("group"):
-                owner, group = entry.get("owner"), entry.get("group")
-                disk.set_owner(target, str(owner) if owner else None, str(group) if group else None)
-        extras = [k for k in ("acls", "context") if entry.get(k)]
-        summary = ", ".join(f"{k} {entry[k]}" for k in ("owner", "group") if entry.get(k)) + (
+            if entry.owner or entry.group:
+                disk.set_owner(target, entry.owner or None, entry.group or None)
+        extras = [
+            k for k, given in (("acls", entry.has_acls), ("context", entry.has_context)) if given
+        ]
+        named = (("owner", entry.owner), ("group", entry.group))
+        summary = ", ".join(f"{k} {v}" for k, v in named if v) + (
             f", mode {oct(mode)[2:]}" if mode is not None else ""
         )
         done.applied.append(

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulator._appspec_model import AppSpec, appspec_of
+
 STORE_KEY = "codedeploy_revisions"
 MAX_SCRIPT_BYTES = 256 * 1024
 
@@ -19,14 +21,14 @@ class Revision:
     """What CodeDeploy keeps of a deployed revision: its AppSpec, hook scripts and file list."""
 
     deployment_id: str
-    appspec: dict[str, Any]
+    appspec: AppSpec
     scripts: dict[str, str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # destination path -> sha256
 
     def to_state(self) -> dict[str, Any]:
         return {
             "deployment_id": self.deployment_id,
-            "appspec": self.appspec,
+            "appspec": dict(self.appspec.data),
             "scripts": dict(self.scripts),
             "files": dict(self.files),
         }
@@ -35,7 +37,7 @@ class Revision:
     def from_state(cls, data: dict[str, Any]) -> Revision:
         return cls(
             data["deployment_id"],
-            data["appspec"],
+            appspec_of(data["appspec"], "ec2"),
             dict(data.get("scripts", {})),
             dict(data.get("files", {})),
         )
@@ -59,23 +61,12 @@ def inside(root: Path, relative: str) -> Path | None:
     return path if path.is_relative_to(base) else None
 
 
-def script_locations(appspec: dict[str, Any]) -> list[str]:
-    hooks = appspec.get("hooks")
-    out: list[str] = []
-    if isinstance(hooks, dict):
-        for scripts in hooks.values():
-            for script in scripts or []:
-                if isinstance(script, dict) and isinstance(script.get("location"), str):
-                    out.append(script["location"])
-    return out
-
-
 def capture(
-    deployment_id: str, appspec: dict[str, Any], revision_dir: Path, files: dict[str, str]
+    deployment_id: str, appspec: AppSpec, revision_dir: Path, files: dict[str, str]
 ) -> Revision:
     """Keep the scripts a later deployment may need (ApplicationStop runs the last good one)."""
     scripts: dict[str, str] = {}
-    for location in script_locations(appspec):
+    for location in appspec.script_locations():
         path = inside(revision_dir, location)
         if path is None or not path.is_file() or path.stat().st_size > MAX_SCRIPT_BYTES:
             continue
@@ -88,7 +79,7 @@ def _sha(path: Path) -> str:
 
 
 def install_sources(
-    appspec: dict[str, Any], revision_dir: Path
+    appspec: AppSpec, revision_dir: Path
 ) -> tuple[dict[str, Path], list[str], str | None]:
     """({destination file: source file}, folders a folder copy makes, error) of `files`.
 
@@ -97,15 +88,16 @@ def install_sources(
     """
     plan: dict[str, Path] = {}
     folders: list[str] = []
-    for index, entry in enumerate(appspec.get("files") or []):
-        if not isinstance(entry, dict):
-            return {}, [], f"files[{index}] is not a mapping"
-        source, dest = str(entry.get("source", "")), str(entry.get("destination", ""))
+    for entry in appspec.files:
+        at = f"{entry.where}: files[{entry.index}]" if entry.where else f"files[{entry.index}]"
+        if not entry.is_mapping:
+            return {}, [], f"{at} is not a mapping"
+        source, dest = entry.source, entry.destination
         if not dest.startswith("/"):
-            return {}, [], f"files[{index}].destination {dest!r} is not an absolute path"
+            return {}, [], f"{at}.destination {dest!r} is not an absolute path"
         src = inside(revision_dir, "" if source in ("/", "") else source)
         if src is None or not src.exists():
-            return {}, [], f"files[{index}].source {source!r} does not exist in the revision"
+            return {}, [], f"{at}.source {source!r} does not exist in the revision"
         if src.is_file():
             plan[posixpath.join(dest, src.name)] = src
             continue
@@ -126,7 +118,7 @@ def install_sources(
     return plan, folders, None
 
 
-def install_plan(appspec: dict[str, Any], revision_dir: Path) -> tuple[dict[str, str], str | None]:
+def install_plan(appspec: AppSpec, revision_dir: Path) -> tuple[dict[str, str], str | None]:
     """{destination file: sha256} the `files` section copies, or an error message."""
     sources, _folders, problem = install_sources(appspec, revision_dir)
     if problem:

@@ -9,6 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulator._appspec_model import (
+    EC2_ALLOW_EVENTS,
+    EC2_BLOCK_EVENTS,
+    EC2_INSTALL_EVENTS,
+    MAX_EVENT_SECONDS,
+    AppSpec,
+    Script,
+)
 from simulator.codedeploy._alarms import AlarmWatch, reported_error_rate
 from simulator.codedeploy._configs import HostsConfig
 from simulator.codedeploy._disk import chown_paths, disk_of, save_owners
@@ -26,21 +34,9 @@ from simulator.codedeploy._runner import (
     viewing,
 )
 
-# Fact sheet 4.1 / 4.2 (Start and End are not reported as lifecycle events by the API).
-INSTALL_EVENTS = (
-    "ApplicationStop",
-    "DownloadBundle",
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "ApplicationStart",
-    "ValidateService",
-)
-BLOCK_EVENTS = ("BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic")
-ALLOW_EVENTS = ("BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic")
 FROM_PREVIOUS = frozenset({"ApplicationStop", "BeforeBlockTraffic", "AfterBlockTraffic"})
 STOP_EVENTS = FROM_PREVIOUS  # failures ignorable with ignoreApplicationStopFailures
-DEFAULT_TIMEOUT = 3600.0
+DEFAULT_TIMEOUT = float(MAX_EVENT_SECONDS)
 # Virtual durations (seconds) of the reserved events; the group may override the LB ones.
 RESERVED_SECONDS = {
     "DownloadBundle": 2.0,
@@ -53,8 +49,8 @@ RESERVED_SECONDS = {
 def in_place_order(load_balancer: bool) -> tuple[str, ...]:
     """The in-place lifecycle order, with or without a load balancer (fact sheet 4.1)."""
     if load_balancer:
-        return (*BLOCK_EVENTS, *INSTALL_EVENTS, *ALLOW_EVENTS)
-    return INSTALL_EVENTS
+        return (*EC2_BLOCK_EVENTS, *EC2_INSTALL_EVENTS, *EC2_ALLOW_EVENTS)
+    return EC2_INSTALL_EVENTS
 
 
 @dataclass
@@ -64,7 +60,7 @@ class ServerRun:
     deployment_id: str
     group: DeploymentGroup
     world: Any
-    appspec: dict[str, Any]
+    appspec: AppSpec
     revision_dir: Path
     plan: dict[str, str]
     runner: HookRunner
@@ -117,7 +113,7 @@ class _Target:
         *,
         previous: Revision | None,
         current_dir: Path | None,
-        current_appspec: dict[str, Any],
+        current_appspec: AppSpec,
     ) -> None:
         self.run = run
         self.instance = instance
@@ -132,9 +128,7 @@ class _Target:
         disk = disk_of(self.run.world, self.instance.id, self.instance.preexisting_files)
         known = self.run.store.instance_files(self.instance.id, self.instance.preexisting_files)
         destinations = [
-            str(e.get("destination"))
-            for e in self.current_appspec.get("files") or []
-            if isinstance(e, dict) and str(e.get("destination", "")).startswith("/")
+            f.destination for f in self.current_appspec.files if f.destination.startswith("/")
         ]
         paths = [*destinations, *self.run.sources, *known]
         # A destination is a folder: "<folder>/*" stands for the files that will go there.
@@ -218,10 +212,8 @@ class _Target:
             appspec, revision = self.previous.appspec, PREVIOUS
         else:
             appspec, revision = self.current_appspec, CURRENT
-        scripts = (appspec.get("hooks") or {}).get(name) or []
-        scripts = [s for s in scripts if isinstance(s, dict) and s.get("location")]
         clock = t
-        for script in scripts:
+        for script in appspec.scripts(name):
             ok, clock = self._script(event, script, revision, clock)
             if not ok:
                 event.end = clock
@@ -232,13 +224,10 @@ class _Target:
         return True
 
     def _script(
-        self, event: LifecycleEvent, script: dict[str, Any], revision: str, t: float
+        self, event: LifecycleEvent, script: Script, revision: str, t: float
     ) -> tuple[bool, float]:
-        location = str(script["location"]).lstrip("/")
-        timeout = script.get("timeout", DEFAULT_TIMEOUT)
-        timeout = (
-            float(timeout) if isinstance(timeout, int | float) and timeout > 0 else DEFAULT_TIMEOUT
-        )
+        location = script.location.lstrip("/")
+        timeout = script.timeout or DEFAULT_TIMEOUT
         if revision == CURRENT:
             path = inside(self.current_dir, location) if self.current_dir else None
             exists = path is not None and path.is_file()
@@ -256,10 +245,10 @@ class _Target:
                 "Trying to make it executable."
             )
         env = self.run.env(event.event)
-        if script.get("runas"):
+        if script.runas:
             # The sandbox switches to its unprivileged user for real (uid 1000 inside);
             # USER/LOGNAME carry the name the AppSpec gave.
-            env["USER"] = env["LOGNAME"] = str(script["runas"])
+            env["USER"] = env["LOGNAME"] = script.runas
         self.run.log(f"[{self.instance.id}] {event.event}: running {location}")
         outcome = self.shell().run_script(revision, location, env, timeout)
         event.output.extend(outcome.output)
@@ -315,7 +304,7 @@ class _Target:
             disk,
             run.sources,
             run.folders,
-            run.appspec.get("permissions"),
+            run.appspec.permissions,
             run.file_exists_behavior,
         )
         if done.error:
@@ -366,7 +355,7 @@ def run_fleet(
     t0: float,
     *,
     current_dir: Path | None,
-    current_appspec: dict[str, Any],
+    current_appspec: AppSpec,
     previous_of: Callable[[Instance], Revision | None],
     on_done: Callable[[Instance, _TargetOutcome], None],
 ) -> tuple[str, float, str]:

@@ -5,6 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulator._appspec_model import (
+    ECS_EVENTS,
+    LAMBDA_EVENTS,
+    RESOURCE_TYPES,
+    AppSpec,
+    EcsTarget,
+    LambdaTarget,
+)
 from simulator.codedeploy._alarms import AlarmWatch
 from simulator.codedeploy._configs import TrafficConfig
 from simulator.codedeploy._group import DeploymentGroup
@@ -13,46 +21,37 @@ from simulator.codedeploy._result import DeploymentResult, LifecycleEvent, Traff
 
 HOOK_SECONDS = 10.0  # virtual time a hook function takes unless the world says otherwise
 CALLBACK_LIMIT = 3600.0  # no PutLifecycleEventHookExecutionStatus within 1 hour = failed
-LAMBDA_EVENTS = ("BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic")
-ECS_EVENTS = (
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "AllowTestTraffic",
-    "AfterAllowTestTraffic",
-    "BeforeAllowTraffic",
-    "AllowTraffic",
-    "AfterAllowTraffic",
-)
 ECS_RESERVED_SECONDS = {"Install": 60.0, "AllowTestTraffic": 5.0}
 
 
-def _ci(mapping: Any, name: str) -> Any:
-    """Value of a key in any casing (docs use lower case for Lambda, PascalCase for ECS)."""
-    if not isinstance(mapping, dict):
-        return None
-    for key, value in mapping.items():
-        if str(key).lower() == name.lower():
-            return value
-    return None
+def _has_resource(appspec: AppSpec, platform: str) -> None:
+    if appspec.resource(platform) is None:
+        raise DeployInputError(
+            f"the AppSpec has no resource of type {RESOURCE_TYPES[platform]}; add one under"
+            " Resources"
+        )
 
 
-def _hooks(appspec: dict[str, Any]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in _ci(appspec, "hooks") or []:
-        if isinstance(item, dict):
-            for event, function in item.items():
-                out[str(event)] = str(function)
-    return out
+def _lambda_target(appspec: AppSpec) -> LambdaTarget:
+    _has_resource(appspec, "lambda")
+    target = appspec.lambda_target()
+    if target is None:
+        raise DeployInputError(
+            "the Lambda resource needs name, alias, currentversion and "
+            "targetversion (published version numbers) under properties"
+        )
+    return target
 
 
-def _resource(appspec: dict[str, Any], wanted: str) -> dict[str, Any]:
-    for item in _ci(appspec, "resources") or []:
-        if isinstance(item, dict):
-            for body in item.values():
-                if isinstance(body, dict) and _ci(body, "type") == wanted:
-                    return _ci(body, "properties") or {}
-    raise DeployInputError(f"the AppSpec has no resource of type {wanted}; add one under Resources")
+def _ecs_target(appspec: AppSpec) -> EcsTarget:
+    _has_resource(appspec, "ecs")
+    target = appspec.ecs_target()
+    if target is None:
+        raise DeployInputError(
+            "the ECS resource needs TaskDefinition and LoadBalancerInfo "
+            "(ContainerName, ContainerPort)"
+        )
+    return target
 
 
 @dataclass
@@ -158,19 +157,14 @@ def _outcome(run: _Run, ok: bool, t: float) -> tuple[str, str]:
 
 
 def deploy_lambda(
-    appspec: dict[str, Any], world: Any, group: DeploymentGroup, options: DeployOptions
+    appspec: AppSpec, world: Any, group: DeploymentGroup, options: DeployOptions
 ) -> DeploymentResult:
     """Shift a Lambda alias from currentversion to targetversion (fact sheet 3.3, 4.3, 5.3)."""
-    props = _resource(appspec, "AWS::Lambda::Function")
-    name, alias = _ci(props, "name"), _ci(props, "alias")
-    current, target = _ci(props, "currentversion"), _ci(props, "targetversion")
-    if not name or not alias or current is None or target is None:
-        raise DeployInputError(
-            "the Lambda resource needs name, alias, currentversion and "
-            "targetversion under properties"
-        )
+    spec = _lambda_target(appspec)
+    name, alias = spec.name, spec.alias
+    current, target = spec.current_version, spec.target_version
     functions = getattr(world, "state", world).get("lambda", {})
-    fn = functions.get(str(name))
+    fn = functions.get(name)
     if fn is None:
         raise DeployInputError(
             f"Lambda function {name} is not in the world; add it under "
@@ -178,7 +172,7 @@ def deploy_lambda(
         )
     versions = {v["version"] for v in fn.get("versions", [])}
     for label, number in (("currentversion", current), ("targetversion", target)):
-        if int(number) not in versions:
+        if number not in versions:
             raise DeployInputError(
                 f"{label} {number} is not a published version of {name} "
                 f"(versions: {sorted(versions)})"
@@ -186,15 +180,14 @@ def deploy_lambda(
     deployment_id = options.new_id(world)
     run = _Run(deployment_id, group, world, AlarmWatch(world, group.alarms), f"{name}:{alias}")
     run.record("codedeploy.create_deployment", application=group.application, group=group.name)
-    hooks = _hooks(appspec)
     setter = getattr(world, "lambda_update_alias", None)
 
     def apply(percent: float) -> None:
         if callable(setter):
             if percent >= 100:
-                setter(str(name), str(alias), int(target))
+                setter(name, alias, target)
             else:
-                setter(str(name), str(alias), int(current), {str(target): round(percent / 100, 4)})
+                setter(name, alias, current, {str(target): round(percent / 100, 4)})
 
     run.traffic.append(TrafficPoint(0.0, 0.0))
     t, ok = 0.0, True
@@ -204,7 +197,7 @@ def deploy_lambda(
         if event_name == "AllowTraffic":
             ok = run.shift(event, group.config, t, apply)
         else:
-            ok = run.hook(event, hooks.get(event_name), t)
+            ok = run.hook(event, appspec.function(event_name), t)
         t = event.end or t
         if not ok:
             break
@@ -229,7 +222,7 @@ def deploy_lambda(
 
 def rollback_traffic(
     failed: DeploymentResult,
-    appspec: dict[str, Any],
+    appspec: AppSpec,
     world: Any,
     group: DeploymentGroup,
     options: DeployOptions,
@@ -241,12 +234,10 @@ def rollback_traffic(
     event = LifecycleEvent(target, "AllowTraffic", "Succeeded", t, t + 5.0)
     record = getattr(world, "record", None)
     if group.platform == "Lambda":
-        props = _resource(appspec, "AWS::Lambda::Function")
+        spec = _lambda_target(appspec)
         setter = getattr(world, "lambda_update_alias", None)
         if callable(setter):
-            setter(
-                str(_ci(props, "name")), str(_ci(props, "alias")), int(_ci(props, "currentversion"))
-            )
+            setter(spec.name, spec.alias, spec.current_version)
         event.output.append("alias points at the current version again (100%)")
     else:
         _ecs_state(world, group)["production"] = "original"
@@ -287,24 +278,16 @@ def _ecs_state(world: Any, group: DeploymentGroup) -> dict[str, Any]:
 
 
 def deploy_ecs(
-    appspec: dict[str, Any], world: Any, group: DeploymentGroup, options: DeployOptions
+    appspec: AppSpec, world: Any, group: DeploymentGroup, options: DeployOptions
 ) -> DeploymentResult:
     """ECS blue/green: replacement task set, test listener, then production shifting (4.4)."""
-    props = _resource(appspec, "AWS::ECS::Service")
-    task_def = _ci(props, "TaskDefinition")
-    lbi = _ci(props, "LoadBalancerInfo") or {}
-    if not task_def or not _ci(lbi, "ContainerName") or _ci(lbi, "ContainerPort") is None:
-        raise DeployInputError(
-            "the ECS resource needs TaskDefinition and LoadBalancerInfo "
-            "(ContainerName, ContainerPort)"
-        )
+    task_def = _ecs_target(appspec).task_definition
     deployment_id = options.new_id(world)
     cluster = group.raw.get("cluster", "default")
     service = group.raw.get("service", group.application)
     run = _Run(deployment_id, group, world, AlarmWatch(world, group.alarms), f"{cluster}/{service}")
     run.record("codedeploy.create_deployment", application=group.application, group=group.name)
     ecs = _ecs_state(world, group)
-    hooks = _hooks(appspec)
 
     def apply(percent: float) -> None:
         ecs["production_weights"] = {"original": 100 - percent, "replacement": percent}
@@ -353,7 +336,7 @@ def deploy_ecs(
                 )
                 event.output.append("test listener routes to the replacement task set")
         else:
-            ok = run.hook(event, hooks.get(event_name), t)
+            ok = run.hook(event, appspec.function(event_name), t)
         t = event.end if event.end is not None else t
         if not ok:
             break

@@ -9,6 +9,7 @@ permissions only on what the install copied or created).
 
 from __future__ import annotations
 
+from simulator._appspec_model import appspec_of
 from simulator.codedeploy import deploy
 from simulator.codedeploy._disk import disk_of
 from simulator.codedeploy._install import install
@@ -144,7 +145,7 @@ def test_permissions_leave_retained_files_alone(tmp_path):
         disk,
         {"/srv/web/a.sh": source},
         [],
-        [{"object": "/srv/web", "mode": "0755"}],
+        appspec_of({"permissions": [{"object": "/srv/web", "mode": "0755"}]}).permissions,
         "RETAIN",
     )
     assert done.kept == ["/srv/web/a.sh"] and done.copied == []
@@ -157,7 +158,8 @@ def test_bad_mode_is_explained(tmp_path):
     source.write_text("x")
     world = server_world(1)
     disk = disk_of(world, "i-1")
-    done = install(disk, {"/srv/a.sh": source}, [], [{"object": "/srv", "mode": "u+x"}], "DISALLOW")
+    permissions = appspec_of({"permissions": [{"object": "/srv", "mode": "u+x"}]}).permissions
+    done = install(disk, {"/srv/a.sh": source}, [], permissions, "DISALLOW")
     assert "mode 'u+x' must be octal digits like 644" in done.error
 
 

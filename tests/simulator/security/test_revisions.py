@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from simulator._appspec_model import appspec_of
 from simulator.codedeploy._revisions import Revision, capture, install_plan
 from simulator.codedeploy._runner import SandboxHookRunner
 
@@ -23,38 +24,44 @@ def revision(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("source", ["../../../../etc", "/../../etc/passwd", "passwd-link"])
 def test_files_source_outside_the_revision_is_an_error(revision, source):
-    plan, problem = install_plan({"files": [{"source": source, "destination": "/srv"}]}, revision)
+    appspec = appspec_of({"files": [{"source": source, "destination": "/srv"}]})
+    plan, problem = install_plan(appspec, revision)
     assert plan == {}
     assert problem and "does not exist in the revision" in problem
 
 
 def test_symlinks_inside_a_files_source_are_not_followed(revision):
-    plan, problem = install_plan({"files": [{"source": "app", "destination": "/srv"}]}, revision)
+    appspec = appspec_of({"files": [{"source": "app", "destination": "/srv"}]})
+    plan, problem = install_plan(appspec, revision)
     assert problem is None
     assert plan.keys() == {"/srv/index.html"}
 
 
 def test_relative_destination_is_an_error(revision):
-    _plan, problem = install_plan({"files": [{"source": "app", "destination": "srv"}]}, revision)
+    appspec = appspec_of({"files": [{"source": "app", "destination": "srv"}]})
+    _plan, problem = install_plan(appspec, revision)
     assert problem and "is not an absolute path" in problem
 
 
 def test_hook_locations_outside_the_revision_are_not_captured(revision):
-    appspec = {
-        "hooks": {
-            "ApplicationStop": [
-                {"location": "../../../../etc/passwd"},
-                {"location": "passwd-link"},
-                {"location": "app/index.html"},
-            ]
-        }
-    }
+    appspec = appspec_of(
+        {
+            "hooks": {
+                "ApplicationStop": [
+                    {"location": "../../../../etc/passwd"},
+                    {"location": "passwd-link"},
+                    {"location": "app/index.html"},
+                ]
+            }
+        },
+        "ec2",
+    )
     kept = capture("d-1", appspec, revision, {})
     assert kept.scripts == {"app/index.html": "hello"}
 
 
 def test_stored_scripts_with_climbing_locations_stay_in_their_folder(tmp_path):
-    stored = Revision("d-1", {}, {"../../escape.sh": "echo x", "ok.sh": "echo ok"})
+    stored = Revision("d-1", appspec_of({}), {"../../escape.sh": "echo x", "ok.sh": "echo ok"})
     folder = stored.materialize()
     try:
         assert sorted(p.name for p in folder.rglob("*")) == ["ok.sh"]
