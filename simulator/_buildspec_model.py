@@ -349,6 +349,8 @@ def _mapping(value: Any) -> dict[Any, Any]:
 
 
 class _Reader:
+    """The loaded document and the problems found so far; `_read_*` functions type sections."""
+
     def __init__(self, loaded: Loaded) -> None:
         self.loaded = loaded
         self.top = _mapping(loaded.data)
@@ -386,15 +388,15 @@ class _Reader:
         walk(self.top, TOP_01 if version == "0.1" else TOP_02, (), issues)
         self._version(version)
         self._issues(issues)
-        env = self._env()
-        phases = self._phases()
-        cache = self._cache()
+        env = _read_env(self)
+        phases = _read_phases(self)
+        cache = _read_cache(self)
         return Buildspec(
             version=version,
             run_as=self.text(self.top.get("run-as"), ("run-as",)),
             phases=phases,
-            artifacts=self._artifacts(),
-            reports=self._reports(),
+            artifacts=_read_artifacts(self),
+            reports=_read_reports(self),
             cache=cache,
             has_batch="batch" in self.top,
             issues=tuple(issues),
@@ -454,244 +456,252 @@ class _Reader:
                 stops=stops,
             )
 
-    def _env(self) -> dict[str, Any]:
-        env = _mapping(self.top.get("env"))
-        sections: dict[str, dict[str, str]] = {key: {} for key in ENV_SECTIONS}
-        plaintext = _mapping(_mapping(self.top.get("environment_variables")).get("plaintext"))
-        for name, value in plaintext.items():  # version 0.1 spelling of env.variables
-            spelt = self.text(value, ("environment_variables", "plaintext", name))
-            sections["variables"][str(name)] = spelt
-        for key, target in sections.items():
-            for name, value in _mapping(env.get(key)).items():
-                target[str(name)] = self.text(value, ("env", key, name))
-        for name, reference in _mapping(env.get("secrets-manager")).items():
-            if not isinstance(reference, str) or reference.startswith("$"):
-                continue  # a wrong type is BS007; a variable is only known at build time
-            problem = secret_ref_problem(parse_secret_ref(reference))
-            if problem:
-                self.problem(
-                    "BS016",
-                    ("env", "secrets-manager", name),
-                    f"secrets-manager reference {reference!r}: {problem}",
-                    "format: secret-id:json-key:version-stage:version-id (all but secret-id"
-                    " optional), e.g. prod/api-key:API_KEY",
-                )
-        path = ("env", "exported-variables")
-        exported = self.strings(env.get("exported-variables"), path)
-        for i, name in enumerate(exported):
-            if name.upper().startswith("AWS_"):
-                self.problem(
-                    "BS014",
-                    (*path, i),
-                    f"{name!r} cannot be exported: variables whose names start with AWS_ are not"
-                    " exported to CodePipeline",
-                    "copy the value into a variable with another name and export that",
-                )
-        return {
-            "variables": sections["variables"],
-            "parameter_store": sections["parameter-store"],
-            "secrets_manager": sections["secrets-manager"],
-            "exported_variables": exported,
-            "shell": self.text(env.get("shell"), ("env", "shell")) or "bash",
-            "shell_given": "shell" in env,
-        }
 
-    def _phases(self) -> dict[str, Phase]:
-        raw = self.top.get("phases")
-        if raw is None and "batch" not in self.top:
-            self.problem(
-                "BS005",
-                ("phases",) if "phases" in self.top else (),
-                "the buildspec has no `phases` (or it is empty), so there is nothing to run",
-                "add `phases:` with at least a `build:` phase and its `commands:` list",
-                key=True,
+def _read_env(r: _Reader) -> dict[str, Any]:
+    env = _mapping(r.top.get("env"))
+    sections: dict[str, dict[str, str]] = {key: {} for key in ENV_SECTIONS}
+    plaintext = _mapping(_mapping(r.top.get("environment_variables")).get("plaintext"))
+    for name, value in plaintext.items():  # version 0.1 spelling of env.variables
+        spelt = r.text(value, ("environment_variables", "plaintext", name))
+        sections["variables"][str(name)] = spelt
+    for key, target in sections.items():
+        for name, value in _mapping(env.get(key)).items():
+            target[str(name)] = r.text(value, ("env", key, name))
+    for name, reference in _mapping(env.get("secrets-manager")).items():
+        if not isinstance(reference, str) or reference.startswith("$"):
+            continue  # a wrong type is BS007; a variable is only known at build time
+        problem = secret_ref_problem(parse_secret_ref(reference))
+        if problem:
+            r.problem(
+                "BS016",
+                ("env", "secrets-manager", name),
+                f"secrets-manager reference {reference!r}: {problem}",
+                "format: secret-id:json-key:version-stage:version-id (all but secret-id"
+                " optional), e.g. prod/api-key:API_KEY",
             )
-        phases: dict[str, Phase] = {}
-        for name, body in _mapping(raw).items():
-            if name not in PHASE_NAMES:
-                self.problem(
-                    "BS006",
-                    ("phases", name),
-                    f"{name!r} is not a phase: the only phases are install, pre_build, build and"
-                    " post_build, and no new ones can be added",
-                    did_you_mean(str(name).replace("-", "_"), PHASE_NAMES)
-                    or "put these commands in one of the four phases",
-                    key=True,
-                )
-                continue
-            phases[name] = self._phase(name, _mapping(body))
-        return phases
+    path = ("env", "exported-variables")
+    exported = r.strings(env.get("exported-variables"), path)
+    for i, name in enumerate(exported):
+        if name.upper().startswith("AWS_"):
+            r.problem(
+                "BS014",
+                (*path, i),
+                f"{name!r} cannot be exported: variables whose names start with AWS_ are not"
+                " exported to CodePipeline",
+                "copy the value into a variable with another name and export that",
+            )
+    return {
+        "variables": sections["variables"],
+        "parameter_store": sections["parameter-store"],
+        "secrets_manager": sections["secrets-manager"],
+        "exported_variables": exported,
+        "shell": r.text(env.get("shell"), ("env", "shell")) or "bash",
+        "shell_given": "shell" in env,
+    }
 
-    def _phase(self, name: str, body: dict[Any, Any]) -> Phase:
-        path: Path = ("phases", name)
-        self._phase_commands(name, body)
-        for key in ("commands", "finally"):
-            for i, command in enumerate(_as_list(body.get(key))):
-                if isinstance(command, dict):
-                    self.problem(
-                        "BS011",
-                        (*path, key, i),
-                        f"this command contains ': ' so YAML read it as a mapping"
-                        f" ({next(iter(command), '')!r}: ...), not as a command string",
-                        "put the whole command in quotes, e.g. - \"echo 'a: b'\", or use a block"
-                        " scalar (- |)",
-                    )
-        runtimes = _mapping(body.get("runtime-versions"))
-        if "runtime-versions" in body and name != "install":
-            self.problem(
-                "BS008",
-                (*path, "runtime-versions"),
-                f"`runtime-versions` is only read in the install phase, not in {name}",
-                "move it to phases.install.runtime-versions",
-                key=True,
-            )
-        elif "runtime-versions" in body and not body["runtime-versions"]:
-            self.problem(
-                "BS019",
-                (*path, "runtime-versions"),
-                "`runtime-versions` is present but lists no runtime",
-                "add a runtime (e.g. nodejs: 20) or remove the key",
-                key=True,
-            )
-        on_failure = OnFailure()
-        if "on-failure" in body:
-            parsed = parse_on_failure(body["on-failure"])
-            if isinstance(parsed, str):
-                self.problem(
-                    "BS010",
-                    (*path, "on-failure"),
-                    parsed,
-                    join_hint(did_you_mean(body["on-failure"], ON_FAILURE_MODES), ON_FAILURE_HINT),
-                )
-            else:
-                on_failure = parsed
-        return Phase(
-            name=name,
-            commands=self.strings(body.get("commands"), (*path, "commands")),
-            finally_=self.strings(body.get("finally"), (*path, "finally")),
-            on_failure=on_failure,
-            runtime_versions=tuple(
-                (str(k), self.text(v, (*path, "runtime-versions", k))) for k, v in runtimes.items()
-            ),
-            run_as=self.text(body.get("run-as"), (*path, "run-as")),
-            has_runtime_versions="runtime-versions" in body,
-        )
 
-    def _phase_commands(self, name: str, body: dict[Any, Any]) -> None:
-        """BS009's error: a phase other than install with no commands (empty lists only warn)."""
-        if body.get("commands") not in (None, [], "") or name == "install" or "commands" in body:
-            return
-        self.problem(
-            "BS009",
-            ("phases", name),
-            f"the {name} phase has no commands (commands are required when the phase is present)",
-            "add a `commands:` list, or remove the phase",
+def _read_phases(r: _Reader) -> dict[str, Phase]:
+    raw = r.top.get("phases")
+    if raw is None and "batch" not in r.top:
+        r.problem(
+            "BS005",
+            ("phases",) if "phases" in r.top else (),
+            "the buildspec has no `phases` (or it is empty), so there is nothing to run",
+            "add `phases:` with at least a `build:` phase and its `commands:` list",
             key=True,
         )
-
-    def _artifacts(self) -> tuple[ArtifactSpec, ...]:
-        raw = self.top.get("artifacts")
-        if not isinstance(raw, dict):
-            return ()
-        found: list[ArtifactSpec] = []
-        # Only secondary artifacts (the form AWS's own libraries generate): the top level then
-        # holds no primary artifact and needs no `files`.
-        if raw.get("files") or not raw.get("secondary-artifacts"):
-            found.append(self._artifact("", raw, ("artifacts",)))
-        for ident, spec in _mapping(raw.get("secondary-artifacts")).items():
-            if isinstance(spec, dict):
-                path = ("artifacts", "secondary-artifacts", ident)
-                found.append(self._artifact(str(ident), spec, path))
-        return tuple(found)
-
-    def _artifact(self, identifier: str, body: dict[Any, Any], path: Path) -> ArtifactSpec:
-        if not body.get("files"):
-            self.problem(
-                "BS023",
-                path,
-                "`files` is required in every artifact (the primary one, unless only"
-                " secondary-artifacts are declared, and each secondary one)",
-                "add `files:` with the paths to upload, e.g. - '**/*'",
+    phases: dict[str, Phase] = {}
+    for name, body in _mapping(raw).items():
+        if name not in PHASE_NAMES:
+            r.problem(
+                "BS006",
+                ("phases", name),
+                f"{name!r} is not a phase: the only phases are install, pre_build, build and"
+                " post_build, and no new ones can be added",
+                did_you_mean(str(name).replace("-", "_"), PHASE_NAMES)
+                or "put these commands in one of the four phases",
                 key=True,
             )
-        return ArtifactSpec(
-            identifier=identifier,
-            files=self.strings(body.get("files"), (*path, "files")),
-            path=path,
-            name=self.text(body.get("name"), (*path, "name")),
-            base_directory=self.text(body.get("base-directory"), (*path, "base-directory")),
-            discard_paths=self.yes(body.get("discard-paths")),
-            exclude_paths=self.strings(body.get("exclude-paths"), (*path, "exclude-paths")),
-            enable_symlinks=self.yes(body.get("enable-symlinks")),
-            s3_prefix=self.text(body.get("s3-prefix"), (*path, "s3-prefix")),
+            continue
+        phases[name] = _read_phase(r, name, _mapping(body))
+    return phases
+
+
+def _read_phase(r: _Reader, name: str, body: dict[Any, Any]) -> Phase:
+    path: Path = ("phases", name)
+    _read_phase_commands(r, name, body)
+    for key in ("commands", "finally"):
+        for i, command in enumerate(_as_list(body.get(key))):
+            if isinstance(command, dict):
+                r.problem(
+                    "BS011",
+                    (*path, key, i),
+                    f"this command contains ': ' so YAML read it as a mapping"
+                    f" ({next(iter(command), '')!r}: ...), not as a command string",
+                    "put the whole command in quotes, e.g. - \"echo 'a: b'\", or use a block"
+                    " scalar (- |)",
+                )
+    runtimes = _mapping(body.get("runtime-versions"))
+    if "runtime-versions" in body and name != "install":
+        r.problem(
+            "BS008",
+            (*path, "runtime-versions"),
+            f"`runtime-versions` is only read in the install phase, not in {name}",
+            "move it to phases.install.runtime-versions",
+            key=True,
         )
-
-    def _reports(self) -> tuple[ReportSpec, ...]:
-        found: list[ReportSpec] = []
-        for group, body in _mapping(self.top.get("reports")).items():
-            if not isinstance(body, dict):
-                continue
-            path = ("reports", group)
-            if not body.get("files"):
-                self.problem(
-                    "BS025",
-                    path,
-                    f"report group {group!r} has no `files`",
-                    "add `files:` with the report files, e.g. - 'reports/*.xml'",
-                    key=True,
-                )
-            fmt = body.get("file-format")
-            if fmt is not None and str(fmt).upper() not in REPORT_FORMATS:
-                self.problem(
-                    "BS026",
-                    (*path, "file-format"),
-                    f"{fmt!r} is not a report file format",
-                    join_hint(
-                        did_you_mean(str(fmt).upper(), REPORT_FORMATS),
-                        f"tests: {', '.join(TEST_REPORT_FORMATS)}; coverage:"
-                        f" {', '.join(COVERAGE_REPORT_FORMATS)}",
-                    ),
-                )
-            found.append(
-                ReportSpec(
-                    group=str(group),
-                    files=self.strings(body.get("files"), (*path, "files")),
-                    base_directory=self.text(body.get("base-directory"), (*path, "base-directory")),
-                    discard_paths=self.yes(body.get("discard-paths")),
-                    file_format=str(fmt).upper() if fmt is not None else DEFAULT_REPORT_FORMAT,
-                )
+    elif "runtime-versions" in body and not body["runtime-versions"]:
+        r.problem(
+            "BS019",
+            (*path, "runtime-versions"),
+            "`runtime-versions` is present but lists no runtime",
+            "add a runtime (e.g. nodejs: 20) or remove the key",
+            key=True,
+        )
+    on_failure = OnFailure()
+    if "on-failure" in body:
+        parsed = parse_on_failure(body["on-failure"])
+        if isinstance(parsed, str):
+            r.problem(
+                "BS010",
+                (*path, "on-failure"),
+                parsed,
+                join_hint(did_you_mean(body["on-failure"], ON_FAILURE_MODES), ON_FAILURE_HINT),
             )
-        return tuple(found)
+        else:
+            on_failure = parsed
+    return Phase(
+        name=name,
+        commands=r.strings(body.get("commands"), (*path, "commands")),
+        finally_=r.strings(body.get("finally"), (*path, "finally")),
+        on_failure=on_failure,
+        runtime_versions=tuple(
+            (str(k), r.text(v, (*path, "runtime-versions", k))) for k, v in runtimes.items()
+        ),
+        run_as=r.text(body.get("run-as"), (*path, "run-as")),
+        has_runtime_versions="runtime-versions" in body,
+    )
 
-    def _cache(self) -> CacheSpec | None:
-        raw = self.top.get("cache")
-        if not isinstance(raw, dict):
-            return None
-        if not raw.get("paths") and "paths" not in raw:  # `paths:` left empty only warns
-            self.problem(
-                "BS027",
-                ("cache",),
-                "`cache` needs `paths`: the files to keep between builds",
-                "add `paths:`, e.g. - 'node_modules/**/*'",
+
+def _read_phase_commands(r: _Reader, name: str, body: dict[Any, Any]) -> None:
+    """BS009's error: a phase other than install with no commands (empty lists only warn)."""
+    if body.get("commands") not in (None, [], "") or name == "install" or "commands" in body:
+        return
+    r.problem(
+        "BS009",
+        ("phases", name),
+        f"the {name} phase has no commands (commands are required when the phase is present)",
+        "add a `commands:` list, or remove the phase",
+        key=True,
+    )
+
+
+def _read_artifacts(r: _Reader) -> tuple[ArtifactSpec, ...]:
+    raw = r.top.get("artifacts")
+    if not isinstance(raw, dict):
+        return ()
+    found: list[ArtifactSpec] = []
+    # Only secondary artifacts (the form AWS's own libraries generate): the top level then
+    # holds no primary artifact and needs no `files`.
+    if raw.get("files") or not raw.get("secondary-artifacts"):
+        found.append(_read_artifact(r, "", raw, ("artifacts",)))
+    for ident, spec in _mapping(raw.get("secondary-artifacts")).items():
+        if isinstance(spec, dict):
+            path = ("artifacts", "secondary-artifacts", ident)
+            found.append(_read_artifact(r, str(ident), spec, path))
+    return tuple(found)
+
+
+def _read_artifact(r: _Reader, identifier: str, body: dict[Any, Any], path: Path) -> ArtifactSpec:
+    if not body.get("files"):
+        r.problem(
+            "BS023",
+            path,
+            "`files` is required in every artifact (the primary one, unless only"
+            " secondary-artifacts are declared, and each secondary one)",
+            "add `files:` with the paths to upload, e.g. - '**/*'",
+            key=True,
+        )
+    return ArtifactSpec(
+        identifier=identifier,
+        files=r.strings(body.get("files"), (*path, "files")),
+        path=path,
+        name=r.text(body.get("name"), (*path, "name")),
+        base_directory=r.text(body.get("base-directory"), (*path, "base-directory")),
+        discard_paths=r.yes(body.get("discard-paths")),
+        exclude_paths=r.strings(body.get("exclude-paths"), (*path, "exclude-paths")),
+        enable_symlinks=r.yes(body.get("enable-symlinks")),
+        s3_prefix=r.text(body.get("s3-prefix"), (*path, "s3-prefix")),
+    )
+
+
+def _read_reports(r: _Reader) -> tuple[ReportSpec, ...]:
+    found: list[ReportSpec] = []
+    for group, body in _mapping(r.top.get("reports")).items():
+        if not isinstance(body, dict):
+            continue
+        path = ("reports", group)
+        if not body.get("files"):
+            r.problem(
+                "BS025",
+                path,
+                f"report group {group!r} has no `files`",
+                "add `files:` with the report files, e.g. - 'reports/*.xml'",
                 key=True,
             )
-        action = self.text(raw.get("action"), ("cache", "action"))
-        if raw.get("action") is not None and raw["action"] not in CACHE_ACTIONS:
-            self.problem(
-                "BS028",
-                ("cache", "action"),
-                f"cache action {raw['action']!r} is not valid",
+        fmt = body.get("file-format")
+        if fmt is not None and str(fmt).upper() not in REPORT_FORMATS:
+            r.problem(
+                "BS026",
+                (*path, "file-format"),
+                f"{fmt!r} is not a report file format",
                 join_hint(
-                    did_you_mean(raw["action"], CACHE_ACTIONS),
-                    "use restore or save, or leave it out to do both",
+                    did_you_mean(str(fmt).upper(), REPORT_FORMATS),
+                    f"tests: {', '.join(TEST_REPORT_FORMATS)}; coverage:"
+                    f" {', '.join(COVERAGE_REPORT_FORMATS)}",
                 ),
             )
-        return CacheSpec(
-            paths=self.strings(raw.get("paths"), ("cache", "paths")),
-            key=self.text(raw.get("key"), ("cache", "key")),
-            fallback_keys=self.strings(raw.get("fallback-keys"), ("cache", "fallback-keys")),
-            action=action,
+        found.append(
+            ReportSpec(
+                group=str(group),
+                files=r.strings(body.get("files"), (*path, "files")),
+                base_directory=r.text(body.get("base-directory"), (*path, "base-directory")),
+                discard_paths=r.yes(body.get("discard-paths")),
+                file_format=str(fmt).upper() if fmt is not None else DEFAULT_REPORT_FORMAT,
+            )
         )
+    return tuple(found)
+
+
+def _read_cache(r: _Reader) -> CacheSpec | None:
+    raw = r.top.get("cache")
+    if not isinstance(raw, dict):
+        return None
+    if not raw.get("paths") and "paths" not in raw:  # `paths:` left empty only warns
+        r.problem(
+            "BS027",
+            ("cache",),
+            "`cache` needs `paths`: the files to keep between builds",
+            "add `paths:`, e.g. - 'node_modules/**/*'",
+            key=True,
+        )
+    action = r.text(raw.get("action"), ("cache", "action"))
+    if raw.get("action") is not None and raw["action"] not in CACHE_ACTIONS:
+        r.problem(
+            "BS028",
+            ("cache", "action"),
+            f"cache action {raw['action']!r} is not valid",
+            join_hint(
+                did_you_mean(raw["action"], CACHE_ACTIONS),
+                "use restore or save, or leave it out to do both",
+            ),
+        )
+    return CacheSpec(
+        paths=r.strings(raw.get("paths"), ("cache", "paths")),
+        key=r.text(raw.get("key"), ("cache", "key")),
+        fallback_keys=r.strings(raw.get("fallback-keys"), ("cache", "fallback-keys")),
+        action=action,
+    )
 
 
 def _as_list(value: Any) -> list[Any]:
