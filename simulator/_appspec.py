@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from simulator._appspec_model import (
@@ -69,31 +69,31 @@ def _hook_items(ctx: Context) -> Iterator[tuple[Path, str, Any]]:
         yield hook.path, hook.event, hook.value
 
 
-def _resources(ctx: Context) -> Iterator[tuple[Path, str, dict[Any, Any]]]:
+def _resources(ctx: Context) -> Iterator[tuple[Path, str, Mapping[Any, Any]]]:
     """(path, logical name, body) for each Lambda/ECS resource."""
     for resource in _model(ctx).resources:
-        yield resource.path, resource.name, dict(resource.body)
+        yield resource.path, resource.name, resource.body
 
 
-def _props(ctx: Context) -> Iterator[tuple[Path, dict[Any, Any]]]:
+def _props(ctx: Context) -> Iterator[tuple[Path, Mapping[Any, Any]]]:
     """(path, properties) of each Lambda/ECS resource (empty when it has none)."""
     for resource in _model(ctx).resources:
-        yield resource.properties_path, dict(resource.properties)
+        yield resource.properties_path, resource.properties
 
 
-def _ec2_scripts(ctx: Context) -> Iterator[tuple[Path, str, dict[Any, Any]]]:
+def _ec2_scripts(ctx: Context) -> Iterator[tuple[Path, str, Mapping[Any, Any]]]:
     model = _model(ctx)
     if model.platform != "ec2":
         return
     for hook in model.hooks:
         for script in hook.scripts:
-            yield script.path, script.event, dict(script.body)
+            yield script.path, script.event, script.body
 
 
-def _permissions(ctx: Context) -> Iterator[tuple[Path, dict[Any, Any]]]:
+def _permissions(ctx: Context) -> Iterator[tuple[Path, Mapping[Any, Any]]]:
     for perm in _model(ctx).permissions:
         if perm.is_mapping:
-            yield perm.path, dict(perm.body)
+            yield perm.path, perm.body
 
 
 # --- common --------------------------------------------------------------------------------
@@ -670,7 +670,7 @@ def lambda_same_version(ctx: Context) -> None:
             )
 
 
-def _ecs_lbi(props: dict[Any, Any], ppath: Path) -> tuple[Path, dict[Any, Any]] | None:
+def _ecs_lbi(props: Mapping[Any, Any], ppath: Path) -> tuple[Path, dict[Any, Any]] | None:
     found = _ci(props, "LoadBalancerInfo")
     if found and isinstance(found[1], dict):
         return (*ppath, found[0]), found[1]
@@ -736,7 +736,7 @@ def ecs_port(ctx: Context) -> None:
             )
 
 
-def _network(props: dict[Any, Any], ppath: Path) -> tuple[Path, dict[Any, Any]] | None:
+def _network(props: Mapping[Any, Any], ppath: Path) -> tuple[Path, dict[Any, Any]] | None:
     found = _ci(props, "NetworkConfiguration")
     if not found or not isinstance(found[1], dict):
         return None
