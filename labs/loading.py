@@ -11,7 +11,8 @@ from labs.spec import LabSpec, parse_lab
 
 
 def load_labs(root: Path, report: LoadReport) -> None:
-    """Validate every lab first (all errors at once), then upsert; removed labs unpublish."""
+    """Validate every lab first (every error of every lab at once), then upsert; removed labs
+    unpublish."""
     labs_dir = root / "labs"
     if not labs_dir.is_dir():
         return
@@ -20,8 +21,8 @@ def load_labs(root: Path, report: LoadReport) -> None:
     for lab_dir in sorted(p for p in labs_dir.iterdir() if p.is_dir()):
         try:
             specs.append(parse_lab(lab_dir))
-        except ContentError as exc:
-            errors.append(exc)
+        except ContentErrors as exc:
+            errors.extend(exc.errors)
     if errors:
         raise ContentErrors(errors)
     seen = set()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from django.conf import settings
 from pydantic import (
@@ -40,6 +40,7 @@ SCENARIO_NEEDS = {
 }
 EDITABLE = ("buildspec", "appspec", "pipeline", "template")
 PERCENT = "a whole percent from 1 to 100"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -270,26 +271,36 @@ class Lab(Model):
 
 
 def parse_lab(lab_dir: Path) -> LabSpec:
-    """Read and validate content/labs/<slug>/lab.yaml and the files it names."""
+    """Read and validate content/labs/<slug>/lab.yaml and the files it names.
+
+    Raises ContentErrors listing every problem of the lab: lab.yaml's, then (once it is valid)
+    each file or folder it names that cannot be read.
+    """
     path = lab_dir / "lab.yaml"
     if not path.is_file():
-        raise ContentError(lab_dir, None, "missing lab.yaml")
-    document = documents.load(path)
+        raise ContentErrors([ContentError(lab_dir, None, "missing lab.yaml")])
+    try:
+        document = documents.load(path)
+    except ContentError as exc:
+        raise ContentErrors([exc]) from exc
     lab, errors = documents.validate(document, Lab, context={"guide": _guide()})
     if lab is None:
-        # Loaders report one problem per lab: the first in the file, but a misspelt key before
-        # the "missing required key" it also causes (its hint names the key meant).
-        raise min(errors, key=lambda e: e.message.startswith("missing required key"))
+        raise ContentErrors(errors)
 
     def read(loc: Loc) -> str:
-        return _lab_file(lab_dir, str(document.get(loc)), document, loc)
+        rel = str(document.get(loc))
+        return _noted(errors, partial(_lab_file, lab_dir, rel, document, loc), "")
 
     instructions = lab.instructions
     if instructions.endswith(".md") and "\n" not in instructions:
         instructions = read(("instructions",))
     files = {name: read(("files", name)) for name in lab.files}
     reference = {name: read(("reference", name)) for name in lab.reference}
-    variants = {k: v for k in VARIANT_KINDS if (v := _read_variants(lab_dir, k, files))}
+    trees = _scenario_trees(lab_dir, lab.scenario, document, errors)
+    world = read(("scenario", "world")) if lab.scenario.world else ""
+    variants = {k: v for k in VARIANT_KINDS if (v := _read_variants(lab_dir, k, files, errors))}
+    if errors:
+        raise ContentErrors(errors)
     digest = hashlib.sha256()
     for rel in sorted(p.relative_to(lab_dir).as_posix() for p in lab_dir.rglob("*") if p.is_file()):
         digest.update(rel.encode() + b"\0" + (lab_dir / rel).read_bytes() + b"\0")
@@ -298,8 +309,7 @@ def parse_lab(lab_dir: Path) -> LabSpec:
         task=lab.task, tags=lab.tags, difficulty=lab.difficulty, minutes=lab.minutes,
         order=lab.order, lesson=lab.lesson, objectives=lab.objectives, instructions=instructions,
         scenario=dict(document.data["scenario"]), files=files, reference=reference,
-        trees=_scenario_trees(lab_dir, lab.scenario, document),
-        world=read(("scenario", "world")) if lab.scenario.world else "",
+        trees=trees, world=world,
         hints=[Hint(h.text, h.cost) for h in lab.hints],
         checks=[CheckSpec(c.id, c.type, c.points, c.feedback, c.params, c.lesson, c.title)
                 for c in lab.checks],
@@ -311,12 +321,16 @@ def parse_lab(lab_dir: Path) -> LabSpec:
 def _guide() -> Guide | None:
     """The content root's exam guide, when it has one (skill ids are checked against it)."""
     root = Path(settings.CONTENT_ROOT)
-    if not (root / GUIDE_FILE).is_file():
-        return None
+    return guide_for(root) if (root / GUIDE_FILE).is_file() else None
+
+
+def _noted(errors: list[ContentError], read: Callable[[], T], empty: T) -> T:
+    """read(), or `empty` with its error noted: a lab reports every file it cannot read at once."""
     try:
-        return guide_for(root)
-    except ContentErrors as exc:
-        raise exc.errors[0] from exc
+        return read()
+    except ContentError as exc:
+        errors.append(exc)
+        return empty
 
 
 def _lab_file(lab_dir: Path, rel: str, document: Document, loc: Loc) -> str:
@@ -327,7 +341,7 @@ def _lab_file(lab_dir: Path, rel: str, document: Document, loc: Loc) -> str:
 
 
 def _scenario_trees(
-    lab_dir: Path, scenario: Scenario, document: Document
+    lab_dir: Path, scenario: Scenario, document: Document, errors: list[ContentError]
 ) -> dict[str, dict[str, str]]:
     """The read-only trees the scenario names: source, revision, sources/<name>, and any other a
     kind needs (a function's code, a lab-owned buildspec folder)."""
@@ -340,7 +354,7 @@ def _scenario_trees(
     for name, rel in scenario.trees.items():
         named[name] = (rel, ("scenario", "trees", name))
     return {
-        name: _read_tree(lab_dir, rel, partial(document.error, loc))
+        name: _noted(errors, partial(_read_tree, lab_dir, rel, partial(document.error, loc)), {})
         for name, (rel, loc) in named.items()
     }
 
@@ -363,18 +377,24 @@ def _read_tree(lab_dir: Path, rel: str, fail: Callable[[str], ContentError]) -> 
     return tree
 
 
-def _read_variants(lab_dir: Path, kind: str, files: dict[str, str]) -> dict[str, dict[str, str]]:
+def _read_variants(
+    lab_dir: Path, kind: str, files: dict[str, str], errors: list[ContentError]
+) -> dict[str, dict[str, str]]:
     """alternatives/<name>/ or cheats/<name>/: the editable files that variant changes."""
     root = lab_dir / kind
     if not root.is_dir():
         return {}
     out: dict[str, dict[str, str]] = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        fail = partial(ContentError, folder, None)
-        tree = _read_tree(lab_dir, f"{kind}/{folder.name}", fail)
-        unknown = sorted(set(tree) - set(files))
-        if unknown or not tree:
-            raise fail(f"{kind}/{folder.name} must hold only files the learner edits "
-                       f"({', '.join(sorted(files))})")  # fmt: skip
-        out[folder.name] = tree
+        read = partial(_variant, lab_dir, f"{kind}/{folder.name}", folder, files)
+        if tree := _noted(errors, read, dict[str, str]()):
+            out[folder.name] = tree
     return out
+
+
+def _variant(lab_dir: Path, rel: str, folder: Path, files: dict[str, str]) -> dict[str, str]:
+    fail = partial(ContentError, folder, None)
+    tree = _read_tree(lab_dir, rel, fail)
+    if not tree or set(tree) - set(files):
+        raise fail(f"{rel} must hold only files the learner edits ({', '.join(sorted(files))})")
+    return tree

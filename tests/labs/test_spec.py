@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from core.content import ContentError, ContentErrors, LoadReport
+from core.content import ContentErrors, LoadReport
 from labs.loading import load_labs
 from labs.models import Lab
 from labs.spec import LabSpec, parse_lab
@@ -157,26 +157,57 @@ def test_parse_lab_reads_files_and_checks(tmp_path):
 )
 def test_bad_lab_files_name_the_problem(tmp_path, changes, where, message):
     lab_dir = make_lab(tmp_path, **changes)
-    with pytest.raises(ContentError) as info:
+    with pytest.raises(ContentErrors) as info:
         parse_lab(lab_dir)
-    assert str(info.value).startswith(f"{lab_dir / 'lab.yaml'}:{where}: {message}")
+    [error] = info.value.errors
+    assert str(error).startswith(f"{lab_dir / 'lab.yaml'}:{where}: {message}")
+
+
+def test_every_problem_of_a_lab_is_reported_at_once(tmp_path):
+    lab_dir = make_lab(tmp_path, domain=7, minutes=0, checks=[{"type": "build_stat"}])
+    with pytest.raises(ContentErrors) as info:
+        parse_lab(lab_dir)
+    lab_yaml = lab_dir / "lab.yaml"
+    assert [str(e) for e in info.value.errors] == [
+        f"{lab_yaml}:3:9: unknown exam domain 7 (hint: one of 1, 2, 3, 4)",
+        f"{lab_yaml}:9:10: 'minutes' must be at least 1 (found 0) (hint: a positive whole number)",
+        f"{lab_yaml}:24:9: check 1: unknown check type 'build_stat' "
+        "(hint: did you mean 'build_status'?)",
+    ]
+    # Once lab.yaml is valid, every file and folder it names that cannot be read.
+    lab_dir = make_lab(
+        tmp_path / "files",
+        files={"buildspec.yml": "starter/gone.yml"},
+        reference={"buildspec.yml": "reference/gone.yml"},
+        scenario={"kind": "check", "buildspec": "buildspec.yml", "source": "src"},
+    )
+    (lab_dir / "cheats" / "empty").mkdir(parents=True)
+    with pytest.raises(ContentErrors) as info:
+        parse_lab(lab_dir)
+    assert [str(e).removeprefix(f"{lab_dir}/") for e in info.value.errors] == [
+        "lab.yaml:18:18: file 'starter/gone.yml' not found inside the lab",
+        "lab.yaml:20:18: file 'reference/gone.yml' not found inside the lab",
+        "lab.yaml:16:11: folder 'src' not found inside the lab",
+        "cheats/empty: cheats/empty must hold only files the learner edits (buildspec.yml)",
+    ]
 
 
 def test_unknown_top_level_key_suggests_the_right_one(tmp_path):
     lab_dir = make_lab(tmp_path)
     text = (lab_dir / "lab.yaml").read_text().replace("objectives:", "objectivs:")
     (lab_dir / "lab.yaml").write_text(text)
-    with pytest.raises(ContentError) as info:
+    with pytest.raises(ContentErrors) as info:
         parse_lab(lab_dir)
-    # The misspelt key, not the "missing required key 'objectives'" it also causes.
-    assert str(info.value) == (
-        f"{lab_dir / 'lab.yaml'}:10:1: unknown key 'objectivs' (hint: did you mean 'objectives'?)"
-    )
+    # The misspelt key, with the "missing required key 'objectives'" it also causes.
+    assert [str(e) for e in info.value.errors] == [
+        f"{lab_dir / 'lab.yaml'}:1:1: missing required key 'objectives' (hint: add 'objectives: …')",
+        f"{lab_dir / 'lab.yaml'}:10:1: unknown key 'objectivs' (hint: did you mean 'objectives'?)",
+    ]
 
 
 def test_tree_paths_cannot_escape_the_lab(tmp_path):
     lab_dir = make_lab(tmp_path, scenario={"kind": "check", "source": "../../etc"})
-    with pytest.raises(ContentError, match="not found inside the lab"):
+    with pytest.raises(ContentErrors, match="not found inside the lab"):
         parse_lab(lab_dir)
 
 
@@ -206,3 +237,25 @@ def test_one_bad_lab_loads_nothing(tmp_path):
         load_labs(tmp_path, LoadReport())
     assert "'minutes' must be at least 1 (found -1)" in str(info.value)
     assert not Lab.objects.exists()
+
+
+def test_lab_commands_report_every_problem_of_a_lab(tmp_path, capsys):
+    from django.core.management import CommandError, call_command
+
+    make_lab(tmp_path, domain=7, minutes=0)
+    make_lab(tmp_path, "other", difficulty="impossible")
+    lab_yaml = tmp_path / "labs" / "fix-buildspec" / "lab.yaml"
+    with pytest.raises(CommandError, match=r"^2 grading proof\(s\) failed$"):
+        call_command("validate_lab", root=tmp_path)
+    assert capsys.readouterr().err.splitlines() == [
+        f"{lab_yaml}:3:9: unknown exam domain 7 (hint: one of 1, 2, 3, 4)",
+        f"{lab_yaml}:9:10: 'minutes' must be at least 1 (found 0) (hint: a positive whole number)",
+        f"{tmp_path / 'labs' / 'other' / 'lab.yaml'}:8:13: unknown difficulty 'impossible' "
+        "(hint: one of easy, medium, hard)",
+    ]
+    with pytest.raises(CommandError) as info:
+        call_command("grade_lab", "fix-buildspec", root=tmp_path)
+    assert str(info.value).splitlines() == [
+        f"{lab_yaml}:3:9: unknown exam domain 7 (hint: one of 1, 2, 3, 4)",
+        f"{lab_yaml}:9:10: 'minutes' must be at least 1 (found 0) (hint: a positive whole number)",
+    ]

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from core.content import ContentError
+from core.content import ContentErrors
 from labs.grader import grade
 from labs.spec import parse_lab
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             raise CommandError(f"no lab named {slug!r} in {lab_dir.parent}")
         try:
             spec = parse_lab(lab_dir)
-        except ContentError as exc:
+        except ContentErrors as exc:
             raise CommandError(str(exc)) from exc
         files = dict(spec.reference)
         for item in file:

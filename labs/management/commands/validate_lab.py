@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from core.content import ContentError
+from core.content import ContentErrors
 from labs.grader import grade
 from labs.spec import parse_lab
 
@@ -38,9 +38,10 @@ class Command(BaseCommand):
         for lab_dir in dirs:
             try:
                 spec = parse_lab(lab_dir)
-            except ContentError as exc:
-                failures.append(str(exc))
-                self.stderr.write(str(exc))
+            except ContentErrors as exc:
+                failures.append(f"{lab_dir.name}: {len(exc.errors)} content error(s)")
+                for error in exc.errors:
+                    self.stderr.write(str(error))
                 continue
             low, high = spec.bands["alternatives"], spec.bands["cheats"]
             runs: list[tuple[str, dict[str, str], Callable[[float], bool], str]] = [
