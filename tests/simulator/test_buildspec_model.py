@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import pkgutil
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,7 @@ import yaml
 
 import simulator._buildspec as checker
 import simulator._buildspec_model as model
-import simulator.codebuild._build as runner_build
-import simulator.codebuild._reports as runner_reports
+import simulator.codebuild
 import simulator.codebuild._spec as runner_spec
 from simulator import RULES, check
 from simulator._loading import load_document
@@ -91,7 +92,12 @@ def test_no_copied_constants() -> None:
         for v in vars(model).values()
         if isinstance(v, tuple) and v and all(isinstance(x, str) for x in v)
     ]
-    for module in (checker, runner_spec, runner_build, runner_reports):
+    runner = [
+        importlib.import_module(f"simulator.codebuild.{m.name}")
+        for m in pkgutil.iter_modules(simulator.codebuild.__path__)
+    ]
+    assert len(runner) >= 8
+    for module in (checker, *runner):
         for name, value in vars(module).items():
             if not isinstance(value, tuple | list | frozenset | set) or not value:
                 continue
