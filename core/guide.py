@@ -9,7 +9,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 import simulator
 from core.content import ContentError, ContentErrors, LoadReport
@@ -294,6 +301,26 @@ def check_skill_list(value: Any, guide: Guide) -> tuple[list[str], list[SkillPro
         else:
             codes.append(code)
     return codes, problems
+
+
+def _skills_of_the_guide(value: Any, info: ValidationInfo) -> Any:
+    # Every validation of a file with skills passes context={"guide": ...}: a missing key is a
+    # bug (KeyError), None means the content has no exam guide to check the ids against.
+    guide: Guide | None = (info.context or {})["guide"]
+    if guide is None:
+        return value
+    codes, problems = check_skill_list(value, guide)
+    if problems:
+        raise invalid_all(Problem(m, h, () if i is None else (i,)) for i, m, h in problems)
+    return codes
+
+
+# A `skills:` list of a content model: exam-guide ids checked against the guide in the context.
+Skills = Annotated[
+    list[str],
+    BeforeValidator(_skills_of_the_guide),
+    Field(description='exam-guide ids, e.g. skills: ["1.2.s1", "1.2.k5"]'),
+]
 
 
 def _task_items_hint(task: str, guide: Guide) -> str:

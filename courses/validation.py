@@ -6,13 +6,12 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
-    field_validator,
     model_validator,
 )
 
@@ -20,7 +19,7 @@ from core import documents
 from core.content import ContentError, read_text
 from core.documents import Model, Problem, invalid_all
 from core.exam import Domain, Task, TopicTags
-from core.guide import Guide, check_skill_list, guide_for
+from core.guide import Guide, Skills, guide_for
 from core.markdown import RENDER_VERSION
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -94,19 +93,11 @@ class LessonMeta(Model):
 
     title: Title
     order: int = Field(ge=0, description="the lesson's position in its module")
-    skills: list[str]
+    skills: Skills
     domain: Domain = 0  # 0 and "": not written, the first skill decides
     task: Task = ""
     tags: TopicTags
     minutes: int = Field(ge=1)
-
-    @field_validator("skills", mode="before")
-    @classmethod
-    def _known_skills(cls, value: Any, info: ValidationInfo) -> list[str]:
-        codes, problems = check_skill_list(value, _guide(info))
-        if problems:
-            raise invalid_all(Problem(m, h, () if i is None else (i,)) for i, m, h in problems)
-        return codes
 
     @model_validator(mode="after")
     def _agree_with_the_first_skill(self, info: ValidationInfo) -> LessonMeta:

@@ -14,7 +14,6 @@ from pydantic import (
     AfterValidator,
     ConfigDict,
     Field,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -23,7 +22,7 @@ from core import documents
 from core.content import ContentError, ContentErrors, read_text
 from core.documents import Document, Loc, Model, Problem, invalid, invalid_all, one_of
 from core.exam import Difficulty, Domain, Task, TopicTags
-from core.guide import GUIDE_FILE, Guide, check_skill_list, guide_for
+from core.guide import GUIDE_FILE, Guide, Skills, guide_for
 from labs.checks import CHECKS
 from simulator import did_you_mean, scenario_kinds
 
@@ -223,7 +222,7 @@ class Lab(Model):
     reference: dict[str, str] = Field(description="editable file name -> its reference answer")
     hints: list[HintItem] = []
     checks: list[CheckItem] = Field(min_length=1)
-    skills: list[str] = Field(default=[], description='exam-guide skill ids, e.g. ["3.4.s2"]')
+    skills: Skills = []
     bands: Bands = Bands()
 
     @field_validator("checks")
@@ -243,17 +242,6 @@ class Lab(Model):
         if problems:
             raise invalid_all(problems)
         return named
-
-    @field_validator("skills")
-    @classmethod
-    def _known_skills(cls, skills: list[str], info: ValidationInfo) -> list[str]:
-        guide = (info.context or {}).get("guide")
-        if not skills or guide is None:
-            return skills
-        codes, problems = check_skill_list(skills, guide)
-        if problems:
-            raise invalid_all(Problem(m, h, () if i is None else (i,)) for i, m, h in problems)
-        return codes
 
     @model_validator(mode="after")
     def _files_agree(self) -> Lab:

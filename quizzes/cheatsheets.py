@@ -6,15 +6,15 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from django.utils import timezone
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import Field, StringConstraints
 
 from core.content import ContentError, ContentErrors, LoadReport
-from core.documents import Model, Problem, invalid_all, load_front_matter, unique, validate
+from core.documents import Model, load_front_matter, unique, validate
 from core.exam import TopicTag
-from core.guide import Guide, check_skill_list, guide_for, skills_index
+from core.guide import Guide, Skills, guide_for, skills_index
 from core.markdown import RENDER_VERSION, render_markdown
 from quizzes.models import CheatSheet
 
@@ -31,17 +31,8 @@ class SheetMeta(Model):
     )
     # Unlike lessons, a sheet may have no tags: it is then found by its skills only.
     tags: Annotated[list[TopicTag], unique("tag")] = []
-    skills: list[str] = Field(description='exam-guide ids, e.g. skills: ["1.2.s1", "1.2.k5"]')
+    skills: Skills
     order: int = Field(0, description="the sheet's position in the list")
-
-    @field_validator("skills", mode="before")
-    @classmethod
-    def _known_skills(cls, value: Any, info: ValidationInfo) -> list[str]:
-        guide: Guide = (info.context or {})["guide"]  # _parse passes the exam guide
-        codes, problems = check_skill_list(value, guide)
-        if problems:
-            raise invalid_all(Problem(m, h, () if i is None else (i,)) for i, m, h in problems)
-        return codes
 
 
 def _parse(path: Path, root: Path, guide: Guide) -> tuple[dict | None, list[ContentError]]:

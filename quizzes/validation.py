@@ -11,7 +11,6 @@ from pydantic import (
     BeforeValidator,
     Field,
     StringConstraints,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -19,7 +18,7 @@ from pydantic import (
 from core.content import ContentError
 from core.documents import Document, Model, Problem, invalid_all, load, validate
 from core.exam import Difficulty, TopicTags
-from core.guide import Guide, check_skill_list, guide_for
+from core.guide import Guide, Skills, guide_for
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,118}[a-z0-9]$")
 LESSON_RE = re.compile(r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
@@ -73,7 +72,7 @@ class Question(Model):
     }
 
     id: str = Field(pattern=ID_RE, description="lower-case letters, digits and '-', 3–120 long")
-    skills: list[str] = Field(description='exam-guide ids, e.g. skills: ["1.2.s1", "1.2.k5"]')
+    skills: Skills
     tags: TopicTags
     difficulty: Difficulty
     type: Literal["single", "multiple"]
@@ -94,18 +93,6 @@ class Question(Model):
         description="a cheat sheet slug: the file name of content/cheatsheets/<slug>.md "
         "without .md, e.g. sqs",
     )
-
-    @field_validator("skills", mode="before")
-    @classmethod
-    def _known_skills(cls, value: Any, info: ValidationInfo) -> list[str]:
-        guide: Guide = (info.context or {})["guide"]  # parse_file passes the exam guide
-        codes, problems = check_skill_list(value, guide)
-        if problems:
-            raise invalid_all(
-                Problem(message, hint, () if index is None else (index,))
-                for index, message, hint in problems
-            )
-        return codes
 
     @field_validator("options")
     @classmethod

@@ -149,6 +149,12 @@ def test_parse_lab_reads_files_and_checks(tmp_path):
             "unknown skill id '3.4.s99' (hint: task 3.4 has 3.4.k1–3.4.k3 and 3.4.s1–3.4.s8)",
         ),
         (
+            # Written, skills name what the lab teaches: an empty list is refused like a lesson's.
+            {"skills": []},
+            "32:9",
+            "'skills' must be a non-empty list of exam-guide ids (hint: write skills: [",
+        ),
+        (
             {"bands": {"cheats": 0}},
             "33:11",
             "'cheats' must be at least 1 (found 0) (hint: a whole percent",
