@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from simulator._buildspec_model import PHASE_NAMES
 from simulator._images import DEFAULT_IMAGE, IMAGES
 from simulator.codebuild._artifacts import Artifacts, collect_reports
 from simulator.codebuild._environment import (
@@ -49,13 +50,8 @@ ALL_PHASES = (
     "FINALIZING",
     "COMPLETED",
 )
-# (API phase name, buildspec phase name), in the order they run.
-_BUILD_PHASES = (
-    ("INSTALL", "install"),
-    ("PRE_BUILD", "pre_build"),
-    ("BUILD", "build"),
-    ("POST_BUILD", "post_build"),
-)
+# (API phase name, buildspec phase name), in the order they run: INSTALL/install...
+_BUILD_PHASES = tuple((name.upper(), name) for name in PHASE_NAMES)
 IMAGE = DEFAULT_IMAGE
 # The runtimes of the image the simulator stands for (the checker's table); others are tried.
 RUNTIMES = IMAGES[IMAGE]
@@ -105,7 +101,7 @@ class _Build:
         start = self.o.clock()
         record = PhaseRecord(name, "SUCCEEDED", start, start)
         self.phases.append(record)
-        if name in ("INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD"):
+        if name in dict(_BUILD_PHASES):
             self.container(f"Entering phase {name}")
             self.channel.origin(f"build:{name}")
         ok = True
