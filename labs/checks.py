@@ -12,7 +12,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator import RunStatus, ScenarioResult, Severity, template_value
+from simulator import (
+    LifecycleEventStatus,
+    PipelineStatus,
+    RunStatus,
+    ScenarioResult,
+    ScriptStatus,
+    Severity,
+    template_value,
+)
 
 # Names of the operators that decide whether a shell command's exit status is the segment's.
 _MASKING = {"||": "||", ";": ";", "|": "|", "&": "&"}
@@ -603,7 +611,8 @@ def hooks_order(evidence: Evidence, params: dict[str, Any]) -> Verdict:
         return _no_deployment()
     events = dep.events
     target = params.get("target") or (events[0].target if events else None)
-    ran = [e.event for e in events if e.target == target and e.status == "Succeeded"]
+    succeeded = LifecycleEventStatus.SUCCEEDED
+    ran = [e.event for e in events if e.target == target and e.status == succeeded]
     position = 0
     for wanted in params["events"]:
         try:
@@ -658,7 +667,7 @@ def script_in_event(evidence: Evidence, params: dict[str, Any]) -> Verdict:
         return Verdict(False, f"{params['script']} never ran.")
     if events != [params["event"]]:
         return Verdict(False, f"{params['script']} ran in {words(events)}.")
-    failed = [s for s in ran if s.status != "Succeeded"]
+    failed = [s for s in ran if s.status != ScriptStatus.SUCCEEDED]
     if failed:
         code = failed[0].exit_code
         how = f"exited with status {code}" if code is not None else "timed out"
@@ -782,7 +791,13 @@ def execution_status(evidence: Evidence, params: dict[str, Any]) -> Verdict:
     if pipe.status == params["equals"]:
         return Verdict(True)
     failed = next(
-        (f"{a.stage}/{a.name}" for s in pipe.stages for a in s.actions if a.status == "Failed"), ""
+        (
+            f"{a.stage}/{a.name}"
+            for s in pipe.stages
+            for a in s.actions
+            if a.status == PipelineStatus.FAILED
+        ),
+        "",
     )
     where = f" The first failed action was {failed}." if failed else ""
     return Verdict(False, f"The execution ended {pipe.status}.{where}")
@@ -799,7 +814,7 @@ def stage_status(evidence: Evidence, params: dict[str, Any]) -> Verdict:
         return Verdict(False, f"The {params['stage']} stage did not run.")
     if stage.status == params["equals"]:
         return Verdict(True)
-    failed = next((a for a in stage.actions if a.status == "Failed"), None)
+    failed = next((a for a in stage.actions if a.status == PipelineStatus.FAILED), None)
     why = f" {failed.name}: {sentence(failed.summary)}" if failed and failed.summary else ""
     return Verdict(False, f"The {stage.name} stage ended {stage.status}.{why}")
 

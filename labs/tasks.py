@@ -208,7 +208,7 @@ def _warm_build(simulator: Any) -> None:
             result = simulator.build(WARM_BUILDSPEC, source, world, simulator.BuildOptions())
         finally:
             world.close()
-        if result.status != "SUCCEEDED":
+        if result.status != simulator.BuildStatus.SUCCEEDED:
             raise RuntimeError(f"warm-up build {result.status}: {result.reason}")
     finally:
         shutil.rmtree(source, ignore_errors=True)

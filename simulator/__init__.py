@@ -10,7 +10,7 @@ from simulator._findings import Finding, Report, Severity
 from simulator._loading import Loaded, load_document
 from simulator._rules import RULES, RuleInfo, did_you_mean
 from simulator.codebuild import BuildOptions, BuildResult, build
-from simulator.codedeploy import DeploymentResult, DeployOptions, deploy
+from simulator.codedeploy import DeploymentResult, DeployOptions, ScriptStatus, deploy
 from simulator.codepipeline import (
     PipelineExecution,
     PipelineOptions,
@@ -24,17 +24,21 @@ from simulator.sandbox import Limits, Sandbox, SandboxUnavailable
 from simulator.sandbox import remove_leftovers as remove_sandbox_leftovers
 from simulator.scenarios import (
     SCHEMA_VERSION,
+    BuildStatus,
     CommandRun,
     ConditionRun,
     DeploymentRun,
+    DeploymentStatus,
     Invocation,
     InvocationStatus,
     KindContext,
+    LifecycleEventStatus,
     Metric,
     Note,
     NoteLevel,
     NotificationRun,
     PipelineRun,
+    PipelineStatus,
     ResultVersionError,
     RollbackRun,
     RunStatus,
@@ -60,16 +64,19 @@ __all__: list[str] = [
     "SCHEMA_VERSION",
     "BuildOptions",
     "BuildResult",
+    "BuildStatus",
     "CommandRun",
     "ConditionRun",
     "DeployOptions",
     "DeploymentResult",
     "DeploymentRun",
+    "DeploymentStatus",
     "Finding",
     "FormError",
     "Invocation",
     "InvocationStatus",
     "KindContext",
+    "LifecycleEventStatus",
     "Limits",
     "Loaded",
     "Metric",
@@ -80,6 +87,7 @@ __all__: list[str] = [
     "PipelineForm",
     "PipelineOptions",
     "PipelineRun",
+    "PipelineStatus",
     "Report",
     "ResultVersionError",
     "RollbackRun",
@@ -91,6 +99,7 @@ __all__: list[str] = [
     "ScenarioError",
     "ScenarioResult",
     "ScenarioRun",
+    "ScriptStatus",
     "Severity",
     "TemplateSettingsError",
     "TriggerRun",

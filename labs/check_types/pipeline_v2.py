@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from labs.checks import Evidence, Verdict, check, sentence
-from simulator import PipelineRun, TriggerRun
+from simulator import PipelineRun, PipelineStatus, TriggerRun
 
 
 def _trigger(evidence: Evidence, name: str) -> tuple[PipelineRun, TriggerRun] | Verdict:
@@ -82,7 +82,7 @@ def stage_rolled_back(evidence: Evidence, params: dict[str, Any]) -> Verdict:
         )
     stage = str(params["stage"])
     backs = [r for r in pipe.rollbacks if r.execution_id == found.execution_id and r.stage == stage]
-    if any(r.status == "Succeeded" for r in backs):
+    if any(r.status == PipelineStatus.SUCCEEDED for r in backs):
         return Verdict(True)
     if backs:
         return Verdict(False, f"The {stage} rollback failed: {sentence(backs[0].reason)}")

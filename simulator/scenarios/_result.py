@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from simulator.account import AccountSnapshot, ApiCall, Change
+from simulator.codedeploy._runner import ScriptStatus
 from simulator.scenarios._invocation import Invocation
 
 SCHEMA_VERSION = 1
@@ -37,6 +38,66 @@ class CommandStatus(StrEnum):
     TIMED_OUT = "TIMED_OUT"
 
 
+# The statuses of the AWS services, spelled as their APIs spell them. A StrEnum equals its
+# string, so stored results (plain strings in JSON) read back the same and SCHEMA_VERSION stays.
+
+
+class BuildStatus(StrEnum):
+    """A CodeBuild build's or build phase's status (the API's StatusType)."""
+
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    FAULT = "FAULT"
+    TIMED_OUT = "TIMED_OUT"
+    IN_PROGRESS = "IN_PROGRESS"
+    STOPPED = "STOPPED"
+
+
+class DeploymentStatus(StrEnum):
+    """A CodeDeploy deployment's status (the API's DeploymentStatus)."""
+
+    CREATED = "Created"
+    QUEUED = "Queued"
+    IN_PROGRESS = "InProgress"
+    BAKING = "Baking"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    STOPPED = "Stopped"
+    READY = "Ready"
+
+
+class LifecycleEventStatus(StrEnum):
+    """A CodeDeploy lifecycle event's status on one target (the API's LifecycleEventStatus)."""
+
+    PENDING = "Pending"
+    IN_PROGRESS = "InProgress"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    SKIPPED = "Skipped"
+    UNKNOWN = "Unknown"
+
+
+class PipelineStatus(StrEnum):
+    """A CodePipeline execution's, stage's or action's status (one set: the API's overlap)."""
+
+    IN_PROGRESS = "InProgress"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    STOPPING = "Stopping"
+    STOPPED = "Stopped"
+    CANCELLED = "Cancelled"
+    SUPERSEDED = "Superseded"
+    SKIPPED = "Skipped"  # a stage a beforeEntry condition skipped (V2)
+    ABANDONED = "Abandoned"
+    # Not an AWS status: a V2 scenario's git event whose execution the service refused to start.
+    NOT_STARTED = "NotStarted"
+
+
+def _as(enum: type[StrEnum], value: str | None) -> Any:
+    """The enum member for a status given as its string (resumed state, hand-built results)."""
+    return None if value is None else enum(value)
+
+
 @dataclass(frozen=True)
 class CommandRun:
     """One buildspec command: the phase it ran in, its text, real exit code and duration."""
@@ -56,8 +117,11 @@ class CommandRun:
 @dataclass(frozen=True)
 class PhaseRun:
     name: str
-    status: str | None  # SUCCEEDED | FAILED | TIMED_OUT | None (COMPLETED has none)
+    status: BuildStatus | None  # None: the phase did not end (COMPLETED has no status)
     duration_ms: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", _as(BuildStatus, self.status))
 
 
 @dataclass(frozen=True)
@@ -72,13 +136,16 @@ class ArtifactFile:
 @dataclass(frozen=True)
 class BuildRun:
     build_id: str
-    status: str  # SUCCEEDED | FAILED | FAULT | TIMED_OUT | STOPPED
+    status: BuildStatus
     reason: str = ""
     phases: tuple[PhaseRun, ...] = ()
     commands: tuple[CommandRun, ...] = ()
     exported_variables: Mapping[str, str] = field(default_factory=dict)
     artifacts: tuple[ArtifactFile, ...] = ()
     origin: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", _as(BuildStatus, self.status))
 
     def phase(self, name: str) -> PhaseRun | None:
         return next((p for p in self.phases if p.name.upper() == name.upper()), None)
@@ -95,8 +162,11 @@ class HookScript:
     instance: str
     script: str
     exit_code: int | None
-    status: str  # Succeeded | Failed | TimedOut
+    status: ScriptStatus
     duration_ms: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", _as(ScriptStatus, self.status))
 
 
 @dataclass(frozen=True)
@@ -105,18 +175,21 @@ class HookInvocation:
 
     function: str
     event: str
-    outcome: str  # Succeeded | Failed
+    outcome: str  # what the world scripted the function to report: Succeeded, Failed, NoCallback
 
 
 @dataclass(frozen=True)
 class LifecycleRun:
     target: str
     event: str
-    status: str
+    status: LifecycleEventStatus
     start: float | None = None  # virtual seconds since the deployment began
     end: float | None = None
     error_code: str | None = None
     message: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", _as(LifecycleEventStatus, self.status))
 
 
 @dataclass(frozen=True)
@@ -128,13 +201,13 @@ class TrafficPoint:
 @dataclass(frozen=True)
 class DeploymentRun:
     deployment_id: str
-    status: str  # Succeeded | Failed | Stopped
+    status: DeploymentStatus
     config: str
     platform: str
     group: str = ""
     message: str = ""
     rolled_back: bool = False
-    rollback_status: str | None = None
+    rollback_status: DeploymentStatus | None = None
     events: tuple[LifecycleRun, ...] = ()
     traffic: tuple[TrafficPoint, ...] = ()
     scripts: tuple[HookScript, ...] = ()
@@ -145,6 +218,10 @@ class DeploymentRun:
     origin: str = ""  # "" for a lab deployment, "Stage/Action" inside a pipeline
     error_code: str = ""  # ErrorInformation.code when Failed (HEALTH_CONSTRAINTS_INVALID, ...)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", _as(DeploymentStatus, self.status))
+        object.__setattr__(self, "rollback_status", _as(DeploymentStatus, self.rollback_status))
+
 
 @dataclass(frozen=True)
 class ActionRun:
@@ -152,18 +229,24 @@ class ActionRun:
     name: str
     category: str
     provider: str
-    status: str | None
+    status: PipelineStatus | None  # None: the action did not run
     summary: str = ""
     role_arn: str | None = None
     region: str | None = None
     run_order: int = 1
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", _as(PipelineStatus, self.status))
+
 
 @dataclass(frozen=True)
 class StageRun:
     name: str
-    status: str | None
+    status: PipelineStatus | None  # None: the stage was not reached
     actions: tuple[ActionRun, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", _as(PipelineStatus, self.status))
 
 
 @dataclass(frozen=True)
@@ -175,8 +258,11 @@ class TriggerRun:
     started: bool
     reason: str
     execution_id: str | None = None
-    status: str | None = None  # how the execution it started ended
+    status: PipelineStatus | None = None  # how the execution it started ended
     variables: Mapping[str, str] = field(default_factory=dict)  # #{variables.*} it ran with
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", _as(PipelineStatus, self.status))
 
 
 @dataclass(frozen=True)
@@ -186,9 +272,12 @@ class ConditionRun:
     stage: str
     gate: str
     result: str  # FAIL | SKIP | ROLLBACK | RETRY: applied when a rule failed
-    outcome: str  # Succeeded | Failed
+    outcome: PipelineStatus  # Succeeded | Failed
     reason: str = ""
     execution_id: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "outcome", _as(PipelineStatus, self.outcome))
 
 
 @dataclass(frozen=True)
@@ -196,10 +285,13 @@ class RollbackRun:
     """A stage rollback: to which earlier execution, and how it ended."""
 
     stage: str
-    status: str  # Succeeded | Failed
+    status: PipelineStatus  # Succeeded | Failed
     reason: str
     to_execution: str | None = None
     execution_id: str = ""  # the execution whose stage rolled back
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", _as(PipelineStatus, self.status))
 
 
 @dataclass(frozen=True)
@@ -215,7 +307,7 @@ class NotificationRun:
 @dataclass(frozen=True)
 class PipelineRun:
     name: str
-    status: str
+    status: PipelineStatus
     stages: tuple[StageRun, ...] = ()
     variables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     waiting: str | None = None  # "Stage/Action" of the approval it waits at
@@ -225,6 +317,9 @@ class PipelineRun:
     conditions: tuple[ConditionRun, ...] = ()
     rollbacks: tuple[RollbackRun, ...] = ()
     notifications: tuple[NotificationRun, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", _as(PipelineStatus, self.status))
 
     def stage(self, name: str) -> StageRun | None:
         return next((s for s in self.stages if s.name == name), None)

@@ -20,15 +20,18 @@ from simulator.scenarios._result import (
     ActionRun,
     ArtifactFile,
     BuildRun,
+    BuildStatus,
     CommandRun,
     CommandStatus,
     DeploymentRun,
+    DeploymentStatus,
     HookInvocation,
     HookScript,
     LifecycleRun,
     Note,
     PhaseRun,
     PipelineRun,
+    PipelineStatus,
     RunStatus,
     ScenarioResult,
     StageRun,
@@ -154,7 +157,7 @@ class _RecordingRunner:
                         instance=str(target),
                         script=str(location),
                         exit_code=outcome.exit_code,
-                        status=str(outcome.status),
+                        status=outcome.status,
                         duration_ms=round(outcome.duration_s * 1000),
                     )
                 )
@@ -194,7 +197,7 @@ def _artifact_files(artifacts) -> tuple[ArtifactFile, ...]:
 def _build_run(record: Mapping[str, Any], origin: str = "", artifacts=()) -> BuildRun:
     return BuildRun(
         build_id=str(record.get("build_id", "")),
-        status=str(record.get("status", "")),
+        status=BuildStatus(record["status"]),
         reason=str(record.get("reason", "")),
         phases=tuple(
             PhaseRun(p["name"], p["status"], int(p.get("duration_ms") or 0))
@@ -277,7 +280,7 @@ def _deployment_run(
 ) -> DeploymentRun:
     return DeploymentRun(
         deployment_id=str(data.get("deployment_id", "")),
-        status=str(data.get("status", "")),
+        status=DeploymentStatus(data["status"]),
         config=str(data.get("config", "")),
         platform=str(extra.get("platform", data.get("platform", ""))),
         installed=extra.get("installed") or {},
@@ -634,14 +637,15 @@ def _pipeline_run(
             )
             config = raw.get("configuration")
             config = config if isinstance(config, dict) else {}
-            if action["provider"] == "CloudFormation" and action["status"] == "Succeeded":
+            succeeded = action["status"] == PipelineStatus.SUCCEEDED
+            if action["provider"] == "CloudFormation" and succeeded:
                 stack = str(config.get("StackName", ""))
                 places[stack] = (_account_of(role) or home, region or "")
         stages.append(StageRun(stage["name"], stage.get("status"), tuple(actions)))
     waiting = data.get("waiting")
     run = PipelineRun(
         name=str(definition.get("name", "")),
-        status=str(data["status"]),
+        status=PipelineStatus(data["status"]),
         stages=tuple(stages),
         variables={k: dict(v) for k, v in (data.get("variables") or {}).items()},
         waiting=f"{waiting['stage']}/{waiting['action']}" if isinstance(waiting, dict) else None,

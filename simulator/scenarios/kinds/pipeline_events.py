@@ -20,6 +20,7 @@ from simulator.scenarios._result import (
     HookScript,
     NotificationRun,
     PipelineRun,
+    PipelineStatus,
     RollbackRun,
     RunStatus,
     ScenarioResult,
@@ -80,7 +81,7 @@ def _alarm_once_deployed(world: Any, names: list[str]) -> Any:
 
     def progress(state: Mapping[str, Any]) -> None:
         deployed = any(
-            a["category"] == "Deploy" and a["status"] == "Succeeded"
+            a["category"] == "Deploy" and a["status"] == PipelineStatus.SUCCEEDED
             for stage in state["stages"]
             for a in stage["actions"]
         )
@@ -168,7 +169,11 @@ def run(context: KindContext) -> ScenarioRun:
         try:
             execution = run_pipeline(text, sources, world, options)
         except (PipelineInputError, DeployInputError) as exc:
-            triggers.append(TriggerRun(name, event.describe(), True, str(exc), status="NotStarted"))
+            triggers.append(
+                TriggerRun(
+                    name, event.describe(), True, str(exc), status=PipelineStatus.NOT_STARTED
+                )
+            )
             continue
         ident = execution.execution_id
         state = execution.state
@@ -179,7 +184,7 @@ def run(context: KindContext) -> ScenarioRun:
                 True,
                 decision.reason,
                 ident,
-                execution.status,
+                PipelineStatus(execution.status),
                 dict(state["namespaces"].get("variables", {})),
             )
         )
@@ -202,13 +207,13 @@ def run(context: KindContext) -> ScenarioRun:
             execution, scripts, world, since
         )
         builds, deployments = builds + more_builds, deployments + more_deploys
-        if execution.status == "Succeeded":
+        if execution.status == PipelineStatus.SUCCEEDED:
             previous = execution.to_state()
         last = execution
     if last is not None:
         pipeline, _places = _pipeline_run(last, approve)
     else:
-        pipeline = PipelineRun(name=str(raw.get("name", "")), status="NotStarted")
+        pipeline = PipelineRun(name=str(raw.get("name", "")), status=PipelineStatus.NOT_STARTED)
     pipeline = replace(
         pipeline,
         pipeline_type=str(raw.get("pipelineType", "V1")),
