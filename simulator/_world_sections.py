@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -153,6 +154,133 @@ class Stack:
     outputs: Mapping[str, Any] = field(default_factory=dict)
     resources: tuple[str, ...] = ()
     change_set: Mapping[str, Any] | None = None
+
+
+class SectionError(ValueError):
+    """A section the world keeps as given (ec2, codedeploy) is not in a shape its reader needs."""
+
+
+INSTANCE_HEALTH = ("healthy", "unhealthy", "stopped")
+
+
+@dataclass(frozen=True, slots=True)
+class Ec2Instance:
+    """An EC2 instance: deployment groups name it or match its tags."""
+
+    id: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    health: str = "healthy"  # healthy | unhealthy | stopped (attempted, and fails)
+    files: tuple[str, ...] = ()  # on its disk before CodeDeploy's first install
+
+    @property
+    def healthy(self) -> bool:
+        return self.health == "healthy"
+
+    @property
+    def stopped(self) -> bool:
+        return self.health == "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class CodeDeployApplication:
+    """A CodeDeploy application and its deployment groups' settings as the world declares them.
+
+    A group's settings are the world's own mapping, not a copy: a blue/green deployment
+    retargets its group to the replacement fleet (the deploy engine reads them into a
+    DeploymentGroup and checks their values).
+    """
+
+    name: str
+    compute_platform: str = "Server"  # Server | Lambda | ECS (checked by the deploy engine)
+    deployment_groups: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FileOwner:
+    """The owner and group names CodeDeploy set on an installed path (outlive a sandbox)."""
+
+    owner: str | None = None
+    group: str | None = None
+
+
+def _free(value: Any, where: str) -> dict[str, Any]:
+    """A mapping of a section kept as given: empty when left out, else it must be a mapping."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SectionError(f"{where} must be a mapping")
+    return value
+
+
+def _free_names(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SectionError(f"{where} must be a list of names")
+    return tuple(value)
+
+
+def ec2_instances(state: Mapping[str, Any]) -> dict[str, Ec2Instance]:
+    """The EC2 instances under ec2.instances (SectionError names a malformed one)."""
+    found = {}
+    listed = _free(_free(state.get("ec2"), "ec2").get("instances"), "ec2.instances")
+    for name, body in listed.items():
+        where = f"ec2.instances.{name}"
+        spec = _free(body, where)
+        health = str(spec.get("health", "healthy")).lower()
+        if health not in INSTANCE_HEALTH:
+            raise SectionError(f"{where}.health must be healthy, unhealthy or stopped")
+        tags = _free(spec.get("tags"), f"{where}.tags")
+        found[str(name)] = Ec2Instance(
+            str(name),
+            {str(k): str(v) for k, v in tags.items()},
+            health,
+            _free_names(spec.get("files"), f"{where}.files"),
+        )
+    return found
+
+
+def codedeploy_applications(state: Mapping[str, Any]) -> dict[str, CodeDeployApplication]:
+    """The CodeDeploy applications under codedeploy.applications, with their groups."""
+    at = "codedeploy.applications"
+    listed = _free(_free(state.get("codedeploy"), "codedeploy").get("applications"), at)
+    found = {}
+    for name, body in listed.items():
+        spec = _free(body, f"{at}.{name}")
+        groups_at = f"{at}.{name}.deployment_groups"
+        groups = _free(spec.get("deployment_groups"), groups_at)
+        found[str(name)] = CodeDeployApplication(
+            str(name),
+            str(spec.get("compute_platform", "Server")),
+            {str(g): _free(settings, f"{groups_at}.{g}") for g, settings in groups.items()},
+        )
+    return found
+
+
+def deployment_configs(state: Mapping[str, Any]) -> dict[str, Any]:
+    """Custom CodeDeploy deployment configurations by name, as declared (a copy)."""
+    codedeploy = _free(state.get("codedeploy"), "codedeploy")
+    return copy.deepcopy(
+        _free(codedeploy.get("deployment_configs"), "codedeploy.deployment_configs")
+    )
+
+
+def deployment_ids(state: Mapping[str, Any]) -> frozenset[str]:
+    """Ids of the deployments the world has seen: run by the engine or requested through the API."""
+    return frozenset(
+        str(d.get("id") or d.get("deployment_id"))
+        for d in state.get("deployments") or ()
+        if isinstance(d, dict) and (d.get("id") or d.get("deployment_id"))
+    )
+
+
+def disk_owners(state: Mapping[str, Any], instance: str) -> dict[str, FileOwner]:
+    """The owner names CodeDeploy set on an instance's installed paths, by path."""
+    saved = (state.get("codedeploy_disks") or {}).get(instance) or {}
+    return {
+        str(path): FileOwner(names.get("owner"), names.get("group"))
+        for path, names in saved.items()
+    }
 
 
 def _number(value: Any) -> float | None:

@@ -357,10 +357,36 @@ class World:
     def delete_stack(self, name: str) -> None:
         self.state["stacks"].pop(name, None)
 
+    # -- CodeDeploy: what the deploy engine reads and keeps ----------------------------------
+    @property
+    def ec2_instances(self) -> dict[str, sections.Ec2Instance]:
+        """The EC2 instances deployment groups target (SectionError names a malformed one)."""
+        return sections.ec2_instances(self.state)
+
+    @property
+    def codedeploy_applications(self) -> dict[str, sections.CodeDeployApplication]:
+        """CodeDeploy applications and their groups' settings (SectionError when malformed)."""
+        return sections.codedeploy_applications(self.state)
+
     @property
     def deployment_configs(self) -> dict[str, Any]:
         """Custom CodeDeploy deployment configurations by name (a copy; the engine reads them)."""
-        return copy.deepcopy(self.state["codedeploy"].get("deployment_configs") or {})
+        return sections.deployment_configs(self.state)
+
+    @property
+    def deployment_ids(self) -> frozenset[str]:
+        """Ids of every deployment of this world so far (a new one must not reuse them)."""
+        return sections.deployment_ids(self.state)
+
+    def disk_owners(self, instance: str) -> dict[str, sections.FileOwner]:
+        """Owner names CodeDeploy set on the instance's installed paths, by path."""
+        return sections.disk_owners(self.state, instance)
+
+    def set_disk_owners(self, instance: str, owners: Mapping[str, sections.FileOwner]) -> None:
+        """Keep the instance's owner names (they outlive one sandbox session, and a save)."""
+        self.state.setdefault("codedeploy_disks", {})[instance] = {
+            path: {"owner": o.owner, "group": o.group} for path, o in owners.items()
+        }
 
     def declare_codedeploy(
         self, applications: Mapping[str, Any], deployment_configs: Mapping[str, Any]

@@ -8,21 +8,23 @@ the sandbox writes there too, and no symlink it leaves can make the host touch a
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import os
 import re
-import secrets
 import shutil
 import stat
 import tempfile
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING
 
+from simulator._world_sections import FileOwner
 from simulator.sandbox import Mount
+
+if TYPE_CHECKING:
+    from simulator.world import World
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _NODE = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
@@ -327,41 +329,19 @@ def _mount_point(parts: tuple[str, ...], *, root_mode: bool) -> tuple[str, ...] 
 
 # -- one folder of disks per world ------------------------------------------------------------
 
-_WORLDS: dict[int, tuple[str, Path]] = {}  # id(state) -> (token kept in the state, folder)
-_STATE_MARK = "codedeploy_disk_mark"
+# Keyed by the World object: a copy of a world (same state, other object) gets its own disks,
+# and a world's folder goes when the world does (or at exit).
+_FOLDERS: weakref.WeakKeyDictionary[World, Path] = weakref.WeakKeyDictionary()
 
 
-def _cleanup(key: int) -> None:
-    entry = _WORLDS.pop(key, None)
-    if entry is not None:
-        shutil.rmtree(entry[1], ignore_errors=True)
-
-
-@atexit.register
-def _cleanup_all() -> None:
-    for key in list(_WORLDS):
-        _cleanup(key)
-
-
-def _world_folder(world: Any) -> Path:
-    state = getattr(world, "state", world)
-    key = id(state)
-    entry = _WORLDS.get(key)
-    token = state.get(_STATE_MARK) if isinstance(state, dict) else None
-    # The token guards against a reused id (a new state at a dead one's address) and against
-    # a copied state (same token, other id): either way the world gets its own folder.
-    if entry is not None and entry[0] == token and entry[1].is_dir():
-        return entry[1]
-    if entry is not None:
-        _cleanup(key)
+def _world_folder(world: World) -> Path:
+    folder = _FOLDERS.get(world)
+    if folder is not None and folder.is_dir():
+        return folder
     folder = Path(tempfile.mkdtemp(prefix="pa-instances-"))
     folder.chmod(0o755)  # bwrap runs as the session uid and must reach the mounts
-    token = secrets.token_hex(8)
-    if isinstance(state, dict):
-        state[_STATE_MARK] = token
-    _WORLDS[key] = (token, folder)
-    with contextlib.suppress(TypeError):  # a plain dict cannot be watched: atexit cleans
-        weakref.finalize(world, _cleanup, key)
+    _FOLDERS[world] = folder
+    weakref.finalize(world, shutil.rmtree, folder, ignore_errors=True)
     return folder
 
 
@@ -369,35 +349,28 @@ def _safe_name(instance: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", instance)[:100] or "instance"
 
 
-def disk_of(world: Any, instance: str, preexisting: list[str] | None = None) -> InstanceDisk:
+def disk_of(world: World, instance: str, preexisting: Sequence[str] = ()) -> InstanceDisk:
     """The instance's disk in this world (created with its pre-existing files on first use)."""
-    state = getattr(world, "state", world)
     folders = _world_folder(world) / "instances"
     folders.mkdir(mode=0o755, exist_ok=True)
     folder = folders / _safe_name(instance)
     fresh = not folder.exists()
-    registry = state.setdefault("codedeploy_disks", {}) if isinstance(state, dict) else {}
-    owners = registry.setdefault(instance, {}) if isinstance(registry, dict) else {}
     disk = InstanceDisk(instance, folder)
     if fresh:
         folder.mkdir(mode=0o755)
-        for path in preexisting or []:
+        for path in preexisting:
             with contextlib.suppress(DiskError, OSError):
                 disk.write(path, b"(on the instance before CodeDeploy)\n", 0o644)
-    for path, names in owners.items():
-        disk.owners[path] = Ownership(names.get("owner"), names.get("group"))
+    for path, names in world.disk_owners(instance).items():
+        disk.owners[path] = Ownership(names.owner, names.group)
     return disk
 
 
-def save_owners(world: Any, disk: InstanceDisk) -> None:
+def save_owners(world: World, disk: InstanceDisk) -> None:
     """Keep the owner names CodeDeploy set in the world (they outlive one sandbox session)."""
-    state = getattr(world, "state", world)
-    if not isinstance(state, dict):
-        return
-    registry = state.setdefault("codedeploy_disks", {})
-    registry[disk.instance] = {
-        path: {"owner": o.owner, "group": o.group} for path, o in disk.owners.items()
-    }
+    world.set_disk_owners(
+        disk.instance, {path: FileOwner(o.owner, o.group) for path, o in disk.owners.items()}
+    )
 
 
 def chown_paths(disk: InstanceDisk, paths: list[str], uid: int) -> None:
@@ -413,12 +386,12 @@ def chown_paths(disk: InstanceDisk, paths: list[str], uid: int) -> None:
             os.close(node)
 
 
-def blob_path(world: Any, sha: str) -> Path:
+def blob_path(world: World, sha: str) -> Path:
     """Where the world keeps the content of an installed file (for rollbacks)."""
     return _world_folder(world) / ".blobs" / re.sub(r"[^0-9a-f]", "", sha)[:64]
 
 
-def save_blob(world: Any, sha: str, source: Path) -> None:
+def save_blob(world: World, sha: str, source: Path) -> None:
     target = blob_path(world, sha)
     if target.exists():
         return

@@ -1,6 +1,7 @@
 """Read a CodeDeploy application and deployment group (and their instances) from the world.
 
-World keys read here (the world keeps the `codedeploy`, `ec2` and `ecs` sections as given):
+World keys read here, through the world's views (`world.codedeploy_applications`,
+`world.ec2_instances`, `world.deployment_configs`; the values are checked here):
 
     ec2:
       instances:
@@ -43,9 +44,11 @@ ECS groups also read `cluster` and `service` (names used in the world's state).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from simulator._world_sections import CodeDeployApplication, Ec2Instance, SectionError
 from simulator.codedeploy._configs import (
     DEFAULT_ECS_CONFIG,
     DEFAULT_LAMBDA_CONFIG,
@@ -53,6 +56,9 @@ from simulator.codedeploy._configs import (
     ConfigError,
     resolve_config,
 )
+
+if TYPE_CHECKING:
+    from simulator.world import World
 
 PLATFORMS = ("Server", "Lambda", "ECS")
 ROLLBACK_EVENTS = ("DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST")
@@ -95,13 +101,6 @@ class DeploymentGroup:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-def _state(world: Any) -> dict[str, Any]:
-    state = getattr(world, "state", world)
-    if not isinstance(state, dict):
-        raise GroupError("the world must be a simulator.world.World (or its state mapping)")
-    return state
-
-
 def _mapping(value: Any, where: str) -> dict[str, Any]:
     if value is None:
         return {}
@@ -118,27 +117,19 @@ def _names(value: Any, where: str) -> list[str]:
     return list(value)
 
 
-def find_group(world: Any, group_name: str, application: str | None = None) -> DeploymentGroup:
+def find_group(world: World, group_name: str, application: str | None = None) -> DeploymentGroup:
     """The deployment group called group_name (in `application`, or the only app that has it)."""
-    state = _state(world)
-    codedeploy = _mapping(state.get("codedeploy"), "codedeploy")
-    apps = _mapping(codedeploy.get("applications"), "codedeploy.applications")
+    try:
+        apps = world.codedeploy_applications
+    except SectionError as exc:
+        raise GroupError(f"world: {exc}") from None
     matches = [
-        (app_name, app)
-        for app_name, app in apps.items()
-        if (application is None or app_name == application)
-        and group_name
-        in _mapping(
-            _mapping(app, f"application {app_name}").get("deployment_groups"),
-            f"{app_name}.deployment_groups",
-        )
+        app
+        for app in apps.values()
+        if (application is None or app.name == application) and group_name in app.deployment_groups
     ]
     if not matches:
-        known = [
-            f"{a}/{g}"
-            for a, body in apps.items()
-            for g in _mapping(_mapping(body, a).get("deployment_groups"), a)
-        ]
+        known = [f"{a.name}/{g}" for a in apps.values() for g in a.deployment_groups]
         raise GroupError(
             f"deployment group {group_name!r} is not in the world"
             + (f" (application {application!r})" if application else "")
@@ -148,23 +139,15 @@ def find_group(world: Any, group_name: str, application: str | None = None) -> D
     if len(matches) > 1:
         raise GroupError(
             f"deployment group {group_name!r} exists in several applications "
-            f"({', '.join(a for a, _ in matches)}); name the application"
+            f"({', '.join(a.name for a in matches)}); name the application"
         )
-    app_name, app = matches[0]
-    raw = _mapping(app["deployment_groups"][group_name], f"{app_name}.{group_name}")
-    return _build(state, app_name, app, group_name, raw, codedeploy)
+    return _build(world, matches[0], group_name)
 
 
-def _build(
-    state: dict[str, Any],
-    app_name: str,
-    app: dict[str, Any],
-    group_name: str,
-    raw: dict[str, Any],
-    codedeploy: dict[str, Any],
-) -> DeploymentGroup:
+def _build(world: World, app: CodeDeployApplication, group_name: str) -> DeploymentGroup:
+    app_name, raw = app.name, app.deployment_groups[group_name]
     where = f"codedeploy.applications.{app_name}.deployment_groups.{group_name}"
-    platform = app.get("compute_platform", "Server")
+    platform = app.compute_platform
     if platform not in PLATFORMS:
         raise GroupError(
             f"world: application {app_name}: compute_platform {platform!r} must be "
@@ -177,11 +160,9 @@ def _build(
     }[platform]
     config_name = raw.get("deployment_config", default)
     try:
-        config = resolve_config(
-            str(config_name),
-            platform,
-            _mapping(codedeploy.get("deployment_configs"), "deployment_configs"),
-        )
+        config = resolve_config(str(config_name), platform, world.deployment_configs)
+    except SectionError as exc:
+        raise GroupError(f"world: {exc}") from None
     except ConfigError as exc:
         raise GroupError(f"world: {where}: {exc}") from exc
     dtype = raw.get("deployment_type", "BLUE_GREEN" if platform != "Server" else "IN_PLACE")
@@ -214,11 +195,15 @@ def _build(
         raw=raw,
     )
     if platform == "Server":
-        group.instances = _instances(state, raw, where)
+        try:
+            known = world.ec2_instances
+        except SectionError as exc:
+            raise GroupError(f"world: {exc}") from None
+        group.instances = _instances(known, raw, where)
         if group.blue_green:
             names = _names(raw.get("replacement_instances"), f"{where}.replacement_instances")
             if names:
-                group.replacement_instances = _lookup(state, names, where)
+                group.replacement_instances = _lookup(known, names)
             else:
                 group.replacement_instances = [Instance(f"{i.id}-green") for i in group.instances]
     return group
@@ -232,40 +217,23 @@ def _group_id(app: str, group: str) -> str:
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
 
 
-def _all_instances(state: dict[str, Any]) -> dict[str, Any]:
-    return _mapping(_mapping(state.get("ec2"), "ec2").get("instances"), "ec2.instances")
+def _lookup(known: Mapping[str, Ec2Instance], names: list[str]) -> list[Instance]:
+    # An instance named only in the group is a plain healthy instance.
+    found = [known.get(name) or Ec2Instance(name) for name in names]
+    return [Instance(i.id, i.healthy, list(i.files), stopped=i.stopped) for i in found]
 
 
-def _lookup(state: dict[str, Any], names: list[str], where: str) -> list[Instance]:
-    known = _all_instances(state)
-    out = []
-    for name in names:
-        body = known.get(name)
-        if body is None:
-            # An instance named only in the group is a plain healthy instance.
-            body = {}
-        body = _mapping(body, f"ec2.instances.{name}")
-        health = str(body.get("health", "healthy")).lower()
-        if health not in ("healthy", "unhealthy", "stopped"):
-            raise GroupError(
-                f"world: ec2.instances.{name}.health must be healthy, unhealthy or stopped"
-            )
-        files = _names(body.get("files"), f"ec2.instances.{name}.files")
-        out.append(Instance(name, health == "healthy", files, stopped=health == "stopped"))
-    return out
-
-
-def _instances(state: dict[str, Any], raw: dict[str, Any], where: str) -> list[Instance]:
+def _instances(known: Mapping[str, Ec2Instance], raw: dict[str, Any], where: str) -> list[Instance]:
     names = _names(raw.get("instances"), f"{where}.instances")
     tags = _mapping(raw.get("ec2_tags"), f"{where}.ec2_tags")
     if tags:
-        for name, body in _all_instances(state).items():
-            body_tags = _mapping(_mapping(body, name).get("tags"), f"ec2.instances.{name}.tags")
-            if all(str(body_tags.get(k)) == str(v) for k, v in tags.items()) and name not in names:
+        for name, instance in known.items():
+            matched = all(instance.tags.get(k) == str(v) for k, v in tags.items())
+            if matched and name not in names:
                 names.append(name)
     if not names:
         raise GroupError(
             f"world: {where} has no instances; list them under `instances:` or match them "
             "with `ec2_tags:`"
         )
-    return _lookup(state, names, where)
+    return _lookup(known, names)

@@ -7,8 +7,12 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.codedeploy._runner import HookRunner
+
+if TYPE_CHECKING:
+    from simulator.world import World
 
 FILE_EXISTS_BEHAVIORS = ("DISALLOW", "OVERWRITE", "RETAIN")
 
@@ -41,13 +45,10 @@ class DeployOptions:
                 f"{', '.join(FILE_EXISTS_BEHAVIORS)}"
             )
 
-    def new_id(self, world: object = None) -> str:
+    def new_id(self, world: World | None = None) -> str:
         """A deployment id shaped like CodeDeploy's (d-XXXXXXXXX), unused in the world."""
         alphabet = string.ascii_uppercase + string.digits
-        state = getattr(world, "state", world)
-        taken = set()
-        if isinstance(state, dict):
-            taken = {d.get("id") for d in state.get("deployments", []) if isinstance(d, dict)}
+        taken = world.deployment_ids if world is not None else frozenset()
         while True:
             candidate = "d-" + "".join(self.ids.choice(alphabet) for _ in range(9))
             if candidate not in taken:

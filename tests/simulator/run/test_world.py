@@ -246,3 +246,81 @@ def test_empty_world_stores_objects_in_the_account_server():
     obj = snapshot.object("bucket-b", "k")
     assert obj is not None and obj.size == 11 and obj.account == "123456789012"
     assert world.registry() == "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+
+
+CODEDEPLOY = """
+ec2:
+  instances:
+    i-1: {tags: {app: web, tier: 1}, files: [/var/www/old.txt]}
+    i-2: {health: Stopped}
+codedeploy:
+  deployment_configs:
+    Min2: {minimum_healthy_hosts: {type: HOST_COUNT, value: 2}}
+  applications:
+    web:
+      deployment_groups:
+        prod: {ec2_tags: {tier: 1}}
+    api:
+      compute_platform: Lambda
+      deployment_groups:
+        live: {}
+"""
+
+
+def test_codedeploy_sections_are_typed_views():
+    from simulator._world_sections import Ec2Instance, FileOwner
+
+    world = load_world(CODEDEPLOY)
+    assert world.ec2_instances == {
+        "i-1": Ec2Instance("i-1", {"app": "web", "tier": "1"}, "healthy", ("/var/www/old.txt",)),
+        "i-2": Ec2Instance("i-2", {}, "stopped"),
+    }
+    assert world.ec2_instances["i-2"].stopped and not world.ec2_instances["i-2"].healthy
+    apps = world.codedeploy_applications
+    assert (apps["web"].compute_platform, apps["api"].compute_platform) == ("Server", "Lambda")
+    assert dict(apps["web"].deployment_groups) == {"prod": {"ec2_tags": {"tier": 1}}}
+    assert world.deployment_configs == {
+        "Min2": {"minimum_healthy_hosts": {"type": "HOST_COUNT", "value": 2}}
+    }
+    assert world.deployment_ids == frozenset()
+    world.state["deployments"] += [{"id": "d-ENGINE"}, {"deployment_id": "d-API"}]
+    assert world.deployment_ids == {"d-ENGINE", "d-API"}  # run by the engine, asked by the CLI
+    assert world.disk_owners("i-1") == {}
+    world.set_disk_owners("i-1", {"/var/www/app": FileOwner("www-data", None)})
+    saved = World.from_dict(json.loads(json.dumps(world.to_dict())))
+    assert saved.disk_owners("i-1") == {"/var/www/app": FileOwner("www-data", None)}
+
+
+@pytest.mark.parametrize(
+    ("section", "value", "expected"),
+    [
+        ("ec2", {"instances": {"i-1": {"health": "sick"}}}, "ec2.instances.i-1.health must be"),
+        ("ec2", {"instances": {"i-1": {"tags": ["a"]}}}, "ec2.instances.i-1.tags must be a"),
+        ("ec2", {"instances": {"i-1": {"files": "/a"}}}, "ec2.instances.i-1.files must be a"),
+        ("ec2", {"instances": ["i-1"]}, "ec2.instances must be a mapping"),
+        (
+            "codedeploy",
+            {"applications": {"web": {"deployment_groups": {"prod": ["a"]}}}},
+            "codedeploy.applications.web.deployment_groups.prod must be a mapping",
+        ),
+        ("codedeploy", {"applications": ["web"]}, "codedeploy.applications must be a mapping"),
+    ],
+)
+def test_malformed_codedeploy_sections_are_named_by_path(section, value, expected):
+    # The world file checks these shapes when it loads; a saved state or a form can still
+    # hand the engine one it cannot read.
+    from simulator._world_sections import SectionError
+    from simulator.codedeploy import GroupError, find_group
+
+    world = load_world(SERVER_GROUP)
+    world.state[section] = value
+    with pytest.raises(SectionError, match=expected.replace(".", r"\.")):
+        _ = world.ec2_instances, world.codedeploy_applications
+    with pytest.raises(GroupError, match="world: " + expected.replace(".", r"\.")):
+        find_group(world, "prod")
+
+
+SERVER_GROUP = """
+ec2: {instances: {i-1: {}}}
+codedeploy: {applications: {web: {deployment_groups: {prod: {instances: [i-1]}}}}}
+"""
