@@ -12,11 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.account import AccountSnapshot, ApiCall, Change
 from simulator.codedeploy._runner import ScriptStatus
 from simulator.scenarios._invocation import Invocation
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 SCHEMA_VERSION = 1
 REDACTED = "****"
@@ -389,7 +392,8 @@ class ScenarioResult:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return _adapter().dump_python(self, mode="json")
+        data: dict[str, Any] = _adapter().dump_python(self, mode="json")
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
@@ -414,7 +418,7 @@ class ResultVersionError(ValueError):
 
 
 @cache
-def _adapter():
+def _adapter() -> TypeAdapter[ScenarioResult]:
     # pydantic turns the frozen dataclasses (tuples, enums, nested snapshots) to JSON and back,
     # validating types on the way in, so a stored result cannot come back in a wrong shape.
     from pydantic import TypeAdapter
