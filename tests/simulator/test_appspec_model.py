@@ -21,9 +21,8 @@ from simulator.codedeploy import DeployOptions, deploy
 from simulator.codedeploy._disk import disk_of
 from simulator.codedeploy._install import install
 from simulator.codedeploy._revisions import Revision
-from tests.simulator.corpus import corpus_files
+from tests.simulator.corpus import documents_of_kind
 from tests.simulator.deploy.conftest import FakeRunner, server_world, write_revision
-from tests.simulator.rule_cases import CASES
 
 REPO = Path(__file__).resolve().parents[2]
 ENGINE = (
@@ -36,19 +35,7 @@ ENGINE = (
 )
 
 
-def _appspecs() -> list[tuple[str, str]]:
-    found = [(f"corpus/{p.name}", p.read_text(errors="replace")) for p in corpus_files("appspec")]
-    for root in ("tests", "content/labs"):
-        for path in sorted(REPO.glob(f"{root}/**/appspec*")):
-            if path.is_file():
-                found.append((str(path.relative_to(REPO)), path.read_text()))
-    for code, (kind, bad, good, _opts) in sorted(CASES.items()):
-        if kind == "appspec":
-            found += [(f"{code} bad", bad), (f"{code} good", good)]
-    return [(name, text) for name, text in found if isinstance(text, str)]
-
-
-APPSPECS = _appspecs()
+APPSPECS = documents_of_kind("appspec", ["tests/**/appspec*", "content/labs/**/appspec*"])
 
 
 def test_there_are_appspecs_to_compare() -> None:

@@ -19,27 +19,16 @@ from simulator import RULES, check
 from simulator._loading import load_document
 from simulator._shapes import BOOL, INT, SCALAR, STR, STRS, YESNO, ListOf, Map, MapOf
 from simulator.codebuild import Buildspec, BuildspecError, parse_buildspec
-from tests.simulator.corpus import corpus_files
-from tests.simulator.rule_cases import CASES
+from tests.simulator.corpus import documents_of_kind
 
 REPO = Path(__file__).resolve().parents[2]
 # Why the runner may refuse a buildspec the checker accepts: one sandboxed Linux build.
 RUNNER_LIMITS = ("a batch build", "is not available on Linux", "no phases")
 
 
-def _buildspecs() -> list[tuple[str, str]]:
-    found = [(f"corpus/{p.name}", p.read_text(errors="replace")) for p in corpus_files("buildspec")]
-    for path in sorted(REPO.glob("tests/**/*buildspec*.y*ml")):
-        found.append((str(path.relative_to(REPO)), path.read_text()))
-    for path in sorted(REPO.glob("content/labs/**/buildspec*.y*ml")):
-        found.append((str(path.relative_to(REPO)), path.read_text()))
-    for code, (kind, bad, good, _opts) in sorted(CASES.items()):
-        if kind == "buildspec":
-            found += [(f"{code} bad", bad), (f"{code} good", good)]
-    return [(name, text) for name, text in found if isinstance(text, str)]
-
-
-BUILDSPECS = _buildspecs()
+BUILDSPECS = documents_of_kind(
+    "buildspec", ["tests/**/*buildspec*.y*ml", "content/labs/**/buildspec*.y*ml"]
+)
 
 
 def test_there_are_buildspecs_to_compare() -> None:
