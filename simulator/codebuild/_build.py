@@ -24,6 +24,7 @@ from simulator.codebuild._records import (
     ArtifactRecord,
     BuildFailed,
     BuildOptions,
+    BuildPhase,
     BuildResult,
     CommandRecord,
     PhaseRecord,
@@ -37,21 +38,9 @@ from simulator.sandbox import SRC_DIR, discard_tree
 from simulator.standins import Channel
 from simulator.world import World, empty_world
 
-ALL_PHASES = (
-    "SUBMITTED",
-    "QUEUED",
-    "PROVISIONING",
-    "DOWNLOAD_SOURCE",
-    "INSTALL",
-    "PRE_BUILD",
-    "BUILD",
-    "POST_BUILD",
-    "UPLOAD_ARTIFACTS",
-    "FINALIZING",
-    "COMPLETED",
-)
+ALL_PHASES = tuple(BuildPhase)
 # (API phase name, buildspec phase name), in the order they run: INSTALL/install...
-_BUILD_PHASES = tuple((name.upper(), name) for name in PHASE_NAMES)
+_BUILD_PHASES = tuple((BuildPhase(name.upper()), name) for name in PHASE_NAMES)
 IMAGE = DEFAULT_IMAGE
 # The runtimes of the image the simulator stands for (the checker's table); others are tried.
 RUNTIMES = IMAGES[IMAGE]
@@ -97,7 +86,7 @@ class _Build:
         self.log.container(message)
 
     # -- phases ----------------------------------------------------------------------------
-    def _phase(self, name: str, body: Callable[[], None] | None = None) -> bool:
+    def _phase(self, name: BuildPhase, body: Callable[[], None] | None = None) -> bool:
         start = self.o.clock()
         record = PhaseRecord(name, "SUCCEEDED", start, start)
         self.phases.append(record)
@@ -138,15 +127,15 @@ class _Build:
 
     def run(self) -> BuildResult:
         try:
-            self._phase("SUBMITTED")
-            self._phase("QUEUED")
-            if not self._phase("PROVISIONING", self._provision):
-                self._phase("COMPLETED")  # PROVISIONING failure skips FINALIZING
+            self._phase(BuildPhase.SUBMITTED)
+            self._phase(BuildPhase.QUEUED)
+            if not self._phase(BuildPhase.PROVISIONING, self._provision):
+                self._phase(BuildPhase.COMPLETED)  # PROVISIONING failure skips FINALIZING
                 return self._result()
-            if self._phase("DOWNLOAD_SOURCE", self._download_source):
+            if self._phase(BuildPhase.DOWNLOAD_SOURCE, self._download_source):
                 self._run_build_phases()
-            self._phase("FINALIZING", self._finalize)
-            self._phase("COMPLETED")
+            self._phase(BuildPhase.FINALIZING, self._finalize)
+            self._phase(BuildPhase.COMPLETED)
             self.phases[-1].status = None  # the API gives COMPLETED no status
             return self._result()
         finally:
@@ -168,7 +157,7 @@ class _Build:
                     return
                 # BUILD and POST_BUILD failures (and CONTINUE) go on to the next phase.
         self.exported = exported_values(spec, self.shells, self.env)
-        self._phase("UPLOAD_ARTIFACTS", self._upload_artifacts)
+        self._phase(BuildPhase.UPLOAD_ARTIFACTS, self._upload_artifacts)
 
     # -- provisioning and source -----------------------------------------------------------
     def _provision(self) -> None:

@@ -6,6 +6,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,6 +31,22 @@ class Session(Protocol):
 SessionFactory = Callable[..., Session]
 
 
+class BuildPhase(StrEnum):
+    """CodeBuild's build phases, in the order they run, spelled as BatchGetBuilds reports them."""
+
+    SUBMITTED = "SUBMITTED"
+    QUEUED = "QUEUED"
+    PROVISIONING = "PROVISIONING"
+    DOWNLOAD_SOURCE = "DOWNLOAD_SOURCE"
+    INSTALL = "INSTALL"
+    PRE_BUILD = "PRE_BUILD"
+    BUILD = "BUILD"
+    POST_BUILD = "POST_BUILD"
+    UPLOAD_ARTIFACTS = "UPLOAD_ARTIFACTS"
+    FINALIZING = "FINALIZING"
+    COMPLETED = "COMPLETED"
+
+
 @dataclass
 class BuildOptions:
     """Everything about a build that is not in the buildspec; defaults suit a lab."""
@@ -52,7 +69,7 @@ class BuildOptions:
 
 @dataclass
 class PhaseRecord:
-    name: str
+    name: BuildPhase
     status: str | None
     start: float
     end: float

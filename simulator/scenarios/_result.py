@@ -15,6 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from simulator.account import AccountSnapshot, ApiCall, Change
+from simulator.codebuild._records import BuildPhase
 from simulator.codedeploy._runner import ScriptStatus
 from simulator.scenarios._invocation import Invocation
 
@@ -119,11 +120,12 @@ class CommandRun:
 
 @dataclass(frozen=True)
 class PhaseRun:
-    name: str
+    name: BuildPhase
     status: BuildStatus | None  # None: the phase did not end (COMPLETED has no status)
     duration_ms: int = 0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "name", BuildPhase(self.name))
         object.__setattr__(self, "status", _as(BuildStatus, self.status))
 
 
