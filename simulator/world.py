@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import copy
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from simulator import _world_sections as sections
 from simulator._loading import Loaded
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from simulator.account._service import AccountService
 
 _TOP_KEYS = world_file_keys()
+EcsListener = Literal["production", "test"]
+EcsTaskSet = Literal["original", "replacement"]
 MAX_OBJECT_BYTES = 64 * 1024 * 1024
 
 
@@ -405,6 +407,75 @@ class World:
                 groups[group_name] = merged
         if deployment_configs:
             codedeploy.setdefault("deployment_configs", {}).update(deployment_configs)
+
+    def record_deployment(
+        self,
+        deployment_id: str,
+        application: str,
+        group: str,
+        status: str,
+        rollback_of: str | None = None,
+    ) -> None:
+        """Keep a deployment the engine ran in the history (graders and later ids read it)."""
+        self.state.setdefault("deployments", []).append(
+            {
+                "id": deployment_id,
+                "application": application,
+                "group": group,
+                "status": status,
+                "rollback_of": rollback_of,
+            }
+        )
+
+    def retarget_group(self, application: str, group: str, instances: Sequence[str]) -> None:
+        """Point a blue/green group at its replacement fleet (its tags and spares no longer apply).
+
+        KeyError when the world does not declare the group.
+        """
+        settings = self.state["codedeploy"]["applications"][application]["deployment_groups"][group]
+        settings["instances"] = list(instances)
+        settings.pop("ec2_tags", None)
+        settings.pop("replacement_instances", None)
+
+    def codedeploy_revisions(self, group_id: str) -> dict[str, Any]:
+        """The deploy engine's own memory of a group (revisions, last good one, instances).
+
+        Created empty on first use; its shape belongs to codedeploy's RevisionStore, which
+        keeps it here so that it outlives a run and a save.
+        """
+        store = self.state.setdefault("codedeploy_revisions", {})
+        memory: dict[str, Any] = store.setdefault(
+            group_id, {"revisions": {}, "last_successful": None, "instances": {}}
+        )
+        return memory
+
+    def _ecs_deployment(self, service: str) -> dict[str, Any]:
+        services = self.state.setdefault("ecs", {}).setdefault("deployments", {})
+        record: dict[str, Any] = services.setdefault(
+            service, {"task_sets": [], "production": "original", "test": "original"}
+        )
+        return record
+
+    def ecs_open_deployment(self, service: str) -> None:
+        """Track `cluster/service`'s blue/green traffic (both listeners on the original)."""
+        self._ecs_deployment(service)
+
+    def ecs_add_task_set(self, service: str, task_set_id: str, task_definition: str) -> None:
+        """Start a replacement task set on `cluster/service`."""
+        self._ecs_deployment(service)["task_sets"].append(
+            {"id": task_set_id, "task_definition": task_definition, "role": "replacement"}
+        )
+
+    def ecs_route(self, service: str, listener: EcsListener, task_set: EcsTaskSet) -> None:
+        """Send a listener (production or test) of `cluster/service` to one task set."""
+        self._ecs_deployment(service)[listener] = task_set
+
+    def ecs_set_weights(self, service: str, replacement_percent: float) -> None:
+        """Split production traffic between the original and the replacement task set."""
+        self._ecs_deployment(service)["production_weights"] = {
+            "original": 100 - replacement_percent,
+            "replacement": replacement_percent,
+        }
 
     def ecs_register_task_definition(self, family: str, text: str) -> int:
         """Register a task definition revision; returns its revision number (1, 2...)."""

@@ -100,9 +100,9 @@ class Artifacts:
         if not spec.cache_paths:
             return
         bucket = self.o.artifact_bucket or f"codebuild-artifacts-{self.world.account_id}"
-        objects = self.world.state["s3"].get(bucket, {}).get("objects", {})
+        stored = self.world.buckets.get(bucket)
         key = self._cache_key(spec)
-        if key in objects:
+        if stored is not None and key in stored.objects:
             try:
                 data = self.world.s3_get(bucket, key)
                 count = unzip_into(data, self.work, max_bytes=MAX_OBJECT_BYTES)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
-from simulator._world_sections import Alarm, alarms
+from simulator._world_sections import Alarm
+
+if TYPE_CHECKING:
+    from simulator.world import World
 
 _ERROR_RATE = re.compile(r"^\s*error[_ ]rate\s*[=:]\s*([0-9]+(?:\.[0-9]+)?)\s*%?\s*$", re.I)
 
@@ -28,9 +31,9 @@ class AlarmWatch:
     reports an error rate above `threshold` percent.
     """
 
-    def __init__(self, world: Any, names: tuple[str, ...]) -> None:
+    def __init__(self, world: World, names: tuple[str, ...]) -> None:
         self._world = world
-        declared = alarms(getattr(world, "state", world))
+        declared = world.alarms
         # An undeclared name never fires (the group's alarms are checked when the world loads).
         self._alarms = {n: declared.get(n) or Alarm(n, "ok", "OK") for n in names}
         self._fired: tuple[float, str] | None = None
@@ -69,19 +72,11 @@ class AlarmWatch:
         fired = self.fired_by(until_minute)
         if fired is None:
             return
-        set_state = getattr(self._world, "set_alarm_state", None)
-        if callable(set_state):
-            set_state(fired[1], "ALARM")
-        else:  # a bare state mapping (the engine also accepts one)
-            alarm = self._world.get("alarms", {}).get(fired[1])
-            if isinstance(alarm, dict):
-                alarm["state"] = "ALARM"
-        record = getattr(self._world, "record", None)
-        if callable(record):
-            record(
-                "cloudwatch.alarm",
-                alarm=fired[1],
-                state="ALARM",
-                minute=round(fired[0], 3),
-                deployment_id=deployment_id,
-            )
+        self._world.set_alarm_state(fired[1], "ALARM")
+        self._world.record(
+            "cloudwatch.alarm",
+            alarm=fired[1],
+            state="ALARM",
+            minute=round(fired[0], 3),
+            deployment_id=deployment_id,
+        )

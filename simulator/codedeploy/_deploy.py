@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator._appspec_model import AppSpec, appspec_of, read_appspec
 from simulator._check import check
@@ -14,6 +14,9 @@ from simulator.codedeploy._options import DeployInputError, DeployOptions
 from simulator.codedeploy._result import DeploymentResult, TrafficPoint
 from simulator.codedeploy._runner import HookRunner, SandboxHookRunner
 from simulator.codedeploy._traffic import deploy_ecs, deploy_lambda, rollback_traffic
+
+if TYPE_CHECKING:
+    from simulator.world import World
 
 _PLATFORM_OF = {"Server": "ec2", "Lambda": "lambda", "ECS": "ecs"}
 
@@ -36,7 +39,7 @@ def _parse(appspec: str | bytes | dict[str, Any], platform: str) -> AppSpec:
 def deploy(
     appspec: str | bytes | dict[str, Any],
     revision_dir: str | Path | None,
-    world: Any,
+    world: World,
     deployment_group: str | DeploymentGroup,
     options: DeployOptions | None = None,
 ) -> DeploymentResult:
@@ -73,19 +76,11 @@ def deploy(
     return result
 
 
-def _register(world: Any, result: DeploymentResult, rollback_of: str | None) -> None:
+def _register(world: World, result: DeploymentResult, rollback_of: str | None) -> None:
     """Keep the deployment in the world's history (graders and later ids read it)."""
-    state = getattr(world, "state", world)
-    if isinstance(state, dict):
-        state.setdefault("deployments", []).append(
-            {
-                "id": result.deployment_id,
-                "application": result.application,
-                "group": result.group,
-                "status": result.status,
-                "rollback_of": rollback_of,
-            }
-        )
+    world.record_deployment(
+        result.deployment_id, result.application, result.group, result.status, rollback_of
+    )
 
 
 def _maybe_roll_back(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator._appspec_model import (
     EC2_ALLOW_EVENTS,
@@ -34,10 +34,13 @@ from simulator.codedeploy._server import (
 )
 from simulator.sandbox import discard_tree
 
+if TYPE_CHECKING:
+    from simulator.world import World
+
 _NONE = appspec_of({}, "ec2")  # an instance that only blocks traffic installs no revision
 
 
-def _record(world: Any, action: str, **details: Any) -> None:
+def _record(world: World, action: str, **details: Any) -> None:
     record = getattr(world, "record", None)
     if callable(record):
         record(action, **details)
@@ -46,7 +49,7 @@ def _record(world: Any, action: str, **details: Any) -> None:
 def deploy_server(
     appspec: AppSpec,
     revision_dir: Path,
-    world: Any,
+    world: World,
     group: DeploymentGroup,
     options: DeployOptions,
     runner: HookRunner,
@@ -148,7 +151,7 @@ def _failed_early(deployment_id: str, group: DeploymentGroup, message: str) -> D
 
 
 def _seed_from_world(
-    store: RevisionStore, group: DeploymentGroup, options: DeployOptions, world: Any
+    store: RevisionStore, group: DeploymentGroup, options: DeployOptions, world: World
 ) -> None:
     """`last_successful_revision:` in the world: that revision is already on every instance."""
     if not group.last_successful_revision:
@@ -270,10 +273,7 @@ def _blue_green(
             instances=[i.id for i in originals],
             deployment_id=run.deployment_id,
         )
-    # The group now targets the replacement fleet.
-    group.raw["instances"] = [i.id for i in replacements]
-    group.raw.pop("ec2_tags", None)
-    group.raw.pop("replacement_instances", None)
+    run.world.retarget_group(group.application, group.name, [i.id for i in replacements])
     return "Succeeded", t, ""
 
 
@@ -292,7 +292,7 @@ def _original(run: ServerRun, instance: Instance, t: float) -> _TargetOutcome:
 
 def rollback_server(
     failed: DeploymentResult,
-    world: Any,
+    world: World,
     group: DeploymentGroup,
     options: DeployOptions,
     runner: HookRunner,
@@ -327,7 +327,7 @@ def rollback_server(
 
 def _rollback_blue_green(
     failed: DeploymentResult,
-    world: Any,
+    world: World,
     group: DeploymentGroup,
     options: DeployOptions,
     runner: HookRunner,

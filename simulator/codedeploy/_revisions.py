@@ -8,11 +8,13 @@ import posixpath
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator._appspec_model import AppSpec, appspec_of
 
-STORE_KEY = "codedeploy_revisions"
+if TYPE_CHECKING:
+    from simulator.world import World
+
 MAX_SCRIPT_BYTES = 256 * 1024
 
 
@@ -129,12 +131,8 @@ def install_plan(appspec: AppSpec, revision_dir: Path) -> tuple[dict[str, str], 
 class RevisionStore:
     """The deployment group's memory in the world: revisions by id and who has which."""
 
-    def __init__(self, world: Any, group_id: str) -> None:
-        state = getattr(world, "state", world)
-        store = state.setdefault(STORE_KEY, {})
-        self._group = store.setdefault(
-            group_id, {"revisions": {}, "last_successful": None, "instances": {}}
-        )
+    def __init__(self, world: World, group_id: str) -> None:
+        self._group = world.codedeploy_revisions(group_id)
 
     def last_successful(self) -> Revision | None:
         dep = self._group["last_successful"]

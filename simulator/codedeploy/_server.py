@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from simulator._appspec_model import (
     EC2_ALLOW_EVENTS,
@@ -34,6 +34,9 @@ from simulator.codedeploy._runner import (
     viewing,
 )
 
+if TYPE_CHECKING:
+    from simulator.world import World
+
 FROM_PREVIOUS = frozenset({"ApplicationStop", "BeforeBlockTraffic", "AfterBlockTraffic"})
 STOP_EVENTS = FROM_PREVIOUS  # failures ignorable with ignoreApplicationStopFailures
 DEFAULT_TIMEOUT = float(MAX_EVENT_SECONDS)
@@ -59,7 +62,7 @@ class ServerRun:
 
     deployment_id: str
     group: DeploymentGroup
-    world: Any
+    world: World
     appspec: AppSpec
     revision_dir: Path
     plan: dict[str, str]

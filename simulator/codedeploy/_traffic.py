@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator._appspec_model import (
     ECS_EVENTS,
@@ -18,6 +18,9 @@ from simulator.codedeploy._configs import TrafficConfig
 from simulator.codedeploy._group import DeploymentGroup
 from simulator.codedeploy._options import DeployInputError, DeployOptions
 from simulator.codedeploy._result import DeploymentResult, LifecycleEvent, TrafficPoint
+
+if TYPE_CHECKING:
+    from simulator.world import World
 
 HOOK_SECONDS = 10.0  # virtual time a hook function takes unless the world says otherwise
 CALLBACK_LIMIT = 3600.0  # no PutLifecycleEventHookExecutionStatus within 1 hour = failed
@@ -58,7 +61,7 @@ def _ecs_target(appspec: AppSpec) -> EcsTarget:
 class _Run:
     deployment_id: str
     group: DeploymentGroup
-    world: Any
+    world: World
     watch: AlarmWatch
     target: str
     events: list[LifecycleEvent] = field(default_factory=list)
@@ -77,15 +80,14 @@ class _Run:
         if not function:
             event.status, event.end = "Succeeded", t
             return True
-        functions = getattr(self.world, "state", self.world).get("lambda", {})
-        body = functions.get(function)
+        body = self.world.functions.get(function)
         if body is None:
             event.status, event.end, event.error_code = "Failed", t + 1, "UnknownError"
             event.message = (
                 f"hook function {function} does not exist (declare it under lambda.functions)"
             )
             return False
-        spec = (body.get("hooks") or {}) if isinstance(body, dict) else {}
+        spec = body.hooks
         script = spec.get(event.event, spec)
         if not isinstance(script, dict):
             script = {"outcome": script}
@@ -157,20 +159,19 @@ def _outcome(run: _Run, ok: bool, t: float) -> tuple[str, str]:
 
 
 def deploy_lambda(
-    appspec: AppSpec, world: Any, group: DeploymentGroup, options: DeployOptions
+    appspec: AppSpec, world: World, group: DeploymentGroup, options: DeployOptions
 ) -> DeploymentResult:
     """Shift a Lambda alias from currentversion to targetversion (fact sheet 3.3, 4.3, 5.3)."""
     spec = _lambda_target(appspec)
     name, alias = spec.name, spec.alias
     current, target = spec.current_version, spec.target_version
-    functions = getattr(world, "state", world).get("lambda", {})
-    fn = functions.get(name)
+    fn = world.functions.get(name)
     if fn is None:
         raise DeployInputError(
             f"Lambda function {name} is not in the world; add it under "
             "lambda.functions with its versions and alias"
         )
-    versions = {v["version"] for v in fn.get("versions", [])}
+    versions = set(fn.versions)
     for label, number in (("currentversion", current), ("targetversion", target)):
         if number not in versions:
             raise DeployInputError(
@@ -223,7 +224,7 @@ def deploy_lambda(
 def rollback_traffic(
     failed: DeploymentResult,
     appspec: AppSpec,
-    world: Any,
+    world: World,
     group: DeploymentGroup,
     options: DeployOptions,
 ) -> DeploymentResult:
@@ -240,7 +241,7 @@ def rollback_traffic(
             setter(spec.name, spec.alias, spec.current_version)
         event.output.append("alias points at the current version again (100%)")
     else:
-        _ecs_state(world, group)["production"] = "original"
+        world.ecs_route(_ecs_service(group), "production", "original")
         event.output.append("production listener routes to the original task set again")
         if callable(record):
             record(
@@ -270,15 +271,13 @@ def rollback_traffic(
     )
 
 
-def _ecs_state(world: Any, group: DeploymentGroup) -> dict[str, Any]:
-    state = getattr(world, "state", world)
-    services = state.setdefault("ecs", {}).setdefault("deployments", {})
-    key = f"{group.raw.get('cluster', 'default')}/{group.raw.get('service', group.application)}"
-    return services.setdefault(key, {"task_sets": [], "production": "original", "test": "original"})
+def _ecs_service(group: DeploymentGroup) -> str:
+    """`cluster/service`: the key of the service's traffic record in the world."""
+    return f"{group.raw.get('cluster', 'default')}/{group.raw.get('service', group.application)}"
 
 
 def deploy_ecs(
-    appspec: AppSpec, world: Any, group: DeploymentGroup, options: DeployOptions
+    appspec: AppSpec, world: World, group: DeploymentGroup, options: DeployOptions
 ) -> DeploymentResult:
     """ECS blue/green: replacement task set, test listener, then production shifting (4.4)."""
     task_def = _ecs_target(appspec).task_definition
@@ -287,10 +286,11 @@ def deploy_ecs(
     service = group.raw.get("service", group.application)
     run = _Run(deployment_id, group, world, AlarmWatch(world, group.alarms), f"{cluster}/{service}")
     run.record("codedeploy.create_deployment", application=group.application, group=group.name)
-    ecs = _ecs_state(world, group)
+    ecs = _ecs_service(group)
+    world.ecs_open_deployment(ecs)
 
     def apply(percent: float) -> None:
-        ecs["production_weights"] = {"original": 100 - percent, "replacement": percent}
+        world.ecs_set_weights(ecs, percent)
         run.record(
             "ecs.modify_listener",
             service=run.target,
@@ -317,17 +317,11 @@ def deploy_ecs(
                 "Succeeded",
             )
             if event_name == "Install":
-                ecs["task_sets"].append(
-                    {
-                        "id": f"ecs-svc/{deployment_id}",
-                        "task_definition": str(task_def),
-                        "role": "replacement",
-                    }
-                )
+                world.ecs_add_task_set(ecs, f"ecs-svc/{deployment_id}", str(task_def))
                 run.record("ecs.create_task_set", service=run.target, task_definition=str(task_def))
                 event.output.append(f"replacement task set started with {task_def}")
             else:
-                ecs["test"] = "replacement"
+                world.ecs_route(ecs, "test", "replacement")
                 run.record(
                     "ecs.modify_listener",
                     service=run.target,
@@ -343,7 +337,7 @@ def deploy_ecs(
     run.skip_rest(ECS_EVENTS)
     status, message = _outcome(run, ok, t)
     if status == "Succeeded":
-        ecs["production"] = "replacement"
+        world.ecs_route(ecs, "production", "replacement")
         wait = group.termination_wait_minutes
         run.steps.append((t / 60, f"waiting {wait:g} min before deleting the original task set"))
         t += wait * 60
