@@ -115,195 +115,211 @@ _EMPTY: dict[str, Any] = {
 
 
 def _export(server: AccountServer, wanted: set[str]) -> dict[str, Any]:
+    """Read the wanted sections from the backend, account/Region by account/Region, then S3."""
     c = server.client
     out: dict[str, Any] = copy.deepcopy(_EMPTY)
-    pairs = _pairs(server)
     main = (server.main_account, server.main_region)
-    for account, region in pairs:
+    for account, region in _pairs(server):
+        # The main account's names are bare; the others' carry their account and Region.
+        prefix = "" if (account, region) == main else f"{account}/{region}/"
         if "parameters" in wanted:
-            ssm = c("ssm", account, region)
-            for meta in _pages(ssm, "describe_parameters", "Parameters"):
-                history = _pages(
-                    ssm,
-                    "get_parameter_history",
-                    "Parameters",
-                    Name=meta["Name"],
-                    WithDecryption=True,
-                )
-                entry = {
-                    "name": meta["Name"],
-                    "type": meta["Type"],
-                    "account": account,
-                    "region": region,
-                    "versions": [
-                        {
-                            "version": h["Version"],
-                            "value": h["Value"],
-                            "labels": h.get("Labels", []),
-                        }
-                        for h in history
-                    ],
-                }
-                out["parameters"].setdefault(
-                    meta["Name"]
-                    if (account, region) == main
-                    else f"{account}/{region}/{meta['Name']}",
-                    entry,
-                )
+            _parameters(c("ssm", account, region), account, region, prefix, out["parameters"])
         if "secrets" in wanted:
-            sm = c("secretsmanager", account, region)
-            for meta in _pages(sm, "list_secrets", "SecretList"):
-                versions = []
-                for version_id, stages in (meta.get("SecretVersionsToStages") or {}).items():
-                    try:
-                        value = sm.get_secret_value(SecretId=meta["ARN"], VersionId=version_id)
-                    except ClientError:
-                        continue
-                    versions.append(
-                        {"id": version_id, "value": value.get("SecretString"), "stages": stages}
-                    )
-                key = (
-                    meta["Name"]
-                    if (account, region) == main
-                    else f"{account}/{region}/{meta['Name']}"
-                )
-                out["secrets"][key] = {
-                    "name": meta["Name"],
-                    "arn": meta["ARN"],
-                    "account": account,
-                    "region": region,
-                    "versions": versions,
-                }
+            _secrets(c("secretsmanager", account, region), account, region, prefix, out["secrets"])
         if "ecr" in wanted:
-            ecr = c("ecr", account, region)
-            for repo in _pages(ecr, "describe_repositories", "repositories"):
-                images = _pages(
-                    ecr, "describe_images", "imageDetails", repositoryName=repo["repositoryName"]
-                )
-                out["ecr"].setdefault(
-                    repo["repositoryName"],
-                    {
-                        "account": account,
-                        "region": region,
-                        "images": [
-                            {"digest": i["imageDigest"], "tags": i.get("imageTags", [])}
-                            for i in images
-                        ],
-                    },
-                )
+            _repositories(c("ecr", account, region), account, region, out["ecr"])
         if "lambda" in wanted:
-            lam = c("lambda", account, region)
-            for fn in _pages(lam, "list_functions", "Functions"):
-                name = fn["FunctionName"]
-                versions = _pages(lam, "list_versions_by_function", "Versions", FunctionName=name)
-                aliases = _pages(lam, "list_aliases", "Aliases", FunctionName=name)
-                out["lambda"].setdefault(
-                    name,
-                    {
-                        "account": account,
-                        "region": region,
-                        "code_sha256": fn.get("CodeSha256", ""),
-                        "environment": (fn.get("Environment") or {}).get("Variables", {}),
-                        "versions": [
-                            {
-                                "version": int(v["Version"]),
-                                "code_sha256": v.get("CodeSha256", ""),
-                                "description": v.get("Description", ""),
-                            }
-                            for v in versions
-                            if v["Version"] != "$LATEST"
-                        ],
-                        "aliases": {
-                            a["Name"]: {
-                                "version": int(a["FunctionVersion"])
-                                if a["FunctionVersion"].isdigit()
-                                else a["FunctionVersion"],
-                                "weights": (a.get("RoutingConfig") or {}).get(
-                                    "AdditionalVersionWeights", {}
-                                ),
-                            }
-                            for a in aliases
-                        },
-                    },
-                )
+            _functions(c("lambda", account, region), account, region, out["lambda"])
         if "x-dynamodb" in wanted:
             out["x-dynamodb"].extend(_tables(c("dynamodb", account, region), account, region))
         if "x-sqs" in wanted:
             out["x-sqs"].extend(_queues(c("sqs", account, region), account, region))
         if "stacks" in wanted:
             cfn = c("cloudformation", account, region)
-            for stack in _pages(cfn, "describe_stacks", "Stacks"):
-                out["stacks"].append(
-                    {
-                        "name": stack["StackName"],
-                        "account": account,
-                        "region": region,
-                        "status": stack["StackStatus"],
-                        "status_reason": stack.get("StackStatusReason"),
-                        "parameters": {
-                            p["ParameterKey"]: p.get("ParameterValue", "")
-                            for p in stack.get("Parameters", [])
-                        },
-                        "outputs": {
-                            o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])
-                        },
-                    }
-                )
-            try:
-                sets = _pages(cfn, "list_stack_sets", "Summaries", Status="ACTIVE")
-            except ClientError:
-                sets = []
-            for summary in sets:
-                for inst in _pages(
-                    cfn, "list_stack_instances", "Summaries", StackSetName=summary["StackSetName"]
-                ):
-                    detailed = (inst.get("StackInstanceStatus") or {}).get("DetailedStatus", "")
-                    out["stack_instances"].append(
-                        {
-                            "stack_set": summary["StackSetName"],
-                            "account": inst["Account"],
-                            "region": inst["Region"],
-                            "status": inst.get("Status", ""),
-                            "detailed_status": detailed,
-                            "status_reason": inst.get("StatusReason"),
-                        }
-                    )
+            out["stacks"].extend(_stacks(cfn, account, region))
+            out["stack_instances"].extend(_stack_instances(cfn))
     for account in sorted(server.account_keys) if "s3" in wanted else ():
-        s3 = c("s3", account, server.main_region)
-        for bucket in s3.list_buckets().get("Buckets", []):
-            name = bucket["Name"]
-            region = s3.get_bucket_location(Bucket=name).get("LocationConstraint") or "us-east-1"
-            versioning = s3.get_bucket_versioning(Bucket=name).get("Status") == "Enabled"
-            objects = {}
-            for obj in _pages(s3, "list_objects_v2", "Contents", Bucket=name):
-                entry = {"size": obj["Size"], "etag": obj["ETag"].strip('"')}
-                # An object whose ETag and size are unchanged since the last export has the
-                # same body: reuse its digest and text instead of reading it again.
-                seen = server.s3_bodies.get((account, name, obj["Key"]))
-                if seen is not None and (seen["etag"], seen["size"]) == (
-                    entry["etag"],
-                    entry["size"],
-                ):
-                    objects[obj["Key"]] = dict(seen)
-                    continue
-                if obj["Size"] <= _TEXT_BYTES:
-                    # Small objects carry their digest and text (what checks read: configs,
-                    # artifacts' manifests); bigger ones only their size and ETag.
-                    body = s3.get_object(Bucket=name, Key=obj["Key"])["Body"].read()
-                    entry["sha256"] = hashlib.sha256(body).hexdigest()
-                    try:
-                        entry["text"] = body.decode("utf-8")
-                    except UnicodeDecodeError:
-                        entry["text"] = None
-                server.s3_bodies[(account, name, obj["Key"])] = dict(entry)
-                objects[obj["Key"]] = entry
-            out["s3"][name] = {
+        _buckets(server, account, out["s3"])
+    return out
+
+
+def _parameters(ssm: Any, account: str, region: str, prefix: str, out: dict[str, Any]) -> None:
+    """Add each SSM parameter with its whole history (the first one of a name wins)."""
+    for meta in _pages(ssm, "describe_parameters", "Parameters"):
+        history = _pages(
+            ssm, "get_parameter_history", "Parameters", Name=meta["Name"], WithDecryption=True
+        )
+        entry = {
+            "name": meta["Name"],
+            "type": meta["Type"],
+            "account": account,
+            "region": region,
+            "versions": [
+                {"version": h["Version"], "value": h["Value"], "labels": h.get("Labels", [])}
+                for h in history
+            ],
+        }
+        out.setdefault(prefix + meta["Name"], entry)
+
+
+def _secrets(sm: Any, account: str, region: str, prefix: str, out: dict[str, Any]) -> None:
+    """Add each secret with its versions' values (one that cannot be read is left out)."""
+    for meta in _pages(sm, "list_secrets", "SecretList"):
+        versions = []
+        for version_id, stages in (meta.get("SecretVersionsToStages") or {}).items():
+            try:
+                value = sm.get_secret_value(SecretId=meta["ARN"], VersionId=version_id)
+            except ClientError:
+                continue
+            versions.append(
+                {"id": version_id, "value": value.get("SecretString"), "stages": stages}
+            )
+        out[prefix + meta["Name"]] = {
+            "name": meta["Name"],
+            "arn": meta["ARN"],
+            "account": account,
+            "region": region,
+            "versions": versions,
+        }
+
+
+def _repositories(ecr: Any, account: str, region: str, out: dict[str, Any]) -> None:
+    """Add each ECR repository with its images' digests and tags (the first one of a name wins)."""
+    for repo in _pages(ecr, "describe_repositories", "repositories"):
+        images = _pages(
+            ecr, "describe_images", "imageDetails", repositoryName=repo["repositoryName"]
+        )
+        out.setdefault(
+            repo["repositoryName"],
+            {
                 "account": account,
                 "region": region,
-                "versioning": versioning,
-                "objects": objects,
-            }
-    return out
+                "images": [
+                    {"digest": i["imageDigest"], "tags": i.get("imageTags", [])} for i in images
+                ],
+            },
+        )
+
+
+def _functions(lam: Any, account: str, region: str, out: dict[str, Any]) -> None:
+    """Add each Lambda function with its published versions and aliases (first of a name wins)."""
+    for fn in _pages(lam, "list_functions", "Functions"):
+        name = fn["FunctionName"]
+        versions = _pages(lam, "list_versions_by_function", "Versions", FunctionName=name)
+        aliases = _pages(lam, "list_aliases", "Aliases", FunctionName=name)
+        out.setdefault(
+            name,
+            {
+                "account": account,
+                "region": region,
+                "code_sha256": fn.get("CodeSha256", ""),
+                "environment": (fn.get("Environment") or {}).get("Variables", {}),
+                "versions": [
+                    {
+                        "version": int(v["Version"]),
+                        "code_sha256": v.get("CodeSha256", ""),
+                        "description": v.get("Description", ""),
+                    }
+                    for v in versions
+                    if v["Version"] != "$LATEST"
+                ],
+                "aliases": {a["Name"]: _alias(a) for a in aliases},
+            },
+        )
+
+
+def _alias(alias: dict[str, Any]) -> dict[str, Any]:
+    """An alias's version (a number when it is one) and its traffic-shifting weights."""
+    target = alias["FunctionVersion"]
+    return {
+        "version": int(target) if target.isdigit() else target,
+        "weights": (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights", {}),
+    }
+
+
+def _stacks(cfn: Any, account: str, region: str) -> list[dict[str, Any]]:
+    """The CloudFormation stacks with their status, parameters and outputs."""
+    return [
+        {
+            "name": stack["StackName"],
+            "account": account,
+            "region": region,
+            "status": stack["StackStatus"],
+            "status_reason": stack.get("StackStatusReason"),
+            "parameters": {
+                p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])
+            },
+            "outputs": {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
+        }
+        for stack in _pages(cfn, "describe_stacks", "Stacks")
+    ]
+
+
+def _stack_instances(cfn: Any) -> list[dict[str, Any]]:
+    """The instances of the active stack sets (none when the backend cannot list the sets)."""
+    try:
+        sets = _pages(cfn, "list_stack_sets", "Summaries", Status="ACTIVE")
+    except ClientError:
+        sets = []
+    instances = []
+    for summary in sets:
+        for inst in _pages(
+            cfn, "list_stack_instances", "Summaries", StackSetName=summary["StackSetName"]
+        ):
+            instances.append(
+                {
+                    "stack_set": summary["StackSetName"],
+                    "account": inst["Account"],
+                    "region": inst["Region"],
+                    "status": inst.get("Status", ""),
+                    "detailed_status": (inst.get("StackInstanceStatus") or {}).get(
+                        "DetailedStatus", ""
+                    ),
+                    "status_reason": inst.get("StatusReason"),
+                }
+            )
+    return instances
+
+
+def _buckets(server: AccountServer, account: str, out: dict[str, Any]) -> None:
+    """Add the account's buckets, each with its Region, versioning and objects."""
+    s3 = server.client("s3", account, server.main_region)
+    for bucket in s3.list_buckets().get("Buckets", []):
+        name = bucket["Name"]
+        region = s3.get_bucket_location(Bucket=name).get("LocationConstraint") or "us-east-1"
+        versioning = s3.get_bucket_versioning(Bucket=name).get("Status") == "Enabled"
+        objects = {}
+        for obj in _pages(s3, "list_objects_v2", "Contents", Bucket=name):
+            objects[obj["Key"]] = _object(server, s3, account, name, obj)
+        out[name] = {
+            "account": account,
+            "region": region,
+            "versioning": versioning,
+            "objects": objects,
+        }
+
+
+def _object(
+    server: AccountServer, s3: Any, account: str, bucket: str, obj: dict[str, Any]
+) -> dict[str, Any]:
+    """One object's size and ETag, with its digest and text when small (read once per body)."""
+    entry: dict[str, Any] = {"size": obj["Size"], "etag": obj["ETag"].strip('"')}
+    # An object whose ETag and size are unchanged since the last export has the
+    # same body: reuse its digest and text instead of reading it again.
+    seen = server.s3_bodies.get((account, bucket, obj["Key"]))
+    if seen is not None and (seen["etag"], seen["size"]) == (entry["etag"], entry["size"]):
+        return dict(seen)
+    if obj["Size"] <= _TEXT_BYTES:
+        # Small objects carry their digest and text (what checks read: configs,
+        # artifacts' manifests); bigger ones only their size and ETag.
+        body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+        entry["sha256"] = hashlib.sha256(body).hexdigest()
+        try:
+            entry["text"] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            entry["text"] = None
+    server.s3_bodies[(account, bucket, obj["Key"])] = dict(entry)
+    return entry
 
 
 MAX_ITEMS = 1000  # items per table in a snapshot (labs' tables are small)
