@@ -94,31 +94,79 @@ def _account(env: dict) -> str:
 
 
 def invoke(opts: dict, positional: list[str]) -> int:
+    """Run the chosen function's handler once with the template's environment; print its result."""
     path = samtemplate.find_template(opts, prefer_built=True)
     template = samtemplate.load(path)
     functions = samtemplate.functions(template)
     if not functions:
         fail(f"Error: no AWS::Serverless::Function in {path}")
-    if positional:
-        logical = positional[0]
-        if logical not in functions:
-            by_name = [k for k, v in functions.items() if v.get("FunctionName") == logical]
-            if not by_name:
-                fail(
-                    f"Error: Function {logical} not found in template. Possible options in "
-                    f"your template: {sorted(functions)}"
-                )
-            logical = by_name[0]
-    elif len(functions) == 1:
-        logical = next(iter(functions))
-    else:
-        fail(
-            "Error: You must provide a function logical ID when there are more than one "
-            f"functions in your template. Possible options in your template: {sorted(functions)}"
-        )
+    logical = _logical_id(functions, positional)
     props = functions[logical]
     runtime = props.get("Runtime")
     handler = props.get("Handler")
+    code = _code_folder(path, logical, props)
+    if not isinstance(handler, str):
+        fail(f"Error: {logical} has no Handler")
+    command = _command(runtime)
+    event = _event(opts)
+    params = samtemplate.parameter_values(template, _overrides(opts))
+    region = _region(opts)
+    account = _account(dict(os.environ))
+    variables = _variables(opts, template, params, logical, props, region, account)
+    timeout = float(props.get("Timeout") or 3)
+    memory = int(props.get("MemorySize") or 128)
+    name = str(props.get("FunctionName") or logical)
+    request_id = str(uuid.uuid4())
+    env = _environment(runtime, code, name, memory, region, account, request_id, timeout)
+    env.update(variables)
+    print(f"Invoking {handler} ({runtime})", file=sys.stderr)
+    print(
+        f"Running {logical} in the build sandbox (simulated SAM: no container; "
+        f"code from {os.path.relpath(code)})",
+        file=sys.stderr,
+    )
+    print(f"START RequestId: {request_id} Version: $LATEST", file=sys.stderr)
+    sys.stderr.flush()
+    raw, timed_out, status, duration = _run([*command, code, handler], code, env, event, timeout)
+    print(f"END RequestId: {request_id}", file=sys.stderr)
+    print(
+        f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\tBilled Duration: "
+        f"{int(duration) + 1} ms\tMemory Size: {memory} MB\tMax Memory Used: {min(memory, 64)} MB",
+        file=sys.stderr,
+    )
+    sys.stderr.flush()
+    if timed_out:
+        print(f"Function '{logical}' timed out after {timeout:g} seconds", file=sys.stderr)
+        print(dumps({"errorMessage": f"Task timed out after {timeout:.2f} seconds"}))
+        return 0
+    _print_outcome(raw, status, request_id)
+    return 0
+
+
+def _logical_id(functions: dict, positional: list[str]) -> str:
+    """The function to run: the one named (by logical id or FunctionName), else the only one."""
+    if not positional:
+        if len(functions) != 1:
+            fail(
+                "Error: You must provide a function logical ID when there are more than one "
+                "functions in your template. Possible options in your template: "
+                f"{sorted(functions)}"
+            )
+        return next(iter(functions))
+    logical = positional[0]
+    if logical in functions:
+        return logical
+    by_name = [k for k, v in functions.items() if v.get("FunctionName") == logical]
+    if not by_name:
+        fail(
+            f"Error: Function {logical} not found in template. Possible options in "
+            f"your template: {sorted(functions)}"
+        )
+    return by_name[0]
+
+
+def _code_folder(path: str, logical: str, props: dict) -> str:
+    """The function's code folder (its CodeUri, relative to the template), which must exist."""
     if "InlineCode" in props:
         fail(f"Error: {logical} uses InlineCode: the simulator runs functions from CodeUri folders")
     code_uri = props.get("CodeUri", ".")
@@ -127,35 +175,45 @@ def invoke(opts: dict, positional: list[str]) -> int:
     code = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(path)), code_uri))
     if not os.path.isdir(code):
         fail(f"Error: {logical}: the code folder {code} does not exist (run sam build?)")
-    if not isinstance(handler, str):
-        fail(f"Error: {logical} has no Handler")
+    return code
+
+
+def _command(runtime: object) -> list[str]:
+    """The local runner of the runtime's handlers (Python or Node.js)."""
     from patools.sam import NODE_RUNTIMES, PYTHON_RUNTIMES
 
     if runtime in PYTHON_RUNTIMES:
-        command = ["/usr/bin/python3", "-I", "-S", f"{TOOLS}/samlocal.py"]
-    elif runtime in NODE_RUNTIMES:
-        if not os.path.exists("/usr/bin/node"):
-            fail(f"Error: {runtime}: Node.js is not installed in this build image")
-        command = ["/usr/bin/node", f"{TOOLS}/samlocal.js"]
-    else:
+        return ["/usr/bin/python3", "-I", "-S", f"{TOOLS}/samlocal.py"]
+    if runtime not in NODE_RUNTIMES:
         fail(
             f"Error: the simulator runs {', '.join(PYTHON_RUNTIMES + NODE_RUNTIMES)} handlers "
             f"locally, not {runtime!r}"
         )
-    event = _event(opts)
-    overrides = (
-        [opts["parameter-overrides"]]
-        if isinstance(opts.get("parameter-overrides"), str)
-        else list(opts.get("parameter-overrides") or [])
-    )
-    params = samtemplate.parameter_values(template, overrides)
-    region = str(
+    if not os.path.exists("/usr/bin/node"):
+        fail(f"Error: {runtime}: Node.js is not installed in this build image")
+    return ["/usr/bin/node", f"{TOOLS}/samlocal.js"]
+
+
+def _overrides(opts: dict) -> list:
+    """The --parameter-overrides given, as a list (one option or several)."""
+    given = opts.get("parameter-overrides")
+    return [given] if isinstance(given, str) else list(given or [])
+
+
+def _region(opts: dict) -> str:
+    """The Region: --region, else the caller's environment, else us-east-1."""
+    return str(
         opts.get("region")
         or os.environ.get("AWS_REGION")
         or os.environ.get("AWS_DEFAULT_REGION")
         or "us-east-1"
     )
-    account = _account(dict(os.environ))
+
+
+def _variables(
+    opts: dict, template: dict, params: dict, logical: str, props: dict, region: str, account: str
+) -> dict:
+    """The function's environment variables: the template's, resolved, then --env-vars."""
     pseudo = {
         "AWS::Region": region,
         "AWS::AccountId": account,
@@ -168,10 +226,20 @@ def invoke(opts: dict, positional: list[str]) -> int:
         k: samtemplate.resolve_local(v, template, params, pseudo) for k, v in declared.items()
     }
     variables.update(_env_vars(opts, logical, props, declared))
-    timeout = float(props.get("Timeout") or 3)
-    memory = int(props.get("MemorySize") or 128)
-    name = str(props.get("FunctionName") or logical)
-    request_id = str(uuid.uuid4())
+    return variables
+
+
+def _environment(
+    runtime: object,
+    code: str,
+    name: str,
+    memory: int,
+    region: str,
+    account: str,
+    request_id: str,
+    timeout: float,
+) -> dict:
+    """Lambda's variables for the runner, and the caller's credentials as SAM passes them."""
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
@@ -198,15 +266,13 @@ def invoke(opts: dict, positional: list[str]) -> int:
         if os.environ.get(key):
             env[key] = os.environ[key]
     env.setdefault("AWS_ENDPOINT_URL", "http://aws.internal")
-    env.update(variables)
-    print(f"Invoking {handler} ({runtime})", file=sys.stderr)
-    print(
-        f"Running {logical} in the build sandbox (simulated SAM: no container; "
-        f"code from {os.path.relpath(code)})",
-        file=sys.stderr,
-    )
-    print(f"START RequestId: {request_id} Version: $LATEST", file=sys.stderr)
-    sys.stderr.flush()
+    return env
+
+
+def _run(
+    argv: list[str], code: str, env: dict, event: str, timeout: float
+) -> tuple[bytes, bool, int | None, float]:
+    """Run the handler (event from a file, outcome on a pipe): outcome, timed out, status, ms."""
     read_end, write_end = os.pipe()
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         handle.write(event)
@@ -214,7 +280,7 @@ def invoke(opts: dict, positional: list[str]) -> int:
     started = time.monotonic()
     try:
         proc = subprocess.Popen(
-            [*command, code, handler, event_file, str(write_end)],
+            [*argv, event_file, str(write_end)],
             env=env,
             cwd=code,
             stdin=subprocess.DEVNULL,
@@ -239,18 +305,11 @@ def invoke(opts: dict, positional: list[str]) -> int:
     finally:
         os.close(read_end)
         os.unlink(event_file)
-    duration = (time.monotonic() - started) * 1000
-    print(f"END RequestId: {request_id}", file=sys.stderr)
-    print(
-        f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\tBilled Duration: "
-        f"{int(duration) + 1} ms\tMemory Size: {memory} MB\tMax Memory Used: {min(memory, 64)} MB",
-        file=sys.stderr,
-    )
-    sys.stderr.flush()
-    if timed_out:
-        print(f"Function '{logical}' timed out after {timeout:g} seconds", file=sys.stderr)
-        print(dumps({"errorMessage": f"Task timed out after {timeout:.2f} seconds"}))
-        return 0
+    return raw, timed_out, proc.returncode, (time.monotonic() - started) * 1000
+
+
+def _print_outcome(raw: bytes, status: int | None, request_id: str) -> None:
+    """Print the handler's result, or its error, or SAM's error for a runner that died."""
     try:
         outcome = json.loads(raw.decode() or "null")
     except ValueError:
@@ -261,13 +320,11 @@ def invoke(opts: dict, positional: list[str]) -> int:
                 {
                     "errorType": "Runtime.ExitError",
                     "errorMessage": f"RequestId: {request_id} Error: Runtime exited with "
-                    f"error: exit status {proc.returncode}",
+                    f"error: exit status {status}",
                 }
             )
         )
-        return 0
-    if "error" in outcome:
+    elif "error" in outcome:
         print(dumps(outcome["error"]))
-        return 0
-    print(dumps(outcome.get("result")))
-    return 0
+    else:
+        print(dumps(outcome.get("result")))
