@@ -9,6 +9,7 @@ from simulator._check import KINDS, PLATFORMS, check, detect_kind
 from simulator._findings import Finding, Report, Severity
 from simulator._loading import Loaded, load_document
 from simulator._rules import RULES, RuleInfo, did_you_mean
+from simulator.account._types import StackInstanceDetailedStatus, StackInstanceStatus
 from simulator.codebuild import BuildOptions, BuildResult, build
 from simulator.codedeploy import DeploymentResult, DeployOptions, ScriptStatus, deploy
 from simulator.codepipeline import (
@@ -101,6 +102,8 @@ __all__: list[str] = [
     "ScenarioRun",
     "ScriptStatus",
     "Severity",
+    "StackInstanceDetailedStatus",
+    "StackInstanceStatus",
     "TemplateSettingsError",
     "TriggerRun",
     "World",

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from labs.checks import Evidence, Verdict, as_dict, check, plural, words
+from simulator import StackInstanceDetailedStatus as Detailed
+from simulator import StackInstanceStatus
 
 
 def _selector(ref: str) -> tuple[str, str]:
@@ -229,7 +231,7 @@ def _short_where(pairs: list[tuple[str, str]]) -> str:
 def _failures(instances: list[Any], total: int) -> list[str]:
     """Sentences about the failed and the cancelled instances, grouped by reason."""
     parts = []
-    failed = [i for i in instances if i.detailed_status == "FAILED"]
+    failed = [i for i in instances if i.detailed_status == Detailed.FAILED]
     if failed:
         by_reason: dict[str, list[tuple[str, str]]] = {}
         for i in failed:
@@ -237,14 +239,16 @@ def _failures(instances: list[Any], total: int) -> list[str]:
         reasons = sorted(by_reason.items(), key=lambda item: -len(item[1]))
         told = "; ".join(f"{why} ({_short_where(where)})" for why, where in reasons)
         parts.append(f"{len(failed)} of {plural(total, 'stack instance')} failed: {told}.")
-    cancelled = [(i.account, i.region) for i in instances if i.detailed_status == "CANCELLED"]
+    cancelled = [
+        (i.account, i.region) for i in instances if i.detailed_status == Detailed.CANCELLED
+    ]
     if cancelled:
         parts.append(
             f"{plural(len(cancelled), 'stack instance')} "
             f"{'was' if len(cancelled) == 1 else 'were'} cancelled ({_short_where(cancelled)}): "
             "the operation stopped when more instances failed than its failure tolerance allows."
         )
-    other = [i for i in instances if i.detailed_status not in ("FAILED", "CANCELLED")]
+    other = [i for i in instances if i.detailed_status not in (Detailed.FAILED, Detailed.CANCELLED)]
     if other:
         first = other[0]
         parts.append(
@@ -270,7 +274,11 @@ def stack_instances_succeeded(evidence: Evidence, params: dict[str, Any]) -> Ver
     failed = [
         p
         for p in wanted
-        if p in mine and (mine[p].status != "CURRENT" or mine[p].detailed_status != "SUCCEEDED")
+        if p in mine
+        and (
+            mine[p].status != StackInstanceStatus.CURRENT
+            or mine[p].detailed_status != Detailed.SUCCEEDED
+        )
     ]
     if not missing and not failed:
         return Verdict(True)
@@ -297,12 +305,12 @@ def stack_instances_at_least(evidence: Evidence, params: dict[str, Any]) -> Verd
     mine = [
         i for i in (after.stack_instances if after else ()) if i.stack_set == params["stack_set"]
     ]
-    good = [i for i in mine if i.detailed_status == "SUCCEEDED"]
+    good = [i for i in mine if i.detailed_status == Detailed.SUCCEEDED]
     if len(good) >= int(params["count"]):
         return Verdict(True)
     errors = _instance_errors(evidence, params["stack_set"])
     why = f" The account answered {words(sorted(set(errors)))}." if errors else ""
-    told = _failures([i for i in mine if i.detailed_status != "SUCCEEDED"], len(mine))
+    told = _failures([i for i in mine if i.detailed_status != Detailed.SUCCEEDED], len(mine))
     return Verdict(
         False,
         f"{params['stack_set']} has {plural(len(good), 'successful stack instance')} "

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from simulator.account import _protocol as proto
+from simulator.account._types import StackInstanceDetailedStatus, StackInstanceStatus
 
 if TYPE_CHECKING:
     from simulator.account._server import AccountServer
@@ -42,6 +43,7 @@ HANDLED = frozenset(
         "DeleteStackInstances",
     }
 )
+Detailed = StackInstanceDetailedStatus
 CANCELLED_REASON = "Cancelled since failure tolerance has exceeded"
 
 
@@ -51,8 +53,8 @@ class InstanceOutcome:
 
     account: str
     region: str
-    status: str  # CURRENT | OUTDATED
-    detailed_status: str  # SUCCEEDED | FAILED | CANCELLED
+    status: StackInstanceStatus  # CURRENT or OUTDATED here
+    detailed_status: StackInstanceDetailedStatus  # SUCCEEDED, FAILED or CANCELLED here
     reason: str | None
     operation_id: str
 
@@ -69,7 +71,7 @@ class Operation:
 
     @property
     def failed_count(self) -> int:
-        return sum(1 for r in self.results if r.detailed_status == "FAILED")
+        return sum(1 for r in self.results if r.detailed_status == Detailed.FAILED)
 
 
 @dataclass
@@ -273,7 +275,9 @@ def _create_instances(stack_set: Any, record: StackSetRecord, params: dict[str, 
         while pending:
             if region_stopped:
                 for account in pending:
-                    _record(record, operation, account, region, "CANCELLED", CANCELLED_REASON)
+                    _record(
+                        record, operation, account, region, Detailed.CANCELLED, CANCELLED_REASON
+                    )
                 break
             # STRICT mode lowers the concurrency so failures never pass tolerance + 1.
             size = prefs.concurrency(len(accounts), tolerance)
@@ -283,10 +287,10 @@ def _create_instances(stack_set: Any, record: StackSetRecord, params: dict[str, 
             for account in batch:
                 reason = _deploy_one(stack_set, account, region, overrides)
                 if reason is None:
-                    _record(record, operation, account, region, "SUCCEEDED", None)
+                    _record(record, operation, account, region, Detailed.SUCCEEDED, None)
                 else:
                     failures += 1
-                    _record(record, operation, account, region, "FAILED", reason)
+                    _record(record, operation, account, region, Detailed.FAILED, reason)
             if failures > tolerance:
                 region_stopped = True
                 stopped = True
@@ -320,20 +324,28 @@ def _record(
     operation: Operation,
     account: str,
     region: str,
-    detailed: str,
+    detailed: StackInstanceDetailedStatus,
     reason: str | None,
 ) -> None:
     outcome = InstanceOutcome(
         account=account,
         region=region,
-        status="CURRENT" if detailed == "SUCCEEDED" else "OUTDATED",
+        status=(
+            StackInstanceStatus.CURRENT
+            if detailed == Detailed.SUCCEEDED
+            else StackInstanceStatus.OUTDATED
+        ),
         detailed_status=detailed,
         reason=reason,
         operation_id=operation.operation_id,
     )
     operation.results.append(outcome)
     previous = record.instances.get((account, region))
-    if detailed == "CANCELLED" and previous is not None and previous.detailed_status == "SUCCEEDED":
+    if (
+        detailed == Detailed.CANCELLED
+        and previous is not None
+        and previous.detailed_status == Detailed.SUCCEEDED
+    ):
         return  # an instance that exists is not undone by a later cancelled attempt
     record.instances[(account, region)] = outcome
 
@@ -451,11 +463,11 @@ def _summaries(stack_set: Any, record: StackSetRecord) -> list[dict[str, Any]]:
         entry.pop("ParameterOverrides", None)
         entry["DriftStatus"] = "NOT_CHECKED"
         mine = record.instances.get(pair)
-        if mine is not None and mine.detailed_status == "SUCCEEDED":
+        if mine is not None and mine.detailed_status == Detailed.SUCCEEDED:
             entry["LastOperationId"] = mine.operation_id
         out.append(entry)
     for pair, mine in record.instances.items():
-        if pair in seen or mine.detailed_status == "SUCCEEDED":
+        if pair in seen or mine.detailed_status == Detailed.SUCCEEDED:
             continue
         entry = {
             "StackSetId": stack_set.id,
@@ -553,7 +565,7 @@ def _operation_results(operation: Operation) -> Response:
         }
         if outcome.reason:
             entry["StatusReason"] = outcome.reason
-        if outcome.detailed_status != "CANCELLED":
+        if outcome.detailed_status != Detailed.CANCELLED:
             # Self-managed sets without an account gate Lambda function skip the gate check.
             entry["AccountGateResult"] = {
                 "Status": "SKIPPED",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 
 @dataclass(frozen=True)
@@ -106,14 +106,58 @@ class Stack:
     status_reason: str | None = None
 
 
+_E = TypeVar("_E", bound=StrEnum)
+
+
+class StackInstanceStatus(StrEnum):
+    """A stack instance's Status: in step with its stack set or not (as the API spells it)."""
+
+    CURRENT = "CURRENT"
+    OUTDATED = "OUTDATED"
+    INOPERABLE = "INOPERABLE"
+
+
+class StackInstanceDetailedStatus(StrEnum):
+    """StackInstanceStatus.DetailedStatus: what the last operation did to the instance."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    INOPERABLE = "INOPERABLE"
+    SKIPPED_SUSPENDED_ACCOUNT = "SKIPPED_SUSPENDED_ACCOUNT"
+    FAILED_IMPORT = "FAILED_IMPORT"
+
+
+def _member(enum: type[_E], value: str, where: str) -> _E:
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(enum)
+        raise ValueError(f"{where}: {value!r} is not one of {allowed}") from None
+
+
 @dataclass(frozen=True)
 class StackInstance:
     stack_set: str
     account: str
     region: str
-    status: str  # CURRENT | OUTDATED | INOPERABLE
-    detailed_status: str  # SUCCEEDED | FAILED | PENDING | RUNNING | CANCELLED | INOPERABLE
+    status: StackInstanceStatus
+    detailed_status: StackInstanceDetailedStatus
     status_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        # The account service sends the statuses as strings (JSON).
+        where = f"stack instance {self.stack_set} {self.account}/{self.region}"
+        object.__setattr__(
+            self, "status", _member(StackInstanceStatus, self.status, f"{where}: Status")
+        )
+        object.__setattr__(
+            self,
+            "detailed_status",
+            _member(StackInstanceDetailedStatus, self.detailed_status, f"{where}: DetailedStatus"),
+        )
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,8 @@ PUBLIC_API = frozenset(
         "ScenarioRun",
         "ScriptStatus",
         "Severity",
+        "StackInstanceDetailedStatus",
+        "StackInstanceStatus",
         "TemplateSettingsError",
         "TriggerRun",
         "World",
