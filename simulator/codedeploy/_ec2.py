@@ -41,9 +41,7 @@ _NONE = appspec_of({}, "ec2")  # an instance that only blocks traffic installs n
 
 
 def _record(world: World, action: str, **details: Any) -> None:
-    record = getattr(world, "record", None)
-    if callable(record):
-        record(action, **details)
+    world.record(action, **details)
 
 
 def deploy_server(

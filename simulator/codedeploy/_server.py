@@ -329,14 +329,12 @@ class _Target:
         )
         event.output.extend(done.applied)
         event.output.extend(disk.notes)
-        record = getattr(run.world, "record", None)
-        if callable(record):
-            record(
-                "codedeploy.install",
-                instance=self.instance.id,
-                deployment_id=run.deployment_id,
-                files=sorted(done.copied),
-            )
+        run.world.record(
+            "codedeploy.install",
+            instance=self.instance.id,
+            deployment_id=run.deployment_id,
+            files=sorted(done.copied),
+        )
         event.status = "Succeeded"
         return True
 

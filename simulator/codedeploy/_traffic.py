@@ -70,9 +70,7 @@ class _Run:
     stopped_by: tuple[float, str] | None = None
 
     def record(self, action: str, **details: Any) -> None:
-        record = getattr(self.world, "record", None)
-        if callable(record):
-            record(action, deployment_id=self.deployment_id, **details)
+        self.world.record(action, deployment_id=self.deployment_id, **details)
 
     def hook(self, event: LifecycleEvent, function: str | None, t: float) -> bool:
         """Invoke a hook function; the world scripts what it reports back."""
@@ -181,14 +179,12 @@ def deploy_lambda(
     deployment_id = options.new_id(world)
     run = _Run(deployment_id, group, world, AlarmWatch(world, group.alarms), f"{name}:{alias}")
     run.record("codedeploy.create_deployment", application=group.application, group=group.name)
-    setter = getattr(world, "lambda_update_alias", None)
 
     def apply(percent: float) -> None:
-        if callable(setter):
-            if percent >= 100:
-                setter(name, alias, target)
-            else:
-                setter(name, alias, current, {str(target): round(percent / 100, 4)})
+        if percent >= 100:
+            world.lambda_update_alias(name, alias, target)
+        else:
+            world.lambda_update_alias(name, alias, current, {str(target): round(percent / 100, 4)})
 
     run.traffic.append(TrafficPoint(0.0, 0.0))
     t, ok = 0.0, True
@@ -233,30 +229,25 @@ def rollback_traffic(
     t = failed.duration_s
     target = failed.events[0].target if failed.events else group.name
     event = LifecycleEvent(target, "AllowTraffic", "Succeeded", t, t + 5.0)
-    record = getattr(world, "record", None)
     if group.platform == "Lambda":
         spec = _lambda_target(appspec)
-        setter = getattr(world, "lambda_update_alias", None)
-        if callable(setter):
-            setter(spec.name, spec.alias, spec.current_version)
+        world.lambda_update_alias(spec.name, spec.alias, spec.current_version)
         event.output.append("alias points at the current version again (100%)")
     else:
         world.ecs_route(_ecs_service(group), "production", "original")
         event.output.append("production listener routes to the original task set again")
-        if callable(record):
-            record(
-                "ecs.delete_task_set",
-                service=target,
-                task_set="replacement",
-                deployment_id=deployment_id,
-            )
-    if callable(record):
-        record(
-            "codedeploy.deployment",
+        world.record(
+            "ecs.delete_task_set",
+            service=target,
+            task_set="replacement",
             deployment_id=deployment_id,
-            status="Succeeded",
-            rollback_of=failed.deployment_id,
         )
+    world.record(
+        "codedeploy.deployment",
+        deployment_id=deployment_id,
+        status="Succeeded",
+        rollback_of=failed.deployment_id,
+    )
     return DeploymentResult(
         deployment_id,
         "Succeeded",
