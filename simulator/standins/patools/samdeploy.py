@@ -284,6 +284,63 @@ def _print_changes(changes: list) -> None:
 
 
 def deploy(opts: dict) -> int:
+    """Upload, transform and deploy the template through a change set, printing what SAM does."""
+    stack = _stack_name(opts)
+    path = samtemplate.find_template(opts, prefer_built=True)
+    template = samtemplate.load(path)
+    plain = not samtemplate.is_sam(template) and not _needs_upload(template)
+    if plain and not os.path.isdir("/codebuild/pa/sam/boto3"):
+        return _plain_deploy(opts, stack, path)
+    boto3 = _sdk()
+    region = _region(opts)
+    s3 = _client(boto3, "s3", region)
+    cfn = _client(boto3, "cloudformation", region)
+    account = _client(boto3, "sts", region).get_caller_identity()["Account"]
+    caps = _listed(opts, "capabilities")
+    params = samtemplate.parameter_values(template, _listed(opts, "parameter-overrides"))
+    _print_values(opts, stack, region, caps, params)
+    bucket = _bucket(opts, s3, account, region, needed=_needs_upload(template))
+    base = os.path.dirname(os.path.abspath(path))
+    packaged = _upload(
+        template, base, bucket, str(opts.get("s3-prefix") or ""), s3, bool(opts.get("force-upload"))
+    )
+    if samtemplate.is_sam(packaged):
+        print("\tTransforming the template with aws-sam-translator (AWS::Serverless-2016-10-31)")
+        body = translate(packaged, params, region, account)
+    else:
+        body = packaged
+    print("\nInitiating deployment\n=====================")
+    name = _create_change_set(cfn, opts, stack, body, params, caps)
+    found = _wait_change_set(cfn, stack, name)
+    if found.get("Status") == "FAILED":
+        _empty_change_set(opts, stack, str(found.get("StatusReason") or ""))
+        return 0
+    _print_changes(found.get("Changes") or [])
+    print(f"\nChangeset created successfully. {found.get('ChangeSetId', name)}\n")
+    if opts.get("no-execute-changeset"):
+        print("Changeset not executed (--no-execute-changeset).")
+        return 0
+    try:
+        cfn.execute_change_set(StackName=stack, ChangeSetName=name)
+    except Exception as exc:
+        fail(f"Error: Failed to execute the changeset for {stack}: {_error(exc)}")
+    final = _wait_stack(cfn, stack)
+    status = final["StackStatus"]
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} - Waiting for stack create/update to complete")
+    _print_events(cfn, stack)
+    if not status.endswith("_COMPLETE") or "ROLLBACK" in status:
+        fail(
+            f"\nError: Failed to create/update the stack: {stack}, Waiter StackCreateComplete "
+            f"failed: Waiter encountered a terminal failure state: status {status} "
+            f"({final.get('StackStatusReason') or 'see the events above'})"
+        )
+    _print_outputs(final.get("Outputs") or [])
+    print(f"\n\nSuccessfully created/updated stack - {stack} in {region}\n")
+    return 0
+
+
+def _stack_name(opts: dict) -> str:
+    """The --stack-name (exit status 2 without it, or with --guided, which needs a terminal)."""
     if opts.get("guided") or opts.get("g"):
         fail(
             "Error: `sam deploy --guided` asks questions interactively, which a build cannot "
@@ -299,21 +356,11 @@ def deploy(opts: dict) -> int:
         )
     # fail() exits; mypy cannot see it (patools is imported by its in-sandbox name, unresolved).
     assert isinstance(stack, str)
-    path = samtemplate.find_template(opts, prefer_built=True)
-    template = samtemplate.load(path)
-    plain = not samtemplate.is_sam(template) and not _needs_upload(template)
-    if plain and not os.path.isdir("/codebuild/pa/sam/boto3"):
-        return _plain_deploy(opts, stack, path)
-    boto3 = _sdk()
-    region = _region(opts)
-    s3 = _client(boto3, "s3", region)
-    cfn = _client(boto3, "cloudformation", region)
-    account = _client(boto3, "sts", region).get_caller_identity()["Account"]
-    caps = opts.get("capabilities")
-    caps = [caps] if isinstance(caps, str) else list(caps or [])
-    overrides = opts.get("parameter-overrides")
-    overrides = [overrides] if isinstance(overrides, str) else list(overrides or [])
-    params = samtemplate.parameter_values(template, overrides)
+    return stack
+
+
+def _print_values(opts: dict, stack: str, region: str, caps: list, params: dict) -> None:
+    """The values the deployment runs with, as SAM lists them first."""
     where = opts.get("s3-bucket") or ("(managed)" if opts.get("resolve-s3") else None)
     print(
         f"\n\tDeploying with following values\n\t===============================\n"
@@ -322,17 +369,16 @@ def deploy(opts: dict) -> int:
         f"\tDeployment s3 bucket         : {where}\n"
         f"\tCapabilities                 : {caps}\n\tParameter overrides          : {params}\n"
     )
-    bucket = _bucket(opts, s3, account, region, needed=_needs_upload(template))
-    base = os.path.dirname(os.path.abspath(path))
-    packaged = _upload(
-        template, base, bucket, str(opts.get("s3-prefix") or ""), s3, bool(opts.get("force-upload"))
-    )
-    if samtemplate.is_sam(packaged):
-        print("\tTransforming the template with aws-sam-translator (AWS::Serverless-2016-10-31)")
-        body = translate(packaged, params, region, account)
-    else:
-        body = packaged
-    print("\nInitiating deployment\n=====================")
+
+
+def _listed(opts: dict, option: str) -> list:
+    """An option given once (a string) or several times (a list), as a list."""
+    values = opts.get(option)
+    return [values] if isinstance(values, str) else list(values or [])
+
+
+def _create_change_set(cfn, opts: dict, stack: str, body: dict, params: dict, caps: list) -> str:
+    """Create the change set (CREATE for a new stack, else UPDATE); its name."""
     try:
         existing = cfn.describe_stacks(StackName=stack)["Stacks"][0]
         kind = "CREATE" if existing["StackStatus"] == "REVIEW_IN_PROGRESS" else "UPDATE"
@@ -344,8 +390,7 @@ def deploy(opts: dict) -> int:
         {"ParameterKey": k, "ParameterValue": v} for k, v in params.items() if k in declared
     ]
     name = f"samcli-deploy{int(time.time())}"
-    tags = opts.get("tags")
-    tags = [tags] if isinstance(tags, str) else list(tags or [])
+    tags = _listed(opts, "tags")
     request = {
         "StackName": stack,
         "ChangeSetName": name,
@@ -364,27 +409,21 @@ def deploy(opts: dict) -> int:
         cfn.create_change_set(**request)
     except Exception as exc:
         fail(f"Error: Failed to create changeset for the stack: {stack}, {_error(exc)}")
-    found = _wait_change_set(cfn, stack, name)
-    if found.get("Status") == "FAILED":
-        reason = str(found.get("StatusReason") or "")
-        if "didn't contain changes" in reason or "No updates" in reason:
-            if opts.get("fail-on-empty-changeset"):
-                fail(f"Error: No changes to deploy. Stack {stack} is up to date")
-            print(f"\nNo changes to deploy. Stack {stack} is up to date")
-            return 0
-        fail(f"Error: Failed to create changeset for the stack: {stack}, {reason}")
-    _print_changes(found.get("Changes") or [])
-    print(f"\nChangeset created successfully. {found.get('ChangeSetId', name)}\n")
-    if opts.get("no-execute-changeset"):
-        print("Changeset not executed (--no-execute-changeset).")
-        return 0
-    try:
-        cfn.execute_change_set(StackName=stack, ChangeSetName=name)
-    except Exception as exc:
-        fail(f"Error: Failed to execute the changeset for {stack}: {_error(exc)}")
-    final = _wait_stack(cfn, stack)
-    status = final["StackStatus"]
-    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} - Waiting for stack create/update to complete")
+    return name
+
+
+def _empty_change_set(opts: dict, stack: str, reason: str) -> None:
+    """A failed change set: "no changes" unless --fail-on-empty-changeset, else an error."""
+    if "didn't contain changes" in reason or "No updates" in reason:
+        if opts.get("fail-on-empty-changeset"):
+            fail(f"Error: No changes to deploy. Stack {stack} is up to date")
+        print(f"\nNo changes to deploy. Stack {stack} is up to date")
+        return
+    fail(f"Error: Failed to create changeset for the stack: {stack}, {reason}")
+
+
+def _print_events(cfn, stack: str) -> None:
+    """The stack's last 40 events, oldest first (none when they cannot be read)."""
     print(f"\nCloudFormation events from stack operations\n{'-' * 100}")
     print(f"{'ResourceStatus':<24}{'ResourceType':<40}LogicalResourceId")
     print("-" * 100)
@@ -398,23 +437,19 @@ def deploy(opts: dict) -> int:
             f"{event.get('LogicalResourceId', '')}"
         )
     print("-" * 100)
-    if not status.endswith("_COMPLETE") or "ROLLBACK" in status:
-        fail(
-            f"\nError: Failed to create/update the stack: {stack}, Waiter StackCreateComplete "
-            f"failed: Waiter encountered a terminal failure state: status {status} "
-            f"({final.get('StackStatusReason') or 'see the events above'})"
+
+
+def _print_outputs(outputs: list) -> None:
+    """The deployed stack's outputs, when it has any."""
+    if not outputs:
+        return
+    print("\nCloudFormation outputs from deployed stack\n" + "-" * 100)
+    for out in outputs:
+        print(
+            f"Key                 {out.get('OutputKey')}\nValue               "
+            f"{out.get('OutputValue')}\n"
         )
-    outputs = final.get("Outputs") or []
-    if outputs:
-        print("\nCloudFormation outputs from deployed stack\n" + "-" * 100)
-        for out in outputs:
-            print(
-                f"Key                 {out.get('OutputKey')}\nValue               "
-                f"{out.get('OutputValue')}\n"
-            )
-        print("-" * 100)
-    print(f"\n\nSuccessfully created/updated stack - {stack} in {region}\n")
-    return 0
+    print("-" * 100)
 
 
 def _plain_deploy(opts: dict, stack: str, path: str) -> int:
@@ -424,8 +459,7 @@ def _plain_deploy(opts: dict, stack: str, path: str) -> int:
 
     argv = ["cloudformation", "deploy", "--template-file", path, "--stack-name", stack]
     for option in ("parameter-overrides", "capabilities", "tags"):
-        values = opts.get(option)
-        values = [values] if isinstance(values, str) else list(values or [])
+        values = _listed(opts, option)
         if values:
             argv += [f"--{option}", *values]
     if opts.get("no-execute-changeset"):
