@@ -10,9 +10,21 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from simulator.account import AccountSnapshot
+from simulator.codedeploy import DeployInputError
+from simulator.codepipeline import (
+    GitEvent,
+    PipelineExecution,
+    PipelineInputError,
+    PipelineOptions,
+    decide_trigger,
+    load_pipeline,
+    run_pipeline,
+)
 from simulator.scenarios._result import (
     BuildRun,
     ConditionRun,
@@ -93,29 +105,13 @@ def _alarm_once_deployed(world: Any, names: list[str]) -> Any:
 
 def run(context: KindContext) -> ScenarioRun:
     """Send every event to the pipeline; the typed result holds each decision and execution."""
-    from simulator.codedeploy import DeployInputError
-    from simulator.codepipeline import (
-        GitEvent,
-        PipelineInputError,
-        PipelineOptions,
-        decide_trigger,
-        load_pipeline,
-        run_pipeline,
-    )
-
-    scenario, world = context.scenario, context.world
-    settings = scenario.settings
+    settings = context.scenario.settings
     log = _Log(context.on_log)
     events = _events(settings)
-    before = snapshot_of(world)
+    before = snapshot_of(context.world)
     approve = str(settings.get("approve", "yes")).lower() != "no"
     try:
-        sources = _source_dirs(scenario, context.files, context.root)
-        named = _fixed_or_edited(scenario, context.files, "pipeline")
-        if named is None:
-            raise PipelineInputError("the scenario names no pipeline file (scenario.pipeline)")
-        text = named[1]
-        _model, raw = load_pipeline(text)
+        pipeline = _load(context)
     except (PipelineInputError, KeyError, TypeError) as exc:
         message = str(exc).strip("'\"")
         log(f"The pipeline could not be created: {message}")
@@ -127,111 +123,160 @@ def run(context: KindContext) -> ScenarioRun:
             after=before,
         )
         return ScenarioRun(result, log=log.text)
-    scripts: list[HookScript] = []
-    rng = random.Random(_seed(scenario.name))
-    triggers, conditions, rollbacks, notes = [], [], [], []
-    previous: dict[str, Any] | None = None
-    last = None
-    builds: tuple[BuildRun, ...] = ()
-    deployments: tuple[DeploymentRun, ...] = ()
-    first_source = next(iter(sources.values()))
-    script_seconds = float(settings.get("script_seconds", HOOK_SCRIPT_SECONDS))
+    feed = _Feed(context, log, approve, pipeline)
     for i, data in enumerate(events):
+        feed.send(i, data)
+    result = feed.result(before)
+    return ScenarioRun(result, log=log.text, secret_values=secret_values(context.world))
+
+
+@dataclass(frozen=True)
+class _Pipeline:
+    """The scenario's pipeline: its text (each execution loads it), get-pipeline form, sources."""
+
+    text: str
+    raw: Mapping[str, Any]
+    sources: dict[str, Path]
+
+
+def _load(context: KindContext) -> _Pipeline:
+    """The pipeline file (fixed, or as the learner edited it) and the source folders."""
+    scenario = context.scenario
+    sources = _source_dirs(scenario, context.files, context.root)
+    named = _fixed_or_edited(scenario, context.files, "pipeline")
+    if named is None:
+        raise PipelineInputError("the scenario names no pipeline file (scenario.pipeline)")
+    text = named[1]
+    _model, raw = load_pipeline(text)
+    return _Pipeline(text, raw, sources)
+
+
+class _Feed:
+    """Sends the events one by one, keeping what later executions and the typed result need."""
+
+    def __init__(self, context: KindContext, log: _Log, approve: bool, pipeline: _Pipeline) -> None:
+        self.world = context.world
+        self.settings = context.scenario.settings
+        self.log = log
+        self.approve = approve
+        self.pipeline = pipeline
+        self.scripts: list[HookScript] = []
+        self.rng = random.Random(_seed(context.scenario.name))
+        self.triggers: list[TriggerRun] = []
+        self.conditions: list[ConditionRun] = []
+        self.rollbacks: list[RollbackRun] = []
+        self.notes: list[NotificationRun] = []
+        # The state of the last successful execution: where a stage rollback returns to.
+        self.previous: dict[str, Any] | None = None
+        self.last: PipelineExecution | None = None
+        self.builds: tuple[BuildRun, ...] = ()
+        self.deployments: tuple[DeploymentRun, ...] = ()
+        self.first_source = next(iter(pipeline.sources.values()))
+        self.script_seconds = float(self.settings.get("script_seconds", HOOK_SCRIPT_SECONDS))
+
+    def send(self, i: int, data: Mapping[str, Any]) -> None:
+        """Change the repository and alarms as the event says, then offer it to the triggers."""
         name = str(data.get("name") or f"event {i + 1}")
         try:
             event = GitEvent.from_mapping(data)
         except ValueError as exc:
             raise ScenarioError(f"scenario.events[{i}]: {exc}") from None
         for rel, body in (data.get("write") or {}).items():
-            path = first_source / str(rel)
+            path = self.first_source / str(rel)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(str(body))
-        _set_alarms(world, data.get("alarms") or {})
-        decision = decide_trigger(raw, event)
+        _set_alarms(self.world, data.get("alarms") or {})
+        decision = decide_trigger(self.pipeline.raw, event)
         verdict = "starts an execution" if decision.started else "starts nothing"
-        log(f"Event {name}: {event.describe()} {verdict} ({decision.reason})")
+        self.log(f"Event {name}: {event.describe()} {verdict} ({decision.reason})")
         if not decision.started:
-            triggers.append(TriggerRun(name, event.describe(), False, decision.reason))
-            continue
-        since = len(world.changes)
-        options = PipelineOptions(
-            approve=approve,
-            variables={str(k): str(v) for k, v in (data.get("variables") or {}).items()},
-            previous=previous,
-            on_progress=_alarm_once_deployed(
-                world, [str(n) for n in data.get("alarm_after_deploy") or []]
-            ),
-            rng=rng,
-            on_log=log,
-            build_time_limit=float(settings.get("time_limit", BUILD_TIME_LIMIT)),
-            hook_runner=_runner(scripts, script_seconds),
-        )
+            self.triggers.append(TriggerRun(name, event.describe(), False, decision.reason))
+            return
+        since = len(self.world.changes)
+        options = self._options(data)
         try:
-            execution = run_pipeline(text, sources, world, options)
+            execution = run_pipeline(self.pipeline.text, self.pipeline.sources, self.world, options)
         except (PipelineInputError, DeployInputError) as exc:
-            triggers.append(
+            self.triggers.append(
                 TriggerRun(
                     name, event.describe(), True, str(exc), status=PipelineStatus.NOT_STARTED
                 )
             )
-            continue
+            return
+        started = TriggerRun(name, event.describe(), True, decision.reason)
+        self._record(started, execution, since)
+
+    def _options(self, data: Mapping[str, Any]) -> PipelineOptions:
+        """One execution's options: the event's variables and alarms, the shared rng and runner."""
+        return PipelineOptions(
+            approve=self.approve,
+            variables={str(k): str(v) for k, v in (data.get("variables") or {}).items()},
+            previous=self.previous,
+            on_progress=_alarm_once_deployed(
+                self.world, [str(n) for n in data.get("alarm_after_deploy") or []]
+            ),
+            rng=self.rng,
+            on_log=self.log,
+            build_time_limit=float(self.settings.get("time_limit", BUILD_TIME_LIMIT)),
+            hook_runner=_runner(self.scripts, self.script_seconds),
+        )
+
+    def _record(self, started: TriggerRun, execution: PipelineExecution, since: int) -> None:
+        """Record the event's execution (id, status, variables) and what it ran since `since`."""
         ident = execution.execution_id
         state = execution.state
-        triggers.append(
-            TriggerRun(
-                name,
-                event.describe(),
-                True,
-                decision.reason,
-                ident,
-                PipelineStatus(execution.status),
-                dict(state["namespaces"].get("variables", {})),
-            )
+        variables = dict(state["namespaces"].get("variables", {}))
+        status = PipelineStatus(execution.status)
+        self.triggers.append(
+            replace(started, execution_id=ident, status=status, variables=variables)
         )
-        conditions += [
+        self.conditions += [
             ConditionRun(c["stage"], c["gate"], c["result"], c["outcome"], c["reason"], ident)
             for c in state.get("conditions", [])
         ]
-        rollbacks += [
+        self.rollbacks += [
             RollbackRun(r["stage"], r["status"], r["reason"], r.get("to_execution"), ident)
             for r in state.get("rollbacks", [])
         ]
-        notes += [
+        self.notes += [
             NotificationRun(
                 str(c["topic"]), bool(c["delivered"]), str(c.get("approval", "")), ident
             )
-            for c in world.changes[since:]
+            for c in self.world.changes[since:]
             if c["action"] == "sns.publish"
         ]
         more_builds, more_deploys = _pipeline_builds_and_deployments(
-            execution, scripts, world, since
+            execution, self.scripts, self.world, since
         )
-        builds, deployments = builds + more_builds, deployments + more_deploys
+        self.builds, self.deployments = self.builds + more_builds, self.deployments + more_deploys
         if execution.status == PipelineStatus.SUCCEEDED:
-            previous = execution.to_state()
-        last = execution
-    if last is not None:
-        pipeline, _places = _pipeline_run(last, approve)
-    else:
-        pipeline = PipelineRun(name=str(raw.get("name", "")), status=PipelineStatus.NOT_STARTED)
-    pipeline = replace(
-        pipeline,
-        pipeline_type=str(raw.get("pipelineType", "V1")),
-        triggers=tuple(triggers),
-        conditions=tuple(conditions),
-        rollbacks=tuple(rollbacks),
-        notifications=tuple(notes),
-    )
-    after = snapshot_of(world)
-    result = ScenarioResult(
-        kind="pipeline",
-        status=RunStatus.RAN,
-        builds=builds,
-        deployments=deployments,
-        pipeline=pipeline,
-        before=before,
-        after=after,
-        changes=diff(before, after),
-        api_calls=_api_calls(world),
-    )
-    return ScenarioRun(result, log=log.text, secret_values=secret_values(world))
+            self.previous = execution.to_state()
+        self.last = execution
+
+    def result(self, before: AccountSnapshot) -> ScenarioResult:
+        """The typed result: the last execution, with every event's decision and what ran."""
+        raw = self.pipeline.raw
+        if self.last is not None:
+            pipeline, _places = _pipeline_run(self.last, self.approve)
+        else:
+            pipeline = PipelineRun(name=str(raw.get("name", "")), status=PipelineStatus.NOT_STARTED)
+        pipeline = replace(
+            pipeline,
+            pipeline_type=str(raw.get("pipelineType", "V1")),
+            triggers=tuple(self.triggers),
+            conditions=tuple(self.conditions),
+            rollbacks=tuple(self.rollbacks),
+            notifications=tuple(self.notes),
+        )
+        after = snapshot_of(self.world)
+        return ScenarioResult(
+            kind="pipeline",
+            status=RunStatus.RAN,
+            builds=self.builds,
+            deployments=self.deployments,
+            pipeline=pipeline,
+            before=before,
+            after=after,
+            changes=diff(before, after),
+            api_calls=_api_calls(self.world),
+        )
