@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.lambdas._env import FunctionEnv, LearnerInputError, SourceError
+from simulator.scenarios._invocation import Invocation
 from simulator.scenarios._result import NoteLevel
 from simulator.scenarios._template import template_value
 
@@ -351,30 +352,87 @@ def deliver(env: FunctionEnv, spec: Mapping[str, Any]) -> None:
         env.facts["API Gateway requests"] = f"{previous}; {summary}" if previous else summary
 
 
+@dataclass(frozen=True)
+class _Call:
+    """One request of the scenario: stage, method, path (with its leading /), body and strings."""
+
+    stage: str
+    verb: str
+    path: str
+    body: str | None
+    headers: dict[str, str]
+    query: dict[str, str]
+
+
+class _Answered(Exception):
+    """API Gateway answered the request itself (no function response decides the status)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(status, message)
+        self.status = status
+        self.message = message
+
+
 def _one(env: FunctionEnv, api: _Api, request: Mapping[str, Any], filename: str) -> dict[str, Any]:
-    stage, verb = str(request["stage"]), str(request.get("method", "GET")).upper()
-    path = "/" + str(request["path"]).lstrip("/")
+    """Send one request through the API; the facts recorded for it, its status code included."""
     body = request.get("body")
-    body_text = body if isinstance(body, str) or body is None else json.dumps(body)
-    headers = {str(k): str(v) for k, v in dict(request.get("headers") or {}).items()}
-    query = {str(k): str(v) for k, v in dict(request.get("query") or {}).items()}
-    fact: dict[str, Any] = {"stage": stage, "method": verb, "path": path}
+    call = _Call(
+        stage=str(request["stage"]),
+        verb=str(request.get("method", "GET")).upper(),
+        path="/" + str(request["path"]).lstrip("/"),
+        body=body if isinstance(body, str) or body is None else json.dumps(body),
+        headers={str(k): str(v) for k, v in dict(request.get("headers") or {}).items()},
+        query={str(k): str(v) for k, v in dict(request.get("query") or {}).items()},
+    )
+    fact: dict[str, Any] = {"stage": call.stage, "method": call.verb, "path": call.path}
+    try:
+        status, message = _send(env, api, call, fact, filename)
+    except _Answered as answer:
+        status, message = answer.status, answer.message
+    fact.update(status_code=status, message=message)
+    env.log(f"API Gateway {call.verb} /{call.stage}{call.path}: {status} {message}".rstrip())
+    return fact
 
-    def finish(status: int, message: str) -> dict[str, Any]:
-        fact.update(status_code=status, message=message)
-        env.log(f"API Gateway {verb} /{stage}{path}: {status} {message}".rstrip())
-        return fact
 
-    if stage not in api.stages:
+def _send(
+    env: FunctionEnv, api: _Api, call: _Call, fact: dict[str, Any], filename: str
+) -> tuple[int, str]:
+    """Route the call, build its event, invoke the function: (status, message); facts on the way."""
+    if call.stage not in api.stages:
         known = ", ".join(sorted(api.stages)) or "none"
-        env.note(NoteLevel.ERROR, f"{filename}: stage {stage!r} is not deployed (stages: {known})")
-        return finish(403, "Forbidden (no such stage)")
-    variables = api.stages[stage]
+        env.note(
+            NoteLevel.ERROR, f"{filename}: stage {call.stage!r} is not deployed (stages: {known})"
+        )
+        raise _Answered(403, "Forbidden (no such stage)")
+    variables = api.stages[call.stage]
     fact["stage_variables"] = dict(variables)
-    found = _match(api, verb, path)
+    found = _match(api, call.verb, call.path)
     if found is None:
-        return finish(403, "Missing Authentication Token (no such resource or method)")
+        raise _Answered(403, "Missing Authentication Token (no such resource or method)")
     method, path_params = found
+    function, qualifier = _target(env, method, variables, call.stage, filename)
+    fact.update(function=function, qualifier=qualifier)
+    context = _context(env, call, method)
+    event: Any
+    if method.kind == "AWS_PROXY":
+        event = _proxy_event(call, method, path_params, variables, context)
+    else:
+        rendered = _mapped(env, call, method, path_params, variables, context, filename)
+        fact["rendered"] = rendered
+        event = _mapped_event(env, method, rendered, filename)
+    fact["event"] = event
+    invocation = env.invoke(
+        function, event, qualifier=qualifier, source="apigateway", source_facts=fact
+    )
+    fact["version"] = invocation.version
+    fact["invocation"] = invocation.seq
+    return _status(method, invocation)
+
+
+def _target(
+    env: FunctionEnv, method: _Method, variables: dict[str, str], stage: str, filename: str
+) -> tuple[str, str]:
+    """The function and qualifier the integration URI names, its stage variables filled in."""
     missing = sorted(set(_STAGE_VAR.findall(method.uri)) - set(variables))
     if missing:
         env.note(
@@ -382,102 +440,128 @@ def _one(env: FunctionEnv, api: _Api, request: Mapping[str, Any], filename: str)
             f"{filename}: the integration of {method.verb} {method.path} uses "
             f"${{stageVariables.{missing[0]}}}, which stage {stage} does not define",
         )
-        return finish(500, "Execution failed due to configuration error: Invalid stage variable")
+        raise _Answered(500, "Execution failed due to configuration error: Invalid stage variable")
     uri = _STAGE_VAR.sub(lambda m: variables[m.group(1)], method.uri)
     target = re.search(r"functions/(.+)/invocations$", uri)
     if method.kind not in ("AWS", "AWS_PROXY") or target is None:
         env.note(NoteLevel.NOT_SIMULATED, f"{filename}: integration {method.kind} {uri!r}")
-        return finish(500, "Internal server error (integration not simulated)")
+        raise _Answered(500, "Internal server error (integration not simulated)")
     ref = target.group(1)
     if ref.startswith("arn:aws:lambda:"):
         parts = ref.split(":")
         function, qualifier = parts[6] if len(parts) > 6 else "", ":".join(parts[7:])
     else:
         function, _, qualifier = ref.partition(":")
-    qualifier = qualifier or "$LATEST"
-    fact.update(function=function, qualifier=qualifier)
-    request_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{stage}{path}{len(env.invocations)}"))
-    context = {
-        "stage": stage,
+    return function, qualifier or "$LATEST"
+
+
+def _context(env: FunctionEnv, call: _Call, method: _Method) -> dict[str, Any]:
+    """The request's `$context` (`requestContext` of a proxy event)."""
+    request_id = str(
+        uuid.uuid5(uuid.NAMESPACE_URL, f"{call.stage}{call.path}{len(env.invocations)}")
+    )
+    return {
+        "stage": call.stage,
         "requestId": request_id,
-        "httpMethod": verb,
+        "httpMethod": call.verb,
         "resourcePath": method.path,
-        "path": f"/{stage}{path}",
+        "path": f"/{call.stage}{call.path}",
         "apiId": "simapi0001",
         "accountId": env.world.account_id,
         "identity": {"sourceIp": "203.0.113.10", "userAgent": "pipeline-academy"},
     }
-    if method.kind == "AWS_PROXY":
-        event: Any = {
-            "resource": method.path,
-            "path": path,
-            "httpMethod": verb,
-            "headers": headers,
-            "queryStringParameters": query or None,
-            "pathParameters": path_params or None,
-            "stageVariables": dict(variables) or None,
-            "requestContext": context,
-            "body": body_text,
-            "isBase64Encoded": False,
-        }
-    else:
-        content_type = headers.get("Content-Type", headers.get("content-type", "application/json"))
-        mapping = method.templates.get(content_type.split(";")[0].strip())
-        if mapping is None:
-            if method.passthrough == "NEVER" or (
-                method.passthrough == "WHEN_NO_TEMPLATES" and method.templates
-            ):
-                return finish(415, "Unsupported Media Type")
-            rendered: str | None = body_text or "{}"
-        else:
-            params = {"path": path_params, "querystring": query, "header": headers}
-            rendered, problem = _render(
-                mapping,
-                {
-                    "input": _Input(body_text or "", params),
-                    "stageVariables": dict(variables),
-                    "context": context,
-                    "util": _Util(),
-                },
-            )
-            if rendered is None:
-                # airspeed counts lines inside the template; a block scalar starts on the line
-                # after its content-type key, so the file line is that key's line + N.
-                inner = re.search(r"line (\d+)", problem)
-                line = (
-                    f" ({filename} line {method.template_line + int(inner.group(1))})"
-                    if inner and method.template_line
-                    else f" (the template starts at line {method.template_line})"
-                )
-                env.note(
-                    NoteLevel.ERROR, f"{filename}: {method.verb} {method.path}: {problem}{line}"
-                )
-                return finish(500, "Internal server error (mapping template)")
-        fact["rendered"] = rendered
-        try:
-            event = json.loads(rendered or "{}")
-        except ValueError as exc:
-            env.note(
-                NoteLevel.ERROR,
-                f"{filename}: {method.verb} {method.path}: the rendered mapping template is not "
-                f"JSON ({exc}); Lambda needs a JSON event: {(rendered or '')[:200]!r}",
-            )
-            return finish(500, "Internal server error (event is not JSON)")
-    fact["event"] = event
-    invocation = env.invoke(
-        function, event, qualifier=qualifier, source="apigateway", source_facts=fact
+
+
+def _proxy_event(
+    call: _Call,
+    method: _Method,
+    path_params: dict[str, str],
+    variables: dict[str, str],
+    context: dict[str, Any],
+) -> dict[str, Any]:
+    """The event of a Lambda proxy integration: the whole request, as sent."""
+    return {
+        "resource": method.path,
+        "path": call.path,
+        "httpMethod": call.verb,
+        "headers": call.headers,
+        "queryStringParameters": call.query or None,
+        "pathParameters": path_params or None,
+        "stageVariables": dict(variables) or None,
+        "requestContext": context,
+        "body": call.body,
+        "isBase64Encoded": False,
+    }
+
+
+def _mapped(
+    env: FunctionEnv,
+    call: _Call,
+    method: _Method,
+    path_params: dict[str, str],
+    variables: dict[str, str],
+    context: dict[str, Any],
+    filename: str,
+) -> str | None:
+    """The body the content type's mapping template renders (or passes through) for the call."""
+    content_type = call.headers.get(
+        "Content-Type", call.headers.get("content-type", "application/json")
     )
-    fact["version"] = invocation.version
-    fact["invocation"] = invocation.seq
+    mapping = method.templates.get(content_type.split(";")[0].strip())
+    if mapping is None:
+        if method.passthrough == "NEVER" or (
+            method.passthrough == "WHEN_NO_TEMPLATES" and method.templates
+        ):
+            raise _Answered(415, "Unsupported Media Type")
+        return call.body or "{}"
+    params = {"path": path_params, "querystring": call.query, "header": call.headers}
+    rendered, problem = _render(
+        mapping,
+        {
+            "input": _Input(call.body or "", params),
+            "stageVariables": dict(variables),
+            "context": context,
+            "util": _Util(),
+        },
+    )
+    if rendered is None:
+        # airspeed counts lines inside the template; a block scalar starts on the line
+        # after its content-type key, so the file line is that key's line + N.
+        inner = re.search(r"line (\d+)", problem)
+        line = (
+            f" ({filename} line {method.template_line + int(inner.group(1))})"
+            if inner and method.template_line
+            else f" (the template starts at line {method.template_line})"
+        )
+        env.note(NoteLevel.ERROR, f"{filename}: {method.verb} {method.path}: {problem}{line}")
+        raise _Answered(500, "Internal server error (mapping template)")
+    return rendered
+
+
+def _mapped_event(env: FunctionEnv, method: _Method, rendered: str | None, filename: str) -> Any:
+    """The rendered body as the function's event, which must be JSON."""
+    try:
+        return json.loads(rendered or "{}")
+    except ValueError as exc:
+        env.note(
+            NoteLevel.ERROR,
+            f"{filename}: {method.verb} {method.path}: the rendered mapping template is not "
+            f"JSON ({exc}); Lambda needs a JSON event: {(rendered or '')[:200]!r}",
+        )
+        raise _Answered(500, "Internal server error (event is not JSON)") from None
+
+
+def _status(method: _Method, invocation: Invocation) -> tuple[int, str]:
+    """The status the API answers: the proxy response's, or the integration response selected."""
     if invocation.error_type == "ResourceNotFoundException":
-        return finish(500, f"Internal server error ({invocation.error_message})")
+        return 500, f"Internal server error ({invocation.error_message})"
     if method.kind == "AWS_PROXY":
         response = invocation.response
         if not invocation.ok:
-            return finish(502, "Internal server error (the function failed)")
+            return 502, "Internal server error (the function failed)"
         if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
-            return finish(502, "Malformed Lambda proxy response")
-        return finish(int(response["statusCode"]), "")
+            return 502, "Malformed Lambda proxy response"
+        return int(response["statusCode"]), ""
     selected = None
     if not invocation.ok:
         for response in method.responses:
@@ -491,4 +575,4 @@ def _one(env: FunctionEnv, api: _Api, request: Mapping[str, Any], filename: str)
                 break
     if selected is None:
         selected = next((r for r in method.responses if not r.get("SelectionPattern")), {})
-    return finish(int(str(selected.get("StatusCode", "200"))), "" if invocation.ok else "error")
+    return int(str(selected.get("StatusCode", "200"))), "" if invocation.ok else "error"
