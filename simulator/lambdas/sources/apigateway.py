@@ -143,6 +143,7 @@ class _Values:
 
 
 def _api(env: FunctionEnv, template: dict[str, Any], loaded: Any, filename: str) -> _Api:
+    """The REST API the template declares: its methods, its stages and the functions' aliases."""
     values = _Values(env, template)
     resources = values.resources
     if any(str(r.get("Type", "")).startswith("AWS::Serverless::Api") for r in resources.values()):
@@ -151,29 +152,43 @@ def _api(env: FunctionEnv, template: dict[str, Any], loaded: Any, filename: str)
             f"{filename}: AWS::Serverless::Api is not read here; declare the REST API with "
             "AWS::ApiGateway::* resources",
         )
-    paths: dict[str, str] = {}
+    methods = _methods(env, values, loaded, filename)
+    return _Api(methods, _stages(values), _aliases(values), {})
 
-    def path_of(ref: Any, depth: int = 0) -> str | None:
+
+class _Paths:
+    """The path of each AWS::ApiGateway::Resource, followed up its ParentId to the API's root."""
+
+    def __init__(self, values: _Values) -> None:
+        self.values = values
+        self.found: dict[str, str] = {}
+
+    def __call__(self, ref: Any, depth: int = 0) -> str | None:
+        values = self.values
         key = values(ref) if not (isinstance(ref, dict) and "Ref" in ref) else str(ref["Ref"])
         if key is None or depth > 20:
             return None
         if key.startswith("root:"):
             return ""
-        if key in paths:
-            return paths[key]
-        body = resources.get(key) or {}
+        if key in self.found:
+            return self.found[key]
+        body = values.resources.get(key) or {}
         if body.get("Type") != "AWS::ApiGateway::Resource":
             return None
         props = body.get("Properties") or {}
-        parent = path_of(props.get("ParentId"), depth + 1)
+        parent = self(props.get("ParentId"), depth + 1)
         part = values(props.get("PathPart"))
         if parent is None or part is None:
             return None
-        paths[key] = f"{parent}/{part}"
-        return paths[key]
+        self.found[key] = f"{parent}/{part}"
+        return self.found[key]
 
+
+def _methods(env: FunctionEnv, values: _Values, loaded: Any, filename: str) -> list[_Method]:
+    """Each AWS::ApiGateway::Method with its integration (one that cannot be followed is noted)."""
+    path_of = _Paths(values)
     methods = []
-    for logical, body in resources.items():
+    for logical, body in values.resources.items():
         if body.get("Type") != "AWS::ApiGateway::Method":
             continue
         props = body.get("Properties") or {}
@@ -208,8 +223,13 @@ def _api(env: FunctionEnv, template: dict[str, Any], loaded: Any, filename: str)
                 template_line=position[0] if position else 0,
             )
         )
+    return methods
+
+
+def _stages(values: _Values) -> dict[str, dict[str, str]]:
+    """Each stage's variables, from its Stage or from the Deployment that names it."""
     stages: dict[str, dict[str, str]] = {}
-    for body in resources.values():
+    for body in values.resources.values():
         props = body.get("Properties") or {}
         if body.get("Type") == "AWS::ApiGateway::Stage":
             name = values(props.get("StageName"))
@@ -223,8 +243,13 @@ def _api(env: FunctionEnv, template: dict[str, Any], loaded: Any, filename: str)
             stages[name] = {
                 str(k): str(values(v) or "") for k, v in dict(variables).items()
             } | stages.get(name, {})
+    return stages
+
+
+def _aliases(values: _Values) -> dict[tuple[str, str], str]:
+    """(function, alias) -> the version each AWS::Lambda::Alias points to."""
     aliases = {}
-    for body in resources.values():
+    for body in values.resources.values():
         if body.get("Type") != "AWS::Lambda::Alias":
             continue
         props = body.get("Properties") or {}
@@ -232,7 +257,7 @@ def _api(env: FunctionEnv, template: dict[str, Any], loaded: Any, filename: str)
         version = values(props.get("FunctionVersion"))
         if function and name and version:
             aliases[(function, name)] = version
-    return _Api(methods, stages, aliases, {})
+    return aliases
 
 
 def _match(api: _Api, verb: str, path: str) -> tuple[_Method, dict[str, str]] | None:

@@ -197,3 +197,48 @@ def test_what_cannot_be_simulated_or_parsed_is_noted_with_the_file(result) -> No
         for m in messages
     )
     assert "template.yaml: integration MOCK ''" in messages
+
+
+def test_stages_merge_their_variables_and_what_is_not_read_is_noted() -> None:
+    resources = dict(TEMPLATE["Resources"])
+    resources["Deployment"] = {
+        "Type": "AWS::ApiGateway::Deployment",
+        "Properties": {
+            "RestApiId": {"Ref": "Api"},
+            "StageName": "dev",
+            "StageDescription": {"Variables": {"a": "1", "b": "deployment"}},
+        },
+    }
+    resources["DevStage"] = {
+        "Type": "AWS::ApiGateway::Stage",
+        "Properties": {"StageName": "dev", "Variables": {"b": "stage", "c": 3}},
+    }
+    resources["Lost"] = _method("Lost", "GET", "Nowhere", {"Type": "MOCK"})["Lost"]
+    resources["Sam"] = {"Type": "AWS::Serverless::Api", "Properties": {"StageName": "x"}}
+    scenario = Scenario(
+        kind="function",
+        settings={
+            "functions": {"orders": {"handler": "app.handler", "code": "app.py"}},
+            "events": [
+                {
+                    "source": "apigateway",
+                    "template": "template.yaml",
+                    "requests": [{"stage": "dev", "path": "/items/1"}],
+                }
+            ],
+        },
+        world=WORLD.read_text(),
+        name="apigw-stages",
+    )
+    files = {"template.yaml": json.dumps({"Resources": resources}), "app.py": HANDLER}
+    result = run_scenario(scenario, files).result
+    (invocation,) = result.invocations
+    # The resource read first keeps its value of a variable both declare.
+    assert invocation.source_facts["stage_variables"] == {"a": "1", "b": "deployment", "c": "3"}
+    messages = [n.message for n in result.notes]
+    assert messages[:2] == [
+        "template.yaml: AWS::Serverless::Api is not read here; declare the REST API with "
+        "AWS::ApiGateway::* resources",
+        "template.yaml: Resources.Lost: its ResourceId or Integration cannot be followed; "
+        "the method is not part of the simulated API",
+    ]
