@@ -143,7 +143,7 @@ class CheckItem(Model):
     model_config = ConfigDict(extra="allow")
     noun = "check"
     id: str = ""
-    type: Annotated[str, one_of(CHECKS, "check type", "see labs/checks.py")]
+    type: Annotated[str, one_of(CHECKS, "check type", "see labs/check_types/")]
     points: int = Field(default=10, ge=1, description="a positive whole number")
     feedback: str = ""
     lesson: str = ""

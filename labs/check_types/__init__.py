@@ -1,1 +1,1 @@
-"""Check types beyond `labs/checks.py`: one module per area, each registering with `@check`."""
+"""Check types, one module per area, each registering with `@check` (registry: labs/checks.py)."""

@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from labs.checks import Evidence, Verdict, check, plural, words
+from labs.checks import Evidence, Verdict, as_list, check, plural, words
 from simulator import NoteLevel
 
 FATES = ("deleted", "dead_lettered", "in_queue")
@@ -43,10 +43,6 @@ def _subset(data: Any, wanted: Any) -> bool:
             k in data and _subset(data[k], v) for k, v in wanted.items()
         )
     return data == wanted
-
-
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 # --- SQS -------------------------------------------------------------------------------------
@@ -103,7 +99,7 @@ def sqs_messages(evidence: Evidence, params: dict[str, Any]) -> Verdict:
         return _no_polling(evidence, params["queue"])
     if not messages:
         return Verdict(False, f"No message of {params['queue']} matches what this check looks at.")
-    fates = [str(f) for f in _as_list(params["fate"])]
+    fates = [str(f) for f in as_list(params["fate"])]
     wrong = [m for m in messages if m["fate"] not in fates]
     if wrong:
         first = wrong[0]
@@ -280,7 +276,7 @@ def rotation_outcome(evidence: Evidence, params: dict[str, Any]) -> Verdict:
     if runs is None:
         return Verdict(False, f"No rotation of {params['secret']} ran.")
     expect = params["expect"] if isinstance(params["expect"], Mapping) else {}
-    for number in _as_list(params["rotations"]):
+    for number in as_list(params["rotations"]):
         if not isinstance(number, int) or number < 1 or number > len(runs):
             return Verdict(False, f"Rotation {number} of {params['secret']} never ran.")
         run = runs[number - 1]
