@@ -1,62 +1,133 @@
 """Pipeline Academy's simulator: check and run buildspec, appspec and pipeline definitions.
 
-Plain Python: no Django, DRF or Celery import (a test pins this).
+Plain Python: no Django, DRF or Celery import (a test pins this). The checker is imported at once;
+the engines (builds, deployments, pipelines, the account, the sandbox, scenarios) on first use of
+one of their names, so `python -m simulator check` and a web process's check do not pay for them.
 """
+
+from typing import TYPE_CHECKING
 
 from simulator import _appspec, _buildspec, _pipeline, _template  # noqa: F401  (register rules)
 from simulator._budget import wall_limit
 from simulator._check import KINDS, PLATFORMS, check, detect_kind
 from simulator._findings import Finding, Report, Severity
+from simulator._lazy import lazy_names
 from simulator._loading import Loaded, load_document
 from simulator._rules import RULES, RuleInfo, did_you_mean
-from simulator.account._types import StackInstanceDetailedStatus, StackInstanceStatus
-from simulator.codebuild import BuildOptions, BuildResult, build
-from simulator.codedeploy import DeploymentResult, DeployOptions, ScriptStatus, deploy
-from simulator.codepipeline import (
-    PipelineExecution,
-    PipelineOptions,
-    resume_pipeline,
-    retry_stage,
-    run_pipeline,
-)
-from simulator.forms import FormError, PipelineForm, check_terraform, run_form
-from simulator.pictures import execution_dot, pipeline_dot, render_svg, traffic_svg
-from simulator.sandbox import Limits, Sandbox, SandboxUnavailable
-from simulator.sandbox import remove_leftovers as remove_sandbox_leftovers
-from simulator.scenarios import (
-    SCHEMA_VERSION,
-    BuildStatus,
-    CommandRun,
-    ConditionRun,
-    DeploymentRun,
-    DeploymentStatus,
-    Invocation,
-    InvocationStatus,
-    KindContext,
-    LifecycleEventStatus,
-    Metric,
-    Note,
-    NoteLevel,
-    NotificationRun,
-    PipelineRun,
-    PipelineStatus,
-    ResultVersionError,
-    RollbackRun,
-    RunStatus,
-    Scenario,
-    ScenarioError,
-    ScenarioResult,
-    ScenarioRun,
-    TemplateSettingsError,
-    TriggerRun,
-    group_settings,
-    run_scenario,
-    sam_transform,
-    scenario_kinds,
-    template_value,
-    world_secret_values,
-)
-from simulator.world import World, WorldError, load_world
+
+if TYPE_CHECKING:
+    from simulator.account._types import StackInstanceDetailedStatus, StackInstanceStatus
+    from simulator.codebuild import BuildOptions, BuildResult, build
+    from simulator.codedeploy import DeploymentResult, DeployOptions, ScriptStatus, deploy
+    from simulator.codepipeline import (
+        PipelineExecution,
+        PipelineOptions,
+        resume_pipeline,
+        retry_stage,
+        run_pipeline,
+    )
+    from simulator.forms import FormError, PipelineForm, check_terraform, run_form
+    from simulator.pictures import execution_dot, pipeline_dot, render_svg, traffic_svg
+    from simulator.sandbox import Limits, Sandbox, SandboxUnavailable
+    from simulator.sandbox import remove_leftovers as remove_sandbox_leftovers
+    from simulator.scenarios import (
+        SCHEMA_VERSION,
+        BuildStatus,
+        CommandRun,
+        ConditionRun,
+        DeploymentRun,
+        DeploymentStatus,
+        Invocation,
+        InvocationStatus,
+        KindContext,
+        LifecycleEventStatus,
+        Metric,
+        Note,
+        NoteLevel,
+        NotificationRun,
+        PipelineRun,
+        PipelineStatus,
+        ResultVersionError,
+        RollbackRun,
+        RunStatus,
+        Scenario,
+        ScenarioError,
+        ScenarioResult,
+        ScenarioRun,
+        TemplateSettingsError,
+        TriggerRun,
+        group_settings,
+        run_scenario,
+        sam_transform,
+        scenario_kinds,
+        template_value,
+        world_secret_values,
+    )
+    from simulator.world import World, WorldError, load_world
+
+# Public name -> (module, attribute), imported on first use.
+_LAZY: dict[str, tuple[str, str]] = {
+    "StackInstanceDetailedStatus": ("simulator.account._types", "StackInstanceDetailedStatus"),
+    "StackInstanceStatus": ("simulator.account._types", "StackInstanceStatus"),
+    "BuildOptions": ("simulator.codebuild", "BuildOptions"),
+    "BuildResult": ("simulator.codebuild", "BuildResult"),
+    "build": ("simulator.codebuild", "build"),
+    "DeploymentResult": ("simulator.codedeploy", "DeploymentResult"),
+    "DeployOptions": ("simulator.codedeploy", "DeployOptions"),
+    "ScriptStatus": ("simulator.codedeploy", "ScriptStatus"),
+    "deploy": ("simulator.codedeploy", "deploy"),
+    "PipelineExecution": ("simulator.codepipeline", "PipelineExecution"),
+    "PipelineOptions": ("simulator.codepipeline", "PipelineOptions"),
+    "resume_pipeline": ("simulator.codepipeline", "resume_pipeline"),
+    "retry_stage": ("simulator.codepipeline", "retry_stage"),
+    "run_pipeline": ("simulator.codepipeline", "run_pipeline"),
+    "FormError": ("simulator.forms", "FormError"),
+    "PipelineForm": ("simulator.forms", "PipelineForm"),
+    "check_terraform": ("simulator.forms", "check_terraform"),
+    "run_form": ("simulator.forms", "run_form"),
+    "execution_dot": ("simulator.pictures", "execution_dot"),
+    "pipeline_dot": ("simulator.pictures", "pipeline_dot"),
+    "render_svg": ("simulator.pictures", "render_svg"),
+    "traffic_svg": ("simulator.pictures", "traffic_svg"),
+    "Limits": ("simulator.sandbox", "Limits"),
+    "Sandbox": ("simulator.sandbox", "Sandbox"),
+    "SandboxUnavailable": ("simulator.sandbox", "SandboxUnavailable"),
+    "remove_sandbox_leftovers": ("simulator.sandbox", "remove_leftovers"),
+    "SCHEMA_VERSION": ("simulator.scenarios", "SCHEMA_VERSION"),
+    "BuildStatus": ("simulator.scenarios", "BuildStatus"),
+    "CommandRun": ("simulator.scenarios", "CommandRun"),
+    "ConditionRun": ("simulator.scenarios", "ConditionRun"),
+    "DeploymentRun": ("simulator.scenarios", "DeploymentRun"),
+    "DeploymentStatus": ("simulator.scenarios", "DeploymentStatus"),
+    "Invocation": ("simulator.scenarios", "Invocation"),
+    "InvocationStatus": ("simulator.scenarios", "InvocationStatus"),
+    "KindContext": ("simulator.scenarios", "KindContext"),
+    "LifecycleEventStatus": ("simulator.scenarios", "LifecycleEventStatus"),
+    "Metric": ("simulator.scenarios", "Metric"),
+    "Note": ("simulator.scenarios", "Note"),
+    "NoteLevel": ("simulator.scenarios", "NoteLevel"),
+    "NotificationRun": ("simulator.scenarios", "NotificationRun"),
+    "PipelineRun": ("simulator.scenarios", "PipelineRun"),
+    "PipelineStatus": ("simulator.scenarios", "PipelineStatus"),
+    "ResultVersionError": ("simulator.scenarios", "ResultVersionError"),
+    "RollbackRun": ("simulator.scenarios", "RollbackRun"),
+    "RunStatus": ("simulator.scenarios", "RunStatus"),
+    "Scenario": ("simulator.scenarios", "Scenario"),
+    "ScenarioError": ("simulator.scenarios", "ScenarioError"),
+    "ScenarioResult": ("simulator.scenarios", "ScenarioResult"),
+    "ScenarioRun": ("simulator.scenarios", "ScenarioRun"),
+    "TemplateSettingsError": ("simulator.scenarios", "TemplateSettingsError"),
+    "TriggerRun": ("simulator.scenarios", "TriggerRun"),
+    "group_settings": ("simulator.scenarios", "group_settings"),
+    "run_scenario": ("simulator.scenarios", "run_scenario"),
+    "sam_transform": ("simulator.scenarios", "sam_transform"),
+    "scenario_kinds": ("simulator.scenarios", "scenario_kinds"),
+    "template_value": ("simulator.scenarios", "template_value"),
+    "world_secret_values": ("simulator.scenarios", "world_secret_values"),
+    "World": ("simulator.world", "World"),
+    "WorldError": ("simulator.world", "WorldError"),
+    "load_world": ("simulator.world", "load_world"),
+}
 
 __all__: list[str] = [
     "KINDS",
@@ -133,3 +204,6 @@ __all__: list[str] = [
     "wall_limit",
     "world_secret_values",
 ]
+
+
+__getattr__ = lazy_names("simulator", _LAZY, globals())

@@ -130,7 +130,7 @@ def _run_check(args: argparse.Namespace) -> int:
     return status
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, run_commands: bool = True) -> argparse.ArgumentParser:
     """The argparse tree: `check` here, run subcommands from simulator._cli_run when present."""
     parser = argparse.ArgumentParser(
         prog="python -m simulator",
@@ -151,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     checker.add_argument("--image", metavar="NAME", default=None)
     checker.add_argument("--format", choices=("text", "json"), default="text")
     checker.set_defaults(handler=_run_check)
+    if not run_commands:
+        return parser
     try:
         from simulator._cli_run import add_run_commands
     except ImportError:
@@ -162,8 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run the chosen subcommand; argparse exits 2 on usage errors."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    # `check` needs none of the engines: registering the run subcommands imports them all
+    # (~100 ms of start-up), which the checker's CLI and its corpus runs should not pay.
+    parser = build_parser(run_commands=arguments[:1] != ["check"])
+    args = parser.parse_args(arguments)
     # The run subcommands may register their function as `handler` or `func`.
     handler = getattr(args, "handler", None) or getattr(args, "func", None)
     if handler is None:

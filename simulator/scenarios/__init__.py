@@ -1,52 +1,106 @@
 """Lab scenarios: run a build, deployment or pipeline and get a typed, versioned result."""
 
-from simulator.scenarios._invocation import Invocation, InvocationStatus, Metric, TraceSegment
-from simulator.scenarios._result import (
-    SCHEMA_VERSION,
-    ActionRun,
-    ArtifactFile,
-    BuildRun,
-    BuildStatus,
-    CommandRun,
-    CommandStatus,
-    ConditionRun,
-    DeploymentRun,
-    DeploymentStatus,
-    HookInvocation,
-    HookScript,
-    LifecycleEventStatus,
-    LifecycleRun,
-    Note,
-    NoteLevel,
-    NotificationRun,
-    PhaseRun,
-    PipelineRun,
-    PipelineStatus,
-    ResultVersionError,
-    RollbackRun,
-    RunStatus,
-    ScenarioResult,
-    StageRun,
-    TrafficPoint,
-    TriggerRun,
-)
-from simulator.scenarios._run import (
-    KindContext,
-    Scenario,
-    ScenarioError,
-    ScenarioRun,
-    run_scenario,
-    scenario_kinds,
-    world_secret_values,
-)
-from simulator.scenarios._snapshot import diff, snapshot_of
-from simulator.scenarios._template import (
-    GroupSettings,
-    TemplateSettingsError,
-    group_settings,
-    sam_transform,
-    template_value,
-)
+from typing import TYPE_CHECKING
+
+from simulator._lazy import lazy_names
+
+if TYPE_CHECKING:
+    from simulator.scenarios._invocation import Invocation, InvocationStatus, Metric, TraceSegment
+    from simulator.scenarios._result import (
+        SCHEMA_VERSION,
+        ActionRun,
+        ArtifactFile,
+        BuildRun,
+        BuildStatus,
+        CommandRun,
+        CommandStatus,
+        ConditionRun,
+        DeploymentRun,
+        DeploymentStatus,
+        HookInvocation,
+        HookScript,
+        LifecycleEventStatus,
+        LifecycleRun,
+        Note,
+        NoteLevel,
+        NotificationRun,
+        PhaseRun,
+        PipelineRun,
+        PipelineStatus,
+        ResultVersionError,
+        RollbackRun,
+        RunStatus,
+        ScenarioResult,
+        StageRun,
+        TrafficPoint,
+        TriggerRun,
+    )
+    from simulator.scenarios._run import (
+        KindContext,
+        Scenario,
+        ScenarioError,
+        ScenarioRun,
+        run_scenario,
+        scenario_kinds,
+        world_secret_values,
+    )
+    from simulator.scenarios._snapshot import diff, snapshot_of
+    from simulator.scenarios._template import (
+        GroupSettings,
+        TemplateSettingsError,
+        group_settings,
+        sam_transform,
+        template_value,
+    )
+
+# Public name -> (module, attribute), imported on first use.
+_LAZY: dict[str, tuple[str, str]] = {
+    "Invocation": ("simulator.scenarios._invocation", "Invocation"),
+    "InvocationStatus": ("simulator.scenarios._invocation", "InvocationStatus"),
+    "Metric": ("simulator.scenarios._invocation", "Metric"),
+    "TraceSegment": ("simulator.scenarios._invocation", "TraceSegment"),
+    "SCHEMA_VERSION": ("simulator.scenarios._result", "SCHEMA_VERSION"),
+    "ActionRun": ("simulator.scenarios._result", "ActionRun"),
+    "ArtifactFile": ("simulator.scenarios._result", "ArtifactFile"),
+    "BuildRun": ("simulator.scenarios._result", "BuildRun"),
+    "BuildStatus": ("simulator.scenarios._result", "BuildStatus"),
+    "CommandRun": ("simulator.scenarios._result", "CommandRun"),
+    "CommandStatus": ("simulator.scenarios._result", "CommandStatus"),
+    "ConditionRun": ("simulator.scenarios._result", "ConditionRun"),
+    "DeploymentRun": ("simulator.scenarios._result", "DeploymentRun"),
+    "DeploymentStatus": ("simulator.scenarios._result", "DeploymentStatus"),
+    "HookInvocation": ("simulator.scenarios._result", "HookInvocation"),
+    "HookScript": ("simulator.scenarios._result", "HookScript"),
+    "LifecycleEventStatus": ("simulator.scenarios._result", "LifecycleEventStatus"),
+    "LifecycleRun": ("simulator.scenarios._result", "LifecycleRun"),
+    "Note": ("simulator.scenarios._result", "Note"),
+    "NoteLevel": ("simulator.scenarios._result", "NoteLevel"),
+    "NotificationRun": ("simulator.scenarios._result", "NotificationRun"),
+    "PhaseRun": ("simulator.scenarios._result", "PhaseRun"),
+    "PipelineRun": ("simulator.scenarios._result", "PipelineRun"),
+    "PipelineStatus": ("simulator.scenarios._result", "PipelineStatus"),
+    "ResultVersionError": ("simulator.scenarios._result", "ResultVersionError"),
+    "RollbackRun": ("simulator.scenarios._result", "RollbackRun"),
+    "RunStatus": ("simulator.scenarios._result", "RunStatus"),
+    "ScenarioResult": ("simulator.scenarios._result", "ScenarioResult"),
+    "StageRun": ("simulator.scenarios._result", "StageRun"),
+    "TrafficPoint": ("simulator.scenarios._result", "TrafficPoint"),
+    "TriggerRun": ("simulator.scenarios._result", "TriggerRun"),
+    "KindContext": ("simulator.scenarios._run", "KindContext"),
+    "Scenario": ("simulator.scenarios._run", "Scenario"),
+    "ScenarioError": ("simulator.scenarios._run", "ScenarioError"),
+    "ScenarioRun": ("simulator.scenarios._run", "ScenarioRun"),
+    "run_scenario": ("simulator.scenarios._run", "run_scenario"),
+    "scenario_kinds": ("simulator.scenarios._run", "scenario_kinds"),
+    "world_secret_values": ("simulator.scenarios._run", "world_secret_values"),
+    "diff": ("simulator.scenarios._snapshot", "diff"),
+    "snapshot_of": ("simulator.scenarios._snapshot", "snapshot_of"),
+    "GroupSettings": ("simulator.scenarios._template", "GroupSettings"),
+    "TemplateSettingsError": ("simulator.scenarios._template", "TemplateSettingsError"),
+    "group_settings": ("simulator.scenarios._template", "group_settings"),
+    "sam_transform": ("simulator.scenarios._template", "sam_transform"),
+    "template_value": ("simulator.scenarios._template", "template_value"),
+}
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -95,3 +149,5 @@ __all__ = [
     "template_value",
     "world_secret_values",
 ]
+
+__getattr__ = lazy_names("simulator.scenarios", _LAZY, globals())

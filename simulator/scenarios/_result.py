@@ -18,6 +18,8 @@ from simulator.account import AccountSnapshot, ApiCall, Change
 from simulator.codebuild._records import BuildPhase
 from simulator.codedeploy._runner import ScriptStatus
 from simulator.scenarios._invocation import Invocation
+from simulator.scenarios._notes import Note as Note
+from simulator.scenarios._notes import NoteLevel as NoteLevel
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -332,22 +334,6 @@ class PipelineRun:
     @property
     def approvals(self) -> tuple[ActionRun, ...]:
         return tuple(a for s in self.stages for a in s.actions if a.category == "Approval")
-
-
-class NoteLevel(StrEnum):
-    INFO = "info"
-    NOT_SIMULATED = "not_simulated"  # a setting that changes behaviour on AWS, ignored here
-    ERROR = "error"
-
-
-@dataclass(frozen=True)
-class Note:
-    """Something the run wants the learner to know that is not a check (where, what)."""
-
-    level: NoteLevel
-    message: str
-    file: str = ""
-    path: str = ""  # e.g. "Resources.Fn.Properties.DeploymentPreference.Enabled"
 
 
 @dataclass(frozen=True)

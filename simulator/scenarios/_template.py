@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulator._loading import load_document
-from simulator.scenarios._result import Note, NoteLevel
+from simulator.scenarios._notes import Note, NoteLevel
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 NAME_PROPERTY = {
