@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from simulator._pipeline_common import (
@@ -15,7 +16,7 @@ from simulator._pipeline_common import (
     pipeline_rule,
     pipelines_of,
 )
-from simulator._pipeline_model import literal
+from simulator._pipeline_model import Action, Pipeline, literal
 from simulator._rules import Context, did_you_mean, join_hint
 
 _NAMESPACE = re.compile(r"^[A-Za-z0-9@\-_]{1,100}$")
@@ -32,6 +33,29 @@ def _strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for v in value:
             yield from _strings(v)
+
+
+@dataclass(frozen=True)
+class _VariableRef:
+    """One `#{namespace.variable}` in an action's configuration, with the pipeline's namespaces."""
+
+    pipe: Pipeline
+    action: Action
+    key: Any  # as written: YAML allows non-string keys
+    namespace: str
+    variable: str
+    owners: dict[str, Action]
+
+
+def _variable_refs(ctx: Context) -> Iterator[_VariableRef]:
+    """Every variable reference in every action's configuration, in document order."""
+    for pipe in pipelines_of(ctx):
+        owners = {a.namespace: a for a in pipe.actions() if isinstance(a.namespace, str)}
+        for action in pipe.actions():
+            for key, value in action.configuration.items():
+                for text in _strings(value):
+                    for ns, var in _REF.findall(text):
+                        yield _VariableRef(pipe, action, key, ns, var, owners)
 
 
 @pipeline_rule("PL020", E, "namespace duplicated or equal to an artifact name", VARIABLES)
@@ -66,65 +90,54 @@ def namespaces(ctx: Context) -> None:
     "PL019", E, "#{namespace.variable} refers to an unknown or later namespace", VARIABLES
 )
 def variable_references(ctx: Context) -> None:
-    for pipe in pipelines_of(ctx):
-        owners = {a.namespace: a for a in pipe.actions() if isinstance(a.namespace, str)}
-        for action in pipe.actions():
-            for key, value in action.configuration.items():
-                for text in _strings(value):
-                    for ns, var in _REF.findall(text):
-                        if ns in ("codepipeline", "variables"):
-                            continue
-                        producer = owners.get(ns)
-                        if producer is None:
-                            message = f"#{{{ns}.{var}}}: no action has namespace {ns!r}"
-                            hint = join_hint(
-                                did_you_mean(ns, [str(n) for n in owners]),
-                                "set `namespace` on the action that produces the variable",
-                            )
-                        elif not producer.order < action.order:
-                            message = (
-                                f"#{{{ns}.{var}}}: {producer.name!r} (namespace {ns}) does not"
-                                f" run before {action.name!r}"
-                            )
-                            hint = "a variable can be used only by actions that run later"
-                        else:
-                            continue
-                        ctx.report("PL019", config_path(pipe, action, key), message, hint)
+    for ref in _variable_refs(ctx):
+        ns, var, action = ref.namespace, ref.variable, ref.action
+        if ns in ("codepipeline", "variables"):
+            continue
+        producer = ref.owners.get(ns)
+        if producer is None:
+            message = f"#{{{ns}.{var}}}: no action has namespace {ns!r}"
+            hint = join_hint(
+                did_you_mean(ns, [str(n) for n in ref.owners]),
+                "set `namespace` on the action that produces the variable",
+            )
+        elif not producer.order < action.order:
+            message = (
+                f"#{{{ns}.{var}}}: {producer.name!r} (namespace {ns}) does not"
+                f" run before {action.name!r}"
+            )
+            hint = "a variable can be used only by actions that run later"
+        else:
+            continue
+        ctx.report("PL019", config_path(ref.pipe, action, ref.key), message, hint)
 
 
 @pipeline_rule(
     "PL037", W, "#{namespace.variable} names a variable the action does not emit", VARIABLES
 )
 def variable_names(ctx: Context) -> None:
-    for pipe in pipelines_of(ctx):
-        owners = {a.namespace: a for a in pipe.actions() if isinstance(a.namespace, str)}
-        for action in pipe.actions():
-            for key, value in action.configuration.items():
-                for text in _strings(value):
-                    for ns, var in _REF.findall(text):
-                        if ns == "codepipeline":
-                            known: tuple[str, ...] = ("PipelineExecutionId",)
-                        elif ns in owners and (entry := action_type(owners[ns])) is not None:
-                            producer = owners[ns]
-                            declared = producer.output_variables
-                            if producer.provider == "Commands" and isinstance(declared, list):
-                                known = tuple(str(v) for v in declared)
-                            elif entry.open_variables:
-                                continue  # user-defined outputs (CodeBuild, CloudFormation...)
-                            else:
-                                known = entry.variables
-                        else:
-                            continue
-                        if var not in known:
-                            ctx.report(
-                                "PL037",
-                                config_path(pipe, action, key),
-                                f"#{{{ns}.{var}}}: {var!r} is not a variable that action emits;"
-                                " the pipeline is accepted but this action fails when it runs",
-                                join_hint(
-                                    did_you_mean(var, known), f"it emits: {', '.join(known)}"
-                                ),
-                            )
+    for ref in _variable_refs(ctx):
+        ns, var = ref.namespace, ref.variable
+        if ns == "codepipeline":
+            known: tuple[str, ...] = ("PipelineExecutionId",)
+        elif ns in ref.owners and (entry := action_type(ref.owners[ns])) is not None:
+            declared = ref.owners[ns].output_variables
+            if ref.owners[ns].provider == "Commands" and isinstance(declared, list):
+                known = tuple(str(v) for v in declared)
+            elif entry.open_variables:
+                continue  # user-defined outputs (CodeBuild, CloudFormation...)
+            else:
+                known = entry.variables
+        else:
+            continue
+        if var not in known:
+            ctx.report(
+                "PL037",
+                config_path(ref.pipe, ref.action, ref.key),
+                f"#{{{ns}.{var}}}: {var!r} is not a variable that action emits;"
+                " the pipeline is accepted but this action fails when it runs",
+                join_hint(did_you_mean(var, known), f"it emits: {', '.join(known)}"),
+            )
 
 
 @pipeline_rule("PL025", E, "pipeline variable invalid or undefined", VARIABLES)
